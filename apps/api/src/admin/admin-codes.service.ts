@@ -1,0 +1,51 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { AdminPrincipal } from '#libs/auth/index.js';
+import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
+import { CodeWriter } from '#libs/codes/index.js';
+import { AuditRepository, HealthCodeRepository, type CodeRow, type HistoryRow, type NextCode } from '#libs/db/index.js';
+import { DomainError, ErrorCode, defaultInfectiousFromMs, quarantineExpiresAtMs } from '#libs/domain/index.js';
+import type { SetCodeRequest } from './admin.dto.js';
+
+@Injectable()
+export class AdminCodesService {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly writer: CodeWriter,
+    private readonly codes: HealthCodeRepository,
+    private readonly audit: AuditRepository,
+  ) {}
+
+  /** Sets a person's code by hand; the change, its history row and the audit row commit together. */
+  async setCode(admin: AdminPrincipal, userId: string, body: SetCodeRequest, nowMs = Date.now()): Promise<CodeRow> {
+    const infectiousFromMs = body.infectiousFrom ? Date.parse(body.infectiousFrom) : null;
+    if (infectiousFromMs !== null && body.color !== 'red') {
+      throw new DomainError(ErrorCode.VALIDATION, 'infectiousFrom is only for red', [{ field: 'infectiousFrom', message: 'infectiousFrom is only for red' }]);
+    }
+    if (infectiousFromMs !== null && infectiousFromMs > nowMs + this.config.maxClockSkewSeconds * 1000) {
+      throw new DomainError(ErrorCode.VALIDATION, 'infectiousFrom must not be in the future', [{ field: 'infectiousFrom', message: 'infectiousFrom must not be in the future' }]);
+    }
+    const next: NextCode = {
+      color: body.color,
+      reason: body.reason,
+      expiresAtMs: body.color === 'yellow' ? quarantineExpiresAtMs(nowMs, this.config.quarantineSeconds) : null,
+      infectiousFromMs: body.color === 'red' ? (infectiousFromMs ?? defaultInfectiousFromMs(nowMs, this.config.infectiousLookbackSeconds)) : null,
+    };
+    const written = await this.writer.transact(async (t) => {
+      const { current, written } = await t.change(userId, `admin:${admin.username}`, null, () => next);
+      if (!current || !written) return null;
+      await this.audit.append(t.tx, {
+        adminId: admin.adminId, actor: admin.username, action: 'code.set', targetType: 'user', targetId: userId,
+        before: { color: current.color, reason: current.reason }, after: { color: written.color, reason: written.reason }, note: null,
+      });
+      return written;
+    });
+    if (!written) throw new DomainError(ErrorCode.NOT_FOUND, 'no such user');
+    return written;
+  }
+
+  async getCode(userId: string): Promise<{ code: CodeRow; history: HistoryRow[] }> {
+    const code = (await this.codes.findCodes([userId])).get(userId);
+    if (!code) throw new DomainError(ErrorCode.NOT_FOUND, 'no such user');
+    return { code, history: await this.codes.findHistory(userId) };
+  }
+}

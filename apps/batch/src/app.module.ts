@@ -1,0 +1,32 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { getQueueToken } from '@nestjs/bullmq';
+import type { Queue } from 'bullmq';
+import { CacheModule } from '#libs/cache/index.js';
+import { CodeWriterModule } from '#libs/codes/index.js';
+import { ConfigModule, type AppConfig } from '#libs/config/index.js';
+import { DatabaseModule } from '#libs/db/index.js';
+import { PlatformModule, READINESS_CHECKS, type ReadinessChecks } from '#libs/http/index.js';
+import { QueueModule, TRACING_QUEUE } from '#libs/queue/index.js';
+import { WindowScheduler } from './scheduling/window-scheduler.service.js';
+import { TracingProcessor } from './tracing/tracing.processor.js';
+import { WindowTracer } from './tracing/window-tracer.service.js';
+
+@Module({})
+export class BatchModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: BatchModule,
+      imports: [ConfigModule.forRoot(config), PlatformModule.forRoot('batch', config), DatabaseModule, CacheModule, QueueModule, CodeWriterModule],
+      providers: [
+        WindowScheduler,
+        WindowTracer,
+        TracingProcessor,
+        {
+          provide: READINESS_CHECKS,
+          inject: [getQueueToken(TRACING_QUEUE)],
+          useFactory: (queue: Queue): ReadinessChecks => ({ queue: () => queue.count() }),
+        },
+      ],
+    };
+  }
+}

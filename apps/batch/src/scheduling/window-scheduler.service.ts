@@ -1,0 +1,67 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import type { Queue } from 'bullmq';
+import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
+import { WindowRepository } from '#libs/db/index.js';
+import { lastClosedWindowId } from '#libs/domain/index.js';
+import { JobName, TRACING_QUEUE, traceWindowJobId } from '#libs/queue/index.js';
+
+const SCHEDULER_ID = 'tracing-tick';
+const MAX_WINDOWS_PER_TICK = 500;
+
+/**
+ * Postgres decides what must be traced; Redis only carries the jobs. Each tick registers the
+ * windows that closed since the newest known one and (re-)enqueues every closed window that is
+ * not traced, oldest first, under deterministic job ids. The schedule itself is re-created
+ * periodically, so a Redis that lost its data loses no window.
+ */
+@Injectable()
+export class WindowScheduler implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(WindowScheduler.name);
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectQueue(TRACING_QUEUE) private readonly queue: Queue,
+    private readonly windows: WindowRepository,
+  ) {}
+
+  get tickMs(): number {
+    return Math.min(this.config.grid.slotSeconds, 60) * 1000;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.ensureSchedule();
+    this.timer = setInterval(() => void this.ensureSchedule(), Math.max(this.tickMs, 30_000));
+  }
+
+  onModuleDestroy(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  async ensureSchedule(): Promise<void> {
+    try {
+      await this.queue.upsertJobScheduler(SCHEDULER_ID, { every: this.tickMs }, { name: JobName.Tick, data: {} });
+    } catch (err) {
+      this.logger.warn(`could not (re)create the tracing schedule: ${(err as Error).message}`);
+    }
+  }
+
+  /** One reconciliation pass; returns the windows it enqueued. */
+  async tick(nowMs = Date.now()): Promise<number[]> {
+    const { grid } = this.config;
+    const lastClosed = lastClosedWindowId(nowMs, grid);
+    const newest = await this.windows.newestWindowId();
+    const oldestKept = lastClosed - Math.ceil((this.config.retentionDays * 86_400) / grid.windowSeconds);
+    await this.windows.ensureWindows(Math.max(newest === null ? lastClosed : newest + 1, oldestKept), lastClosed, grid.windowSeconds);
+    const due = await this.windows.queueClosedWindows(lastClosed, MAX_WINDOWS_PER_TICK);
+    if (due.length) {
+      await this.queue.addBulk(due.map((w) => ({
+        name: JobName.TraceWindow,
+        data: { windowId: w.id, generation: w.generation },
+        opts: { jobId: traceWindowJobId(w.id, w.generation) },
+      })));
+    }
+    return due.map((w) => w.id);
+  }
+}

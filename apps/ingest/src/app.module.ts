@@ -1,0 +1,17 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { AuthModule } from '#libs/auth/index.js';
+import { CacheModule } from '#libs/cache/index.js';
+import { ConfigModule, type AppConfig } from '#libs/config/index.js';
+import { DatabaseModule } from '#libs/db/index.js';
+import { PlatformModule } from '#libs/http/index.js';
+import { PingsModule } from './pings/pings.module.js';
+
+@Module({})
+export class IngestModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: IngestModule,
+      imports: [ConfigModule.forRoot(config), PlatformModule.forRoot('ingest', config), DatabaseModule, CacheModule, AuthModule, PingsModule],
+    };
+  }
+}

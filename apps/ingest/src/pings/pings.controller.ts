@@ -1,0 +1,20 @@
+import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { CurrentUser, UserAuthGuard, type UserPrincipal } from '#libs/auth/index.js';
+import { PingsRequest, PingsResponse } from './pings.dto.js';
+import { PingsService } from './pings.service.js';
+
+@ApiTags('pings')
+@ApiBearerAuth()
+@Controller('v1/pings')
+@UseGuards(UserAuthGuard)
+export class PingsController {
+  constructor(private readonly pings: PingsService) {}
+
+  @Post()
+  @HttpCode(202)
+  @ApiAcceptedResponse({ type: PingsResponse })
+  ingest(@CurrentUser() user: UserPrincipal, @Body() body: PingsRequest): Promise<PingsResponse> {
+    return this.pings.ingest(user.userId, body.pings);
+  }
+}

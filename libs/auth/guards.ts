@@ -1,0 +1,44 @@
+import { Injectable, SetMetadata, createParamDecorator, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { DomainError, ErrorCode } from '#libs/domain/index.js';
+import type { AdminRole } from '#libs/db/index.js';
+import { TokenService, type AdminPrincipal, type Principal, type UserPrincipal } from './token.service.js';
+
+type AuthedRequest = { headers: Record<string, string | undefined>; principal?: Principal };
+
+const ROLES = 'hc:roles';
+/** Roles allowed on an admin route (default: `admin` only). */
+export const Roles = (...roles: AdminRole[]) => SetMetadata(ROLES, roles);
+
+/** Lets only a user token through; the user id comes from the token, never from the request. */
+@Injectable()
+export class UserAuthGuard implements CanActivate {
+  constructor(private readonly tokens: TokenService) {}
+
+  canActivate(ctx: ExecutionContext): boolean {
+    const req = ctx.switchToHttp().getRequest<AuthedRequest>();
+    const principal = this.tokens.authenticate(req.headers.authorization);
+    if (principal.kind !== 'user') throw new DomainError(ErrorCode.FORBIDDEN, 'this route is for users');
+    req.principal = principal;
+    return true;
+  }
+}
+
+/** Lets only admin tokens with one of the route's roles through. */
+@Injectable()
+export class AdminAuthGuard implements CanActivate {
+  constructor(private readonly tokens: TokenService, private readonly reflector: Reflector) {}
+
+  canActivate(ctx: ExecutionContext): boolean {
+    const req = ctx.switchToHttp().getRequest<AuthedRequest>();
+    const principal = this.tokens.authenticate(req.headers.authorization);
+    if (principal.kind !== 'admin') throw new DomainError(ErrorCode.FORBIDDEN, 'this route is for admins');
+    const roles = this.reflector.getAllAndOverride<AdminRole[] | undefined>(ROLES, [ctx.getHandler(), ctx.getClass()]) ?? ['admin'];
+    if (!roles.includes(principal.role)) throw new DomainError(ErrorCode.FORBIDDEN, `this route needs the role ${roles.join(' or ')}`);
+    req.principal = principal;
+    return true;
+  }
+}
+
+export const CurrentUser = createParamDecorator((_: unknown, ctx: ExecutionContext): UserPrincipal => ctx.switchToHttp().getRequest<AuthedRequest>().principal as UserPrincipal);
+export const CurrentAdmin = createParamDecorator((_: unknown, ctx: ExecutionContext): AdminPrincipal => ctx.switchToHttp().getRequest<AuthedRequest>().principal as AdminPrincipal);

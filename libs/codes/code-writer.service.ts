@@ -1,0 +1,70 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { CodeCache, type CodeView } from '#libs/cache/index.js';
+import { HealthCodeRepository, type CodeRow, type NextCode } from '#libs/db/index.js';
+
+export const toCodeView = (r: CodeRow): CodeView => ({
+  userId: r.userId,
+  color: r.color,
+  reason: r.reason,
+  version: r.version,
+  updatedAtMs: r.updatedAtMs,
+  expiresAtMs: r.expiresAtMs,
+});
+
+/** Writes codes inside one transaction and remembers them for the write-through after commit. */
+export interface CodeTransaction {
+  tx: EntityManager;
+  /**
+   * Locks the person's code, asks `decide` for the next one and writes it with a new version and
+   * a history row. Returns the current and written rows (`written` null when `decide` said no;
+   * `current` null for an unknown person).
+   */
+  change(userId: string, actor: string, changeId: string | null, decide: (current: CodeRow) => NextCode | null): Promise<{ current: CodeRow | null; written: CodeRow | null }>;
+}
+
+/**
+ * The one way a health code changes: a transaction (locked code, new version, history row, and the
+ * caller's rows such as a request status or an audit row), then the versioned cache write-through.
+ */
+@Injectable()
+export class CodeWriter {
+  private readonly logger = new Logger(CodeWriter.name);
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly codes: HealthCodeRepository,
+    private readonly cache: CodeCache,
+  ) {}
+
+  async transact<T>(work: (t: CodeTransaction) => Promise<T>): Promise<T> {
+    const written: CodeRow[] = [];
+    const result = await this.db.transaction(async (tx) =>
+      work({
+        tx,
+        change: async (userId, actor, changeId, decide) => {
+          const current = await this.codes.lockCode(tx, userId);
+          const next = current ? decide(current) : null;
+          const row = current && next ? await this.codes.writeCode(tx, current, next, actor, changeId) : null;
+          if (row) written.push(row);
+          return { current, written: row };
+        },
+      }),
+    );
+    for (const row of written) await this.publish(row);
+    return result;
+  }
+
+  /**
+   * Versioned, so it only moves the cache forward. If Redis is away the stale entry is dropped when
+   * possible; a miss falls through to Postgres, so the read path never serves the old colour long.
+   */
+  async publish(row: CodeRow): Promise<void> {
+    try {
+      await this.cache.put(toCodeView(row));
+    } catch (err) {
+      this.logger.warn(`cache write failed for a code change (version ${row.version}): ${(err as Error).message}`);
+      await this.cache.drop(row.userId).catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,3 @@
+export * from './code-change-applier.service.js';
+export * from './code-writer.service.js';
+export * from './code-writer.module.js';

@@ -1,0 +1,38 @@
+import { z } from 'zod';
+
+const int = (min: number) => z.coerce.number().int().min(min);
+const port = z.coerce.number().int().min(0).max(65535);
+const redisUrl = z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL');
+
+/**
+ * Every variable of DESIGN §5 (plus HC_KEY_PREFIX, which namespaces Redis keys and queues so
+ * that test suites and several deployments can share one Redis). Empty strings count as unset.
+ */
+export const configSchema = z.object({
+  NODE_ENV: z.string().default('development'),
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').default('postgres://postgres@127.0.0.1:54329/healthcode'),
+  REDIS_URL: redisUrl.default('redis://127.0.0.1:63799'),
+  CACHE_REDIS_URL: redisUrl.optional(),
+  HC_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  HC_ADMIN_USERNAME: z.string().regex(/^[a-z0-9._-]{3,64}$/, 'must be 3-64 of a-z 0-9 . _ -').default('admin'),
+  HC_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
+  API_PORT: port.default(3000),
+  INGEST_PORT: port.default(3001),
+  BATCH_PORT: port.default(3002),
+  HC_WINDOW_SECONDS: int(1).default(3600),
+  HC_GRACE_SECONDS: int(0).default(600),
+  HC_SLOT_SECONDS: int(1).default(300),
+  HC_GEOHASH_PRECISION: int(1).max(12).default(8),
+  HC_CONTACT_RADIUS_METERS: z.coerce.number().positive().optional(),
+  HC_EXPOSURE_AUTO_SECONDS: int(1).default(900),
+  HC_EXPOSURE_REVIEW_SECONDS: int(1).default(300),
+  HC_INFECTIOUS_LOOKBACK_SECONDS: int(0).default(172_800),
+  HC_QUARANTINE_SECONDS: int(1).default(1_209_600),
+  HC_RETENTION_DAYS: int(1).default(14),
+  HC_MAX_CLOCK_SKEW_SECONDS: int(0).default(120),
+  HC_AUTO_APPLY_MAX_PER_WINDOW: int(0).default(10_000),
+  HC_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be 1-32 of A-Z a-z 0-9 _ -').default('hc'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type RawConfig = z.infer<typeof configSchema>;

@@ -1,0 +1,71 @@
+import { randomBytes } from 'node:crypto';
+import { validateTimeGrid, type ExposureThresholds, type TimeGrid } from '#libs/domain/index.js';
+import { configSchema } from './config.schema.js';
+
+/** The validated, typed configuration every app reads once at start-up. */
+export interface AppConfig {
+  env: string;
+  databaseUrl: string;
+  redisUrl: string;
+  cacheRedisUrl: string;
+  jwtSecret: string;
+  admin: { username: string; password: string | null };
+  ports: { api: number; ingest: number; batch: number };
+  grid: TimeGrid;
+  geohashPrecision: number;
+  contactRadiusMeters: number | null;
+  thresholds: ExposureThresholds;
+  infectiousLookbackSeconds: number;
+  quarantineSeconds: number;
+  retentionDays: number;
+  maxClockSkewSeconds: number;
+  autoApplyMaxPerWindow: number;
+  keyPrefix: string;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, reason: string) {
+    super(`Invalid configuration: ${variable} ${reason}`);
+  }
+}
+
+/** Parses the environment; throws a ConfigError naming the first bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = configSchema.safeParse(present);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(String(issue.path[0]), issue.message);
+  }
+  const c = parsed.data;
+  const grid: TimeGrid = { windowSeconds: c.HC_WINDOW_SECONDS, slotSeconds: c.HC_SLOT_SECONDS, graceSeconds: c.HC_GRACE_SECONDS };
+  const gridError = validateTimeGrid(grid);
+  if (gridError) throw new ConfigError('HC_SLOT_SECONDS', `${gridError} (HC_WINDOW_SECONDS=${grid.windowSeconds})`);
+  if (c.HC_EXPOSURE_REVIEW_SECONDS > c.HC_EXPOSURE_AUTO_SECONDS) {
+    throw new ConfigError('HC_EXPOSURE_REVIEW_SECONDS', 'must not exceed HC_EXPOSURE_AUTO_SECONDS');
+  }
+  const production = c.NODE_ENV === 'production';
+  if (production && !c.HC_JWT_SECRET) throw new ConfigError('HC_JWT_SECRET', 'is required in production');
+  return {
+    env: c.NODE_ENV,
+    databaseUrl: c.DATABASE_URL,
+    redisUrl: c.REDIS_URL,
+    cacheRedisUrl: c.CACHE_REDIS_URL ?? c.REDIS_URL,
+    // Local runs get their secret from `npm start`; a lone process falls back to a random one.
+    jwtSecret: c.HC_JWT_SECRET ?? randomBytes(32).toString('hex'),
+    admin: { username: c.HC_ADMIN_USERNAME, password: c.HC_ADMIN_PASSWORD ?? null },
+    ports: { api: c.API_PORT, ingest: c.INGEST_PORT, batch: c.BATCH_PORT },
+    grid,
+    geohashPrecision: c.HC_GEOHASH_PRECISION,
+    contactRadiusMeters: c.HC_CONTACT_RADIUS_METERS ?? null,
+    thresholds: { autoSeconds: c.HC_EXPOSURE_AUTO_SECONDS, reviewSeconds: c.HC_EXPOSURE_REVIEW_SECONDS },
+    infectiousLookbackSeconds: c.HC_INFECTIOUS_LOOKBACK_SECONDS,
+    quarantineSeconds: c.HC_QUARANTINE_SECONDS,
+    retentionDays: c.HC_RETENTION_DAYS,
+    maxClockSkewSeconds: c.HC_MAX_CLOCK_SKEW_SECONDS,
+    autoApplyMaxPerWindow: c.HC_AUTO_APPLY_MAX_PER_WINDOW,
+    keyPrefix: c.HC_KEY_PREFIX,
+    logLevel: c.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,86 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { Color } from '#libs/domain/index.js';
+import type { Db } from './sql.js';
+
+export type CodeChangeStatus = 'pending' | 'applied' | 'rejected' | 'superseded' | 'revoked';
+
+export interface NewCodeChange {
+  userId: string;
+  fromColor: Color;
+  toColor: Color;
+  auto: boolean;
+  reason: string;
+  exposureSeconds: number;
+  expiresAtMs: number | null;
+}
+
+export interface CodeChangeRow extends NewCodeChange {
+  id: string;
+  windowId: number;
+  status: CodeChangeStatus;
+  createdAtMs: number;
+  decidedAtMs: number | null;
+  decidedBy: string | null;
+  note: string | null;
+}
+
+const COLUMNS = `id::text, user_id::text AS "userId", window_id::float8 AS "windowId", from_color AS "fromColor",
+  to_color AS "toColor", status, auto, reason, exposure_seconds AS "exposureSeconds", expires_at AS "expiresAt",
+  created_at AS "createdAt", decided_at AS "decidedAt", decided_by AS "decidedBy", note`;
+
+type Raw = Omit<CodeChangeRow, 'createdAtMs' | 'decidedAtMs' | 'expiresAtMs'> & { createdAt: Date; decidedAt: Date | null; expiresAt: Date | null };
+
+const fromRaw = ({ createdAt, decidedAt, expiresAt, ...r }: Raw): CodeChangeRow => ({
+  ...r,
+  windowId: Number(r.windowId),
+  createdAtMs: createdAt.getTime(),
+  decidedAtMs: decidedAt?.getTime() ?? null,
+  expiresAtMs: expiresAt?.getTime() ?? null,
+});
+
+@Injectable()
+export class CodeChangeRepository {
+  constructor(private readonly db: DataSource) {}
+
+  /** Bulk insert; one request per (user, window, target colour), so a rerun adds nothing. */
+  async insertRequests(tx: Db, windowId: number, rows: NewCodeChange[]): Promise<number> {
+    if (!rows.length) return 0;
+    const inserted = await tx.query(
+      `INSERT INTO code_changes (user_id, window_id, from_color, to_color, status, auto, reason, exposure_seconds, expires_at)
+       SELECT u, $1, f, t, 'pending', a, r, e, to_timestamp(x / 1000.0)
+       FROM unnest($2::bigint[], $3::text[], $4::text[], $5::bool[], $6::text[], $7::int[], $8::float8[]) AS v(u, f, t, a, r, e, x)
+       ON CONFLICT (user_id, window_id, to_color) DO NOTHING RETURNING id`,
+      [windowId, rows.map((r) => r.userId), rows.map((r) => r.fromColor), rows.map((r) => r.toColor), rows.map((r) => r.auto),
+        rows.map((r) => r.reason), rows.map((r) => r.exposureSeconds), rows.map((r) => r.expiresAtMs)],
+    );
+    return inserted.length;
+  }
+
+  /** Automatic requests of a window not yet applied (also those a crash left behind). */
+  async findPendingAuto(windowId: number): Promise<CodeChangeRow[]> {
+    const rows: Raw[] = await this.db.query(
+      `SELECT ${COLUMNS} FROM code_changes WHERE window_id = $1 AND auto AND status = 'pending' ORDER BY id`,
+      [windowId],
+    );
+    return rows.map(fromRaw);
+  }
+
+  async lockChange(tx: Db, id: string): Promise<CodeChangeRow | null> {
+    const [row] = await tx.query(`SELECT ${COLUMNS} FROM code_changes WHERE id = $1 FOR UPDATE`, [id]);
+    return row ? fromRaw(row) : null;
+  }
+
+  async decide(tx: Db, id: string, status: CodeChangeStatus, decidedBy: string, note: string | null): Promise<CodeChangeRow> {
+    const [row] = await tx.query(
+      `UPDATE code_changes SET status = $2, decided_at = now(), decided_by = $3, note = $4 WHERE id = $1 RETURNING ${COLUMNS}`,
+      [id, status, decidedBy, note],
+    );
+    return fromRaw(row);
+  }
+
+  async countByWindow(windowId: number): Promise<Record<CodeChangeStatus, number>> {
+    const rows = await this.db.query(`SELECT status, count(*)::int AS n FROM code_changes WHERE window_id = $1 GROUP BY status`, [windowId]);
+    return Object.fromEntries(rows.map((r: { status: string; n: number }) => [r.status, r.n])) as Record<CodeChangeStatus, number>;
+  }
+}

@@ -1,0 +1,39 @@
+import { Global, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
+import { AdminRepository } from './admin.repository.js';
+import { AuditRepository } from './audit.repository.js';
+import { HealthCodeRepository } from './health-code.repository.js';
+import { PingRepository } from './ping.repository.js';
+import { UserRepository } from './user.repository.js';
+import { WindowRepository } from './window.repository.js';
+import { CodeChangeRepository } from './code-change.repository.js';
+import { TracingRepository } from './tracing.repository.js';
+
+const repositories = [AdminRepository, AuditRepository, CodeChangeRepository, HealthCodeRepository, PingRepository, TracingRepository, UserRepository, WindowRepository];
+
+/**
+ * The Postgres connection pool and the repositories. The schema is owned by the hand-written
+ * migrations: TypeORM never synchronizes or migrates.
+ */
+@Global()
+@Module({
+  imports: [
+    TypeOrmModule.forRootAsync({
+      inject: [APP_CONFIG],
+      useFactory: (c: AppConfig) => ({
+        type: 'postgres' as const,
+        url: c.databaseUrl,
+        synchronize: false,
+        migrationsRun: false,
+        entities: [],
+        retryAttempts: 3,
+        retryDelay: 1_000,
+        extra: { max: 20, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000 },
+      }),
+    }),
+  ],
+  providers: repositories,
+  exports: repositories,
+})
+export class DatabaseModule {}

@@ -1,0 +1,89 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { Color } from '#libs/domain/index.js';
+import { toDate, toMs, type Db } from './sql.js';
+
+/** A person's code as Postgres holds it (the truth). */
+export interface CodeRow {
+  userId: string;
+  color: Color;
+  reason: string;
+  version: number;
+  updatedAtMs: number;
+  expiresAtMs: number | null;
+  infectiousFromMs: number | null;
+}
+
+/** What a change sets; the repository bumps the version and stamps the time. */
+export interface NextCode {
+  color: Color;
+  reason: string;
+  expiresAtMs: number | null;
+  infectiousFromMs: number | null;
+}
+
+export interface HistoryRow {
+  fromColor: Color | null;
+  toColor: Color;
+  reason: string;
+  actor: string;
+  atMs: number;
+}
+
+const COLUMNS = `user_id::text AS "userId", color, reason, version::int AS version,
+  updated_at AS "updatedAt", expires_at AS "expiresAt", infectious_from AS "infectiousFrom"`;
+
+type RawCode = Omit<CodeRow, 'updatedAtMs' | 'expiresAtMs' | 'infectiousFromMs'> & { updatedAt: Date; expiresAt: Date | null; infectiousFrom: Date | null };
+
+const fromRaw = (r: RawCode): CodeRow => ({
+  userId: r.userId,
+  color: r.color,
+  reason: r.reason,
+  version: Number(r.version),
+  updatedAtMs: r.updatedAt.getTime(),
+  expiresAtMs: toMs(r.expiresAt),
+  infectiousFromMs: toMs(r.infectiousFrom),
+});
+
+@Injectable()
+export class HealthCodeRepository {
+  constructor(private readonly db: DataSource) {}
+
+  /** One query for many people (the read path batches concurrent cache misses). */
+  async findCodes(userIds: string[]): Promise<Map<string, CodeRow>> {
+    const rows: RawCode[] = await this.db.query(`SELECT ${COLUMNS} FROM health_codes WHERE user_id = ANY($1::bigint[])`, [userIds]);
+    return new Map(rows.map((r) => [r.userId, fromRaw(r)]));
+  }
+
+  /** Reads and locks a code inside a transaction, so changes to one person are serialized. */
+  async lockCode(tx: Db, userId: string): Promise<CodeRow | null> {
+    const rows: RawCode[] = await tx.query(`SELECT ${COLUMNS} FROM health_codes WHERE user_id = $1 FOR UPDATE`, [userId]);
+    return rows[0] ? fromRaw(rows[0]) : null;
+  }
+
+  /** Writes the next code with a new version and appends its history row. */
+  async writeCode(tx: Db, current: CodeRow, next: NextCode, actor: string, changeId: string | null): Promise<CodeRow> {
+    const [row]: RawCode[] = await tx.query(
+      `UPDATE health_codes SET color = $2, reason = $3, version = version + 1, updated_at = now(),
+         expires_at = $4, infectious_from = $5
+       WHERE user_id = $1 RETURNING ${COLUMNS}`,
+      [current.userId, next.color, next.reason, toDate(next.expiresAtMs), toDate(next.infectiousFromMs)],
+    );
+    const written = fromRaw(row!);
+    await tx.query(
+      `INSERT INTO code_history (user_id, from_color, to_color, reason, actor, change_id, version, at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [written.userId, current.color, written.color, written.reason, actor, changeId, written.version, new Date(written.updatedAtMs)],
+    );
+    return written;
+  }
+
+  async findHistory(userId: string, limit = 100): Promise<HistoryRow[]> {
+    const rows = await this.db.query(
+      `SELECT from_color AS "fromColor", to_color AS "toColor", reason, actor, at FROM code_history
+       WHERE user_id = $1 ORDER BY id DESC LIMIT $2`,
+      [userId, limit],
+    );
+    return rows.map((r: HistoryRow & { at: Date }) => ({ fromColor: r.fromColor, toColor: r.toColor, reason: r.reason, actor: r.actor, atMs: r.at.getTime() }));
+  }
+}

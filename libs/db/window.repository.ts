@@ -1,0 +1,128 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { Db } from './sql.js';
+
+export type WindowStatus = 'open' | 'closing' | 'processing' | 'done' | 'failed';
+
+export interface WindowRow {
+  id: number;
+  startsAtMs: number;
+  endsAtMs: number;
+  status: WindowStatus;
+  generation: number;
+  latePings: boolean;
+  stats: Record<string, unknown>;
+}
+
+const COLUMNS = `id::float8 AS id, starts_at AS "startsAt", ends_at AS "endsAt", status, generation,
+  late_pings AS "latePings", stats`;
+
+const fromRaw = (r: Omit<WindowRow, 'startsAtMs' | 'endsAtMs'> & { startsAt: Date; endsAt: Date }): WindowRow => ({
+  id: Number(r.id),
+  startsAtMs: r.startsAt.getTime(),
+  endsAtMs: r.endsAt.getTime(),
+  status: r.status,
+  generation: r.generation,
+  latePings: r.latePings,
+  stats: r.stats,
+});
+
+@Injectable()
+export class WindowRepository {
+  constructor(private readonly db: DataSource) {}
+
+  /** Registers the windows of a range (bounded by the caller) so that every window is accounted for. */
+  async ensureWindows(fromId: number, toId: number, windowSeconds: number): Promise<void> {
+    if (toId < fromId) return;
+    await this.db.query(
+      `INSERT INTO windows (id, starts_at, ends_at)
+       SELECT id, to_timestamp(id * $3), to_timestamp((id + 1) * $3) FROM generate_series($1::bigint, $2::bigint) id
+       ON CONFLICT (id) DO NOTHING`,
+      [fromId, toId, windowSeconds],
+    );
+  }
+
+  async newestWindowId(): Promise<number | null> {
+    const [row] = await this.db.query('SELECT max(id)::float8 AS id FROM windows');
+    return row.id === null ? null : Number(row.id);
+  }
+
+  /**
+   * Closed windows that need a trace job, oldest first, marked `closing`. A window never traced, or
+   * traced before late pings came, gets a new generation; one already queued keeps its generation,
+   * so re-enqueueing it (after Redis lost the job) reuses the same job id.
+   */
+  async queueClosedWindows(lastClosedId: number, limit: number): Promise<{ id: number; generation: number }[]> {
+    const rows = await this.db.query(
+      `UPDATE windows w SET
+         generation = CASE WHEN w.status IN ('open', 'done') THEN w.generation + 1 ELSE w.generation END,
+         status = CASE WHEN w.status IN ('open', 'done') THEN 'closing' ELSE w.status END,
+         updated_at = now()
+       FROM (
+         SELECT id FROM windows
+         WHERE id <= $1 AND (status IN ('open', 'closing', 'processing') OR (status = 'done' AND late_pings))
+         ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED
+       ) due
+       WHERE w.id = due.id
+       RETURNING w.id::float8 AS id, w.generation`,
+      [lastClosedId, limit],
+    );
+    return rows.map((r: { id: number; generation: number }) => ({ id: Number(r.id), generation: r.generation })).sort((a: { id: number }, b: { id: number }) => a.id - b.id);
+  }
+
+  /** Asks for a deliberate re-trace of a closed window; returns the new generation, or null. */
+  async requestRerun(id: number): Promise<number | null> {
+    const [row] = await this.db.query(
+      `UPDATE windows SET generation = generation + 1, status = 'closing', updated_at = now()
+       WHERE id = $1 AND status IN ('done', 'failed', 'closing') RETURNING generation`,
+      [id],
+    );
+    return row ? row.generation : null;
+  }
+
+  /** Takes a window for tracing; null when the job is stale (a newer generation exists, or done). */
+  async claimWindow(id: number, generation: number): Promise<WindowRow | null> {
+    const [row] = await this.db.query(
+      `UPDATE windows SET status = 'processing', attempts = attempts + 1, late_pings = false, updated_at = now()
+       WHERE id = $1 AND generation = $2 AND status IN ('closing', 'processing', 'failed')
+       RETURNING ${COLUMNS}`,
+      [id, generation],
+    );
+    return row ? fromRaw(row) : null;
+  }
+
+  async finishWindow(tx: Db, id: number, generation: number, stats: Record<string, unknown>): Promise<boolean> {
+    const rows = await tx.query(
+      `UPDATE windows SET status = 'done', stats = $3, error = NULL, traced_at = now(), updated_at = now()
+       WHERE id = $1 AND generation = $2 AND status = 'processing' RETURNING id`,
+      [id, generation, JSON.stringify(stats)],
+    );
+    return rows.length === 1;
+  }
+
+  async failWindow(id: number, generation: number, error: string): Promise<void> {
+    await this.db.query(
+      `UPDATE windows SET status = 'failed', error = $3, updated_at = now()
+       WHERE id = $1 AND generation = $2 AND status = 'processing'`,
+      [id, generation, error.slice(0, 1000)],
+    );
+  }
+
+  /**
+   * End of the newest window before which every window is traced: the start of the oldest closed
+   * window still needing work, else the end of the last closed window.
+   */
+  async tracedUntilMs(lastClosedId: number, windowSeconds: number): Promise<number> {
+    const [row] = await this.db.query(
+      `SELECT min(id)::float8 AS id FROM windows WHERE id <= $1 AND (status <> 'done' OR late_pings)`,
+      [lastClosedId],
+    );
+    const firstPending = row.id === null ? lastClosedId + 1 : Number(row.id);
+    return firstPending * windowSeconds * 1000;
+  }
+
+  async findWindow(id: number): Promise<WindowRow | null> {
+    const [row] = await this.db.query(`SELECT ${COLUMNS} FROM windows WHERE id = $1`, [id]);
+    return row ? fromRaw(row) : null;
+  }
+}

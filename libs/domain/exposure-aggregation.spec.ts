@@ -1,0 +1,67 @@
+import { areCoLocated } from './co-location.js';
+import { aggregateExposures, coLocationKeys, type CoLocationHit } from './exposure-aggregation.js';
+
+const thresholds = { autoSeconds: 900, reviewSeconds: 300 };
+const hit = (contactId: string, sourceId: string, slot: number, contactCell = 's0000000'): CoLocationHit => ({ contactId, sourceId, slot, contactCell });
+
+describe('coLocationKeys', () => {
+  it('gives the 9 cells x 3 slots around a ping, all co-located with it', () => {
+    const at = { cell: 'u4pruydq', slot: 100 };
+    const keys = coLocationKeys(at);
+    expect(keys).toHaveLength(27);
+    expect(new Set(keys.map((k) => `${k.cell}/${k.slot}`)).size).toBe(27);
+    for (const k of keys) expect(areCoLocated(k, at, { radiusMeters: null })).toBe(true);
+    expect(new Set(keys.map((k) => k.slot))).toEqual(new Set([99, 100, 101]));
+  });
+
+  it('crosses a geohash prefix border (neighbours with another first character)', () => {
+    const cells = new Set(coLocationKeys({ cell: 's0000000', slot: 1 }).map((k) => k.cell));
+    expect(cells).toEqual(new Set(['s0000000', 'ebpbpbpb', '7zzzzzzz', 'kpbpbpbp', 's0000001', 's0000002', 's0000003', 'ebpbpbpc', 'kpbpbpbr']));
+  });
+});
+
+describe('aggregateExposures', () => {
+  it.each([
+    { name: 'no hits', hits: [], pairs: 0, contacts: [] },
+    { name: 'two slots below review', hits: [hit('1', '9', 10)], pairs: 1, contacts: [{ contactId: '1', seconds: 300, decision: 'review' }] },
+    {
+      name: 'same slot from two sources counts once for the decision',
+      hits: [hit('1', '8', 10), hit('1', '9', 10)],
+      pairs: 2,
+      contacts: [{ contactId: '1', seconds: 300, decision: 'review' }],
+    },
+    {
+      name: 'distinct slots across sources add up to auto',
+      hits: [hit('1', '8', 10), hit('1', '9', 11), hit('1', '9', 12)],
+      pairs: 2,
+      contacts: [{ contactId: '1', seconds: 900, decision: 'auto' }],
+    },
+    {
+      name: 'a repeated hit of the same slot is not counted twice',
+      hits: [hit('1', '9', 10), hit('1', '9', 10, 's0000001')],
+      pairs: 1,
+      contacts: [{ contactId: '1', seconds: 300, decision: 'review' }],
+    },
+  ])('$name', ({ hits, pairs, contacts }) => {
+    const out = aggregateExposures(hits, 300, thresholds);
+    expect(out.pairs).toHaveLength(pairs);
+    expect(out.contacts.map(({ contactId, seconds, decision }) => ({ contactId, seconds, decision }))).toEqual(contacts);
+  });
+
+  it('keeps per-pair evidence: sorted slots and cells, seconds per source', () => {
+    const out = aggregateExposures([hit('1', '9', 12, 'b'), hit('1', '9', 10, 'a'), hit('1', '8', 11, 'c')], 10, { autoSeconds: 30, reviewSeconds: 20 });
+    expect(out.pairs).toEqual([
+      { contactId: '1', sourceId: '8', seconds: 10, slots: [11], cells: ['c'] },
+      { contactId: '1', sourceId: '9', seconds: 20, slots: [10, 12], cells: ['a', 'b'] },
+    ]);
+    expect(out.contacts).toEqual([{ contactId: '1', seconds: 30, lastSlot: 12, decision: 'auto' }]);
+  });
+
+  it('does not depend on the order of the hits', () => {
+    const hits = [hit('2', '9', 5), hit('10', '9', 6), hit('2', '8', 7), hit('10', '8', 6)];
+    const a = aggregateExposures(hits, 300, thresholds);
+    const b = aggregateExposures([...hits].reverse(), 300, thresholds);
+    expect(b).toEqual(a);
+    expect(a.contacts.map((c) => c.contactId)).toEqual(['2', '10']);
+  });
+});

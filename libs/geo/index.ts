@@ -1,0 +1,3 @@
+export * from './geohash.js';
+export * from './neighbours.js';
+export * from './distance.js';

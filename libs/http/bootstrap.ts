@@ -1,0 +1,45 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger } from 'nestjs-pino';
+import { ConfigError, loadConfig, type AppConfig } from '#libs/config/index.js';
+import { AllErrorsFilter } from './all-errors.filter.js';
+import { createValidationPipe } from './validation.js';
+
+export interface HttpAppOptions {
+  name: string;
+  port: (c: AppConfig) => number;
+  module: (c: AppConfig) => unknown;
+  bodyLimitBytes?: number;
+  /** Runs after the app is built and before it listens (OpenAPI, static files, ...). */
+  configure?: (app: NestFastifyApplication, c: AppConfig) => Promise<void> | void;
+}
+
+/** Loads the config or stops the process with a message naming the variable. */
+export function loadConfigOrExit(): AppConfig {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+}
+
+/** Builds and starts one app: Fastify, JSON logs, one error shape, validation, graceful SIGTERM. */
+export async function runHttpApp(opts: HttpAppOptions): Promise<NestFastifyApplication> {
+  const config = loadConfigOrExit();
+  const adapter = new FastifyAdapter({ bodyLimit: opts.bodyLimitBytes ?? 64 * 1024, trustProxy: false });
+  const app = await NestFactory.create<NestFastifyApplication>(opts.module(config) as never, adapter, { bufferLogs: true });
+  app.useLogger(app.get(Logger));
+  app.useGlobalFilters(new AllErrorsFilter());
+  app.useGlobalPipes(createValidationPipe());
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  await opts.configure?.(app, config);
+  const port = opts.port(config);
+  await app.listen(port, '0.0.0.0');
+  app.get(Logger).log(`${opts.name} listening on :${port}`);
+  return app;
+}

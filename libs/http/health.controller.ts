@@ -1,0 +1,44 @@
+import { Controller, Get, Inject, Optional } from '@nestjs/common';
+import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { Redis } from 'ioredis';
+import { DataSource } from 'typeorm';
+import { CACHE_REDIS } from '#libs/cache/index.js';
+
+/** Extra readiness checks an app adds (e.g. the queue connection), by name. */
+export const READINESS_CHECKS = Symbol('READINESS_CHECKS');
+export type ReadinessChecks = Record<string, () => Promise<unknown>>;
+
+const TIMEOUT_MS = 2_000;
+
+@ApiExcludeController()
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
+    private readonly db: DataSource,
+    @Inject(CACHE_REDIS) private readonly redis: Redis,
+    @Optional() @Inject(READINESS_CHECKS) private readonly extra: ReadinessChecks | null,
+  ) {}
+
+  /** The process is up and its event loop turns. */
+  @Get('live')
+  live(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
+  /** Ready to serve: Postgres and Redis answer. */
+  @Get('ready')
+  @HealthCheck()
+  ready() {
+    const checks = {
+      postgres: () => this.db.query('SELECT 1'),
+      redis: () => this.redis.ping(),
+      ...(this.extra ?? {}),
+    };
+    return this.health.check(
+      Object.entries(checks).map(([name, fn]) => () => this.indicators.check(name).attempt(async () => void (await fn())).withTimeout(TIMEOUT_MS)),
+    );
+  }
+}

@@ -1,0 +1,39 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { PrometheusModule } from '@willsoto/nestjs-prometheus';
+import { LoggerModule } from 'nestjs-pino';
+import type { AppConfig } from '#libs/config/index.js';
+import { HealthController } from './health.controller.js';
+
+// Routes too hot or too dull for an access log line each.
+const QUIET_ROUTES = /^\/(v1\/codes\/me|health\/|metrics)/;
+
+/**
+ * What every app has: JSON logs (pino) without tokens or client addresses, `/health/live`,
+ * `/health/ready` and Prometheus `/metrics`.
+ */
+@Module({})
+export class PlatformModule {
+  static forRoot(app: string, config: AppConfig): DynamicModule {
+    return {
+      module: PlatformModule,
+      imports: [
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: config.logLevel,
+            base: { app },
+            autoLogging: { ignore: (req) => QUIET_ROUTES.test(req.url ?? '') },
+            // Only method, route and status: no headers (tokens), no address, no query string.
+            serializers: {
+              req: (req: { method: string; url: string }) => ({ method: req.method, path: req.url.split('?')[0] }),
+              res: (res: { statusCode: number }) => ({ status: res.statusCode }),
+            },
+          },
+        }),
+        TerminusModule.forRoot({ errorLogStyle: 'json' }),
+        PrometheusModule.register({ path: '/metrics', defaultLabels: { app }, defaultMetrics: { enabled: true } }),
+      ],
+      controllers: [HealthController],
+    };
+  }
+}

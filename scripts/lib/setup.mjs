@@ -1,0 +1,72 @@
+// Set-up shared by `npm start`, `npm test` and `npm run bench`: dependencies, build, services,
+// database, migrations. Node built-ins only until dependencies are installed.
+import { spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { databaseUrlFor, startServices } from './services.mjs';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export const log = (msg) => console.error(`[setup] ${msg}`);
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { cwd: ROOT, stdio: 'inherit', ...opts });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (exit ${r.status ?? r.signal})`);
+}
+
+/** `npm ci` when node_modules is missing or older than the lock file. */
+export function ensureDependencies() {
+  const marker = path.join(ROOT, 'node_modules', '.package-lock.json');
+  const lock = path.join(ROOT, 'package-lock.json');
+  if (fs.existsSync(marker) && fs.statSync(marker).mtimeMs >= fs.statSync(lock).mtimeMs) return;
+  log('installing dependencies (npm ci)');
+  run('npm', ['ci', '--no-audit', '--no-fund']);
+}
+
+/** One TypeScript build compiles apps, libs, tests and benchmarks into dist/. */
+export function build() {
+  log('building (tsc)');
+  run(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json']);
+}
+
+/** Secrets for local runs, generated once and kept in the git-ignored .data folder. */
+export function localSecrets() {
+  const file = path.join(ROOT, '.data', 'app-secrets.json');
+  if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, 'utf8'));
+  const secrets = { jwtSecret: crypto.randomBytes(32).toString('hex'), adminPassword: crypto.randomBytes(12).toString('base64url') };
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  return secrets;
+}
+
+/** Creates the database if it is missing (needs `pg`, so only after ensureDependencies). */
+export async function ensureDatabase(serverUrl, name) {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: databaseUrlFor(serverUrl, 'postgres') });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (!rowCount) await client.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await client.end();
+  }
+  return databaseUrlFor(serverUrl, name);
+}
+
+export function migrate(databaseUrl) {
+  run(process.execPath, ['dist/libs/db/migrate.cli.js'], { env: { ...process.env, DATABASE_URL: databaseUrl } });
+}
+
+/**
+ * Everything before the apps run. With DATABASE_URL set, that database is used as it is;
+ * otherwise the local server gets a database named `database`.
+ */
+export async function prepare({ database }) {
+  ensureDependencies();
+  build();
+  const services = await startServices({ root: ROOT, log: (m) => log(m) });
+  const databaseUrl = process.env.DATABASE_URL ? services.databaseUrl : await ensureDatabase(services.databaseUrl, database);
+  return { services, databaseUrl, redisUrl: services.redisUrl };
+}

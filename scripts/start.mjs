@@ -1,0 +1,56 @@
+// `npm start`: set-up, migrations once, then api, ingest and batch until Ctrl-C.
+import { spawn } from 'node:child_process';
+import { log, localSecrets, migrate, prepare, ROOT } from './lib/setup.mjs';
+
+const APPS = [
+  { name: 'api', portVar: 'API_PORT', port: 3000 },
+  { name: 'ingest', portVar: 'INGEST_PORT', port: 3001 },
+  { name: 'batch', portVar: 'BATCH_PORT', port: 3002 },
+];
+
+const { services, databaseUrl, redisUrl } = await prepare({ database: 'healthcode' });
+migrate(databaseUrl);
+
+const secrets = localSecrets();
+const env = {
+  ...process.env,
+  DATABASE_URL: databaseUrl,
+  REDIS_URL: redisUrl,
+  HC_JWT_SECRET: process.env.HC_JWT_SECRET || secrets.jwtSecret,
+  HC_ADMIN_PASSWORD: process.env.HC_ADMIN_PASSWORD || secrets.adminPassword,
+};
+
+const children = APPS.map((app) => {
+  const child = spawn(process.execPath, ['--enable-source-maps', `dist/apps/${app.name}/src/main.js`], { cwd: ROOT, env, stdio: 'inherit' });
+  child.on('exit', (code, signal) => {
+    if (!stopping) {
+      log(`${app.name} exited (${code ?? signal}); stopping everything`);
+      void shutdown(1);
+    }
+  });
+  return child;
+});
+
+const port = (app) => process.env[app.portVar] || app.port;
+log('the system is starting:');
+for (const app of APPS) log(`  ${app.name.padEnd(6)} http://localhost:${port(app)}  (ready: /health/ready)`);
+log(`  admin console http://localhost:${port(APPS[0])}/admin, OpenAPI http://localhost:${port(APPS[0])}/docs`);
+log(`  first admin: ${env.HC_ADMIN_USERNAME || 'admin'} / ${process.env.HC_ADMIN_PASSWORD ? '(HC_ADMIN_PASSWORD)' : env.HC_ADMIN_PASSWORD}`);
+log('Ctrl-C stops the apps and the servers this command started.');
+
+let stopping = false;
+async function shutdown(code) {
+  if (stopping) return;
+  stopping = true;
+  log('stopping the apps');
+  await Promise.all(children.map((c) => new Promise((resolve) => {
+    if (c.exitCode !== null || c.signalCode !== null) return resolve();
+    c.once('exit', resolve);
+    c.kill('SIGTERM');
+    setTimeout(() => c.kill('SIGKILL'), 15_000).unref();
+  })));
+  await services.stop();
+  process.exit(code);
+}
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));

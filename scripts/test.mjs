@@ -1,0 +1,24 @@
+// `npm test`: the same set-up as `npm start`, then every test (unit, integration, end to end).
+// Tests make their own databases from a migrated template; never the one `npm start` uses.
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { localSecrets, log, prepare, ROOT } from './lib/setup.mjs';
+
+const { services, databaseUrl, redisUrl } = await prepare({ database: 'postgres' });
+let status = 1;
+try {
+  log('running the tests (jest)');
+  const r = spawnSync(
+    process.execPath,
+    ['--experimental-vm-modules', '--no-warnings=ExperimentalWarning', '--enable-source-maps', path.join(ROOT, 'node_modules/jest/bin/jest.js'), ...process.argv.slice(2)],
+    {
+      cwd: ROOT,
+      stdio: 'inherit',
+      env: { ...process.env, TEST_PG_SERVER_URL: databaseUrl, REDIS_URL: redisUrl, HC_JWT_SECRET: localSecrets().jwtSecret },
+    },
+  );
+  status = r.status ?? 1;
+} finally {
+  await services.stop();
+}
+process.exit(status);

@@ -1,0 +1,59 @@
+import { createTestDatabase, type TestDatabase } from './databases.js';
+import { startApp, type AppName, type RunningApp } from './apps.js';
+import { redisUrl, testKeyPrefix } from './redis.js';
+
+/** Short windows so a test sees windows close and get traced within seconds (DESIGN §5). */
+export const FAST_GRID_ENV = {
+  HC_WINDOW_SECONDS: '60',
+  HC_SLOT_SECONDS: '10',
+  HC_GRACE_SECONDS: '5',
+  HC_EXPOSURE_AUTO_SECONDS: '30',
+  HC_EXPOSURE_REVIEW_SECONDS: '20',
+};
+
+export const TEST_ADMIN = { username: 'admin', password: 'test-admin-password-1' };
+
+export interface TestSystem {
+  db: TestDatabase;
+  env: Record<string, string>;
+  apps: Partial<Record<AppName, RunningApp>>;
+  url: (app: AppName) => string;
+  stop: () => Promise<void>;
+}
+
+/** The real apps as processes, on their own database and Redis key prefix. */
+export async function startSystem(label: string, names: AppName[], extraEnv: Record<string, string> = {}): Promise<TestSystem> {
+  const db = await createTestDatabase(label);
+  const env: Record<string, string> = {
+    DATABASE_URL: db.url,
+    REDIS_URL: redisUrl(),
+    HC_KEY_PREFIX: testKeyPrefix(label),
+    HC_ADMIN_USERNAME: TEST_ADMIN.username,
+    HC_ADMIN_PASSWORD: TEST_ADMIN.password,
+    HC_JWT_SECRET: process.env.HC_JWT_SECRET ?? 'a-test-secret-of-at-least-32-characters!!',
+    ...FAST_GRID_ENV,
+    ...extraEnv,
+  };
+  const apps: TestSystem['apps'] = {};
+  try {
+    for (const name of names) apps[name] = await startApp(name, env);
+  } catch (err) {
+    await Promise.all(Object.values(apps).map((a) => a.stop()));
+    await db.drop();
+    throw err;
+  }
+  return {
+    db,
+    env,
+    apps,
+    url: (name) => {
+      const app = apps[name];
+      if (!app) throw new Error(`${name} is not running in this test system`);
+      return app.url;
+    },
+    stop: async () => {
+      await Promise.all(Object.values(apps).map((a) => a.stop()));
+      await db.drop();
+    },
+  };
+}
