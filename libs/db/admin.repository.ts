@@ -1,3 +1,4 @@
+import { queryRows } from './sql.js';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
@@ -16,7 +17,7 @@ export class AdminRepository {
   constructor(private readonly db: DataSource) {}
 
   async findByUsername(username: string): Promise<AdminRow | null> {
-    const [row] = await this.db.query(
+    const [row] = await queryRows(this.db, 
       `SELECT id::text, username, password_hash AS "passwordHash", role, disabled FROM admins WHERE username = $1`,
       [username],
     );
@@ -25,7 +26,7 @@ export class AdminRepository {
 
   /** Creates the first admin unless any admin exists; true when this call created it. */
   async createFirstAdmin(username: string, passwordHash: string): Promise<boolean> {
-    const rows = await this.db.query(
+    const rows = await queryRows(this.db, 
       `INSERT INTO admins (username, password_hash, role)
        SELECT $1, $2, 'admin' WHERE NOT EXISTS (SELECT 1 FROM admins)
        ON CONFLICT (username) DO NOTHING RETURNING id`,

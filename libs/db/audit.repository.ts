@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Db } from './sql.js';
+import { type Db, queryRows } from './sql.js';
 
 export interface AuditEntry {
   adminId: string;
@@ -16,7 +16,7 @@ export interface AuditEntry {
 @Injectable()
 export class AuditRepository {
   async append(tx: Db, e: AuditEntry): Promise<void> {
-    await tx.query(
+    await queryRows(tx, 
       `INSERT INTO admin_audit (admin_id, actor, action, target_type, target_id, before, after, note)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
       [e.adminId, e.actor, e.action, e.targetType, e.targetId, JSON.stringify(e.before), JSON.stringify(e.after), e.note],

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Color } from '#libs/domain/index.js';
-import type { Db } from './sql.js';
+import { type Db, queryRows } from './sql.js';
 
 export type CodeChangeStatus = 'pending' | 'applied' | 'rejected' | 'superseded' | 'revoked';
 
@@ -46,7 +46,7 @@ export class CodeChangeRepository {
   /** Bulk insert; one request per (user, window, target colour), so a rerun adds nothing. */
   async insertRequests(tx: Db, windowId: number, rows: NewCodeChange[]): Promise<number> {
     if (!rows.length) return 0;
-    const inserted = await tx.query(
+    const inserted = await queryRows(tx, 
       `INSERT INTO code_changes (user_id, window_id, from_color, to_color, status, auto, reason, exposure_seconds, expires_at)
        SELECT u, $1, f, t, 'pending', a, r, e, to_timestamp(x / 1000.0)
        FROM unnest($2::bigint[], $3::text[], $4::text[], $5::bool[], $6::text[], $7::int[], $8::float8[]) AS v(u, f, t, a, r, e, x)
@@ -59,7 +59,7 @@ export class CodeChangeRepository {
 
   /** Automatic requests of a window not yet applied (also those a crash left behind). */
   async findPendingAuto(windowId: number): Promise<CodeChangeRow[]> {
-    const rows: Raw[] = await this.db.query(
+    const rows: Raw[] = await queryRows(this.db, 
       `SELECT ${COLUMNS} FROM code_changes WHERE window_id = $1 AND auto AND status = 'pending' ORDER BY id`,
       [windowId],
     );
@@ -67,12 +67,12 @@ export class CodeChangeRepository {
   }
 
   async lockChange(tx: Db, id: string): Promise<CodeChangeRow | null> {
-    const [row] = await tx.query(`SELECT ${COLUMNS} FROM code_changes WHERE id = $1 FOR UPDATE`, [id]);
+    const [row] = await queryRows(tx, `SELECT ${COLUMNS} FROM code_changes WHERE id = $1 FOR UPDATE`, [id]);
     return row ? fromRaw(row) : null;
   }
 
   async decide(tx: Db, id: string, status: CodeChangeStatus, decidedBy: string, note: string | null): Promise<CodeChangeRow> {
-    const [row] = await tx.query(
+    const [row] = await queryRows(tx, 
       `UPDATE code_changes SET status = $2, decided_at = now(), decided_by = $3, note = $4 WHERE id = $1 RETURNING ${COLUMNS}`,
       [id, status, decidedBy, note],
     );
@@ -80,7 +80,7 @@ export class CodeChangeRepository {
   }
 
   async countByWindow(windowId: number): Promise<Record<CodeChangeStatus, number>> {
-    const rows = await this.db.query(`SELECT status, count(*)::int AS n FROM code_changes WHERE window_id = $1 GROUP BY status`, [windowId]);
+    const rows = await queryRows(this.db, `SELECT status, count(*)::int AS n FROM code_changes WHERE window_id = $1 GROUP BY status`, [windowId]);
     return Object.fromEntries(rows.map((r: { status: string; n: number }) => [r.status, r.n])) as Record<CodeChangeStatus, number>;
   }
 }

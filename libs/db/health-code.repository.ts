@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Color } from '#libs/domain/index.js';
-import { toDate, toMs, type Db } from './sql.js';
+import { toDate, toMs, type Db, queryRows } from './sql.js';
 
 /** A person's code as Postgres holds it (the truth). */
 export interface CodeRow {
@@ -51,26 +51,26 @@ export class HealthCodeRepository {
 
   /** One query for many people (the read path batches concurrent cache misses). */
   async findCodes(userIds: string[]): Promise<Map<string, CodeRow>> {
-    const rows: RawCode[] = await this.db.query(`SELECT ${COLUMNS} FROM health_codes WHERE user_id = ANY($1::bigint[])`, [userIds]);
+    const rows: RawCode[] = await queryRows(this.db, `SELECT ${COLUMNS} FROM health_codes WHERE user_id = ANY($1::bigint[])`, [userIds]);
     return new Map(rows.map((r) => [r.userId, fromRaw(r)]));
   }
 
   /** Reads and locks a code inside a transaction, so changes to one person are serialized. */
   async lockCode(tx: Db, userId: string): Promise<CodeRow | null> {
-    const rows: RawCode[] = await tx.query(`SELECT ${COLUMNS} FROM health_codes WHERE user_id = $1 FOR UPDATE`, [userId]);
+    const rows: RawCode[] = await queryRows(tx, `SELECT ${COLUMNS} FROM health_codes WHERE user_id = $1 FOR UPDATE`, [userId]);
     return rows[0] ? fromRaw(rows[0]) : null;
   }
 
   /** Writes the next code with a new version and appends its history row. */
   async writeCode(tx: Db, current: CodeRow, next: NextCode, actor: string, changeId: string | null): Promise<CodeRow> {
-    const [row]: RawCode[] = await tx.query(
+    const [row]: RawCode[] = await queryRows(tx, 
       `UPDATE health_codes SET color = $2, reason = $3, version = version + 1, updated_at = now(),
          expires_at = $4, infectious_from = $5
        WHERE user_id = $1 RETURNING ${COLUMNS}`,
       [current.userId, next.color, next.reason, toDate(next.expiresAtMs), toDate(next.infectiousFromMs)],
     );
     const written = fromRaw(row!);
-    await tx.query(
+    await queryRows(tx, 
       `INSERT INTO code_history (user_id, from_color, to_color, reason, actor, change_id, version, at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
       [written.userId, current.color, written.color, written.reason, actor, changeId, written.version, new Date(written.updatedAtMs)],
@@ -79,7 +79,7 @@ export class HealthCodeRepository {
   }
 
   async findHistory(userId: string, limit = 100): Promise<HistoryRow[]> {
-    const rows = await this.db.query(
+    const rows = await queryRows(this.db, 
       `SELECT from_color AS "fromColor", to_color AS "toColor", reason, actor, at FROM code_history
        WHERE user_id = $1 ORDER BY id DESC LIMIT $2`,
       [userId, limit],

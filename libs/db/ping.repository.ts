@@ -1,3 +1,4 @@
+import { queryRows } from './sql.js';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { utcDays } from './partitions.js';
@@ -19,7 +20,7 @@ export class PingRepository {
   async ensurePartitionsFor(tsMs: number[]): Promise<void> {
     const missing = utcDays(tsMs).filter((d) => !this.knownDays.has(d));
     if (!missing.length) return;
-    await this.db.query('SELECT hc_ensure_ping_partition(d::date) FROM unnest($1::text[]) d', [missing]);
+    await queryRows(this.db, 'SELECT hc_ensure_ping_partition(d::date) FROM unnest($1::text[]) d', [missing]);
     missing.forEach((d) => this.knownDays.add(d));
   }
 
@@ -30,13 +31,13 @@ export class PingRepository {
   async insertPings(p: PingColumns, windowIds: number[], windowSeconds: number): Promise<Set<number>> {
     await this.ensurePartitionsFor(p.tsMs);
     return this.db.transaction(async (tx) => {
-      await tx.query(
+      await queryRows(tx, 
         `INSERT INTO pings (user_id, ts, cell)
          SELECT u, to_timestamp(ms / 1000.0), c FROM unnest($1::bigint[], $2::float8[], $3::text[]) AS t(u, ms, c)
          ON CONFLICT DO NOTHING`,
         [p.userIds, p.tsMs, p.cells],
       );
-      const late: { id: string }[] = await tx.query(
+      const late: { id: string }[] = await queryRows(tx, 
         `WITH w AS (SELECT DISTINCT unnest($1::bigint[]) AS id ORDER BY 1),
          ins AS (
            INSERT INTO windows (id, starts_at, ends_at)

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { Db } from './sql.js';
+import { type Db, queryRows } from './sql.js';
 
 export interface SourcePing {
   sourceId: string;
@@ -38,7 +38,7 @@ export class TracingRepository {
 
   /** Pings in [fromMs, toMs) of people who are red and infectious at the ping's time. */
   async findSourcePings(fromMs: number, toMs: number): Promise<SourcePing[]> {
-    const rows = await this.db.query(
+    const rows = await queryRows(this.db, 
       `SELECT p.user_id::text AS "sourceId", (extract(epoch FROM p.ts) * 1000)::float8 AS "tsMs", p.cell
        FROM health_codes h
        JOIN pings p ON p.user_id = h.user_id
@@ -56,7 +56,7 @@ export class TracingRepository {
    */
   async findContacts(keys: ContactKeys, slotSeconds: number, fromMs: number, toMs: number): Promise<ContactHit[]> {
     if (!keys.cells.length) return [];
-    const rows = await this.db.query(
+    const rows = await queryRows(this.db, 
       `SELECT DISTINCT k.source_id::text AS "sourceId", k.source_cell AS "sourceCell", p.user_id::text AS "contactId",
               p.cell AS "contactCell", floor(extract(epoch FROM p.ts) / $5)::float8 AS slot
        FROM unnest($1::text[], $2::float8[], $3::bigint[], $4::text[]) AS k(cell, slot_start_ms, source_id, source_cell)
@@ -72,9 +72,9 @@ export class TracingRepository {
 
   /** Replaces the window's evidence with this trace's (a rerun yields the same rows). */
   async replaceExposures(tx: Db, windowId: number, rows: ExposureRow[]): Promise<void> {
-    await tx.query('DELETE FROM exposures WHERE window_id = $1', [windowId]);
+    await queryRows(tx, 'DELETE FROM exposures WHERE window_id = $1', [windowId]);
     if (!rows.length) return;
-    await tx.query(
+    await queryRows(tx, 
       `INSERT INTO exposures (window_id, contact_id, source_id, seconds, slots, cells)
        SELECT $1, c, s, sec, ARRAY(SELECT json_array_elements_text(sl)::bigint), ARRAY(SELECT json_array_elements_text(ce))
        FROM unnest($2::bigint[], $3::bigint[], $4::int[], $5::json[], $6::json[]) AS t(c, s, sec, sl, ce)`,

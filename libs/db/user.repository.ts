@@ -1,3 +1,4 @@
+import { queryRows } from './sql.js';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { CodeRow } from './health-code.repository.js';
@@ -8,7 +9,7 @@ export class UserRepository {
 
   /** Creates a person with a green code and its first history row, in one statement. */
   async registerUser(): Promise<CodeRow> {
-    const [row] = await this.db.query(`
+    const [row] = await queryRows(this.db, `
       WITH u AS (INSERT INTO users DEFAULT VALUES RETURNING id, created_at),
       c AS (
         INSERT INTO health_codes (user_id, color, reason, version, updated_at)

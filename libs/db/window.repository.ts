@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { Db } from './sql.js';
+import { type Db, queryRows } from './sql.js';
 
 export type WindowStatus = 'open' | 'closing' | 'processing' | 'done' | 'failed';
 
@@ -34,7 +34,7 @@ export class WindowRepository {
   /** Registers the windows of a range (bounded by the caller) so that every window is accounted for. */
   async ensureWindows(fromId: number, toId: number, windowSeconds: number): Promise<void> {
     if (toId < fromId) return;
-    await this.db.query(
+    await queryRows(this.db, 
       `INSERT INTO windows (id, starts_at, ends_at)
        SELECT id, to_timestamp(id * $3), to_timestamp((id + 1) * $3) FROM generate_series($1::bigint, $2::bigint) id
        ON CONFLICT (id) DO NOTHING`,
@@ -43,7 +43,7 @@ export class WindowRepository {
   }
 
   async newestWindowId(): Promise<number | null> {
-    const [row] = await this.db.query('SELECT max(id)::float8 AS id FROM windows');
+    const [row] = await queryRows(this.db, 'SELECT max(id)::float8 AS id FROM windows');
     return row.id === null ? null : Number(row.id);
   }
 
@@ -53,7 +53,7 @@ export class WindowRepository {
    * so re-enqueueing it (after Redis lost the job) reuses the same job id.
    */
   async queueClosedWindows(lastClosedId: number, limit: number): Promise<{ id: number; generation: number }[]> {
-    const rows = await this.db.query(
+    const rows = await queryRows(this.db, 
       `UPDATE windows w SET
          generation = CASE WHEN w.status IN ('open', 'done') THEN w.generation + 1 ELSE w.generation END,
          status = CASE WHEN w.status IN ('open', 'done') THEN 'closing' ELSE w.status END,
@@ -72,7 +72,7 @@ export class WindowRepository {
 
   /** Asks for a deliberate re-trace of a closed window; returns the new generation, or null. */
   async requestRerun(id: number): Promise<number | null> {
-    const [row] = await this.db.query(
+    const [row] = await queryRows(this.db, 
       `UPDATE windows SET generation = generation + 1, status = 'closing', updated_at = now()
        WHERE id = $1 AND status IN ('done', 'failed', 'closing') RETURNING generation`,
       [id],
@@ -82,7 +82,7 @@ export class WindowRepository {
 
   /** Takes a window for tracing; null when the job is stale (a newer generation exists, or done). */
   async claimWindow(id: number, generation: number): Promise<WindowRow | null> {
-    const [row] = await this.db.query(
+    const [row] = await queryRows(this.db, 
       `UPDATE windows SET status = 'processing', attempts = attempts + 1, late_pings = false, updated_at = now()
        WHERE id = $1 AND generation = $2 AND status IN ('closing', 'processing', 'failed')
        RETURNING ${COLUMNS}`,
@@ -92,7 +92,7 @@ export class WindowRepository {
   }
 
   async finishWindow(tx: Db, id: number, generation: number, stats: Record<string, unknown>): Promise<boolean> {
-    const rows = await tx.query(
+    const rows = await queryRows(tx, 
       `UPDATE windows SET status = 'done', stats = $3, error = NULL, traced_at = now(), updated_at = now()
        WHERE id = $1 AND generation = $2 AND status = 'processing' RETURNING id`,
       [id, generation, JSON.stringify(stats)],
@@ -101,7 +101,7 @@ export class WindowRepository {
   }
 
   async failWindow(id: number, generation: number, error: string): Promise<void> {
-    await this.db.query(
+    await queryRows(this.db, 
       `UPDATE windows SET status = 'failed', error = $3, updated_at = now()
        WHERE id = $1 AND generation = $2 AND status = 'processing'`,
       [id, generation, error.slice(0, 1000)],
@@ -113,7 +113,7 @@ export class WindowRepository {
    * window still needing work, else the end of the last closed window.
    */
   async tracedUntilMs(lastClosedId: number, windowSeconds: number): Promise<number> {
-    const [row] = await this.db.query(
+    const [row] = await queryRows(this.db, 
       `SELECT min(id)::float8 AS id FROM windows WHERE id <= $1 AND (status <> 'done' OR late_pings)`,
       [lastClosedId],
     );
@@ -122,7 +122,7 @@ export class WindowRepository {
   }
 
   async findWindow(id: number): Promise<WindowRow | null> {
-    const [row] = await this.db.query(`SELECT ${COLUMNS} FROM windows WHERE id = $1`, [id]);
+    const [row] = await queryRows(this.db, `SELECT ${COLUMNS} FROM windows WHERE id = $1`, [id]);
     return row ? fromRaw(row) : null;
   }
 }

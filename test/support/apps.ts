@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,13 +32,21 @@ const PORT_VAR: Record<AppName, string> = { api: 'API_PORT', ingest: 'INGEST_POR
 export async function startApp(name: AppName, env: Record<string, string>, readyTimeoutMs = 30_000): Promise<RunningApp> {
   const port = await freePort();
   let out = '';
+  // Each app's log is kept as a test artifact, for reading after a failure.
+  mkdirSync(path.join(ROOT, 'test-artifacts'), { recursive: true });
+  const logFile = createWriteStream(path.join(ROOT, 'test-artifacts', `${env.HC_KEY_PREFIX ?? 'app'}-${name}.log`));
   const child = spawn(process.execPath, ['--enable-source-maps', `dist/apps/${name}/src/main.js`], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env, [PORT_VAR[name]]: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
+  const collect = (d: Buffer) => {
+    out += d;
+    logFile.write(d);
+  };
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', collect);
+  child.once('exit', () => logFile.end());
   const app: RunningApp = {
     name,
     url: `http://127.0.0.1:${port}`,

@@ -1,0 +1,56 @@
+import { ConfigError, loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  it('gives the DESIGN §5 defaults for an empty environment', () => {
+    const c = loadConfig({});
+    expect(c.grid).toEqual({ windowSeconds: 3600, slotSeconds: 300, graceSeconds: 600 });
+    expect(c.ports).toEqual({ api: 3000, ingest: 3001, batch: 3002 });
+    expect(c.thresholds).toEqual({ autoSeconds: 900, reviewSeconds: 300 });
+    expect(c).toMatchObject({
+      geohashPrecision: 8, contactRadiusMeters: null, infectiousLookbackSeconds: 172_800, quarantineSeconds: 1_209_600,
+      retentionDays: 14, maxClockSkewSeconds: 120, autoApplyMaxPerWindow: 10_000,
+    });
+    expect(c.admin).toEqual({ username: 'admin', password: null });
+    expect(c.jwtSecret).toHaveLength(64);
+  });
+
+  it('uses REDIS_URL for the cache unless CACHE_REDIS_URL is set', () => {
+    expect(loadConfig({ REDIS_URL: 'redis://q:1' }).cacheRedisUrl).toBe('redis://q:1');
+    expect(loadConfig({ REDIS_URL: 'redis://q:1', CACHE_REDIS_URL: 'redis://c:2' }).cacheRedisUrl).toBe('redis://c:2');
+  });
+
+  it('accepts the small demonstration grid', () => {
+    expect(loadConfig({ HC_WINDOW_SECONDS: '60', HC_SLOT_SECONDS: '10', HC_GRACE_SECONDS: '5' }).grid).toEqual({ windowSeconds: 60, slotSeconds: 10, graceSeconds: 5 });
+  });
+
+  it('treats an empty string as unset', () => {
+    expect(loadConfig({ HC_CONTACT_RADIUS_METERS: '' }).contactRadiusMeters).toBeNull();
+  });
+
+  it.each([
+    [{ HC_WINDOW_SECONDS: '60', HC_SLOT_SECONDS: '7' }, 'HC_SLOT_SECONDS'],
+    [{ HC_SLOT_SECONDS: 'five' }, 'HC_SLOT_SECONDS'],
+    [{ HC_WINDOW_SECONDS: '0' }, 'HC_WINDOW_SECONDS'],
+    [{ HC_GRACE_SECONDS: '-1' }, 'HC_GRACE_SECONDS'],
+    [{ HC_GEOHASH_PRECISION: '13' }, 'HC_GEOHASH_PRECISION'],
+    [{ HC_CONTACT_RADIUS_METERS: '-5' }, 'HC_CONTACT_RADIUS_METERS'],
+    [{ API_PORT: '70000' }, 'API_PORT'],
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
+    [{ REDIS_URL: 'localhost:6379' }, 'REDIS_URL'],
+    [{ HC_JWT_SECRET: 'short' }, 'HC_JWT_SECRET'],
+    [{ NODE_ENV: 'production' }, 'HC_JWT_SECRET'],
+    [{ HC_EXPOSURE_REVIEW_SECONDS: '1000' }, 'HC_EXPOSURE_REVIEW_SECONDS'],
+    [{ HC_ADMIN_PASSWORD: 'short' }, 'HC_ADMIN_PASSWORD'],
+    [{ HC_RETENTION_DAYS: '1.5' }, 'HC_RETENTION_DAYS'],
+  ])('refuses %j naming %s', (env, variable) => {
+    let error: unknown;
+    try {
+      loadConfig(env);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).variable).toBe(variable);
+    expect((error as ConfigError).message).toContain(variable);
+  });
+});
