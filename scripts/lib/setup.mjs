@@ -28,6 +28,8 @@ export function ensureDependencies() {
 /** One TypeScript build compiles apps, libs, tests and benchmarks into dist/. */
 export function build() {
   log('building (tsc)');
+  // A clean output: no compiled test or app left behind by a source file that was removed.
+  fs.rmSync(path.join(ROOT, 'dist'), { recursive: true, force: true });
   run(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json']);
 }
 
