@@ -52,14 +52,18 @@ CREATE TABLE pings (
 -- Tracing looks up contacts by (cell, time range) around each source ping.
 CREATE INDEX pings_cell_ts ON pings (cell, ts);
 
--- Creates the day partition holding `day` if it is missing; safe under concurrency.
+-- Creates the day partition holding `day` if it is missing; safe under concurrency. The check
+-- after the lock reads pg_class with a fresh snapshot (to_regclass may answer from a stale cache).
 CREATE FUNCTION hc_ensure_ping_partition(day date) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
   part text := 'pings_' || to_char(day, 'YYYYMMDD');
 BEGIN
   IF to_regclass(part) IS NOT NULL THEN RETURN; END IF;
   PERFORM pg_advisory_xact_lock(hashtext('hc_ping_partitions'));
-  IF to_regclass(part) IS NOT NULL THEN RETURN; END IF;
+  IF EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE c.relname = part AND n.nspname = current_schema()) THEN
+    RETURN;
+  END IF;
   EXECUTE format('CREATE TABLE %I PARTITION OF pings FOR VALUES FROM (%L) TO (%L)',
     part, (day::timestamp AT TIME ZONE 'UTC'), ((day + 1)::timestamp AT TIME ZONE 'UTC'));
 END $$;

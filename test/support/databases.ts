@@ -38,13 +38,16 @@ export interface TestDatabase {
   drop: () => Promise<void>;
 }
 
-/** A fresh, migrated database of its own for one test file (a copy of the migrated template). */
-export async function createTestDatabase(label: string): Promise<TestDatabase> {
+/**
+ * A fresh database of its own for one test file: a copy of the migrated template, or an empty
+ * database (for testing the migrations themselves).
+ */
+export async function createTestDatabase(label: string, opts: { empty?: boolean } = {}): Promise<TestDatabase> {
   const name = `hc_test_${label.replace(/[^a-z0-9]/g, '_')}_${randomBytes(3).toString('hex')}`;
   await withServer(async (c) => {
     for (let attempt = 0; ; attempt++) {
       try {
-        await c.query(`CREATE DATABASE "${name}" TEMPLATE "${TEMPLATE_DB}"`);
+        await c.query(`CREATE DATABASE "${name}" TEMPLATE "${opts.empty ? 'template0' : TEMPLATE_DB}"`);
         return;
       } catch (err) {
         // Two files copying the template at the same instant: the second one waits and retries.

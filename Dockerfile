@@ -1,0 +1,38 @@
+# One image for the three apps and the migration step; the command picks what runs:
+#   node dist/apps/api/src/main.js      (API_PORT, default 3000)   <- default CMD
+#   node dist/apps/ingest/src/main.js   (INGEST_PORT, default 3001)
+#   node dist/apps/batch/src/main.js    (BATCH_PORT, default 3002)
+#   node dist/libs/db/migrate.cli.js    (one-shot: migrations + ping partitions, exits 0)
+#
+#   docker build -t health-code .
+#   docker run --rm -e DATABASE_URL=... -e REDIS_URL=... -e HC_JWT_SECRET=... health-code
+#
+# Debian (glibc) rather than Alpine: argon2 ships prebuilt glibc binaries in its npm package.
+
+ARG NODE_VERSION=20
+
+# ---- build: every dependency, then one tsc build into dist/ ----------------------------------
+FROM node:${NODE_VERSION}-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+# Sources (see .dockerignore); tsconfig.json compiles apps/, libs/, test/ and bench/.
+COPY . .
+RUN npm run build
+
+# ---- runtime: production dependencies, compiled code, SQL migrations --------------------------
+FROM node:${NODE_VERSION}-bookworm-slim AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+# package.json carries the "imports" map (#libs/* -> ./dist/libs/*) Node resolves at run time;
+# migrations/ is read from <root>/migrations, i.e. next to dist/.
+COPY --from=build /app/dist ./dist
+COPY migrations ./migrations
+# Files stay owned by root (read-only for the app); the process runs as the image's `node` user.
+USER node
+EXPOSE 3000 3001 3002
+# Exec form: SIGTERM reaches node, which shuts down gracefully (use `init: true` / `--init` to
+# also reap zombies). Health: GET /health/live and /health/ready on the app's port.
+CMD ["node", "dist/apps/api/src/main.js"]

@@ -1,0 +1,57 @@
+import { Redis } from 'ioredis';
+import { CodeCache, type CodeView } from '#libs/cache/index.js';
+import { redisUrl, testKeyPrefix } from '../support/redis.js';
+
+const view = (version: number, color: CodeView['color'] = 'yellow'): CodeView => ({
+  userId: '42', color, reason: `v${version}`, version, updatedAtMs: 1_700_000_000_000 + version * 1000, expiresAtMs: color === 'yellow' ? 1_800_000_000_000 : null,
+});
+
+describe('CodeCache (versioned write-through, real Redis)', () => {
+  let redis: Redis;
+  let cache: CodeCache;
+
+  beforeAll(() => {
+    redis = new Redis(redisUrl());
+    cache = new CodeCache(redis, testKeyPrefix('cache'));
+  });
+
+  afterAll(async () => {
+    await redis.quit();
+  });
+
+  beforeEach(async () => {
+    await cache.drop('42');
+  });
+
+  it('round-trips a code view', async () => {
+    expect(await cache.put(view(3))).toBe(true);
+    expect(await cache.get('42')).toEqual(view(3));
+    expect(await cache.get('43')).toBeNull();
+  });
+
+  it('never lets an older or equal version overwrite a newer one', async () => {
+    await cache.put(view(5, 'red'));
+    expect(await cache.put(view(4, 'green'))).toBe(false);
+    expect(await cache.put(view(5, 'green'))).toBe(false);
+    expect((await cache.get('42'))?.color).toBe('red');
+    expect(await cache.put(view(6, 'green'))).toBe(true);
+    expect((await cache.get('42'))?.color).toBe('green');
+  });
+
+  it('converges on the newest version under concurrent writers in any order', async () => {
+    const versions = Array.from({ length: 200 }, (_, i) => i + 1).sort(() => Math.random() - 0.5);
+    const writers = [new Redis(redisUrl()), new Redis(redisUrl()), new Redis(redisUrl())];
+    const prefix = (cache as unknown as { prefix: string }).prefix;
+    const caches = writers.map((r) => new CodeCache(r, prefix));
+    await Promise.all(versions.map((v, i) => caches[i % caches.length]!.put(view(v))));
+    expect((await cache.get('42'))?.version).toBe(200);
+    await Promise.all(writers.map((w) => w.quit()));
+  });
+
+  it('compares versions numerically beyond one digit of base 36', async () => {
+    await cache.put(view(35));
+    expect(await cache.put(view(36))).toBe(true);
+    expect(await cache.put(view(1_000_000))).toBe(true);
+    expect(await cache.put(view(999_999))).toBe(false);
+  });
+});
