@@ -1,0 +1,19 @@
+import { readFileSync } from 'node:fs';
+import { configSchema } from './config.schema.js';
+
+const root = new URL('../../../', import.meta.url);
+const variables = Object.keys(configSchema.shape).filter((v) => v !== 'NODE_ENV');
+
+/** The configuration is a contract (DESIGN §5): every variable the code reads is documented. */
+describe('configuration docs', () => {
+  const envExample = readFileSync(new URL('.env.example', root), 'utf8');
+  const readme = readFileSync(new URL('README.md', root), 'utf8');
+
+  it.each(variables)('%s is in .env.example', (v) => {
+    expect(envExample).toMatch(new RegExp(`^${v}=`, 'm'));
+  });
+
+  it.each(variables)('%s is in the README configuration table', (v) => {
+    expect(readme).toMatch(new RegExp(`^\\| [^|]*\`${v}\``, 'm'));
+  });
+});
