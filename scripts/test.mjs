@@ -1,16 +1,28 @@
 // `npm test`: the same set-up as `npm start`, then every test (unit, integration, end to end).
 // Tests make their own databases from a migrated template; never the one `npm start` uses.
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { localSecrets, log, prepare, ROOT } from './lib/setup.mjs';
 
+const RESULTS = path.join(ROOT, 'test-artifacts', 'jest-results.json');
+
+/** One plain closing line that any reader of CI output understands. */
+function printSummary() {
+  if (!fs.existsSync(RESULTS)) return;
+  const r = JSON.parse(fs.readFileSync(RESULTS, 'utf8'));
+  console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
+}
+
+fs.rmSync(RESULTS, { force: true });
+fs.mkdirSync(path.dirname(RESULTS), { recursive: true });
 const { services, databaseUrl, redisUrl } = await prepare({ database: 'postgres' });
 let status = 1;
 try {
   log('running the tests (jest)');
   const r = spawnSync(
     process.execPath,
-    ['--experimental-vm-modules', '--no-warnings=ExperimentalWarning', '--enable-source-maps', path.join(ROOT, 'node_modules/jest/bin/jest.js'), ...process.argv.slice(2)],
+    ['--experimental-vm-modules', '--no-warnings=ExperimentalWarning', '--enable-source-maps', path.join(ROOT, 'node_modules/jest/bin/jest.js'), '--json', `--outputFile=${RESULTS}`, ...process.argv.slice(2)],
     {
       cwd: ROOT,
       stdio: 'inherit',
@@ -18,6 +30,7 @@ try {
     },
   );
   status = r.status ?? 1;
+  printSummary();
 } finally {
   await services.stop();
 }

@@ -74,4 +74,11 @@ describe('walking skeleton', () => {
     const late = await call('POST', `${ingest}/v1/pings`, { token: farAway.token, body: { pings: [{ ts: start + 59_000, geohash: elsewhere }] } });
     expect(late.body).toEqual({ accepted: 0, late: 1, rejected: 0 });
   }, 120_000);
+
+  it('batch serves health and Prometheus metrics', async () => {
+    const ready = await call('GET', `${sys.url('batch')}/health/ready`);
+    expect(ready.body.info).toMatchObject({ postgres: { status: 'up' }, redis: { status: 'up' }, queue: { status: 'up' } });
+    const metrics = await fetch(`${sys.url('batch')}/metrics`).then((r) => r.text());
+    expect(metrics).toContain('app="batch"');
+  });
 });
