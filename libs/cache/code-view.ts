@@ -1,14 +1,7 @@
-import type { Color } from '#libs/domain/index.js';
+import type { Color, HealthCode } from '#libs/domain/index.js';
 
 /** What the phone sees of a person's code; the read model stores exactly this. */
-export interface CodeView {
-  userId: string;
-  color: Color;
-  reason: string;
-  version: number;
-  updatedAtMs: number;
-  expiresAtMs: number | null;
-}
+export type CodeView = HealthCode;
 
 const COLOR_CHAR: Record<Color, string> = { green: 'g', yellow: 'y', red: 'r' };
 const CHAR_COLOR: Record<string, Color> = { g: 'green', y: 'yellow', r: 'red' };

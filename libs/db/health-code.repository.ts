@@ -1,16 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { Color } from '#libs/domain/index.js';
+import type { Color, HealthCode } from '#libs/domain/index.js';
 import { toDate, toMs, type Db, queryRows } from './sql.js';
 
-/** A person's code as Postgres holds it (the truth). */
-export interface CodeRow {
-  userId: string;
-  color: Color;
-  reason: string;
-  version: number;
-  updatedAtMs: number;
-  expiresAtMs: number | null;
+/** A person's code as Postgres holds it (the truth): what phones see, plus the infectious start. */
+export interface CodeRow extends HealthCode {
   infectiousFromMs: number | null;
 }
 

@@ -1,4 +1,5 @@
 export * from './colors.js';
+export * from './health-code.js';
 export * from './time-grid.js';
 export * from './co-location.js';
 export * from './exposure-policy.js';
