@@ -13,6 +13,8 @@ ARG NODE_VERSION=20
 
 # ---- build: every dependency, then one tsc build into dist/ ----------------------------------
 FROM node:${NODE_VERSION}-bookworm-slim AS build
+# swagger-ui-dist pulls in @scarf/scarf, whose install script reports to an analytics server.
+ENV SCARF_ANALYTICS=false
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -22,7 +24,7 @@ RUN npm run build
 
 # ---- runtime: production dependencies, compiled code, SQL migrations --------------------------
 FROM node:${NODE_VERSION}-bookworm-slim AS runtime
-ENV NODE_ENV=production
+ENV NODE_ENV=production SCARF_ANALYTICS=false
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
