@@ -4,6 +4,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { Logger } from 'nestjs-pino';
 import { ConfigError, loadConfig, type AppConfig } from '#libs/config/index.js';
 import { AllErrorsFilter } from './all-errors.filter.js';
+import { installRequestMetrics } from './request-metrics.js';
 import { createValidationPipe } from './validation.js';
 
 export interface HttpAppOptions {
@@ -34,6 +35,7 @@ export async function runHttpApp(opts: HttpAppOptions): Promise<NestFastifyAppli
   const adapter = new FastifyAdapter({ bodyLimit: opts.bodyLimitBytes ?? 64 * 1024, trustProxy: false });
   const app = await NestFactory.create<NestFastifyApplication>(opts.module(config) as never, adapter, { bufferLogs: true });
   app.useLogger(app.get(Logger));
+  installRequestMetrics(app.getHttpAdapter().getInstance());
   app.useGlobalFilters(new AllErrorsFilter());
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);

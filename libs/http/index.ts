@@ -4,3 +4,4 @@ export * from './error-response.js';
 export * from './health.controller.js';
 export * from './platform.module.js';
 export * from './validation.js';
+export * from './request-metrics.js';

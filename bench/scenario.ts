@@ -1,0 +1,53 @@
+import type { LoadGenerator } from './support/load-generator.js';
+import type { ProcessStarter } from './support/processes.js';
+
+/** What every scenario gets from the runner: the services, the options and the shared tools. */
+export interface BenchContext {
+  /** Small sizes for a smoke check (`--quick`); the full sizes otherwise. */
+  quick: boolean;
+  /** The bench's own database (never the one of `npm start` or of the tests), migrated. */
+  databaseUrl: string;
+  redisUrl: string;
+  /** HC_KEY_PREFIX of every app the bench starts; the runner clears its keys before and after. */
+  keyPrefix: string;
+  /** HC_JWT_SECRET of every app the bench starts (fresh for each run). */
+  jwtSecret: string;
+  /** A scratch folder for this run (token files, scripts), removed at the end. */
+  workDir: string;
+  /** The HTTP load generator chosen for this run (wrk, else autocannon). */
+  load: LoadGenerator;
+  /** Starts built apps and helper servers as processes; the runner stops whatever is left. */
+  processes: ProcessStarter;
+  log: (msg: string) => void;
+  /** Keeps a detail of the run (sizes, raw measurements) under the scenario in latest.json. */
+  detail: (key: string, value: unknown) => void;
+}
+
+/**
+ * One line of the results. `baseline` is measured in the same run on the same machine, so the
+ * ratio (value / baseline) survives a change of machine better than the raw value does.
+ */
+export interface BenchRow {
+  scenario: string;
+  metric: string;
+  unit: string;
+  value: number;
+  baseline: number | null;
+  /** What the baseline is, in a few words (shown under the table and kept in the JSON). */
+  baselineLabel: string | null;
+  ratio: number | null;
+  note?: string;
+}
+
+/** A benchmark scenario: a module in bench/scenarios/, listed in bench/scenarios/index.ts. */
+export interface Scenario {
+  name: string;
+  description: string;
+  run(ctx: BenchContext): Promise<BenchRow[]>;
+}
+
+/** A row with its ratio computed (null when there is no baseline or it is zero). */
+export function row(r: Omit<BenchRow, 'ratio'>): BenchRow {
+  const ratio = r.baseline === null || r.baseline === 0 ? null : r.value / r.baseline;
+  return { ...r, ratio };
+}

@@ -1,0 +1,243 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+/** One load run: `connections` keep-alive connections, as fast as the server answers. */
+export interface LoadSpec {
+  /** Base URL of the server (`http://127.0.0.1:port`). */
+  url: string;
+  method: 'GET' | 'POST';
+  path: string;
+  /** One bearer token per line; every request picks one at random. */
+  tokensFile: string;
+  /** A JSON body sent with every request (POST). */
+  body?: string;
+  connections: number;
+  durationSec: number;
+}
+
+export interface LoadResult {
+  requests: number;
+  durationSec: number;
+  requestsPerSec: number;
+  p50Ms: number;
+  p90Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** Answers that were not 2xx/3xx. */
+  non2xx: number;
+  /** Connect, read and write errors and timeouts. */
+  socketErrors: number;
+}
+
+export interface LoadGenerator {
+  name: string;
+  version: string;
+  /** A line for the report: the tool and how it drives the load. */
+  describe(connections: number): string;
+  run(spec: LoadSpec): Promise<LoadResult>;
+  /** Stops a run in progress (on Ctrl-C or SIGTERM). */
+  abort(): void;
+}
+
+// wrk: picks a random token per request; reports as JSON on one marked line.
+const WRK_SCRIPT = `
+local tokens, method, path, body, headers = {}, nil, nil, nil, nil
+local counter = 0
+function setup(thread)
+  counter = counter + 1
+  thread:set("tid", counter)
+end
+function init(args)
+  method, path = args[2], args[3]
+  if args[4] and #args[4] > 0 then
+    local f = io.open(args[4], "rb"); body = f:read("*a"); f:close()
+  end
+  for line in io.lines(args[1]) do
+    if #line > 0 then tokens[#tokens + 1] = "Bearer " .. line end
+  end
+  math.randomseed(os.time() * 1000 + (tid or 0) * 7919)
+  headers = {}
+  if body then headers["Content-Type"] = "application/json" end
+end
+function request()
+  headers["Authorization"] = tokens[math.random(#tokens)]
+  return wrk.format(method, path, headers, body)
+end
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'WRK_JSON {"requests":%d,"durationUs":%d,"p50":%d,"p90":%d,"p99":%d,"max":%d,"status":%d,"connect":%d,"read":%d,"write":%d,"timeout":%d}\\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(90), latency:percentile(99),
+    latency.max, e.status, e.connect, e.read, e.write, e.timeout))
+end
+`;
+
+function which(cmd: string): string | null {
+  const r = spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : null;
+}
+
+/** Installs wrk from the OS packages when it is missing and we may (root, apt-get). */
+function ensureWrk(log: (m: string) => void): string | null {
+  const found = which('wrk');
+  if (found) return found;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!isRoot || !which('apt-get')) {
+    log('wrk is not installed (and cannot be installed here: needs root and apt-get)');
+    return null;
+  }
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  // Another apt run (another engineer's set-up) may hold the lock for a while: wait for it.
+  const install = () => spawnSync('apt-get', ['install', '-y', '--no-install-recommends', '-o', 'DPkg::Lock::Timeout=300', 'wrk'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  log('wrk is not installed; installing it with apt-get');
+  if (install().status !== 0) {
+    log('apt-get install wrk failed; running apt-get update and retrying');
+    spawnSync('apt-get', ['update', '-o', 'DPkg::Lock::Timeout=300'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    if (install().status !== 0) return null;
+  }
+  return which('wrk');
+}
+
+class WrkLoadGenerator implements LoadGenerator {
+  readonly name = 'wrk';
+  private readonly threads: number;
+  private current: ChildProcess | null = null;
+
+  constructor(private readonly bin: string, readonly version: string, private readonly scriptFile: string) {
+    // wrk shares the machine with the servers it measures: half the cores at most, 4 at most.
+    this.threads = Math.max(1, Math.min(4, Math.floor(os.availableParallelism() / 2)));
+  }
+
+  describe(connections: number): string {
+    return `wrk ${this.version} (${this.threads} thread${this.threads > 1 ? 's' : ''}, ${connections} connections, Lua: random token per request)`;
+  }
+
+  abort(): void {
+    this.current?.kill('SIGKILL');
+  }
+
+  async run(spec: LoadSpec): Promise<LoadResult> {
+    let bodyFile = '';
+    if (spec.body !== undefined) {
+      bodyFile = `${this.scriptFile}.body-${process.pid}.json`;
+      writeFileSync(bodyFile, spec.body);
+    }
+    const args = [
+      '-t', String(Math.min(this.threads, spec.connections)),
+      '-c', String(spec.connections),
+      '-d', `${spec.durationSec}s`,
+      '--timeout', '5s',
+      '-s', this.scriptFile,
+      spec.url,
+      '--', spec.tokensFile, spec.method, spec.path, bodyFile,
+    ];
+    const { code, out } = await new Promise<{ code: number | null; out: string }>((resolve, reject) => {
+      const child = spawn(this.bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      this.current = child;
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.stderr.on('data', (d) => (out += d));
+      child.on('error', reject);
+      child.on('close', (c) => {
+        this.current = null;
+        resolve({ code: c, out });
+      });
+    });
+    const line = out.split('\n').find((l) => l.startsWith('WRK_JSON '));
+    if (code !== 0 || !line) throw new Error(`wrk failed (exit ${code}):\n${out}`);
+    const r = JSON.parse(line.slice('WRK_JSON '.length)) as Record<string, number>;
+    const durationSec = r.durationUs! / 1e6;
+    return {
+      requests: r.requests!,
+      durationSec,
+      requestsPerSec: r.requests! / durationSec,
+      p50Ms: r.p50! / 1000,
+      p90Ms: r.p90! / 1000,
+      p99Ms: r.p99! / 1000,
+      maxMs: r.max! / 1000,
+      non2xx: r.status!,
+      socketErrors: r.connect! + r.read! + r.write! + r.timeout!,
+    };
+  }
+}
+
+class AutocannonLoadGenerator implements LoadGenerator {
+  readonly name = 'autocannon';
+  private tokens: { file: string; list: string[] } | null = null;
+  private current: { stop: () => void } | null = null;
+
+  constructor(readonly version: string) {}
+
+  describe(connections: number): string {
+    return `autocannon ${this.version} (in the bench process, ${connections} connections, random token per request)`;
+  }
+
+  abort(): void {
+    this.current?.stop();
+  }
+
+  async run(spec: LoadSpec): Promise<LoadResult> {
+    const { default: autocannon } = await import('autocannon');
+    if (this.tokens?.file !== spec.tokensFile) {
+      const list = readFileSync(spec.tokensFile, 'utf8').split('\n').filter(Boolean).map((t) => `Bearer ${t}`);
+      this.tokens = { file: spec.tokensFile, list };
+    }
+    const tokens = this.tokens.list;
+    const headers: Record<string, string> = spec.body !== undefined ? { 'content-type': 'application/json' } : {};
+    const instance = autocannon({
+      url: spec.url,
+      connections: spec.connections,
+      duration: spec.durationSec,
+      timeout: 5,
+      requests: [{
+        method: spec.method,
+        path: spec.path,
+        ...(spec.body !== undefined ? { body: spec.body } : {}),
+        setupRequest: (req) => ({ ...req, headers: { ...headers, authorization: tokens[Math.floor(Math.random() * tokens.length)]! } }),
+      }],
+    });
+    // A thenable EventEmitter with stop() (autocannon's promise form); it has no finally().
+    this.current = instance as unknown as { stop: () => void };
+    let r: Awaited<typeof instance>;
+    try {
+      r = await instance;
+    } finally {
+      this.current = null;
+    }
+    const requests = r['1xx'] + r['2xx'] + r['3xx'] + r['4xx'] + r['5xx'];
+    return {
+      requests,
+      durationSec: r.duration,
+      requestsPerSec: requests / r.duration,
+      p50Ms: r.latency.p50,
+      p90Ms: r.latency.p90,
+      p99Ms: r.latency.p99,
+      maxMs: r.latency.max,
+      non2xx: r.non2xx,
+      socketErrors: r.errors,
+    };
+  }
+}
+
+/**
+ * wrk when it is there or can be installed (it drives far more load per core than a Node
+ * client, so it disturbs the measured servers less); autocannon otherwise, or when asked.
+ */
+export function chooseLoadGenerator(opts: { prefer: 'wrk' | 'autocannon' | null; workDir: string; root: string; log: (m: string) => void }): LoadGenerator {
+  if (opts.prefer !== 'autocannon') {
+    const bin = ensureWrk(opts.log);
+    if (bin) {
+      const scriptFile = path.join(opts.workDir, 'random-token.lua');
+      writeFileSync(scriptFile, WRK_SCRIPT);
+      const v = spawnSync(bin, ['--version'], { encoding: 'utf8' });
+      const version = /wrk ([^\s]+)/.exec(`${v.stdout}${v.stderr}`)?.[1] ?? 'unknown';
+      return new WrkLoadGenerator(bin, version, scriptFile);
+    }
+    if (opts.prefer === 'wrk') throw new Error('--loader wrk was asked for, but wrk is not available');
+    opts.log('falling back to autocannon');
+  }
+  const pkg = JSON.parse(readFileSync(path.join(opts.root, 'node_modules/autocannon/package.json'), 'utf8')) as { version: string };
+  return new AutocannonLoadGenerator(pkg.version);
+}

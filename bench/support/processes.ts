@@ -1,0 +1,124 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+
+export interface RunningProcess {
+  name: string;
+  url: string;
+  port: number;
+  process: ChildProcess;
+  /** The last lines the process printed (for error messages). */
+  tail: () => string;
+  stop: () => Promise<void>;
+}
+
+export interface StartOptions {
+  /** Display name, also the log file's name. */
+  name: string;
+  /** A built script, relative to the project root (e.g. `dist/apps/api/src/main.js`). */
+  script: string;
+  env: Record<string, string>;
+  /** The variable that carries the listen port (API_PORT, PORT, ...). */
+  portVar: string;
+  /** Polled until it answers 200. */
+  readyPath: string;
+  readyTimeoutMs?: number;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+/** SIGTERM, then SIGKILL if it is still there after `graceMs`. */
+export function stopChild(child: ChildProcess, graceMs = 15_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const killer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => {
+      clearTimeout(killer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/**
+ * Starts processes for the scenarios and remembers them, so the runner can stop whatever a
+ * failing scenario left behind. Logs go to `<logDir>/<name>.log`.
+ */
+export class ProcessStarter {
+  private readonly running = new Set<RunningProcess>();
+  private closed = false;
+
+  constructor(private readonly root: string, private readonly logDir: string) {}
+
+  /** One of the project's apps (`api`, `ingest`, `batch`), built, as it runs in production. */
+  startApp(app: 'api' | 'ingest' | 'batch', env: Record<string, string>): Promise<RunningProcess> {
+    const portVar = { api: 'API_PORT', ingest: 'INGEST_PORT', batch: 'BATCH_PORT' }[app];
+    return this.start({ name: app, script: `dist/apps/${app}/src/main.js`, env, portVar, readyPath: '/health/ready' });
+  }
+
+  async start(opts: StartOptions): Promise<RunningProcess> {
+    const port = await freePort();
+    if (this.closed) throw new Error(`not starting ${opts.name}: the bench is stopping`);
+    mkdirSync(this.logDir, { recursive: true });
+    const logFile = createWriteStream(path.join(this.logDir, `${opts.name}.log`));
+    let out = '';
+    const child = spawn(process.execPath, ['--enable-source-maps', opts.script], {
+      cwd: this.root,
+      env: { ...process.env, ...opts.env, [opts.portVar]: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const collect = (d: Buffer) => {
+      out = (out + d.toString()).slice(-8_000);
+      logFile.write(d);
+    };
+    child.stdout!.on('data', collect);
+    child.stderr!.on('data', collect);
+    child.once('exit', () => logFile.end());
+    const proc: RunningProcess = {
+      name: opts.name,
+      url: `http://127.0.0.1:${port}`,
+      port,
+      process: child,
+      tail: () => out,
+      stop: async () => {
+        await stopChild(child);
+        this.running.delete(proc);
+      },
+    };
+    this.running.add(proc);
+
+    const deadline = Date.now() + (opts.readyTimeoutMs ?? 60_000);
+    for (;;) {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        this.running.delete(proc);
+        throw new Error(`${opts.name} exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${out}`);
+      }
+      const ok = await fetch(`${proc.url}${opts.readyPath}`).then((r) => r.ok, () => false);
+      if (ok) return proc;
+      if (Date.now() > deadline) {
+        await proc.stop();
+        throw new Error(`${opts.name} not ready after ${opts.readyTimeoutMs ?? 60_000} ms:\n${out}`);
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.running].map((p) => p.stop()));
+  }
+
+  /** Stops everything and starts nothing more (on a signal). */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.stopAll();
+  }
+}
