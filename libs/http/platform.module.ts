@@ -1,4 +1,4 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { PrometheusModule } from '@willsoto/nestjs-prometheus';
 import { LoggerModule } from 'nestjs-pino';
@@ -10,11 +10,12 @@ const QUIET_ROUTES = /^\/(v1\/codes\/me|health\/|metrics)/;
 
 /**
  * What every app has: JSON logs (pino) without tokens or client addresses, `/health/live`,
- * `/health/ready` and Prometheus `/metrics`.
+ * `/health/ready` and Prometheus `/metrics`. `readiness` provides READINESS_CHECKS, for an app
+ * with more to check than Postgres and the cache Redis.
  */
 @Module({})
 export class PlatformModule {
-  static forRoot(app: string, config: AppConfig): DynamicModule {
+  static forRoot(app: string, config: AppConfig, readiness?: Provider): DynamicModule {
     return {
       module: PlatformModule,
       imports: [
@@ -34,6 +35,7 @@ export class PlatformModule {
         PrometheusModule.register({ path: '/metrics', defaultLabels: { app }, defaultMetrics: { enabled: true } }),
       ],
       controllers: [HealthController],
+      providers: readiness ? [readiness] : [],
     };
   }
 }

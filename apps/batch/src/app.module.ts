@@ -16,17 +16,19 @@ export class BatchModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: BatchModule,
-      imports: [ConfigModule.forRoot(config), PlatformModule.forRoot('batch', config), DatabaseModule, CacheModule, QueueModule, CodeWriterModule],
-      providers: [
-        WindowScheduler,
-        WindowTracer,
-        TracingProcessor,
-        {
+      imports: [
+        ConfigModule.forRoot(config),
+        PlatformModule.forRoot('batch', config, {
           provide: READINESS_CHECKS,
           inject: [getQueueToken(TRACING_QUEUE)],
           useFactory: (queue: Queue): ReadinessChecks => ({ queue: () => queue.count() }),
-        },
+        }),
+        DatabaseModule,
+        CacheModule,
+        QueueModule,
+        CodeWriterModule,
       ],
+      providers: [WindowScheduler, WindowTracer, TracingProcessor],
     };
   }
 }
