@@ -96,7 +96,7 @@ export const read: Scenario = {
         }),
     });
     const api: Target = {
-      label: 'api, 1 process',
+      label: `api, ${cores} process${cores > 1 ? 'es' : ''} (HC_HTTP_WORKERS)`,
       start: () =>
         ctx.processes.startApp('api', {
           NODE_ENV: 'production',
@@ -105,6 +105,7 @@ export const read: Scenario = {
           HC_JWT_SECRET: ctx.jwtSecret,
           HC_KEY_PREFIX: ctx.keyPrefix,
           HC_ADMIN_PASSWORD: randomBytes(16).toString('hex'),
+          HC_HTTP_WORKERS: String(cores),
           // Production runs at `info`; /v1/codes/me writes no access log line at any level.
           LOG_LEVEL: 'info',
         }),
@@ -116,7 +117,7 @@ export const read: Scenario = {
     const perCoreResult = await measure(ctx, baseline(cores), tokensFile, size);
 
     const perCore = `node:http + ioredis, ${cores} processes (1 per core)`;
-    const one = 'node:http + ioredis, 1 process (as many as the api)';
+    const one = 'node:http + ioredis, 1 process';
     ctx.detail('people', size.people);
     ctx.detail('colorMix', MIX);
     ctx.detail('connections', CONNECTIONS);

@@ -22,8 +22,10 @@ export type Principal = UserPrincipal | AdminPrincipal;
 export const ADMIN_TOKEN_TTL_MS = 60 * 60 * 1000;
 
 /**
- * HS256 JWTs. Verification is on the hot path of every phone request: fast-jwt verifies with a
- * small cache of already-checked tokens, so a repeated token costs a hash lookup.
+ * HS256 JWTs. Verification is on the hot path of every phone request. fast-jwt's cache of
+ * verified tokens is off on purpose: with millions of phones a token is rarely seen twice by one
+ * process, and a missed lookup (a SHA-256 of the token plus an LRU update) cost more than the
+ * HMAC it tries to save (measured: 12 µs with the cache, 5.5 µs without, 200k distinct tokens).
  */
 @Injectable()
 export class TokenService {
@@ -35,7 +37,7 @@ export class TokenService {
     const key = config.jwtSecret;
     this.signUser = createSigner({ key, algorithm: 'HS256' });
     this.signAdmin = createSigner({ key, algorithm: 'HS256', expiresIn: ADMIN_TOKEN_TTL_MS });
-    this.verify = createVerifier({ key, algorithms: ['HS256'], cache: 10_000 });
+    this.verify = createVerifier({ key, algorithms: ['HS256'], cache: false });
   }
 
   issueUserToken(userId: string): string {

@@ -20,6 +20,7 @@ export interface AppConfig {
   retentionDays: number;
   maxClockSkewSeconds: number;
   autoApplyMaxPerWindow: number;
+  httpWorkers: number;
   keyPrefix: string;
   logLevel: string;
 }
@@ -65,6 +66,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     retentionDays: c.HC_RETENTION_DAYS,
     maxClockSkewSeconds: c.HC_MAX_CLOCK_SKEW_SECONDS,
     autoApplyMaxPerWindow: c.HC_AUTO_APPLY_MAX_PER_WINDOW,
+    httpWorkers: c.HC_HTTP_WORKERS,
     keyPrefix: c.HC_KEY_PREFIX,
     logLevel: c.LOG_LEVEL,
   };

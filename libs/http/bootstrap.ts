@@ -4,6 +4,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { Logger } from 'nestjs-pino';
 import { ConfigError, loadConfig, type AppConfig } from '#libs/config/index.js';
 import { AllErrorsFilter } from './all-errors.filter.js';
+import { runClustered } from './cluster.js';
 import { installRequestMetrics } from './request-metrics.js';
 import { createValidationPipe } from './validation.js';
 
@@ -12,6 +13,8 @@ export interface HttpAppOptions {
   port: (c: AppConfig) => number;
   module: (c: AppConfig) => unknown;
   bodyLimitBytes?: number;
+  /** How many processes serve the port (default 1). */
+  workers?: (c: AppConfig) => number;
   /** Runs after the app is built and before it listens (OpenAPI, static files, ...). */
   configure?: (app: NestFastifyApplication, c: AppConfig) => Promise<void> | void;
 }
@@ -29,9 +32,16 @@ export function loadConfigOrExit(): AppConfig {
   }
 }
 
-/** Builds and starts one app: Fastify, JSON logs, one error shape, validation, graceful SIGTERM. */
-export async function runHttpApp(opts: HttpAppOptions): Promise<NestFastifyApplication> {
+/**
+ * Starts one app in HC_HTTP_WORKERS processes (see cluster.ts): Fastify, JSON logs, one error
+ * shape, validation, graceful SIGTERM.
+ */
+export async function runHttpApp(opts: HttpAppOptions): Promise<void> {
   const config = loadConfigOrExit();
+  await runClustered(opts.workers?.(config) ?? 1, opts.name, () => startHttpApp(opts, config));
+}
+
+async function startHttpApp(opts: HttpAppOptions, config: AppConfig): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({ bodyLimit: opts.bodyLimitBytes ?? 64 * 1024, trustProxy: false });
   const app = await NestFactory.create<NestFastifyApplication>(opts.module(config) as never, adapter, { bufferLogs: true });
   app.useLogger(app.get(Logger));

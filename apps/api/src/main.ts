@@ -4,6 +4,7 @@ import { ApiModule } from './app.module.js';
 
 await runHttpApp({
   name: 'api',
+  workers: (c) => c.httpWorkers,
   port: (c) => c.ports.api,
   module: (c) => ApiModule.forRoot(c),
   configure: (app) => {
