@@ -1,3 +1,4 @@
 export * from './auth.module.js';
 export * from './guards.js';
 export * from './token.service.js';
+export * from './hs256.js';

@@ -1,6 +1,7 @@
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { runHttpApp } from '#libs/http/index.js';
 import { ApiModule } from './app.module.js';
+import { registerCodeRoute } from './codes/code.route.js';
+import { setUpOpenApi } from './openapi.js';
 
 await runHttpApp({
   name: 'api',
@@ -8,7 +9,7 @@ await runHttpApp({
   port: (c) => c.ports.api,
   module: (c) => ApiModule.forRoot(c),
   configure: (app) => {
-    const doc = new DocumentBuilder().setTitle('Health code API').setVersion('1').addBearerAuth().build();
-    SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, doc), { jsonDocumentUrl: 'docs-json' });
+    registerCodeRoute(app);
+    setUpOpenApi(app);
   },
 });

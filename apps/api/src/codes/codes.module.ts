@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { CodeReader } from './code-reader.service.js';
-import { CodesController } from './codes.controller.js';
 import { FreshnessService } from './freshness.service.js';
 
-@Module({ controllers: [CodesController], providers: [CodeReader, FreshnessService], exports: [FreshnessService] })
+/** The read path; its route is registered on Fastify directly (see code.route.ts). */
+@Module({ providers: [CodeReader, FreshnessService], exports: [CodeReader, FreshnessService] })
 export class CodesModule {}

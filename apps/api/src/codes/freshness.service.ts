@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
 import { WindowRepository } from '#libs/db/index.js';
 import { lastClosedWindowId } from '#libs/domain/index.js';
@@ -10,7 +10,7 @@ const REFRESH_MS = 5_000;
  * most every few seconds instead of once per request.
  */
 @Injectable()
-export class FreshnessService {
+export class FreshnessService implements OnApplicationBootstrap {
   private readonly logger = new Logger(FreshnessService.name);
   private value: number | null = null;
   private fetchedAt = 0;
@@ -18,13 +18,15 @@ export class FreshnessService {
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig, private readonly windows: WindowRepository) {}
 
-  /** Never waits on Postgres when a value is known; refreshes in the background. */
-  async tracedUntilMs(nowMs = Date.now()): Promise<number | null> {
-    if (nowMs - this.fetchedAt > REFRESH_MS) {
-      this.inFlight ??= this.refresh(nowMs).finally(() => (this.inFlight = null));
-      if (this.value === null) await this.inFlight;
-    }
+  /** Never waits: the value refreshes in the background (null until the first refresh). */
+  tracedUntilMs(nowMs = Date.now()): number | null {
+    if (nowMs - this.fetchedAt > REFRESH_MS) this.inFlight ??= this.refresh(nowMs).finally(() => (this.inFlight = null));
     return this.value;
+  }
+
+  /** Loads the first value, so the first answers already carry it. */
+  async onApplicationBootstrap(): Promise<void> {
+    await this.refresh(Date.now());
   }
 
   private async refresh(nowMs: number): Promise<void> {

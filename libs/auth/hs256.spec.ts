@@ -1,0 +1,43 @@
+import { createHmac, createSecretKey } from 'node:crypto';
+import { createSigner } from 'fast-jwt';
+import { HS256_HEADER, verifyHs256 } from './hs256.js';
+
+const secret = 'a-secret-of-at-least-thirty-two-characters';
+const key = createSecretKey(Buffer.from(secret));
+const sign = createSigner({ key: secret, algorithm: 'HS256' });
+const now = 1_800_000_000_000;
+const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+const hmac = (data: string, k = secret) => createHmac('sha256', k).update(data).digest('base64url');
+const forge = (header: string, payload: string, k = secret) => `${header}.${payload}.${hmac(`${header}.${payload}`, k)}`;
+
+describe('verifyHs256', () => {
+  it('accepts a token from the signer and returns its claims', () => {
+    expect(verifyHs256(sign({ sub: '42', typ: 'user' }), key, now)).toMatchObject({ sub: '42', typ: 'user' });
+  });
+
+  it('matches the header the signer writes', () => {
+    expect(sign({ sub: '1' }).split('.')[0]).toBe(HS256_HEADER);
+  });
+
+  it.each([
+    ['an empty string', ''],
+    ['no dots', 'abc'],
+    ['one dot', `${HS256_HEADER}.abc`],
+    ['a payload changed after signing', (() => { const [h, , s] = sign({ sub: '1' }).split('.'); return `${h}.${b64({ sub: '2' })}.${s}`; })()],
+    ['a signature changed', sign({ sub: '1' }).slice(0, -2) + 'AA'],
+    ['a signature from another key', forge(HS256_HEADER, b64({ sub: '1' }), 'another-secret-of-thirty-two-characters!')],
+    ['alg none', `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: '1' })}.`],
+    ['another algorithm in the header', forge(b64({ alg: 'HS512', typ: 'JWT' }), b64({ sub: '1' }))],
+    ['a payload that is not JSON', forge(HS256_HEADER, Buffer.from('not json').toString('base64url'))],
+    ['a payload that is an array', forge(HS256_HEADER, b64(['sub']))],
+    ['an expired token', forge(HS256_HEADER, b64({ sub: '1', exp: now / 1000 - 1 }))],
+    ['a token expiring exactly now', forge(HS256_HEADER, b64({ sub: '1', exp: now / 1000 }))],
+    ['an exp that is not a number', forge(HS256_HEADER, b64({ sub: '1', exp: 'tomorrow' }))],
+  ])('refuses %s', (_, token) => {
+    expect(verifyHs256(token, key, now)).toBeNull();
+  });
+
+  it('accepts a token whose exp is in the future', () => {
+    expect(verifyHs256(forge(HS256_HEADER, b64({ sub: '1', exp: now / 1000 + 1 })), key, now)).toMatchObject({ sub: '1' });
+  });
+});
