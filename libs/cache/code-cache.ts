@@ -35,6 +35,15 @@ export class CodeCache {
     await this.redis.del(this.key(userId));
   }
 
+  /** Versioned writes of many codes in one round trip; returns how many became the stored value. */
+  async putMany(views: CodeView[]): Promise<number> {
+    if (!views.length) return 0;
+    const pipeline = this.redis.pipeline();
+    for (const v of views) (pipeline as unknown as RedisWithPut).hcPutIfNewer(this.key(v.userId), String(v.version), encodeCodeView(v));
+    const results = (await pipeline.exec()) ?? [];
+    return results.filter(([err, won]) => !err && won === 1).length;
+  }
+
   /** Returns true when this write became the stored value. */
   async put(view: CodeView): Promise<boolean> {
     return (await this.redis.hcPutIfNewer(this.key(view.userId), String(view.version), encodeCodeView(view))) === 1;

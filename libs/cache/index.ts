@@ -2,3 +2,4 @@ export * from './code-view.js';
 export * from './code-cache.js';
 export * from './cache.module.js';
 export * from './redis.factory.js';
+export * from './rebuild-state.js';

@@ -21,6 +21,7 @@ export interface AppConfig {
   maxClockSkewSeconds: number;
   autoApplyMaxPerWindow: number;
   httpWorkers: number;
+  cacheRebuildPerSecond: number;
   keyPrefix: string;
   logLevel: string;
 }
@@ -67,6 +68,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     maxClockSkewSeconds: c.HC_MAX_CLOCK_SKEW_SECONDS,
     autoApplyMaxPerWindow: c.HC_AUTO_APPLY_MAX_PER_WINDOW,
     httpWorkers: c.HC_HTTP_WORKERS,
+    cacheRebuildPerSecond: c.HC_CACHE_REBUILD_PER_SECOND,
     keyPrefix: c.HC_KEY_PREFIX,
     logLevel: c.LOG_LEVEL,
   };

@@ -49,6 +49,17 @@ export class HealthCodeRepository {
     return new Map(rows.map((r) => [r.userId, fromRaw(r)]));
   }
 
+  /** Codes in user id order after `afterUserId`, for walking the whole table in pages. */
+  async findCodesAfter(afterUserId: string, limit: number): Promise<CodeRow[]> {
+    const rows: RawCode[] = await queryRows(this.db, `SELECT ${COLUMNS} FROM health_codes WHERE user_id > $1 ORDER BY user_id LIMIT $2`, [afterUserId, limit]);
+    return rows.map(fromRaw);
+  }
+
+  async countCodes(): Promise<number> {
+    const [row] = await queryRows(this.db, 'SELECT count(*)::float8 AS n FROM health_codes');
+    return Number(row.n);
+  }
+
   /** Reads and locks a code inside a transaction, so changes to one person are serialized. */
   async lockCode(tx: Db, userId: string): Promise<CodeRow | null> {
     const rows: RawCode[] = await queryRows(tx, `SELECT ${COLUMNS} FROM health_codes WHERE user_id = $1 FOR UPDATE`, [userId]);

@@ -18,12 +18,19 @@ export interface TestSystem {
   env: Record<string, string>;
   apps: Partial<Record<AppName, RunningApp>>;
   url: (app: AppName) => string;
+  /** Starts one more app with the system's environment plus `env`. */
+  startApp: (name: AppName, env?: Record<string, string>) => Promise<RunningApp>;
   stop: () => Promise<void>;
 }
 
 /** The real apps as processes, on their own database and Redis key prefix. */
-export async function startSystem(label: string, names: AppName[], extraEnv: Record<string, string> = {}): Promise<TestSystem> {
+export async function startSystem(
+  label: string,
+  names: AppName[],
+  extra: Record<string, string> | ((db: TestDatabase) => Record<string, string>) = {},
+): Promise<TestSystem> {
   const db = await createTestDatabase(label);
+  const extraEnv = typeof extra === 'function' ? extra(db) : extra;
   const env: Record<string, string> = {
     DATABASE_URL: db.url,
     REDIS_URL: redisUrl(),
@@ -51,6 +58,7 @@ export async function startSystem(label: string, names: AppName[], extraEnv: Rec
       if (!app) throw new Error(`${name} is not running in this test system`);
       return app.url;
     },
+    startApp: async (name, more = {}) => (apps[name] = await startApp(name, { ...env, ...more })),
     stop: async () => {
       await Promise.all(Object.values(apps).map((a) => a.stop()));
       await db.drop();
