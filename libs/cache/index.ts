@@ -3,3 +3,4 @@ export * from './code-cache.js';
 export * from './cache.module.js';
 export * from './redis.factory.js';
 export * from './rebuild-state.js';
+export * from './redis-throttler.storage.js';

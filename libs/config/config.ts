@@ -21,6 +21,8 @@ export interface AppConfig {
   maxClockSkewSeconds: number;
   autoApplyMaxPerWindow: number;
   httpWorkers: number;
+  trustProxy: boolean;
+  registrationsPerMinute: number;
   cacheRebuildPerSecond: number;
   keyPrefix: string;
   logLevel: string;
@@ -68,6 +70,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     maxClockSkewSeconds: c.HC_MAX_CLOCK_SKEW_SECONDS,
     autoApplyMaxPerWindow: c.HC_AUTO_APPLY_MAX_PER_WINDOW,
     httpWorkers: c.HC_HTTP_WORKERS,
+    trustProxy: c.HC_TRUST_PROXY === 'true',
+    registrationsPerMinute: c.HC_REGISTRATIONS_PER_MINUTE,
     cacheRebuildPerSecond: c.HC_CACHE_REBUILD_PER_SECOND,
     keyPrefix: c.HC_KEY_PREFIX,
     logLevel: c.LOG_LEVEL,

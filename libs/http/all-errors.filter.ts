@@ -51,5 +51,6 @@ function safeMessage(err: unknown, status: number): string {
   if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || status === 415) return 'content-type must be application/json';
   if (code.startsWith('FST_ERR_CTP') || err instanceof SyntaxError) return 'body: not valid JSON';
   if (status === 400) return 'bad request';
+  if (status === 429) return 'too many requests, try again later';
   return err instanceof HttpException ? err.message : 'request refused';
 }

@@ -1,5 +1,6 @@
-import { Controller, HttpCode, Post } from '@nestjs/common';
-import { ApiCreatedResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { ThrottlerGuard } from '@nestjs/throttler';
+import { ApiCreatedResponse, ApiProperty, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
 import { UsersService } from './users.service.js';
 
 export class RegistrationResponse {
@@ -9,12 +10,14 @@ export class RegistrationResponse {
 
 @ApiTags('users')
 @Controller('v1/users')
+@UseGuards(ThrottlerGuard) // per client address: HC_REGISTRATIONS_PER_MINUTE
 export class UsersController {
   constructor(private readonly users: UsersService) {}
 
   @Post()
   @HttpCode(201)
   @ApiCreatedResponse({ type: RegistrationResponse })
+  @ApiTooManyRequestsResponse({ description: 'too many registrations from this address; see Retry-After' })
   register(): Promise<RegistrationResponse> {
     return this.users.register();
   }
