@@ -6,6 +6,7 @@ import { Logger } from 'nestjs-pino';
 import { ConfigError, loadConfig, type AppConfig } from '#libs/config/index.js';
 import { AllErrorsFilter, toErrorResponse } from './all-errors.filter.js';
 import { runClustered } from './cluster.js';
+import { FastLane } from './fast-lane.js';
 import { installRequestMetrics } from './request-metrics.js';
 import { createValidationPipe } from './validation.js';
 
@@ -16,8 +17,8 @@ export interface HttpAppOptions {
   bodyLimitBytes?: number;
   /** How many processes serve the port (default 1). */
   workers?: (c: AppConfig) => number;
-  /** Runs after the app is built and before it listens (OpenAPI, static files, ...). */
-  configure?: (app: NestFastifyApplication, c: AppConfig) => Promise<void> | void;
+  /** Runs after the app is built and before it listens (OpenAPI, fast-lane routes, ...). */
+  configure?: (app: NestFastifyApplication, c: AppConfig, fastLane: FastLane) => Promise<void> | void;
 }
 
 /** Loads the config or stops the process with a message naming the variable. */
@@ -43,7 +44,12 @@ export async function runHttpApp(opts: HttpAppOptions): Promise<void> {
 }
 
 async function startHttpApp(opts: HttpAppOptions, config: AppConfig): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: opts.bodyLimitBytes ?? 64 * 1024, trustProxy: config.trustProxy });
+  const fastLane = new FastLane();
+  const adapter = new FastifyAdapter({
+    bodyLimit: opts.bodyLimitBytes ?? 64 * 1024,
+    trustProxy: config.trustProxy,
+    serverFactory: fastLane.serverFactory,
+  });
   const app = await NestFactory.create<NestFastifyApplication>(opts.module(config) as never, adapter, { bufferLogs: true });
   app.useLogger(app.get(Logger));
   const fastify = app.getHttpAdapter().getInstance();
@@ -57,7 +63,7 @@ async function startHttpApp(opts: HttpAppOptions, config: AppConfig): Promise<Ne
   app.useGlobalFilters(new AllErrorsFilter());
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
-  await opts.configure?.(app, config);
+  await opts.configure?.(app, config, fastLane);
   const port = opts.port(config);
   await app.listen(port, '0.0.0.0');
   app.get(Logger).log(`${opts.name} listening on :${port}`);

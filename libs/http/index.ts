@@ -5,3 +5,4 @@ export * from './health.controller.js';
 export * from './platform.module.js';
 export * from './validation.js';
 export * from './request-metrics.js';
+export * from './fast-lane.js';

@@ -1,6 +1,6 @@
 import { runHttpApp } from '#libs/http/index.js';
 import { ApiModule } from './app.module.js';
-import { registerCodeRoute } from './codes/code.route.js';
+import { codeRoute } from './codes/code.route.js';
 import { setUpOpenApi } from './openapi.js';
 
 await runHttpApp({
@@ -8,8 +8,8 @@ await runHttpApp({
   workers: (c) => c.httpWorkers,
   port: (c) => c.ports.api,
   module: (c) => ApiModule.forRoot(c),
-  configure: (app) => {
-    registerCodeRoute(app);
+  configure: (app, _config, fastLane) => {
+    fastLane.add(codeRoute(app));
     setUpOpenApi(app);
   },
 });

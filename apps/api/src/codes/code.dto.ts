@@ -4,20 +4,6 @@ import type { CodeView } from '#libs/cache/index.js';
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
-/** JSON schema of CodeResponse, for Fastify's compiled serializer. */
-export const CODE_RESPONSE_SCHEMA = {
-  type: 'object',
-  required: ['userId', 'color', 'reason', 'updatedAt', 'expiresAt', 'tracedUntil'],
-  properties: {
-    userId: { type: 'string' },
-    color: { type: 'string' },
-    reason: { type: 'string' },
-    updatedAt: { type: 'string' },
-    expiresAt: { type: ['string', 'null'] },
-    tracedUntil: { type: ['string', 'null'] },
-  },
-} as const;
-
 /** The phone's answer (DESIGN §3). */
 export class CodeResponse {
   @ApiProperty() userId!: string;
