@@ -1,14 +1,29 @@
-import { createHmac, createSecretKey } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { createSigner } from 'fast-jwt';
-import { HS256_HEADER, verifyHs256 } from './hs256.js';
+import { HS256_HEADER, HmacSha256, verifyHs256 } from './hs256.js';
 
 const secret = 'a-secret-of-at-least-thirty-two-characters';
-const key = createSecretKey(Buffer.from(secret));
+const key = new HmacSha256(secret);
 const sign = createSigner({ key: secret, algorithm: 'HS256' });
 const now = 1_800_000_000_000;
 const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
 const hmac = (data: string, k = secret) => createHmac('sha256', k).update(data).digest('base64url');
 const forge = (header: string, payload: string, k = secret) => `${header}.${payload}.${hmac(`${header}.${payload}`, k)}`;
+
+describe('HmacSha256', () => {
+  it.each([
+    ['a short key', 'k'],
+    ['a 64-byte key', 'x'.repeat(64)],
+    ['a key longer than the block', 'y'.repeat(100)],
+    ['our secret', secret],
+  ])('equals node:crypto HMAC-SHA256 for %s', (_, k) => {
+    const mac = new HmacSha256(k);
+    for (let i = 0; i < 50; i++) {
+      const message = randomBytes(i * 7).toString('base64url');
+      expect(mac.digest(message).equals(createHmac('sha256', k).update(message).digest())).toBe(true);
+    }
+  });
+});
 
 describe('verifyHs256', () => {
   it('accepts a token from the signer and returns its claims', () => {
@@ -33,6 +48,7 @@ describe('verifyHs256', () => {
     ['an expired token', forge(HS256_HEADER, b64({ sub: '1', exp: now / 1000 - 1 }))],
     ['a token expiring exactly now', forge(HS256_HEADER, b64({ sub: '1', exp: now / 1000 }))],
     ['an exp that is not a number', forge(HS256_HEADER, b64({ sub: '1', exp: 'tomorrow' }))],
+    ['a token with characters outside base64url', `${HS256_HEADER}.é${b64({ sub: '1' })}.x`],
   ])('refuses %s', (_, token) => {
     expect(verifyHs256(token, key, now)).toBeNull();
   });

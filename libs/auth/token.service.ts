@@ -1,10 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { createSecretKey, type KeyObject } from 'node:crypto';
 import { createSigner } from 'fast-jwt';
 import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
 import { DomainError, ErrorCode } from '#libs/domain/index.js';
 import type { AdminRole } from '#libs/db/index.js';
-import { verifyHs256 } from './hs256.js';
+import { HmacSha256, verifyHs256 } from './hs256.js';
 
 export interface UserPrincipal {
   kind: 'user';
@@ -33,13 +32,13 @@ export const ADMIN_TOKEN_TTL_MS = 60 * 60 * 1000;
 export class TokenService {
   private readonly signUser: (payload: object) => string;
   private readonly signAdmin: (payload: object) => string;
-  private readonly key: KeyObject;
+  private readonly key: HmacSha256;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     const key = config.jwtSecret;
     this.signUser = createSigner({ key, algorithm: 'HS256' });
     this.signAdmin = createSigner({ key, algorithm: 'HS256', expiresIn: ADMIN_TOKEN_TTL_MS });
-    this.key = createSecretKey(Buffer.from(key));
+    this.key = new HmacSha256(key);
   }
 
   issueUserToken(userId: string): string {
