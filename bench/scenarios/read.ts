@@ -9,8 +9,8 @@ import type { RunningProcess } from '../support/processes.js';
 import { localRedisPid } from '../support/redis.js';
 
 const SIZES = {
-  quick: { people: 10_000, warmupSec: 2, durationSec: 5 },
-  full: { people: 1_000_000, warmupSec: 5, durationSec: 20 },
+  quick: { people: 10_000, warmupSec: 2, durationSec: 5, rounds: 1 },
+  full: { people: 1_000_000, warmupSec: 5, durationSec: 10, rounds: 3 },
 };
 const CONNECTIONS = 64;
 const MIX: ColorMix = { green: 90, yellow: 8, red: 2 };
@@ -41,25 +41,68 @@ interface Measurement extends LoadResult {
 
 const pct = (x: number | null | undefined) => (x == null ? '?' : `${Math.round(x * 100)}%`);
 
-async function measure(ctx: BenchContext, target: Target, tokensFile: string, size: (typeof SIZES)['quick']): Promise<Measurement> {
-  const proc = await target.start();
+/** One timed load against a running target, with the CPU its processes used. */
+async function measureOnce(ctx: BenchContext, target: Target, proc: RunningProcess, tokensFile: string, durationSec: number): Promise<Measurement> {
+  const spec = { url: proc.url, method: 'GET' as const, path: '/v1/codes/me', tokensFile, connections: CONNECTIONS };
+  const pids = { server: proc.process.pid!, redis: await localRedisPid(ctx.redisUrl) };
+  const { result, cpu } = await withCpuUsage(pids, () => ctx.load.run({ ...spec, durationSec }));
+  const serverCpu = cpu.cpuSec.server;
+  const m: Measurement = { ...result, cpu, serverCpuUsPerRequest: serverCpu == null || !result.requests ? null : (serverCpu * 1e6) / result.requests };
+  const errors = result.non2xx + result.socketErrors;
+  ctx.log(
+    `  ${target.label}: ${Math.round(result.requestsPerSec)} req/s, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms` +
+      (errors ? `, ${errors} errors (${result.non2xx} non-2xx)` : '') +
+      `; cpu: machine ${pct(cpu.machineBusy)} busy, server ${pct(cpu.cores.server)}, redis ${pct(cpu.cores.redis)}, load generator ${pct(cpu.cores.loadGenerator)} (of one core)`,
+  );
+  return m;
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+/** The median of each figure over the rounds (errors add up). */
+function combine(rounds: Measurement[]): Measurement {
+  const med = (f: (m: Measurement) => number) => median(rounds.map(f));
+  const cpus = rounds.map((r) => r.serverCpuUsPerRequest).filter((x): x is number => x !== null);
+  return {
+    ...rounds[0]!,
+    requests: rounds.reduce((a, r) => a + r.requests, 0),
+    requestsPerSec: med((r) => r.requestsPerSec),
+    p50Ms: med((r) => r.p50Ms),
+    p90Ms: med((r) => r.p90Ms),
+    p99Ms: med((r) => r.p99Ms),
+    maxMs: Math.max(...rounds.map((r) => r.maxMs)),
+    non2xx: rounds.reduce((a, r) => a + r.non2xx, 0),
+    socketErrors: rounds.reduce((a, r) => a + r.socketErrors, 0),
+    cpu: { ...rounds[0]!.cpu, machineBusy: med((r) => r.cpu.machineBusy ?? 0) },
+    serverCpuUsPerRequest: cpus.length ? median(cpus) : null,
+  };
+}
+
+/**
+ * Runs every target for the same rounds, interleaved (api, baselines, api, baselines, ...), and
+ * keeps the median of each figure: a machine that is busier for a while then weighs on every
+ * target alike instead of on whichever ran at that moment.
+ */
+async function measureInterleaved(ctx: BenchContext, targets: Target[], tokensFile: string, size: (typeof SIZES)['quick']): Promise<Measurement[]> {
+  const procs: RunningProcess[] = [];
   try {
-    await checkAnswers(proc.url, ctx.jwtSecret);
-    const spec = { url: proc.url, method: 'GET' as const, path: '/v1/codes/me', tokensFile, connections: CONNECTIONS };
-    await ctx.load.run({ ...spec, durationSec: size.warmupSec });
-    const pids = { server: proc.process.pid!, redis: await localRedisPid(ctx.redisUrl) };
-    const { result, cpu } = await withCpuUsage(pids, () => ctx.load.run({ ...spec, durationSec: size.durationSec }));
-    const serverCpu = cpu.cpuSec.server;
-    const m: Measurement = { ...result, cpu, serverCpuUsPerRequest: serverCpu == null || !result.requests ? null : (serverCpu * 1e6) / result.requests };
-    const errors = result.non2xx + result.socketErrors;
-    ctx.log(
-      `  ${target.label}: ${Math.round(result.requestsPerSec)} req/s, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms` +
-        (errors ? `, ${errors} errors (${result.non2xx} non-2xx)` : '') +
-        `; cpu: machine ${pct(cpu.machineBusy)} busy, server ${pct(cpu.cores.server)}, redis ${pct(cpu.cores.redis)}, load generator ${pct(cpu.cores.loadGenerator)} (of one core)`,
-    );
-    return m;
+    for (const t of targets) procs.push(await t.start());
+    for (const [i, p] of procs.entries()) {
+      await checkAnswers(p.url, ctx.jwtSecret);
+      await ctx.load.run({ url: p.url, method: 'GET', path: '/v1/codes/me', tokensFile, connections: CONNECTIONS, durationSec: size.warmupSec });
+      ctx.log(`  ${targets[i]!.label}: warmed up`);
+    }
+    const rounds: Measurement[][] = targets.map(() => []);
+    for (let r = 0; r < size.rounds; r++) {
+      ctx.log(`read: round ${r + 1} of ${size.rounds}`);
+      for (const [i, t] of targets.entries()) rounds[i]!.push(await measureOnce(ctx, t, procs[i]!, tokensFile, size.durationSec));
+    }
+    return rounds.map(combine);
   } finally {
-    await proc.stop();
+    await Promise.all(procs.map((p) => p.stop()));
   }
 }
 
@@ -111,10 +154,8 @@ export const read: Scenario = {
         }),
     };
 
-    ctx.log(`read: ${ctx.load.describe(CONNECTIONS)}, warm-up ${size.warmupSec} s, then ${size.durationSec} s per target`);
-    const apiResult = await measure(ctx, api, tokensFile, size);
-    const oneResult = await measure(ctx, baseline(1), tokensFile, size);
-    const perCoreResult = await measure(ctx, baseline(cores), tokensFile, size);
+    ctx.log(`read: ${ctx.load.describe(CONNECTIONS)}, warm-up ${size.warmupSec} s, then ${size.rounds} interleaved round(s) of ${size.durationSec} s per target (medians)`);
+    const [apiResult, oneResult, perCoreResult] = (await measureInterleaved(ctx, [api, baseline(1), baseline(cores)], tokensFile, size)) as [Measurement, Measurement, Measurement];
 
     const perCore = `node:http + ioredis, ${cores} processes (1 per core)`;
     const one = 'node:http + ioredis, 1 process';
@@ -123,6 +164,7 @@ export const read: Scenario = {
     ctx.detail('connections', CONNECTIONS);
     ctx.detail('warmupSec', size.warmupSec);
     ctx.detail('durationSec', size.durationSec);
+    ctx.detail('rounds', size.rounds);
     ctx.detail('loadGenerator', ctx.load.describe(CONNECTIONS));
     ctx.detail('baselineUserId', 'decoded from the bearer token payload (sub), signature not checked');
     ctx.detail('results', { api: apiResult, baseline1Process: oneResult, baselinePerCore: perCoreResult });
