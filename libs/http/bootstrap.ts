@@ -1,10 +1,9 @@
 import 'reflect-metadata';
-import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { ConfigError, loadConfig, type AppConfig } from '#libs/config/index.js';
-import { AllErrorsFilter, toErrorResponse } from './all-errors.filter.js';
+import { AllErrorsFilter } from './all-errors.filter.js';
 import { runClustered } from './cluster.js';
 import { FastLane } from './fast-lane.js';
 import { installRequestMetrics } from './request-metrics.js';
@@ -52,14 +51,7 @@ async function startHttpApp(opts: HttpAppOptions, config: AppConfig): Promise<Ne
   });
   const app = await NestFactory.create<NestFastifyApplication>(opts.module(config) as never, adapter, { bufferLogs: true });
   app.useLogger(app.get(Logger));
-  const fastify = app.getHttpAdapter().getInstance();
-  installRequestMetrics(fastify);
-  // Routes registered on Fastify directly (and Fastify's own errors) get the same error shape.
-  fastify.setErrorHandler((err, _req, reply) => {
-    const [status, body] = toErrorResponse(err);
-    if (status === 500) new NestLogger('errors').error(err instanceof Error ? err.stack : String(err));
-    void reply.status(status).send(body);
-  });
+  installRequestMetrics(app.getHttpAdapter().getInstance());
   app.useGlobalFilters(new AllErrorsFilter());
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);

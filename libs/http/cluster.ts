@@ -1,4 +1,5 @@
 import cluster, { type Worker } from 'node:cluster';
+import { answerPrimaryMetrics, servePrimaryMetrics } from './cluster-metrics.js';
 
 // A worker that dies this soon after it started is failing to start, not crashing in service.
 const EARLY_EXIT_MS = 5_000;
@@ -11,9 +12,11 @@ const EARLY_EXIT_MS = 5_000;
  */
 export async function runClustered(workers: number, name: string, startWorker: () => Promise<unknown>): Promise<void> {
   if (workers <= 1 || !cluster.isPrimary) {
+    if (cluster.isWorker) answerPrimaryMetrics();
     await startWorker();
     return;
   }
+  servePrimaryMetrics();
   let stopping = false;
   const startedAt = new Map<Worker, number>();
   const fork = () => startedAt.set(cluster.fork(), Date.now());

@@ -1,9 +1,10 @@
 import { Module, RequestMethod, type DynamicModule, type Provider } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { PrometheusModule } from '@willsoto/nestjs-prometheus';
+import { collectDefaultMetrics, register } from 'prom-client';
 import { LoggerModule } from 'nestjs-pino';
 import type { AppConfig } from '#libs/config/index.js';
 import { HealthController } from './health.controller.js';
+import { MetricsController } from './metrics.controller.js';
 
 // Routes too hot or too dull for an access log line each: no request logger at all (it costs a
 // child logger per request even when the line is not written).
@@ -21,6 +22,8 @@ const QUIET_ROUTES = [
 @Module({})
 export class PlatformModule {
   static forRoot(app: string, config: AppConfig, readiness?: Provider): DynamicModule {
+    register.setDefaultLabels({ app });
+    if (!register.getSingleMetric('process_cpu_user_seconds_total')) collectDefaultMetrics();
     return {
       module: PlatformModule,
       imports: [
@@ -37,9 +40,8 @@ export class PlatformModule {
           },
         }),
         TerminusModule.forRoot({ errorLogStyle: 'json' }),
-        PrometheusModule.register({ path: '/metrics', defaultLabels: { app }, defaultMetrics: { enabled: true } }),
       ],
-      controllers: [HealthController],
+      controllers: [HealthController, MetricsController],
       providers: readiness ? [readiness] : [],
     };
   }
