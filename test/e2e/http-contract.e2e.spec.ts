@@ -1,3 +1,4 @@
+import { createSigner } from 'fast-jwt';
 import { encodeCell } from '#libs/geo/index.js';
 import { call } from '../support/http.js';
 import { TEST_ADMIN, startSystem, type TestSystem } from '../support/system.js';
@@ -29,8 +30,10 @@ describe('HTTP contract (api + ingest)', () => {
     ['no token', undefined],
     ['a malformed token', 'not-a-jwt'],
     ['a token signed with another key', 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxIiwidHlwIjoidXNlciJ9.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'],
+    ['a well-signed token for a person who does not exist', () => createSigner({ key: sys.env.HC_JWT_SECRET!, algorithm: 'HS256' })({ sub: '999999999', typ: 'user' })],
+    ['a token whose payload was changed', () => { const [h, , sig] = user.token.split('.'); return `${h}.${Buffer.from(JSON.stringify({ sub: '1', typ: 'user' })).toString('base64url')}.${sig}`; }],
   ])('answers 401 with the error shape for %s', async (_, token) => {
-    const r = await call('GET', `${sys.url('api')}/v1/codes/me`, { token });
+    const r = await call('GET', `${sys.url('api')}/v1/codes/me`, { token: typeof token === 'function' ? token() : token });
     expect(r.status).toBe(401);
     expect(r.body).toEqual({ error: 'AUTH.UNAUTHENTICATED', message: expect.any(String) });
   });

@@ -49,7 +49,8 @@ export class CodeReader {
       this.logger.warn(`code store unavailable: ${(err as Error).message}`);
       throw new DomainError(ErrorCode.UNAVAILABLE, 'health codes are unavailable right now, try again');
     }
-    if (!view) throw new DomainError(ErrorCode.NOT_FOUND, 'no health code for this user');
+    // A well-signed token for a person who does not exist (any more) authenticates nobody.
+    if (!view) throw new DomainError(ErrorCode.UNAUTHENTICATED, 'the token is invalid or expired');
     return view;
   }
 }
