@@ -42,6 +42,8 @@ describe('loadConfig', () => {
     [{ HC_EXPOSURE_REVIEW_SECONDS: '1000' }, 'HC_EXPOSURE_REVIEW_SECONDS'],
     [{ HC_ADMIN_PASSWORD: 'short' }, 'HC_ADMIN_PASSWORD'],
     [{ HC_RETENTION_DAYS: '1.5' }, 'HC_RETENTION_DAYS'],
+    [{ HC_RETENTION_DAYS: '2' }, 'HC_RETENTION_DAYS'],
+    [{ HC_RETENTION_DAYS: '3', HC_INFECTIOUS_LOOKBACK_SECONDS: '259200' }, 'HC_RETENTION_DAYS'],
   ])('refuses %j naming %s', (env, variable) => {
     let error: unknown;
     try {

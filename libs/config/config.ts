@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { validateTimeGrid, type ExposureThresholds, type TimeGrid } from '#libs/domain/index.js';
+import { minimumRetentionDays, validateTimeGrid, type ExposureThresholds, type TimeGrid } from '#libs/domain/index.js';
 import { configSchema } from './config.schema.js';
 
 /** The validated, typed configuration every app reads once at start-up. */
@@ -48,6 +48,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (gridError) throw new ConfigError('HC_SLOT_SECONDS', `${gridError} (HC_WINDOW_SECONDS=${grid.windowSeconds})`);
   if (c.HC_EXPOSURE_REVIEW_SECONDS > c.HC_EXPOSURE_AUTO_SECONDS) {
     throw new ConfigError('HC_EXPOSURE_REVIEW_SECONDS', 'must not exceed HC_EXPOSURE_AUTO_SECONDS');
+  }
+  const minRetention = minimumRetentionDays(c.HC_INFECTIOUS_LOOKBACK_SECONDS, grid.windowSeconds, grid.graceSeconds);
+  if (c.HC_RETENTION_DAYS < minRetention) {
+    throw new ConfigError('HC_RETENTION_DAYS', `must be at least ${minRetention} to cover the tracing look-back (HC_INFECTIOUS_LOOKBACK_SECONDS plus one window and its grace)`);
   }
   const production = c.NODE_ENV === 'production';
   if (production && !c.HC_JWT_SECRET) throw new ConfigError('HC_JWT_SECRET', 'is required in production');

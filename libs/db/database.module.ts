@@ -4,13 +4,14 @@ import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
 import { AdminRepository } from './admin.repository.js';
 import { AuditRepository } from './audit.repository.js';
 import { HealthCodeRepository } from './health-code.repository.js';
+import { PingPartitionRepository } from './ping-partition.repository.js';
 import { PingRepository } from './ping.repository.js';
 import { UserRepository } from './user.repository.js';
 import { WindowRepository } from './window.repository.js';
 import { CodeChangeRepository } from './code-change.repository.js';
 import { TracingRepository } from './tracing.repository.js';
 
-const repositories = [AdminRepository, AuditRepository, CodeChangeRepository, HealthCodeRepository, PingRepository, TracingRepository, UserRepository, WindowRepository];
+const repositories = [AdminRepository, AuditRepository, CodeChangeRepository, HealthCodeRepository, PingPartitionRepository, PingRepository, TracingRepository, UserRepository, WindowRepository];
 
 /**
  * The Postgres connection pool and the repositories. The schema is owned by the hand-written

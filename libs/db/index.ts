@@ -5,6 +5,7 @@ export * from './database.module.js';
 export * from './health-code.repository.js';
 export * from './migrator.js';
 export * from './partitions.js';
+export * from './ping-partition.repository.js';
 export * from './ping.repository.js';
 export * from './sql.js';
 export * from './tracing.repository.js';

@@ -1,6 +1,7 @@
 import { queryRows } from './sql.js';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { PingPartitionRepository } from './ping-partition.repository.js';
 import { utcDays } from './partitions.js';
 
 /** Pings of one accepted batch, as parallel arrays (the shape `unnest` wants). */
@@ -14,13 +15,13 @@ export interface PingColumns {
 export class PingRepository {
   private readonly knownDays = new Set<string>();
 
-  constructor(private readonly db: DataSource) {}
+  constructor(private readonly db: DataSource, private readonly partitions: PingPartitionRepository) {}
 
   /** Creates missing day partitions for these times (remembered per process: one check a day). */
   async ensurePartitionsFor(tsMs: number[]): Promise<void> {
     const missing = utcDays(tsMs).filter((d) => !this.knownDays.has(d));
     if (!missing.length) return;
-    await queryRows(this.db, 'SELECT hc_ensure_ping_partition(d::date) FROM unnest($1::text[]) d', [missing]);
+    await this.partitions.ensurePartitions(missing);
     missing.forEach((d) => this.knownDays.add(d));
   }
 

@@ -5,4 +5,5 @@ export * from './co-location.js';
 export * from './exposure-policy.js';
 export * from './exposure-aggregation.js';
 export * from './ping-time.js';
+export * from './retention.js';
 export * from './errors.js';

@@ -5,6 +5,8 @@ export const JobName = {
   /** Periodic: registers closed windows and enqueues those needing a trace (the reconciler). */
   Tick: 'tick',
   TraceWindow: 'trace-window',
+  /** Periodic: creates the coming days' ping partitions and drops those past the retention. */
+  MaintainPartitions: 'maintain-partitions',
 } as const;
 
 export type JobNameValue = (typeof JobName)[keyof typeof JobName];
@@ -12,6 +14,7 @@ export type JobNameValue = (typeof JobName)[keyof typeof JobName];
 export interface JobPayloads {
   [JobName.Tick]: Record<string, never>;
   [JobName.TraceWindow]: { windowId: number; generation: number };
+  [JobName.MaintainPartitions]: Record<string, never>;
 }
 
 /** Deterministic ids: the same window generation is never queued twice (BullMQ ignores a known id). */

@@ -8,6 +8,7 @@ import { DatabaseModule } from '#libs/db/index.js';
 import { PlatformModule, READINESS_CHECKS, type ReadinessChecks } from '#libs/http/index.js';
 import { QueueModule, TRACING_QUEUE } from '#libs/queue/index.js';
 import { CacheRebuilder } from './cache-rebuild/cache-rebuilder.service.js';
+import { PartitionMaintenance } from './maintenance/partition-maintenance.service.js';
 import { WindowScheduler } from './scheduling/window-scheduler.service.js';
 import { TracingProcessor } from './tracing/tracing.processor.js';
 import { WindowTracer } from './tracing/window-tracer.service.js';
@@ -29,7 +30,7 @@ export class BatchModule {
         QueueModule,
         CodeWriterModule,
       ],
-      providers: [WindowScheduler, WindowTracer, TracingProcessor, CacheRebuilder],
+      providers: [WindowScheduler, WindowTracer, TracingProcessor, CacheRebuilder, PartitionMaintenance],
     };
   }
 }

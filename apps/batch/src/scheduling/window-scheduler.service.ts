@@ -7,6 +7,8 @@ import { lastClosedWindowId } from '#libs/domain/index.js';
 import { JobName, TRACING_QUEUE, traceWindowJobId } from '#libs/queue/index.js';
 
 const SCHEDULER_ID = 'tracing-tick';
+const PARTITIONS_SCHEDULER_ID = 'maintain-partitions';
+const PARTITIONS_EVERY_MS = 3_600_000;
 const MAX_WINDOWS_PER_TICK = 500;
 
 /**
@@ -42,6 +44,7 @@ export class WindowScheduler implements OnApplicationBootstrap, OnModuleDestroy 
   async ensureSchedule(): Promise<void> {
     try {
       await this.queue.upsertJobScheduler(SCHEDULER_ID, { every: this.tickMs }, { name: JobName.Tick, data: {} });
+      await this.queue.upsertJobScheduler(PARTITIONS_SCHEDULER_ID, { every: PARTITIONS_EVERY_MS, immediately: true }, { name: JobName.MaintainPartitions, data: {} });
     } catch (err) {
       this.logger.warn(`could not (re)create the tracing schedule: ${(err as Error).message}`);
     }

@@ -2,6 +2,7 @@ import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
 import { UnrecoverableError, type Job } from 'bullmq';
 import { JobName, TRACING_QUEUE, type JobNameValue, type JobPayloads } from '#libs/queue/index.js';
+import { PartitionMaintenance } from '../maintenance/partition-maintenance.service.js';
 import { WindowScheduler } from '../scheduling/window-scheduler.service.js';
 import { WindowTracer } from './window-tracer.service.js';
 
@@ -13,11 +14,12 @@ export class TracingProcessor extends WorkerHost {
   private readonly logger = new Logger(TracingProcessor.name);
   private readonly handlers: Handlers;
 
-  constructor(scheduler: WindowScheduler, tracer: WindowTracer) {
+  constructor(scheduler: WindowScheduler, tracer: WindowTracer, partitions: PartitionMaintenance) {
     super();
     this.handlers = {
       [JobName.Tick]: () => scheduler.tick(),
       [JobName.TraceWindow]: ({ windowId, generation }) => tracer.trace(windowId, generation),
+      [JobName.MaintainPartitions]: () => partitions.maintain(),
     };
   }
 

@@ -1,0 +1,33 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
+import { PingPartitionRepository, utcDayRange } from '#libs/db/index.js';
+import { expiredPartitionDays } from '#libs/domain/index.js';
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Keeps the pings table's day partitions: the next days exist before phones need them (ingest also
+ * creates one on demand), and days wholly past the retention are dropped whole, never DELETEd.
+ */
+@Injectable()
+export class PartitionMaintenance {
+  private readonly logger = new Logger(PartitionMaintenance.name);
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig, private readonly partitions: PingPartitionRepository) {}
+
+  async maintain(nowMs = Date.now()): Promise<{ created: string[]; dropped: string[] }> {
+    const before = new Set((await this.partitions.listPartitions()).map((p) => p.day));
+    const ahead = utcDayRange(nowMs - DAY_MS, nowMs + 2 * DAY_MS);
+    await this.partitions.ensurePartitions(ahead);
+    const all = await this.partitions.listPartitions();
+    const expired = new Set(expiredPartitionDays(all.map((p) => p.day), nowMs, this.config.retentionDays));
+    const dropped: string[] = [];
+    for (const p of all.filter((x) => expired.has(x.day))) {
+      await this.partitions.dropPartition(p.name);
+      dropped.push(p.day);
+    }
+    const created = ahead.filter((d) => !before.has(d));
+    if (created.length || dropped.length) this.logger.log(`ping partitions: created ${created.join(', ') || 'none'}; dropped ${dropped.join(', ') || 'none'}`);
+    return { created, dropped };
+  }
+}

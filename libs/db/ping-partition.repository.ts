@@ -1,0 +1,37 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { queryRows } from './sql.js';
+
+export interface PingPartition {
+  name: string;
+  /** UTC day it holds (YYYY-MM-DD). */
+  day: string;
+}
+
+/** The day partitions of `pings`: created ahead and on demand, dropped whole past the retention. */
+@Injectable()
+export class PingPartitionRepository {
+  constructor(private readonly db: DataSource) {}
+
+  async ensurePartitions(days: string[]): Promise<void> {
+    if (days.length) await queryRows(this.db, 'SELECT hc_ensure_ping_partition(d::date) FROM unnest($1::text[]) d', [days]);
+  }
+
+  async listPartitions(): Promise<PingPartition[]> {
+    const rows = await queryRows<{ name: string }>(
+      this.db,
+      `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+       WHERE i.inhparent = 'pings'::regclass ORDER BY c.relname`,
+    );
+    return rows
+      .map((r) => ({ name: r.name, m: /^pings_(\d{4})(\d{2})(\d{2})$/.exec(r.name) }))
+      .filter((r) => r.m)
+      .map((r) => ({ name: r.name, day: `${r.m![1]}-${r.m![2]}-${r.m![3]}` }));
+  }
+
+  /** Drops a whole partition: no row-by-row DELETE, no table bloat. */
+  async dropPartition(name: string): Promise<void> {
+    if (!/^pings_\d{8}$/.test(name)) throw new Error(`not a ping partition: ${name}`);
+    await queryRows(this.db, `DROP TABLE IF EXISTS "${name}"`);
+  }
+}

@@ -1,0 +1,43 @@
+import { DataSource } from 'typeorm';
+import { loadConfig } from '#libs/config/index.js';
+import { PingPartitionRepository } from '#libs/db/index.js';
+import { PartitionMaintenance } from '../../apps/batch/src/maintenance/partition-maintenance.service.js';
+import { createTestDatabase, type TestDatabase } from '../support/databases.js';
+
+/** Retention drops whole day partitions past HC_RETENTION_DAYS and creates the coming days'. */
+describe('PartitionMaintenance', () => {
+  let db: TestDatabase;
+  let ds: DataSource;
+  let partitions: PingPartitionRepository;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('retention');
+    ds = await new DataSource({ type: 'postgres', url: db.url }).initialize();
+    partitions = new PingPartitionRepository(ds);
+  });
+
+  afterAll(async () => {
+    await ds.destroy();
+    await db.drop();
+  });
+
+  it('drops the partitions wholly older than the retention, keeps the rest and their rows, creates the next days', async () => {
+    const now = Date.parse('2031-03-20T10:00:00Z');
+    await partitions.ensurePartitions(['2031-03-01', '2031-03-05', '2031-03-06', '2031-03-07', '2031-03-19']);
+    await db.query(`INSERT INTO pings (user_id, ts, cell) VALUES (1, '2031-03-05T12:00:00Z', 'u33dc0cp'), (1, '2031-03-06T23:59:00Z', 'u33dc0cp'), (1, '2031-03-19T08:00:00Z', 'u33dc0cp')`);
+    const maintenance = new PartitionMaintenance(loadConfig({ HC_RETENTION_DAYS: '14' }), partitions);
+
+    const { created, dropped } = await maintenance.maintain(now);
+
+    expect(dropped.sort()).toEqual(['2031-03-01', '2031-03-05']);
+    expect(created).toEqual(expect.arrayContaining(['2031-03-20', '2031-03-21', '2031-03-22']));
+    const days = (await partitions.listPartitions()).map((p) => p.day);
+    expect(days).toEqual(expect.arrayContaining(['2031-03-06', '2031-03-07', '2031-03-19', '2031-03-20', '2031-03-22']));
+    expect(days).not.toContain('2031-03-05');
+    const rows = await db.query<{ ts: Date }>(`SELECT ts FROM pings WHERE ts >= '2031-01-01' ORDER BY ts`);
+    expect(rows.map((r) => r.ts.toISOString())).toEqual(['2031-03-06T23:59:00.000Z', '2031-03-19T08:00:00.000Z']);
+
+    // Running again changes nothing.
+    expect(await maintenance.maintain(now)).toEqual({ created: [], dropped: [] });
+  });
+});
