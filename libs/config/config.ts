@@ -23,6 +23,7 @@ export interface AppConfig {
   httpWorkers: number;
   trustProxy: boolean;
   registrationsPerMinute: number;
+  pingBatchesPerMinute: number;
   cacheRebuildPerSecond: number;
   keyPrefix: string;
   logLevel: string;
@@ -76,6 +77,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     httpWorkers: c.HC_HTTP_WORKERS,
     trustProxy: c.HC_TRUST_PROXY === 'true',
     registrationsPerMinute: c.HC_REGISTRATIONS_PER_MINUTE,
+    pingBatchesPerMinute: c.HC_PING_BATCHES_PER_MINUTE,
     cacheRebuildPerSecond: c.HC_CACHE_REBUILD_PER_SECOND,
     keyPrefix: c.HC_KEY_PREFIX,
     logLevel: c.LOG_LEVEL,

@@ -6,3 +6,4 @@ export * from './platform.module.js';
 export * from './validation.js';
 export * from './request-metrics.js';
 export * from './fast-lane.js';
+export * from './rate-limit.module.js';

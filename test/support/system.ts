@@ -40,6 +40,7 @@ export async function startSystem(
     HC_JWT_SECRET: process.env.HC_JWT_SECRET ?? 'a-test-secret-of-at-least-32-characters!!',
     // Every test registers from 127.0.0.1; the rate-limit test sets its own low limit.
     HC_REGISTRATIONS_PER_MINUTE: '100000',
+    HC_PING_BATCHES_PER_MINUTE: '100000',
     ...FAST_GRID_ENV,
     ...extraEnv,
   };

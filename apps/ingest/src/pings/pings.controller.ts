@@ -1,5 +1,6 @@
 import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ThrottlerGuard } from '@nestjs/throttler';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
 import { CurrentUser, UserAuthGuard, type UserPrincipal } from '#libs/auth/index.js';
 import { PingsRequest, PingsResponse } from './pings.dto.js';
 import { PingsService } from './pings.service.js';
@@ -7,13 +8,14 @@ import { PingsService } from './pings.service.js';
 @ApiTags('pings')
 @ApiBearerAuth()
 @Controller('v1/pings')
-@UseGuards(UserAuthGuard)
+@UseGuards(UserAuthGuard, ThrottlerGuard) // per user: HC_PING_BATCHES_PER_MINUTE
 export class PingsController {
   constructor(private readonly pings: PingsService) {}
 
   @Post()
   @HttpCode(202)
   @ApiAcceptedResponse({ type: PingsResponse })
+  @ApiTooManyRequestsResponse({ description: 'too many batches from this user; see Retry-After' })
   ingest(@CurrentUser() user: UserPrincipal, @Body() body: PingsRequest): Promise<PingsResponse> {
     return this.pings.ingest(user.userId, body.pings);
   }

@@ -1,0 +1,29 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { ThrottlerModule, type ThrottlerGetTrackerFunction } from '@nestjs/throttler';
+import type { Redis } from 'ioredis';
+import { CACHE_REDIS, RedisThrottlerStorage } from '#libs/cache/index.js';
+import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
+
+/**
+ * A per-minute limit shared by every process through Redis, for the routes that use
+ * `ThrottlerGuard`; 429 with Retry-After beyond it. `tracker` says whom a request counts against
+ * (default: the client address).
+ */
+@Module({})
+export class RateLimitModule {
+  static forRoot(perMinute: (c: AppConfig) => number, tracker?: ThrottlerGetTrackerFunction): DynamicModule {
+    return {
+      module: RateLimitModule,
+      imports: [
+        ThrottlerModule.forRootAsync({
+          inject: [APP_CONFIG, CACHE_REDIS],
+          useFactory: (c: AppConfig, redis: Redis) => ({
+            throttlers: [{ name: 'default', ttl: 60_000, limit: perMinute(c), ...(tracker ? { getTracker: tracker } : {}) }],
+            storage: new RedisThrottlerStorage(redis, c.keyPrefix),
+          }),
+        }),
+      ],
+      exports: [ThrottlerModule],
+    };
+  }
+}
