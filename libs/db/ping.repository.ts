@@ -35,6 +35,7 @@ export class PingRepository {
       await queryRows(tx, 
         `INSERT INTO pings (user_id, ts, cell)
          SELECT u, to_timestamp(ms / 1000.0), c FROM unnest($1::bigint[], $2::float8[], $3::text[]) AS t(u, ms, c)
+         ORDER BY 1, 2 -- one lock order for concurrent writers: no deadlock between them
          ON CONFLICT DO NOTHING`,
         [p.userIds, p.tsMs, p.cells],
       );

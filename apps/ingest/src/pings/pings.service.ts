@@ -1,15 +1,19 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
-import { PingRepository } from '#libs/db/index.js';
+import { Counter, Histogram } from 'prom-client';
 import { DomainError, ErrorCode, classifyPingTime, windowIdOf } from '#libs/domain/index.js';
 import { encodeCell, normalizeCell } from '#libs/geo/index.js';
 import type { FieldProblem } from '#libs/http/index.js';
 import type { PingItem, PingsResponse } from './pings.dto.js';
+import { PingWriter } from './ping-writer.service.js';
 import { pingTimeMs } from './ping-timestamp.validator.js';
+
+const outcomes = new Counter({ name: 'hc_pings_total', help: 'pings received, by outcome (accepted, late, rejected)', labelNames: ['outcome'] });
+const batchSize = new Histogram({ name: 'hc_ping_batch_size', help: 'pings per request', buckets: [1, 5, 10, 25, 50, 100, 250, 500, 1000] });
 
 @Injectable()
 export class PingsService {
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig, private readonly pings: PingRepository) {}
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig, private readonly writer: PingWriter) {}
 
   /**
    * Stores the usable pings of a well-formed batch (cells only: coordinates are encoded and
@@ -29,10 +33,17 @@ export class PingsService {
       tsMs.push(t);
       kept.push(cells[i]!);
     });
-    if (!tsMs.length) return { accepted: 0, late: 0, rejected };
+    batchSize.observe(items.length);
+    if (!tsMs.length) {
+      outcomes.inc({ outcome: 'rejected' }, rejected);
+      return { accepted: 0, late: 0, rejected };
+    }
     const windowIds = tsMs.map((t) => windowIdOf(t, this.config.grid));
-    const lateWindows = await this.pings.insertPings({ userIds, tsMs, cells: kept }, [...new Set(windowIds)], this.config.grid.windowSeconds);
+    const lateWindows = await this.writer.write({ userIds, tsMs, cells: kept }, [...new Set(windowIds)]);
     const late = windowIds.filter((w) => lateWindows.has(w)).length;
+    outcomes.inc({ outcome: 'accepted' }, tsMs.length - late);
+    outcomes.inc({ outcome: 'late' }, late);
+    outcomes.inc({ outcome: 'rejected' }, rejected);
     return { accepted: tsMs.length - late, late, rejected };
   }
 

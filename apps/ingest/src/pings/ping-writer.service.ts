@@ -1,0 +1,101 @@
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Counter, Gauge, Histogram } from 'prom-client';
+import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
+import { PingRepository, type PingColumns } from '#libs/db/index.js';
+import { DomainError, ErrorCode } from '#libs/domain/index.js';
+
+/** Commits running at once (each holds one Postgres connection). */
+const MAX_IN_FLIGHT = 4;
+/** Rows one commit takes at most. */
+const MAX_ROWS_PER_COMMIT = 20_000;
+/** Rows waiting at most; past this a request is refused with 503 rather than queued. */
+const MAX_PENDING_ROWS = 100_000;
+
+const pendingGauge = new Gauge({ name: 'hc_ingest_writer_pending_pings', help: 'pings waiting for a commit' });
+const commitSeconds = new Histogram({ name: 'hc_ingest_commit_seconds', help: 'time of one group commit', buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5] });
+const commitRows = new Histogram({ name: 'hc_ingest_commit_pings', help: 'pings per group commit', buckets: [1, 10, 50, 100, 500, 1000, 5000, 10000, 20000] });
+const refused = new Counter({ name: 'hc_ingest_writer_refused_total', help: 'requests refused because the writer was full' });
+
+interface Pending {
+  rows: PingColumns;
+  windowIds: number[];
+  resolve: (late: Set<number>) => void;
+  reject: (err: Error) => void;
+}
+
+/**
+ * Group commit: requests that arrive while commits are running are written together by the next
+ * one (one INSERT for many requests), and each request is answered only after the commit that
+ * holds its pings. Memory is bounded: a full writer refuses with 503, it never queues without end.
+ */
+@Injectable()
+export class PingWriter implements OnApplicationShutdown {
+  private queue: Pending[] = [];
+  private pendingRows = 0;
+  private inFlight = 0;
+  private readonly idle: (() => void)[] = [];
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig, private readonly pings: PingRepository) {}
+
+  /** Resolves with the windows among `windowIds` that were already traced, after the commit. */
+  write(rows: PingColumns, windowIds: number[]): Promise<Set<number>> {
+    const n = rows.tsMs.length;
+    if (this.pendingRows + n > MAX_PENDING_ROWS) {
+      refused.inc();
+      return Promise.reject(new DomainError(ErrorCode.UNAVAILABLE, 'ingest is busy, retry the batch later'));
+    }
+    const done = new Promise<Set<number>>((resolve, reject) => this.queue.push({ rows, windowIds, resolve, reject }));
+    this.pendingRows += n;
+    pendingGauge.set(this.pendingRows);
+    this.pump();
+    return done;
+  }
+
+  /** Lets running commits finish before the process exits (SIGTERM). */
+  async onApplicationShutdown(): Promise<void> {
+    if (this.inFlight || this.queue.length) await new Promise<void>((r) => this.idle.push(r));
+  }
+
+  private pump(): void {
+    while (this.inFlight < MAX_IN_FLIGHT && this.queue.length) {
+      const group: Pending[] = [];
+      let rows = 0;
+      while (this.queue.length && (rows === 0 || rows + this.queue[0]!.rows.tsMs.length <= MAX_ROWS_PER_COMMIT)) {
+        const next = this.queue.shift()!;
+        rows += next.rows.tsMs.length;
+        group.push(next);
+      }
+      this.pendingRows -= rows;
+      pendingGauge.set(this.pendingRows);
+      this.inFlight++;
+      void this.commit(group, rows).finally(() => {
+        this.inFlight--;
+        if (this.queue.length) this.pump();
+        else if (!this.inFlight) this.idle.splice(0).forEach((r) => r());
+      });
+    }
+  }
+
+  private async commit(group: Pending[], rows: number): Promise<void> {
+    const merged: PingColumns = { userIds: [], tsMs: [], cells: [] };
+    const windows = new Set<number>();
+    for (const p of group) {
+      merged.userIds.push(...p.rows.userIds);
+      merged.tsMs.push(...p.rows.tsMs);
+      merged.cells.push(...p.rows.cells);
+      p.windowIds.forEach((w) => windows.add(w));
+    }
+    const stop = commitSeconds.startTimer();
+    try {
+      const late = await this.pings.insertPings(merged, [...windows].sort((a, b) => a - b), this.config.grid.windowSeconds);
+      commitRows.observe(rows);
+      group.forEach((p) => p.resolve(late));
+    } catch (err) {
+      const failure = new DomainError(ErrorCode.UNAVAILABLE, 'the pings could not be stored, retry the batch');
+      failure.cause = err;
+      group.forEach((p) => p.reject(failure));
+    } finally {
+      stop();
+    }
+  }
+}
