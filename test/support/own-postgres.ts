@@ -1,0 +1,74 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { freePort, ROOT } from './apps.js';
+
+interface Services {
+  databaseUrl: string;
+  stop: () => Promise<void>;
+}
+
+type StartServices = (opts: { root: string; log?: (m: string) => void }) => Promise<Services>;
+
+/**
+ * A Postgres server of the test's own (its own cluster in a temporary folder, started by the same
+ * script as `npm start`), for tests that kill it: the server the other tests share must not die.
+ */
+export class OwnPostgres {
+  private services: Services | null = null;
+
+  private constructor(private readonly root: string, private readonly port: number) {}
+
+  static async start(): Promise<OwnPostgres> {
+    const server = new OwnPostgres(mkdtempSync(path.join(tmpdir(), 'hc-own-pg-')), await freePort());
+    await server.restart();
+    return server;
+  }
+
+  private async startServices(): Promise<Services> {
+    const mod = (await import(path.join(ROOT, 'scripts/lib/services.mjs'))) as { startServices: StartServices };
+    // The script reads its settings from the environment: a Redis URL so it starts no Redis, and our port.
+    const saved = { port: process.env.HC_LOCAL_PG_PORT, db: process.env.DATABASE_URL };
+    process.env.HC_LOCAL_PG_PORT = String(this.port);
+    delete process.env.DATABASE_URL;
+    try {
+      return await mod.startServices({ root: this.root, log: () => undefined });
+    } finally {
+      if (saved.port === undefined) delete process.env.HC_LOCAL_PG_PORT;
+      else process.env.HC_LOCAL_PG_PORT = saved.port;
+      if (saved.db !== undefined) process.env.DATABASE_URL = saved.db;
+    }
+  }
+
+  /** Starts it (again; after a kill, Postgres recovers from its write-ahead log). */
+  async restart(): Promise<void> {
+    this.services = await this.startServices();
+  }
+
+  /** A database on this server (created when missing). */
+  async database(name: string): Promise<string> {
+    const admin = new URL(this.services!.databaseUrl);
+    const client = new pg.Client({ connectionString: admin.toString() });
+    await client.connect();
+    try {
+      const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+      if (!rowCount) await client.query(`CREATE DATABASE "${name}"`);
+    } finally {
+      await client.end();
+    }
+    admin.pathname = `/${name}`;
+    return admin.toString();
+  }
+
+  /** kill -9 of the postmaster: no shutdown, no checkpoint. */
+  killHard(): void {
+    const pid = Number(readFileSync(path.join(this.root, '.data/pg/postmaster.pid'), 'utf8').split('\n')[0]);
+    process.kill(pid, 'SIGKILL');
+  }
+
+  async destroy(): Promise<void> {
+    await this.services?.stop().catch(() => undefined);
+    rmSync(this.root, { recursive: true, force: true });
+  }
+}
