@@ -1,6 +1,6 @@
-import { queryRows } from './sql.js';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { queryRows } from './sql.js';
 
 export type AdminRole = 'admin' | 'reviewer';
 

@@ -1,8 +1,8 @@
-import { queryRows } from './sql.js';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { PingPartitionRepository } from './ping-partition.repository.js';
 import { utcDays } from './partitions.js';
+import { queryRows } from './sql.js';
 
 /** Pings of one accepted batch, as parallel arrays (the shape `unnest` wants). */
 export interface PingColumns {

@@ -1,7 +1,7 @@
-import { queryRows } from './sql.js';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { CodeRow } from './health-code.repository.js';
+import { queryRows } from './sql.js';
 
 @Injectable()
 export class UserRepository {
