@@ -1,8 +1,9 @@
 import type { Scenario } from '../scenario.js';
+import { ingest } from './ingest.js';
 import { read } from './read.js';
 
 /**
  * Every scenario `npm run bench` knows, in the order they run. A new scenario is a module in this
- * folder exporting a `Scenario`, added here (planned: ingest, batch, quality, soak).
+ * folder exporting a `Scenario`, added here (planned: batch, quality, soak).
  */
-export const SCENARIOS: readonly Scenario[] = [read];
+export const SCENARIOS: readonly Scenario[] = [read, ingest];

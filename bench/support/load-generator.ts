@@ -2,6 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { PingBatchGenerator, pingsBody, WRK_PINGS_SCRIPT, type PingBatchSpec, type PingCounts } from './pings.js';
 
 /** One load run: `connections` keep-alive connections, as fast as the server answers. */
 export interface LoadSpec {
@@ -13,6 +14,11 @@ export interface LoadSpec {
   tokensFile: string;
   /** A JSON body sent with every request (POST). */
   body?: string;
+  /**
+   * Instead of `body`: a fresh batch of pings per request (POST /v1/pings), for a random user of
+   * the tokens file (line i = user i), never repeating a (user, ts) within the run.
+   */
+  pingBatches?: PingBatchSpec;
   connections: number;
   durationSec: number;
 }
@@ -29,6 +35,8 @@ export interface LoadResult {
   non2xx: number;
   /** Connect, read and write errors and timeouts. */
   socketErrors: number;
+  /** With `pingBatches`: what the 202 answers said, added up. */
+  pings?: PingCounts;
 }
 
 export interface LoadGenerator {
@@ -119,20 +127,37 @@ class WrkLoadGenerator implements LoadGenerator {
   }
 
   async run(spec: LoadSpec): Promise<LoadResult> {
+    const threads = Math.min(this.threads, spec.connections);
+    let script = this.scriptFile;
+    let scriptArgs: string[];
+    if (spec.pingBatches) {
+      const b = spec.pingBatches;
+      script = path.join(path.dirname(this.scriptFile), 'ping-batches.lua');
+      writeFileSync(script, WRK_PINGS_SCRIPT);
+      scriptArgs = [spec.tokensFile, spec.method, spec.path, b.cellsFile, String(b.size), String(b.newestMs), String(b.stepMs), String(threads)];
+    } else scriptArgs = this.bodyArgs(spec);
+    const args = [
+      '-t', String(threads),
+      '-c', String(spec.connections),
+      '-d', `${spec.durationSec}s`,
+      '--timeout', '5s',
+      '-s', script,
+      spec.url,
+      '--', ...scriptArgs,
+    ];
+    return this.runWrk(args);
+  }
+
+  private bodyArgs(spec: LoadSpec): string[] {
     let bodyFile = '';
     if (spec.body !== undefined) {
       bodyFile = `${this.scriptFile}.body-${process.pid}.json`;
       writeFileSync(bodyFile, spec.body);
     }
-    const args = [
-      '-t', String(Math.min(this.threads, spec.connections)),
-      '-c', String(spec.connections),
-      '-d', `${spec.durationSec}s`,
-      '--timeout', '5s',
-      '-s', this.scriptFile,
-      spec.url,
-      '--', spec.tokensFile, spec.method, spec.path, bodyFile,
-    ];
+    return [spec.tokensFile, spec.method, spec.path, bodyFile];
+  }
+
+  private async runWrk(args: string[]): Promise<LoadResult> {
     const { code, out } = await new Promise<{ code: number | null; out: string }>((resolve, reject) => {
       const child = spawn(this.bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
       this.current = child;
@@ -159,6 +184,7 @@ class WrkLoadGenerator implements LoadGenerator {
       maxMs: r.max! / 1000,
       non2xx: r.status!,
       socketErrors: r.connect! + r.read! + r.write! + r.timeout!,
+      ...(r.answers !== undefined ? { pings: { answers: r.answers, accepted: r.accepted!, late: r.late!, rejected: r.rejected! } } : {}),
     };
   }
 }
@@ -185,7 +211,13 @@ class AutocannonLoadGenerator implements LoadGenerator {
       this.tokens = { file: spec.tokensFile, list };
     }
     const tokens = this.tokens.list;
-    const headers: Record<string, string> = spec.body !== undefined ? { 'content-type': 'application/json' } : {};
+    const headers: Record<string, string> = spec.body !== undefined || spec.pingBatches ? { 'content-type': 'application/json' } : {};
+    const pings: PingCounts = { answers: 0, accepted: 0, late: 0, rejected: 0 };
+    let batches: PingBatchGenerator | null = null;
+    if (spec.pingBatches) {
+      const cells = readFileSync(spec.pingBatches.cellsFile, 'utf8').split('\n').filter(Boolean);
+      batches = new PingBatchGenerator(spec.pingBatches, cells, tokens.length);
+    }
     const instance = autocannon({
       url: spec.url,
       connections: spec.connections,
@@ -195,7 +227,23 @@ class AutocannonLoadGenerator implements LoadGenerator {
         method: spec.method,
         path: spec.path,
         ...(spec.body !== undefined ? { body: spec.body } : {}),
-        setupRequest: (req) => ({ ...req, headers: { ...headers, authorization: tokens[Math.floor(Math.random() * tokens.length)]! } }),
+        setupRequest: (req) => {
+          if (!batches) return { ...req, headers: { ...headers, authorization: tokens[Math.floor(Math.random() * tokens.length)]! } };
+          const user = batches.randomUser();
+          return { ...req, body: pingsBody(batches.next(user)), headers: { ...headers, authorization: tokens[user - 1]! } };
+        },
+        ...(batches
+          ? {
+              onResponse: (status: number, body: string) => {
+                if (status !== 202) return;
+                const a = JSON.parse(body) as { accepted?: number; late?: number; rejected?: number };
+                pings.answers++;
+                pings.accepted += a.accepted ?? 0;
+                pings.late += a.late ?? 0;
+                pings.rejected += a.rejected ?? 0;
+              },
+            }
+          : {}),
       }],
     });
     // A thenable EventEmitter with stop() (autocannon's promise form); it has no finally().
@@ -217,6 +265,7 @@ class AutocannonLoadGenerator implements LoadGenerator {
       maxMs: r.latency.max,
       non2xx: r.non2xx,
       socketErrors: r.errors,
+      ...(batches ? { pings } : {}),
     };
   }
 }

@@ -1,0 +1,314 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { row, type BenchContext, type BenchRow, type Scenario } from '../scenario.js';
+import { cpuUsageBetween, takeCpuSnapshot, withCpuUsage, type CpuUsage } from '../support/cpu.js';
+import type { LoadResult } from '../support/load-generator.js';
+import { userToken, writeUserTokens } from '../support/people.js';
+import { oldestTsOf, pingsBody, writeCellPool, PingBatchGenerator, type PingBatchSpec } from '../support/pings.js';
+import { durabilitySettings, localPostgresPid, withClient } from '../support/postgres.js';
+import type { RunningProcess } from '../support/processes.js';
+import { localRedisPid } from '../support/redis.js';
+
+const SIZES = {
+  quick: { users: 10_000, warmupSec: 2, durationSec: 5, minCopyRows: 200_000 },
+  full: { users: 100_000, warmupSec: 5, durationSec: 20, minCopyRows: 2_000_000 },
+};
+/** Phones posting at once (keep-alive connections, each sending its next batch on the answer). */
+const CONNECTIONS = 64;
+const BATCH_SIZE = 50;
+/** One ping a minute: a batch covers the 50 minutes before the phone's previous batch. */
+const STEP_MS = 60_000;
+/** The newest ping of the run is this old when the scenario starts (within the clock-skew rules either way). */
+const NEWEST_AGE_MS = 5 * 60_000;
+const CELL_POOL = 100_000;
+/** Rows per COPY (one transaction each) in the baseline: the ingest app's largest group commit. */
+const COPY_CHUNK_ROWS = 20_000;
+const RETENTION_DAYS = 14;
+
+const pct = (x: number | null | undefined) => (x == null ? '?' : `${Math.round(x * 100)}%`);
+const cores1 = (x: number | null | undefined) => (x == null ? '?' : x.toFixed(2));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const countPings = (databaseUrl: string) => withClient(databaseUrl, async (c) => Number((await c.query<{ n: string }>('SELECT count(*) AS n FROM pings')).rows[0]!.n));
+
+/** Empties `pings` (every partition, the partitions stay) and writes the dirty pages out, so each side starts alike. */
+async function emptyPings(ctx: BenchContext): Promise<void> {
+  await withClient(ctx.databaseUrl, async (c) => {
+    await c.query('TRUNCATE pings');
+    await c.query('CHECKPOINT').catch((err: Error) => ctx.log(`ingest: CHECKPOINT refused (${err.message}); going on without it`));
+  });
+}
+
+/** Waits until the row count stops moving (the commits of requests still in flight when the load stopped). */
+async function settledCount(databaseUrl: string): Promise<number> {
+  let last = -1;
+  let same = 0;
+  for (let i = 0; i < 100 && same < 3; i++) {
+    const n = await countPings(databaseUrl);
+    same = n === last ? same + 1 : 0;
+    last = n;
+    if (same < 3) await sleep(300);
+  }
+  return last;
+}
+
+interface IngestCounters {
+  accepted: number;
+  late: number;
+  rejected: number;
+  commits: number;
+  committedPings: number;
+  refused: number;
+}
+
+/** The ingest app's own counters (summed over its workers by /metrics). */
+async function ingestCounters(url: string): Promise<IngestCounters> {
+  const res = await fetch(`${url}/metrics`);
+  if (!res.ok) throw new Error(`${url}/metrics answered ${res.status}`);
+  const text = await res.text();
+  const value = (name: string, label?: string) => {
+    let sum = 0;
+    for (const line of text.split('\n')) {
+      if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+      if (label && !line.includes(label)) continue;
+      sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+    }
+    return sum;
+  };
+  return {
+    accepted: value('hc_pings_total', 'outcome="accepted"'),
+    late: value('hc_pings_total', 'outcome="late"'),
+    rejected: value('hc_pings_total', 'outcome="rejected"'),
+    commits: value('hc_ingest_commit_pings_count'),
+    committedPings: value('hc_ingest_commit_pings_sum'),
+    refused: value('hc_ingest_writer_refused_total'),
+  };
+}
+
+const minus = (a: IngestCounters, b: IngestCounters): IngestCounters => ({
+  accepted: a.accepted - b.accepted,
+  late: a.late - b.late,
+  rejected: a.rejected - b.rejected,
+  commits: a.commits - b.commits,
+  committedPings: a.committedPings - b.committedPings,
+  refused: a.refused - b.refused,
+});
+
+/** One batch for a user outside the load's range, twice: stored once, the same answer both times. */
+async function checkAnswers(ctx: BenchContext, url: string, userId: number, spec: PingBatchSpec, cells: string[]): Promise<void> {
+  const body = pingsBody(new PingBatchGenerator(spec, cells, userId).next(userId));
+  const post = async () => {
+    const res = await fetch(`${url}/v1/pings`, { method: 'POST', headers: { authorization: `Bearer ${userToken(ctx.jwtSecret, userId)}`, 'content-type': 'application/json' }, body });
+    return { status: res.status, body: (await res.json()) as { accepted?: number; late?: number; rejected?: number } };
+  };
+  const first = await post();
+  const again = await post();
+  const stored = await withClient(ctx.databaseUrl, async (c) => Number((await c.query<{ n: string }>('SELECT count(*) AS n FROM pings WHERE user_id = $1', [userId])).rows[0]!.n));
+  const ok = (a: typeof first) => a.status === 202 && (a.body.accepted ?? 0) + (a.body.late ?? 0) === BATCH_SIZE && a.body.rejected === 0;
+  if (!ok(first) || JSON.stringify(first) !== JSON.stringify(again) || stored !== BATCH_SIZE) {
+    throw new Error(`POST /v1/pings of ${BATCH_SIZE} pings answered ${JSON.stringify(first)}, then ${JSON.stringify(again)}; ${stored} rows stored`);
+  }
+}
+
+interface ApiRun {
+  load: LoadResult;
+  cpu: CpuUsage;
+  /** Rows in `pings` once the commits still in flight when the load stopped were done. */
+  stored: number;
+  /** 202'd pings (accepted + late, as the answers said) inside the measured time. */
+  acknowledged: number;
+  server: IngestCounters;
+}
+
+interface CopyRun {
+  rows: number;
+  seconds: number;
+  rowsPerSec: number;
+  streams: number;
+  chunkRows: number;
+  commits: number;
+  days: string[];
+  maxBatchesPerUser: number;
+  cpu: { machineBusy: number | null; postgresCores: number | null; postgresCpuSec: number | null; clientCores: number; clientCpuSec: number };
+}
+
+/** Runs the COPY baseline as its own process; resolves with what it printed. */
+function runCopyBaseline(env: Record<string, string>): Promise<CopyRun> {
+  const script = fileURLToPath(new URL('../baseline/ingest-copy-baseline.js', import.meta.url));
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--enable-source-maps', script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // A bench stopped by a signal exits at once: do not leave the baseline copying behind it.
+    const kill = () => child.kill('SIGKILL');
+    process.once('exit', kill);
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out = (out + d).slice(-20_000)));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      process.off('exit', kill);
+      const line = out.split('\n').find((l) => l.startsWith('COPY_JSON '));
+      if (code !== 0 || !line) reject(new Error(`the COPY baseline failed (exit ${code}):\n${out}`));
+      else resolve(JSON.parse(line.slice('COPY_JSON '.length)) as CopyRun);
+    });
+  });
+}
+
+export const ingest: Scenario = {
+  name: 'ingest',
+  description: `POST /v1/pings (${BATCH_SIZE}-ping batches, ${CONNECTIONS} phones at once, random users) to the ingest app against COPY of as many rows into the same table`,
+
+  async run(ctx: BenchContext): Promise<BenchRow[]> {
+    const size = ctx.quick ? SIZES.quick : SIZES.full;
+    const cores = os.availableParallelism();
+    const step = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+      const t0 = Date.now();
+      const r = await fn();
+      ctx.log(`ingest: ${what} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+      return r;
+    };
+
+    const settings = await durabilitySettings(ctx.databaseUrl);
+    ctx.log(`ingest: Postgres ${settings.server_version}: synchronous_commit=${settings.synchronous_commit}, fsync=${settings.fsync}, wal_sync_method=${settings.wal_sync_method}, commit_delay=${settings.commit_delay}, shared_buffers=${settings.shared_buffers}`);
+    const durable = settings.synchronous_commit === 'on' && settings.fsync === 'on';
+    if (!durable) ctx.log('ingest: WARNING: commits are not durable on this server; both sides are measured alike, but not as in production');
+    const pids = { postgres: await localPostgresPid(ctx.databaseUrl), redis: await localRedisPid(ctx.redisUrl) };
+
+    const cellsFile = path.join(ctx.workDir, 'ingest-cells.txt');
+    const pool = await step('drew the cell pool', async () => writeCellPool(cellsFile, CELL_POOL));
+    const cells = readFileSync(cellsFile, 'utf8').split('\n').filter(Boolean);
+    const tokensFile = path.join(ctx.workDir, 'ingest-tokens.txt');
+    await step(`minted ${size.users} user tokens`, () => writeUserTokens(tokensFile, ctx.jwtSecret, size.users));
+    const spec: PingBatchSpec = { size: BATCH_SIZE, cellsFile, newestMs: Date.now() - NEWEST_AGE_MS, stepMs: STEP_MS };
+    // How many batches one user may get before the oldest would pass the retention (with an hour to spare).
+    let maxBatches = 0;
+    while (oldestTsOf(spec, maxBatches) > Date.now() - (RETENTION_DAYS * 24 - 1) * 3_600_000) maxBatches++;
+    ctx.log(`ingest: ${pool}; ${size.users} users, ${BATCH_SIZE} pings a batch (one a minute), up to ${maxBatches} batches per user stay within the retention`);
+
+    // The ingest app, as in production, with the per-user limit out of the way.
+    await emptyPings(ctx);
+    const app: RunningProcess = await step(`started the ingest app (${cores} workers)`, () =>
+      ctx.processes.startApp('ingest', {
+        NODE_ENV: 'production',
+        DATABASE_URL: ctx.databaseUrl,
+        REDIS_URL: ctx.redisUrl,
+        HC_JWT_SECRET: ctx.jwtSecret,
+        HC_KEY_PREFIX: ctx.keyPrefix,
+        HC_ADMIN_PASSWORD: randomBytes(16).toString('hex'),
+        HC_HTTP_WORKERS: String(cores),
+        HC_PING_BATCHES_PER_MINUTE: '1000000',
+        LOG_LEVEL: 'info',
+      }),
+    );
+    let api: ApiRun;
+    try {
+      await checkAnswers(ctx, app.url, size.users + 1, spec, cells);
+      const loadSpec = { url: app.url, method: 'POST' as const, path: '/v1/pings', tokensFile, connections: CONNECTIONS, pingBatches: spec };
+      ctx.log(`ingest: ${ctx.load.describe(CONNECTIONS)}, a fresh batch per request; warm-up ${size.warmupSec} s, then ${size.durationSec} s measured`);
+      await ctx.load.run({ ...loadSpec, durationSec: size.warmupSec });
+      await settledCount(ctx.databaseUrl);
+      // The measured run numbers each user's batches from 0 again: an empty table keeps every row new.
+      await emptyPings(ctx);
+      const before = await ingestCounters(app.url);
+      const pgBefore = takeCpuSnapshot({ postgres: pids.postgres });
+      const { result: load, cpu } = await withCpuUsage({ server: app.process.pid!, redis: pids.redis }, () => ctx.load.run({ ...loadSpec, durationSec: size.durationSec }));
+      const pgCpu = cpuUsageBetween(pgBefore, takeCpuSnapshot({ postgres: pids.postgres }));
+      cpu.cpuSec.postgres = pgCpu.cpuSec.postgres ?? null;
+      cpu.cores.postgres = pgCpu.cores.postgres ?? null;
+      const stored = await settledCount(ctx.databaseUrl);
+      const server = minus(await ingestCounters(app.url), before);
+      const acknowledged = (load.pings?.accepted ?? 0) + (load.pings?.late ?? 0);
+      api = { load, cpu, stored, acknowledged, server };
+    } finally {
+      await app.stop();
+    }
+    const { load } = api;
+    const apiPingsPerSec = api.acknowledged / load.durationSec;
+    ctx.log(
+      `ingest: api: ${Math.round(apiPingsPerSec)} pings/s (${Math.round(load.requestsPerSec)} req/s), p50 ${load.p50Ms.toFixed(2)} ms, p99 ${load.p99Ms.toFixed(2)} ms, max ${load.maxMs.toFixed(0)} ms; ` +
+        `${api.acknowledged} pings acknowledged, ${api.stored} stored, the app counted ${api.server.accepted + api.server.late} in ${api.server.commits} commits (${(api.server.committedPings / Math.max(1, api.server.commits)).toFixed(0)} pings per commit)` +
+        (load.non2xx + load.socketErrors ? `; ${load.non2xx} non-2xx, ${load.socketErrors} socket errors` : ''),
+    );
+    ctx.log(
+      `ingest: api cpu: machine ${pct(api.cpu.machineBusy)} busy of ${cores} cores; ingest app ${cores1(api.cpu.cores.server)} cores, postgres ${cores1(api.cpu.cores.postgres)}, redis ${cores1(api.cpu.cores.redis)}, load generator ${cores1(api.cpu.cores.loadGenerator)}`,
+    );
+
+    // The baseline: as many rows (at least minCopyRows), COPY'd into the same emptied table.
+    const copyRows = Math.max(api.stored, size.minCopyRows);
+    const rowsChoice = copyRows === api.stored ? "the API's stored row count" : `the fixed minimum; the API stored ${api.stored.toLocaleString('en-US')}`;
+    await emptyPings(ctx);
+    const copy = await step(`COPY baseline: ${copyRows} rows, ${rowsChoice}`, () =>
+      runCopyBaseline({
+        DATABASE_URL: ctx.databaseUrl,
+        ROWS: String(copyRows),
+        USERS: String(size.users),
+        CELLS_FILE: cellsFile,
+        BATCH_SIZE: String(BATCH_SIZE),
+        NEWEST_MS: String(spec.newestMs),
+        STEP_MS: String(STEP_MS),
+        STREAMS: String(cores),
+        CHUNK_ROWS: String(COPY_CHUNK_ROWS),
+        ...(pids.postgres ? { POSTGRES_PID: String(pids.postgres) } : {}),
+      }),
+    );
+    const copyStored = await countPings(ctx.databaseUrl);
+    ctx.log(
+      `ingest: COPY: ${Math.round(copy.rowsPerSec)} rows/s (${copy.rows} rows in ${copy.seconds.toFixed(2)} s, ${copy.streams} streams, ${copy.commits} commits of up to ${copy.chunkRows}, days ${copy.days.join(' ')}); ` +
+        `cpu: machine ${pct(copy.cpu.machineBusy)} busy; postgres ${cores1(copy.cpu.postgresCores)} cores, COPY client ${cores1(copy.cpu.clientCores)}`,
+    );
+    await withClient(ctx.databaseUrl, (c) => c.query('TRUNCATE pings'));
+
+    // Checks: every acknowledged ping stored, nothing deduplicated away, nothing refused.
+    const problems: string[] = [];
+    const inFlightMax = CONNECTIONS * BATCH_SIZE;
+    if (api.server.accepted + api.server.late !== api.stored) problems.push(`the app counted ${api.server.accepted + api.server.late} pings stored but ${api.stored} rows are in pings (duplicates?)`);
+    if (api.stored < api.acknowledged || api.stored > api.acknowledged + inFlightMax) problems.push(`${api.acknowledged} pings acknowledged but ${api.stored} rows stored (at most ${inFlightMax} more expected: requests in flight when the load stopped)`);
+    if (load.pings && load.pings.rejected) problems.push(`${load.pings.rejected} pings rejected (out of the time rules)`);
+    if (api.server.refused) problems.push(`${api.server.refused} requests refused by a full writer (503)`);
+    if (copyStored !== copy.rows) problems.push(`the COPY baseline loaded ${copy.rows} rows but ${copyStored} are in pings`);
+    const errors = load.non2xx + load.socketErrors;
+    for (const p of problems) ctx.log(`ingest: CHECK FAILED: ${p}`);
+
+    ctx.detail('users', size.users);
+    ctx.detail('connections', CONNECTIONS);
+    ctx.detail('batchSize', BATCH_SIZE);
+    ctx.detail('pingEveryMs', STEP_MS);
+    ctx.detail('cellPool', pool);
+    ctx.detail('warmupSec', size.warmupSec);
+    ctx.detail('durationSec', size.durationSec);
+    ctx.detail('loadGenerator', ctx.load.describe(CONNECTIONS));
+    ctx.detail('postgres', settings);
+    ctx.detail('api', { ...api, pingsPerSec: apiPingsPerSec });
+    ctx.detail('copy', { ...copy, rowsChoice, stored: copyStored });
+    ctx.detail('checks', problems.length ? problems : 'ok');
+
+    const base = { scenario: 'ingest' };
+    const copyLabel = `COPY pings FROM STDIN, ${copy.streams} streams, commit every ${copy.chunkRows.toLocaleString('en-US')} rows, ${copy.rows.toLocaleString('en-US')} rows (${rowsChoice})`;
+    const durability = `synchronous_commit=${settings.synchronous_commit}, fsync=${settings.fsync} (SHOW on the bench database)`;
+    const where = `cpu during the api run: machine ${pct(api.cpu.machineBusy)} busy of ${cores} cores; ingest app ${cores1(api.cpu.cores.server)} cores, postgres ${cores1(api.cpu.cores.postgres)}, redis ${cores1(api.cpu.cores.redis)}, load generator ${cores1(api.cpu.cores.loadGenerator)}; during COPY: postgres ${cores1(copy.cpu.postgresCores)}, COPY client ${cores1(copy.cpu.clientCores)}`;
+    const perK = (cpuSec: number | null | undefined, n: number) => (cpuSec == null || !n ? null : (cpuSec * 1000 * 1000) / n);
+    const pgPerK = perK(api.cpu.cpuSec.postgres, api.stored);
+    const copyPgPerK = perK(copy.cpu.postgresCpuSec, copy.rows);
+    const appPerK = perK(api.cpu.cpuSec.server, api.stored);
+    return [
+      { ...row({ ...base, metric: 'ingest pings/s', unit: 'pings/s', value: apiPingsPerSec, baseline: copy.rowsPerSec, baselineLabel: copyLabel }), note: `${durability}; ${where}` },
+      { ...base, metric: 'ingest req/s', unit: 'req/s', value: load.requestsPerSec, baseline: null, baselineLabel: null, ratio: null },
+      { ...base, metric: 'ingest p99 latency', unit: 'ms', value: load.p99Ms, baseline: null, baselineLabel: null, ratio: null, note: `closed loop, ${CONNECTIONS} connections at full speed (p50 ${load.p50Ms.toFixed(2)} ms, max ${load.maxMs.toFixed(0)} ms)` },
+      ...(pgPerK !== null && copyPgPerK !== null ? [row({ ...base, metric: 'postgres cpu per 1000 pings', unit: 'ms', value: pgPerK, baseline: copyPgPerK, baselineLabel: copyLabel })] : []),
+      ...(appPerK !== null ? [{ ...base, metric: 'ingest app cpu per 1000 pings', unit: 'ms', value: appPerK, baseline: null, baselineLabel: null, ratio: null }] : []),
+      {
+        ...base,
+        metric: 'ingest errors (non-2xx + socket + failed checks)',
+        unit: 'count',
+        value: errors + problems.length,
+        baseline: null,
+        baselineLabel: null,
+        ratio: null,
+        ...(errors || problems.length ? { note: `${load.non2xx} non-2xx, ${load.socketErrors} socket errors${problems.length ? `; ${problems.join('; ')}` : ''}` } : {}),
+      },
+    ];
+  },
+};
