@@ -1,5 +1,8 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { from as copyFrom } from 'pg-copy-streams';
+import { DataSource, type EntityManager } from 'typeorm';
 import { PingPartitionRepository } from './ping-partition.repository.js';
 import { utcDays } from './partitions.js';
 import { queryRows } from './sql.js';
@@ -28,30 +31,74 @@ export class PingRepository {
   /**
    * Appends pings and registers their windows in one transaction; a ping already stored (same user
    * and ts) is skipped. Returns the ids of windows that were already traced (their pings are late).
+   *
+   * Optimistic: the rows go in with COPY (about a third of the database's work of an INSERT from
+   * arrays). A retried batch makes COPY hit the primary key and abort; the group is then written
+   * again with INSERT ... ON CONFLICT DO NOTHING, which skips what is already there.
    */
   async insertPings(p: PingColumns, windowIds: number[], windowSeconds: number): Promise<Set<number>> {
     await this.ensurePartitionsFor(p.tsMs);
-    return this.db.transaction(async (tx) => {
-      await queryRows(tx, 
-        `INSERT INTO pings (user_id, ts, cell)
-         SELECT u, to_timestamp(ms / 1000.0), c FROM unnest($1::bigint[], $2::float8[], $3::text[]) AS t(u, ms, c)
-         ORDER BY 1, 2 -- one lock order for concurrent writers: no deadlock between them
-         ON CONFLICT DO NOTHING`,
-        [p.userIds, p.tsMs, p.cells],
-      );
-      const late: { id: string }[] = await queryRows(tx, 
-        `WITH w AS (SELECT DISTINCT unnest($1::bigint[]) AS id ORDER BY 1),
-         ins AS (
-           INSERT INTO windows (id, starts_at, ends_at)
-           SELECT id, to_timestamp(id * $2), to_timestamp((id + 1) * $2) FROM w
-           ON CONFLICT (id) DO NOTHING
-         )
-         UPDATE windows SET late_pings = true, updated_at = now() FROM w
-         WHERE windows.id = w.id AND windows.status IN ('processing', 'done', 'failed')
-         RETURNING windows.id`,
-        [windowIds, windowSeconds],
-      );
-      return new Set(late.map((r) => Number(r.id)));
-    });
+    const rows = distinctPings(p);
+    try {
+      return await this.db.transaction(async (tx) => {
+        await copyPings(tx, rows);
+        return this.registerWindows(tx, windowIds, windowSeconds);
+      });
+    } catch (err) {
+      if (!RETRY_WITH_INSERT.has((err as { code?: string }).code ?? '')) throw err;
+      return this.db.transaction(async (tx) => {
+        await queryRows(tx,
+          `INSERT INTO pings (user_id, ts, cell)
+           SELECT u, to_timestamp(ms / 1000.0), c FROM unnest($1::bigint[], $2::float8[], $3::text[]) AS t(u, ms, c)
+           ORDER BY 1, 2 -- one lock order for concurrent writers: no deadlock between them
+           ON CONFLICT DO NOTHING`,
+          [rows.userIds, rows.tsMs, rows.cells],
+        );
+        return this.registerWindows(tx, windowIds, windowSeconds);
+      });
+    }
   }
+
+  /** Registers the windows of the pings; returns those already traced (their pings are late). */
+  private async registerWindows(tx: EntityManager, windowIds: number[], windowSeconds: number): Promise<Set<number>> {
+    const late: { id: string }[] = await queryRows(tx,
+      `WITH w AS (SELECT DISTINCT unnest($1::bigint[]) AS id ORDER BY 1),
+       ins AS (
+         INSERT INTO windows (id, starts_at, ends_at)
+         SELECT id, to_timestamp(id * $2), to_timestamp((id + 1) * $2) FROM w
+         ON CONFLICT (id) DO NOTHING
+       )
+       UPDATE windows SET late_pings = true, updated_at = now() FROM w
+       WHERE windows.id = w.id AND windows.status IN ('processing', 'done', 'failed')
+       RETURNING windows.id`,
+      [windowIds, windowSeconds],
+    );
+    return new Set(late.map((r) => Number(r.id)));
+  }
+}
+
+// unique_violation (a retried ping) and deadlock_detected (two groups holding each other's keys).
+const RETRY_WITH_INSERT = new Set(['23505', '40P01']);
+
+/** The batch without repeats of one (user, ts): COPY has no ON CONFLICT. */
+function distinctPings(p: PingColumns): PingColumns {
+  const seen = new Set<string>();
+  const out: PingColumns = { userIds: [], tsMs: [], cells: [] };
+  for (let i = 0; i < p.tsMs.length; i++) {
+    const key = `${p.userIds[i]}:${p.tsMs[i]}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.userIds.push(p.userIds[i]!);
+    out.tsMs.push(p.tsMs[i]!);
+    out.cells.push(p.cells[i]!);
+  }
+  return out;
+}
+
+/** COPY ... FROM STDIN on the transaction's own connection. Cells are base32: no escaping needed. */
+async function copyPings(tx: EntityManager, p: PingColumns): Promise<void> {
+  const client = (tx.queryRunner as unknown as { databaseConnection: { query: (s: unknown) => NodeJS.WritableStream } }).databaseConnection;
+  let text = '';
+  for (let i = 0; i < p.tsMs.length; i++) text += `${p.userIds[i]}\t${new Date(p.tsMs[i]!).toISOString()}\t${p.cells[i]}\n`;
+  await pipeline(Readable.from([text]), client.query(copyFrom('COPY pings (user_id, ts, cell) FROM STDIN')));
 }

@@ -130,6 +130,14 @@ describe('HTTP contract (api + ingest)', () => {
     expect(stored.map((r) => r.cell)).toEqual(['u33dc0cp', encodeCell(52.52, 13.405, 8)]);
   });
 
+  it('stores a ping repeated within one batch once', async () => {
+    const ts = Date.now() - 30_000;
+    const r = await pings({ pings: [{ ts, geohash: 'u33dc0cp' }, { ts, geohash: 'u33dc0cp' }] });
+    expect(r.status).toBe(202);
+    const rows = await sys.db.query('SELECT 1 FROM pings WHERE ts = to_timestamp($1 / 1000.0)', [ts]);
+    expect(rows).toHaveLength(1);
+  });
+
   it.each(['api', 'ingest'] as const)('%s serves /health/live, /health/ready and Prometheus /metrics', async (app) => {
     expect((await call('GET', `${sys.url(app)}/health/live`)).status).toBe(200);
     const ready = await call('GET', `${sys.url(app)}/health/ready`);
