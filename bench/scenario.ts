@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { LoadGenerator } from './support/load-generator.js';
 import type { ProcessStarter } from './support/processes.js';
 
@@ -50,4 +51,18 @@ export interface Scenario {
 export function row(r: Omit<BenchRow, 'ratio'>): BenchRow {
   const ratio = r.baseline === null || r.baseline === 0 ? null : r.value / r.baseline;
   return { ...r, ratio };
+}
+
+/** The environment an app runs with in a scenario: as in production, on the bench's own data. */
+export function productionAppEnv(ctx: BenchContext, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    DATABASE_URL: ctx.databaseUrl,
+    REDIS_URL: ctx.redisUrl,
+    HC_JWT_SECRET: ctx.jwtSecret,
+    HC_KEY_PREFIX: ctx.keyPrefix,
+    HC_ADMIN_PASSWORD: randomBytes(16).toString('hex'),
+    LOG_LEVEL: 'info',
+    ...extra,
+  };
 }

@@ -1,10 +1,9 @@
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { row, type BenchContext, type BenchRow, type Scenario } from '../scenario.js';
+import { productionAppEnv, row, type BenchContext, type BenchRow, type Scenario } from '../scenario.js';
 import { cpuUsageBetween, takeCpuSnapshot, withCpuUsage, type CpuUsage } from '../support/cpu.js';
 import type { LoadResult } from '../support/load-generator.js';
 import { userToken, writeUserTokens } from '../support/people.js';
@@ -191,17 +190,7 @@ export const ingest: Scenario = {
     // The ingest app, as in production, with the per-user limit out of the way.
     await emptyPings(ctx);
     const app: RunningProcess = await step(`started the ingest app (${cores} workers)`, () =>
-      ctx.processes.startApp('ingest', {
-        NODE_ENV: 'production',
-        DATABASE_URL: ctx.databaseUrl,
-        REDIS_URL: ctx.redisUrl,
-        HC_JWT_SECRET: ctx.jwtSecret,
-        HC_KEY_PREFIX: ctx.keyPrefix,
-        HC_ADMIN_PASSWORD: randomBytes(16).toString('hex'),
-        HC_HTTP_WORKERS: String(cores),
-        HC_PING_BATCHES_PER_MINUTE: '1000000',
-        LOG_LEVEL: 'info',
-      }),
+      ctx.processes.startApp('ingest', productionAppEnv(ctx, { HC_HTTP_WORKERS: String(cores), HC_PING_BATCHES_PER_MINUTE: '1000000' })),
     );
     let api: ApiRun;
     try {

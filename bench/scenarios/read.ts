@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
-import { row, type BenchContext, type BenchRow, type Scenario } from '../scenario.js';
+import { productionAppEnv, row, type BenchContext, type BenchRow, type Scenario } from '../scenario.js';
 import { withCpuUsage, type CpuUsage } from '../support/cpu.js';
 import type { LoadResult } from '../support/load-generator.js';
 import { fillCodeCache, seedPeople, seededColor, userToken, writeUserTokens, type ColorMix } from '../support/people.js';
@@ -141,17 +140,8 @@ export const read: Scenario = {
     const api: Target = {
       label: `api, ${cores} process${cores > 1 ? 'es' : ''} (HC_HTTP_WORKERS)`,
       start: () =>
-        ctx.processes.startApp('api', {
-          NODE_ENV: 'production',
-          DATABASE_URL: ctx.databaseUrl,
-          REDIS_URL: ctx.redisUrl,
-          HC_JWT_SECRET: ctx.jwtSecret,
-          HC_KEY_PREFIX: ctx.keyPrefix,
-          HC_ADMIN_PASSWORD: randomBytes(16).toString('hex'),
-          HC_HTTP_WORKERS: String(cores),
-          // Production runs at `info`; /v1/codes/me writes no access log line at any level.
-          LOG_LEVEL: 'info',
-        }),
+        // Production runs at `info`; /v1/codes/me writes no access log line at any level.
+        ctx.processes.startApp('api', productionAppEnv(ctx, { HC_HTTP_WORKERS: String(cores) })),
     };
 
     ctx.log(`read: ${ctx.load.describe(CONNECTIONS)}, warm-up ${size.warmupSec} s, then ${size.rounds} interleaved round(s) of ${size.durationSec} s per target (medians)`);

@@ -1,7 +1,6 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { freePort, ROOT } from './apps.js';
 
 interface Services {
@@ -46,19 +45,10 @@ export class OwnPostgres {
     this.services = await this.startServices();
   }
 
-  /** A database on this server (created when missing). */
+  /** A database on this server (created when missing), by the same code as `npm start`'s. */
   async database(name: string): Promise<string> {
-    const admin = new URL(this.services!.databaseUrl);
-    const client = new pg.Client({ connectionString: admin.toString() });
-    await client.connect();
-    try {
-      const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-      if (!rowCount) await client.query(`CREATE DATABASE "${name}"`);
-    } finally {
-      await client.end();
-    }
-    admin.pathname = `/${name}`;
-    return admin.toString();
+    const setup = (await import(path.join(ROOT, 'scripts/lib/setup.mjs'))) as { ensureDatabase: (server: string, db: string) => Promise<string> };
+    return setup.ensureDatabase(this.services!.databaseUrl, name);
   }
 
   /** kill -9 of the postmaster: no shutdown, no checkpoint. */
