@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { ThrottlerGuard } from '@nestjs/throttler';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBadRequestResponse, ApiBearerAuth, ApiBody, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
 import { CurrentUser, UserAuthGuard, type UserPrincipal } from '#libs/auth/index.js';
 import { PingsRequest, PingsResponse } from './pings.dto.js';
 import { PingsService } from './pings.service.js';
@@ -14,9 +14,11 @@ export class PingsController {
 
   @Post()
   @HttpCode(202)
+  @ApiBody({ type: PingsRequest })
   @ApiAcceptedResponse({ type: PingsResponse })
+  @ApiBadRequestResponse({ description: 'a malformed batch, refused whole: details [{ index, field, message }]' })
   @ApiTooManyRequestsResponse({ description: 'too many batches from this user; see Retry-After' })
-  ingest(@CurrentUser() user: UserPrincipal, @Body() body: PingsRequest): Promise<PingsResponse> {
-    return this.pings.ingest(user.userId, body.pings);
+  ingest(@CurrentUser() user: UserPrincipal, @Body() body: unknown): Promise<PingsResponse> {
+    return this.pings.ingest(user.userId, body);
   }
 }
