@@ -4,8 +4,8 @@ import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
 import { PingRepository, type PingColumns } from '#libs/db/index.js';
 import { DomainError, ErrorCode } from '#libs/domain/index.js';
 
-/** Commits running at once (each holds one Postgres connection). */
-const MAX_IN_FLIGHT = 4;
+/** Commits running at once per process (each holds one Postgres connection); fewer, larger commits cost Postgres less per ping (measured: 2 beat 4). */
+const MAX_IN_FLIGHT = 2;
 /** Rows one commit takes at most. */
 const MAX_ROWS_PER_COMMIT = 20_000;
 /** Rows waiting at most; past this a request is refused with 503 rather than queued. */
