@@ -78,9 +78,4 @@ export class CodeChangeRepository {
     );
     return fromRaw(row);
   }
-
-  async countByWindow(windowId: number): Promise<Record<CodeChangeStatus, number>> {
-    const rows = await queryRows(this.db, `SELECT status, count(*)::int AS n FROM code_changes WHERE window_id = $1 GROUP BY status`, [windowId]);
-    return Object.fromEntries(rows.map((r: { status: string; n: number }) => [r.status, r.n])) as Record<CodeChangeStatus, number>;
-  }
 }

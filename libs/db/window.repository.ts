@@ -70,16 +70,6 @@ export class WindowRepository {
     return rows.map((r: { id: number; generation: number }) => ({ id: Number(r.id), generation: r.generation })).sort((a: { id: number }, b: { id: number }) => a.id - b.id);
   }
 
-  /** Asks for a deliberate re-trace of a closed window; returns the new generation, or null. */
-  async requestRerun(id: number): Promise<number | null> {
-    const [row] = await queryRows(this.db, 
-      `UPDATE windows SET generation = generation + 1, status = 'closing', updated_at = now()
-       WHERE id = $1 AND status IN ('done', 'failed', 'closing') RETURNING generation`,
-      [id],
-    );
-    return row ? row.generation : null;
-  }
-
   /** Takes a window for tracing; null when the job is stale (a newer generation exists, or done). */
   async claimWindow(id: number, generation: number): Promise<WindowRow | null> {
     const [row] = await queryRows(this.db, 
@@ -109,20 +99,14 @@ export class WindowRepository {
   }
 
   /**
-   * End of the newest window before which every window is traced: the start of the oldest closed
-   * window still needing work, else the end of the last closed window.
+   * The oldest closed window (id <= lastClosedId) that still needs tracing, or null when every
+   * one is traced: `tracedUntil` is that window's start.
    */
-  async tracedUntilMs(lastClosedId: number, windowSeconds: number): Promise<number> {
-    const [row] = await queryRows(this.db, 
+  async firstUntracedWindowId(lastClosedId: number): Promise<number | null> {
+    const [row] = await queryRows(this.db,
       `SELECT min(id)::float8 AS id FROM windows WHERE id <= $1 AND (status <> 'done' OR late_pings)`,
       [lastClosedId],
     );
-    const firstPending = row.id === null ? lastClosedId + 1 : Number(row.id);
-    return firstPending * windowSeconds * 1000;
-  }
-
-  async findWindow(id: number): Promise<WindowRow | null> {
-    const [row] = await queryRows(this.db, `SELECT ${COLUMNS} FROM windows WHERE id = $1`, [id]);
-    return row ? fromRaw(row) : null;
+    return row.id === null ? null : Number(row.id);
   }
 }

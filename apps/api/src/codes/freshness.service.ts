@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
 import { WindowRepository } from '#libs/db/index.js';
-import { lastClosedWindowId } from '#libs/domain/index.js';
+import { lastClosedWindowId, windowStartMs } from '#libs/domain/index.js';
 
 const REFRESH_MS = 5_000;
 
@@ -31,7 +31,9 @@ export class FreshnessService implements OnApplicationBootstrap {
 
   private async refresh(nowMs: number): Promise<void> {
     try {
-      this.value = await this.windows.tracedUntilMs(lastClosedWindowId(nowMs, this.config.grid), this.config.grid.windowSeconds);
+      const lastClosed = lastClosedWindowId(nowMs, this.config.grid);
+      const pending = await this.windows.firstUntracedWindowId(lastClosed);
+      this.value = windowStartMs(pending ?? lastClosed + 1, this.config.grid);
       this.fetchedAt = nowMs;
     } catch (err) {
       this.logger.warn(`could not refresh tracedUntil: ${(err as Error).message}`);

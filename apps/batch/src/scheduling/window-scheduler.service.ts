@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleD
 import type { Queue } from 'bullmq';
 import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
 import { WindowRepository } from '#libs/db/index.js';
-import { lastClosedWindowId } from '#libs/domain/index.js';
+import { lastClosedWindowId, windowIdOf } from '#libs/domain/index.js';
 import { JobName, TRACING_QUEUE, traceWindowJobId } from '#libs/queue/index.js';
 
 const SCHEDULER_ID = 'tracing-tick';
@@ -55,7 +55,7 @@ export class WindowScheduler implements OnApplicationBootstrap, OnModuleDestroy 
     const { grid } = this.config;
     const lastClosed = lastClosedWindowId(nowMs, grid);
     const newest = await this.windows.newestWindowId();
-    const oldestKept = lastClosed - Math.ceil((this.config.retentionDays * 86_400) / grid.windowSeconds);
+    const oldestKept = windowIdOf(nowMs - this.config.retentionDays * 86_400_000, grid);
     await this.windows.ensureWindows(Math.max(newest === null ? lastClosed : newest + 1, oldestKept), lastClosed, grid.windowSeconds);
     const due = await this.windows.queueClosedWindows(lastClosed, MAX_WINDOWS_PER_TICK);
     if (due.length) {
