@@ -33,15 +33,15 @@ export class PingRepository {
    * and ts) is skipped. Returns the ids of windows that were already traced (their pings are late).
    *
    * Optimistic: the rows go in with COPY (about a third of the database's work of an INSERT from
-   * arrays). A retried batch makes COPY hit the primary key and abort; the group is then written
-   * again with INSERT ... ON CONFLICT DO NOTHING, which skips what is already there.
+   * arrays). A retried batch (or a ping repeated within the group) makes COPY hit the primary key
+   * and abort; the group is then written again with INSERT ... ON CONFLICT DO NOTHING, which
+   * skips what is already there.
    */
   async insertPings(p: PingColumns, windowIds: number[], windowSeconds: number): Promise<Set<number>> {
     await this.ensurePartitionsFor(p.tsMs);
-    const rows = distinctPings(p);
     try {
       return await this.db.transaction(async (tx) => {
-        await copyPings(tx, rows);
+        await copyPings(tx, p);
         return this.registerWindows(tx, windowIds, windowSeconds);
       });
     } catch (err) {
@@ -52,7 +52,7 @@ export class PingRepository {
            SELECT u, to_timestamp(ms / 1000.0), c FROM unnest($1::bigint[], $2::float8[], $3::text[]) AS t(u, ms, c)
            ORDER BY 1, 2 -- one lock order for concurrent writers: no deadlock between them
            ON CONFLICT DO NOTHING`,
-          [rows.userIds, rows.tsMs, rows.cells],
+          [p.userIds, p.tsMs, p.cells],
         );
         return this.registerWindows(tx, windowIds, windowSeconds);
       });
@@ -79,21 +79,6 @@ export class PingRepository {
 
 // unique_violation (a retried ping) and deadlock_detected (two groups holding each other's keys).
 const RETRY_WITH_INSERT = new Set(['23505', '40P01']);
-
-/** The batch without repeats of one (user, ts): COPY has no ON CONFLICT. */
-function distinctPings(p: PingColumns): PingColumns {
-  const seen = new Set<string>();
-  const out: PingColumns = { userIds: [], tsMs: [], cells: [] };
-  for (let i = 0; i < p.tsMs.length; i++) {
-    const key = `${p.userIds[i]}:${p.tsMs[i]}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    out.userIds.push(p.userIds[i]!);
-    out.tsMs.push(p.tsMs[i]!);
-    out.cells.push(p.cells[i]!);
-  }
-  return out;
-}
 
 /** COPY ... FROM STDIN on the transaction's own connection. Cells are base32: no escaping needed. */
 async function copyPings(tx: EntityManager, p: PingColumns): Promise<void> {
