@@ -14,6 +14,8 @@ import { DomainError, ErrorCode, effectiveColor } from '#libs/domain/index.js';
 export class CodeReader {
   private readonly logger = new Logger(CodeReader.name);
   private readonly loader: DataLoader<string, CodeView | null>;
+  /** Misses being served: later misses of the same person join them instead of asking again. */
+  private readonly misses = new Map<string, Promise<CodeView>>();
 
   constructor(private readonly cache: CodeCache, codes: HealthCodeRepository) {
     this.loader = new DataLoader(async (ids) => {
@@ -22,7 +24,7 @@ export class CodeReader {
         const row = rows.get(id);
         return row ? toCodeView(row) : null;
       });
-    }, { maxBatchSize: 500 });
+    }, { maxBatchSize: 500, cache: false });
   }
 
   async read(userId: string, nowMs = Date.now()): Promise<CodeView> {
@@ -34,17 +36,32 @@ export class CodeReader {
       cacheUp = false;
     }
     if (!view) {
-      view = await this.loadFromDatabase(userId);
-      if (cacheUp) this.cache.put(view).catch((err: Error) => this.logger.debug(`cache fill failed: ${err.message}`));
+      let miss = this.misses.get(userId);
+      if (!miss) {
+        miss = this.loadAndFill(userId, cacheUp).finally(() => this.misses.delete(userId));
+        this.misses.set(userId, miss);
+      }
+      view = await miss;
     }
     return asSeenAt(view, nowMs);
+  }
+
+  /**
+   * One Postgres read for a person, then the cache fill. The miss stays joinable until the fill
+   * is answered: every GET that Redis answers before it (same connection, in order) is a miss
+   * that joins this one; every GET after it finds the filled value. So however many requests
+   * miss at once, Postgres is asked once. Never serves stale data: the entry ends with the fill.
+   */
+  private async loadAndFill(userId: string, cacheUp: boolean): Promise<CodeView> {
+    const view = await this.loadFromDatabase(userId);
+    if (cacheUp) await this.cache.put(view).catch((err: Error) => this.logger.debug(`cache fill failed: ${err.message}`));
+    return view;
   }
 
   private async loadFromDatabase(userId: string): Promise<CodeView> {
     let view: CodeView | null;
     try {
-      // Keep the promise only while in flight: it merges concurrent misses, never serves stale data.
-      view = await this.loader.load(userId).finally(() => this.loader.clear(userId));
+      view = await this.loader.load(userId);
     } catch (err) {
       this.logger.warn(`code store unavailable: ${(err as Error).message}`);
       throw new DomainError(ErrorCode.UNAVAILABLE, 'health codes are unavailable right now, try again');
