@@ -25,6 +25,8 @@ export interface AppConfig {
   registrationsPerMinute: number;
   pingBatchesPerMinute: number;
   cacheRebuildPerSecond: number;
+  traceShards: number;
+  jobLockSeconds: number;
   keyPrefix: string;
   logLevel: string;
 }
@@ -79,6 +81,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     registrationsPerMinute: c.HC_REGISTRATIONS_PER_MINUTE,
     pingBatchesPerMinute: c.HC_PING_BATCHES_PER_MINUTE,
     cacheRebuildPerSecond: c.HC_CACHE_REBUILD_PER_SECOND,
+    traceShards: c.HC_TRACE_SHARDS,
+    jobLockSeconds: c.HC_JOB_LOCK_SECONDS,
     keyPrefix: c.HC_KEY_PREFIX,
     logLevel: c.LOG_LEVEL,
   };

@@ -9,9 +9,10 @@ import { PingRepository } from './ping.repository.js';
 import { UserRepository } from './user.repository.js';
 import { WindowRepository } from './window.repository.js';
 import { CodeChangeRepository } from './code-change.repository.js';
+import { TraceShardRepository } from './trace-shard.repository.js';
 import { TracingRepository } from './tracing.repository.js';
 
-const repositories = [AdminRepository, AuditRepository, CodeChangeRepository, HealthCodeRepository, PingPartitionRepository, PingRepository, TracingRepository, UserRepository, WindowRepository];
+const repositories = [AdminRepository, AuditRepository, CodeChangeRepository, HealthCodeRepository, PingPartitionRepository, PingRepository, TraceShardRepository, TracingRepository, UserRepository, WindowRepository];
 
 /**
  * The Postgres connection pool and the repositories. The schema is owned by the hand-written

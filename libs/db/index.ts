@@ -8,6 +8,7 @@ export * from './partitions.js';
 export * from './ping-partition.repository.js';
 export * from './ping.repository.js';
 export * from './sql.js';
+export * from './trace-shard.repository.js';
 export * from './tracing.repository.js';
 export * from './user.repository.js';
 export * from './window.repository.js';

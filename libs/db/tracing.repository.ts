@@ -1,21 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import type { PairExposure, PrefixCount, SearchRange, SourcePing } from '#libs/domain/index.js';
 import { type Db, queryRows } from './sql.js';
 
-export interface SourcePing {
-  sourceId: string;
-  tsMs: number;
-  cell: string;
-}
-
-/** Cells and slots around source pings where a contact's ping counts as co-located. */
-export interface ContactKeys {
-  cells: string[];
-  slotStartsMs: number[];
-  sourceIds: string[];
-  sourceCells: string[];
-}
-
+/** A contact ping found in a search range: who, where, in which slot, near which source cell. */
 export interface ContactHit {
   sourceId: string;
   sourceCell: string;
@@ -24,57 +12,77 @@ export interface ContactHit {
   slot: number;
 }
 
-export interface ExposureRow {
-  contactId: string;
-  sourceId: string;
-  seconds: number;
-  slots: number[];
-  cells: string[];
+/** Cells c with from <= c < to. */
+export interface CellRange {
+  from: string;
+  to: string;
 }
+
+// Pings of people who are red and infectious at the ping's time, in [$1, $2) ms. Driven by the
+// small partial index of red codes, then the pings primary key (user_id, ts): one index range
+// per red person, in the partitions of those days only.
+const SOURCE_PINGS = `
+  FROM health_codes h
+  JOIN pings p ON p.user_id = h.user_id
+   AND p.ts >= to_timestamp($1 / 1000.0) AND p.ts < to_timestamp($2 / 1000.0)
+   AND p.ts >= h.infectious_from
+  WHERE h.color = 'red'`;
 
 @Injectable()
 export class TracingRepository {
   constructor(private readonly db: DataSource) {}
 
-  /** Pings in [fromMs, toMs) of people who are red and infectious at the ping's time. */
-  async findSourcePings(fromMs: number, toMs: number): Promise<SourcePing[]> {
-    const rows = await queryRows(this.db, 
+  /** Source pings in [fromMs, toMs) counted per cell prefix: what the shard planner needs. */
+  async sourcePrefixCounts(fromMs: number, toMs: number, prefixLength: number): Promise<PrefixCount[]> {
+    const rows = await queryRows(this.db,
+      `SELECT left(p.cell, $3) AS prefix, count(*)::int AS pings ${SOURCE_PINGS} GROUP BY 1`,
+      [fromMs, toMs, prefixLength],
+    );
+    return rows.map((r: PrefixCount) => ({ prefix: r.prefix, pings: r.pings }));
+  }
+
+  /** Source pings in [fromMs, toMs) whose cell lies in the range. */
+  async findSourcePings(fromMs: number, toMs: number, cells: CellRange): Promise<SourcePing[]> {
+    const rows = await queryRows(this.db,
       `SELECT p.user_id::text AS "sourceId", (extract(epoch FROM p.ts) * 1000)::float8 AS "tsMs", p.cell
-       FROM health_codes h
-       JOIN pings p ON p.user_id = h.user_id
-        AND p.ts >= to_timestamp($1 / 1000.0) AND p.ts < to_timestamp($2 / 1000.0)
-        AND p.ts >= h.infectious_from
-       WHERE h.color = 'red'`,
-      [fromMs, toMs],
+       ${SOURCE_PINGS} AND p.cell >= $3 AND p.cell < $4`,
+      [fromMs, toMs, cells.from, cells.to],
     );
     return rows.map((r: SourcePing) => ({ sourceId: r.sourceId, tsMs: Number(r.tsMs), cell: r.cell }));
   }
 
   /**
-   * Set-based match: every (cell, slot) key around the source pings is looked up through the
-   * (cell, ts) index, inside this window's partition only; contact pings must lie in [fromMs, toMs).
+   * Set-based match: one probe of the (cell, ts) index per search range, all in one statement.
+   * With the ranges clipped to one window, the planner prunes to that window's day partition(s).
+   * Plan on 2M pings (EXPLAIN, PostgreSQL 15):
+   *   HashAggregate
+   *     -> Nested Loop
+   *          -> Function Scan on unnest r
+   *          -> Index Scan using pings_<day>_cell_ts_idx on pings_<day> p
+   *               Index Cond: ((cell = r.cell) AND (ts >= to_timestamp(..r.from_ms..)) AND (ts < to_timestamp(..r.to_ms..)))
+   *               Filter: (user_id <> r.source_id)
    */
-  async findContacts(keys: ContactKeys, slotSeconds: number, fromMs: number, toMs: number): Promise<ContactHit[]> {
-    if (!keys.cells.length) return [];
-    const rows = await queryRows(this.db, 
-      `SELECT DISTINCT k.source_id::text AS "sourceId", k.source_cell AS "sourceCell", p.user_id::text AS "contactId",
-              p.cell AS "contactCell", floor(extract(epoch FROM p.ts) / $5)::float8 AS slot
-       FROM unnest($1::text[], $2::float8[], $3::bigint[], $4::text[]) AS k(cell, slot_start_ms, source_id, source_cell)
-       JOIN pings p ON p.cell = k.cell
-        AND p.ts >= to_timestamp(k.slot_start_ms / 1000.0)
-        AND p.ts < to_timestamp((k.slot_start_ms + $5 * 1000) / 1000.0)
-       WHERE p.user_id <> k.source_id
-         AND p.ts >= to_timestamp($6 / 1000.0) AND p.ts < to_timestamp($7 / 1000.0)`,
-      [keys.cells, keys.slotStartsMs, keys.sourceIds, keys.sourceCells, slotSeconds, fromMs, toMs],
+  async findContacts(ranges: SearchRange[], slotSeconds: number, fromMs: number, toMs: number): Promise<ContactHit[]> {
+    if (!ranges.length) return [];
+    const rows = await queryRows(this.db,
+      `SELECT DISTINCT r.source_id::text AS "sourceId", r.source_cell AS "sourceCell", p.user_id::text AS "contactId",
+              p.cell AS "contactCell", floor(extract(epoch FROM p.ts) / $6)::float8 AS slot
+       FROM unnest($1::text[], $2::float8[], $3::float8[], $4::bigint[], $5::text[]) AS r(cell, from_ms, to_ms, source_id, source_cell)
+       JOIN pings p ON p.cell = r.cell
+        AND p.ts >= to_timestamp(r.from_ms / 1000.0) AND p.ts < to_timestamp(r.to_ms / 1000.0)
+       WHERE p.user_id <> r.source_id
+         AND p.ts >= to_timestamp($7 / 1000.0) AND p.ts < to_timestamp($8 / 1000.0)`,
+      [ranges.map((r) => r.cell), ranges.map((r) => r.fromMs), ranges.map((r) => r.toMs), ranges.map((r) => r.sourceId),
+        ranges.map((r) => r.sourceCell), slotSeconds, fromMs, toMs],
     );
     return rows.map((r: ContactHit) => ({ ...r, slot: Number(r.slot) }));
   }
 
   /** Replaces the window's evidence with this trace's (a rerun yields the same rows). */
-  async replaceExposures(tx: Db, windowId: number, rows: ExposureRow[]): Promise<void> {
+  async replaceExposures(tx: Db, windowId: number, rows: PairExposure[]): Promise<void> {
     await queryRows(tx, 'DELETE FROM exposures WHERE window_id = $1', [windowId]);
     if (!rows.length) return;
-    await queryRows(tx, 
+    await queryRows(tx,
       `INSERT INTO exposures (window_id, contact_id, source_id, seconds, slots, cells)
        SELECT $1, c, s, sec, ARRAY(SELECT json_array_elements_text(sl)::bigint), ARRAY(SELECT json_array_elements_text(ce))
        FROM unnest($2::bigint[], $3::bigint[], $4::int[], $5::json[], $6::json[]) AS t(c, s, sec, sl, ce)`,

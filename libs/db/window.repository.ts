@@ -73,9 +73,20 @@ export class WindowRepository {
   /** Takes a window for tracing; null when the job is stale (a newer generation exists, or done). */
   async claimWindow(id: number, generation: number): Promise<WindowRow | null> {
     const [row] = await queryRows(this.db, 
-      `UPDATE windows SET status = 'processing', attempts = attempts + 1, late_pings = false, updated_at = now()
+      `UPDATE windows SET status = 'processing', attempts = attempts + 1, updated_at = now(),
+         -- Pings arriving once the trace started need another trace: only a fresh start clears the mark.
+         late_pings = CASE WHEN status = 'processing' THEN late_pings ELSE false END
        WHERE id = $1 AND generation = $2 AND status IN ('closing', 'processing', 'failed')
        RETURNING ${COLUMNS}`,
+      [id, generation],
+    );
+    return row ? fromRaw(row) : null;
+  }
+
+  /** The window while this generation traces it; null once it is stale (newer generation, or done). */
+  async processingWindow(id: number, generation: number): Promise<WindowRow | null> {
+    const [row] = await queryRows(this.db,
+      `SELECT ${COLUMNS} FROM windows WHERE id = $1 AND generation = $2 AND status = 'processing'`,
       [id, generation],
     );
     return row ? fromRaw(row) : null;

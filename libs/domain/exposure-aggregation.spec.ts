@@ -1,5 +1,5 @@
 import { areCoLocated } from './co-location.js';
-import { aggregateExposures, coLocationKeys, type CoLocationHit } from './exposure-aggregation.js';
+import { aggregateExposures, coLocationKeys, combinePairs, pairsFromHits, type CoLocationHit } from './exposure-aggregation.js';
 
 const thresholds = { autoSeconds: 900, reviewSeconds: 300 };
 const hit = (contactId: string, sourceId: string, slot: number, contactCell = 's0000000'): CoLocationHit => ({ contactId, sourceId, slot, contactCell });
@@ -63,5 +63,28 @@ describe('aggregateExposures', () => {
     const b = aggregateExposures([...hits].reverse(), 300, thresholds);
     expect(b).toEqual(a);
     expect(a.contacts.map((c) => c.contactId)).toEqual(['2', '10']);
+  });
+});
+
+describe('combinePairs', () => {
+  // A deterministic spread of hits: 40 contacts, 5 sources, 12 slots, 3 cells.
+  const hits: CoLocationHit[] = [];
+  for (let i = 0; i < 400; i++) hits.push(hit(String(1 + ((i * 7) % 40)), String(100 + ((i * 3) % 5)), 50 + ((i * 5) % 12), `s000000${i % 3}`));
+
+  it('gives the same pairs and decisions however the hits are split into shards', () => {
+    const whole = aggregateExposures(hits, 300, thresholds);
+    for (const shards of [2, 3, 7]) {
+      const parts = Array.from({ length: shards }, (_, k) => pairsFromHits(hits.filter((_, i) => i % shards === k)));
+      expect(combinePairs(parts.flat().reverse(), 300, thresholds)).toEqual(whole);
+    }
+  });
+
+  it('merges the slots of one pair found in two shards (a slot counts once)', () => {
+    const { pairs, contacts } = combinePairs(
+      [{ contactId: '1', sourceId: '9', slots: [10, 11], cells: ['a'] }, { contactId: '1', sourceId: '9', slots: [11, 12], cells: ['b'] }],
+      300, thresholds,
+    );
+    expect(pairs).toEqual([{ contactId: '1', sourceId: '9', seconds: 900, slots: [10, 11, 12], cells: ['a', 'b'] }]);
+    expect(contacts).toEqual([{ contactId: '1', seconds: 900, lastSlot: 12, decision: 'auto' }]);
   });
 });

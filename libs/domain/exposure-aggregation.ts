@@ -39,35 +39,44 @@ export interface ContactExposure {
   decision: ExposureDecision;
 }
 
+/** Slots and cells of one (contact, source) pair, possibly from part of the source's pings only. */
+export type PartialPair = Pick<PairExposure, 'contactId' | 'sourceId' | 'slots' | 'cells'>;
+
+const byId = (a: string, b: string) => (a.length - b.length) || (a < b ? -1 : a > b ? 1 : 0);
+const byPair = (a: PartialPair, b: PartialPair) => byId(a.contactId, b.contactId) || byId(a.sourceId, b.sourceId);
+
 /**
  * DESIGN §2: exposure to a source = distinct co-located slots of the contact x slot length, kept
  * per pair as evidence; the decision uses the distinct slots co-located with any source.
- * Output is sorted, so equal inputs give equal outputs whatever order the hits came in.
+ * Partial pairs of the same (contact, source) - from different shards of a window - are merged,
+ * so the result does not depend on how the source pings were split. Output is sorted, so equal
+ * inputs give equal outputs whatever order they came in.
  */
-export function aggregateExposures(
-  hits: Iterable<CoLocationHit>,
+export function combinePairs(
+  parts: Iterable<PartialPair>,
   slotSeconds: number,
   thresholds: ExposureThresholds,
 ): { pairs: PairExposure[]; contacts: ContactExposure[] } {
   const pairSlots = new Map<string, { contactId: string; sourceId: string; slots: Set<number>; cells: Set<string> }>();
   const contactSlots = new Map<string, Set<number>>();
-  for (const h of hits) {
-    const key = `${h.contactId}:${h.sourceId}`;
+  for (const part of parts) {
+    const key = `${part.contactId}:${part.sourceId}`;
     let pair = pairSlots.get(key);
-    if (!pair) pairSlots.set(key, (pair = { contactId: h.contactId, sourceId: h.sourceId, slots: new Set(), cells: new Set() }));
-    pair.slots.add(h.slot);
-    pair.cells.add(h.contactCell);
-    let slots = contactSlots.get(h.contactId);
-    if (!slots) contactSlots.set(h.contactId, (slots = new Set()));
-    slots.add(h.slot);
+    if (!pair) pairSlots.set(key, (pair = { contactId: part.contactId, sourceId: part.sourceId, slots: new Set(), cells: new Set() }));
+    let slots = contactSlots.get(part.contactId);
+    if (!slots) contactSlots.set(part.contactId, (slots = new Set()));
+    for (const slot of part.slots) {
+      pair.slots.add(slot);
+      slots.add(slot);
+    }
+    for (const cell of part.cells) pair.cells.add(cell);
   }
-  const byId = (a: string, b: string) => (a.length - b.length) || (a < b ? -1 : a > b ? 1 : 0);
   const pairs = [...pairSlots.values()]
     .map((p) => {
       const slots = [...p.slots].sort((a, b) => a - b);
       return { contactId: p.contactId, sourceId: p.sourceId, seconds: exposureSeconds(slots.length, slotSeconds), slots, cells: [...p.cells].sort() };
     })
-    .sort((a, b) => byId(a.contactId, b.contactId) || byId(a.sourceId, b.sourceId));
+    .sort(byPair);
   const contacts = [...contactSlots.entries()]
     .map(([contactId, slots]) => {
       const seconds = exposureSeconds(slots.size, slotSeconds);
@@ -75,4 +84,28 @@ export function aggregateExposures(
     })
     .sort((a, b) => byId(a.contactId, b.contactId));
   return { pairs, contacts };
+}
+
+/** Groups hits into partial pairs: the compact form a shard hands to the window's combine step. */
+export function pairsFromHits(hits: Iterable<CoLocationHit>): PartialPair[] {
+  const pairs = new Map<string, { contactId: string; sourceId: string; slots: Set<number>; cells: Set<string> }>();
+  for (const h of hits) {
+    const key = `${h.contactId}:${h.sourceId}`;
+    let pair = pairs.get(key);
+    if (!pair) pairs.set(key, (pair = { contactId: h.contactId, sourceId: h.sourceId, slots: new Set(), cells: new Set() }));
+    pair.slots.add(h.slot);
+    pair.cells.add(h.contactCell);
+  }
+  return [...pairs.values()]
+    .map((p) => ({ contactId: p.contactId, sourceId: p.sourceId, slots: [...p.slots].sort((a, b) => a - b), cells: [...p.cells].sort() }))
+    .sort(byPair);
+}
+
+/** Hits of a whole window at once (one shard). */
+export function aggregateExposures(
+  hits: Iterable<CoLocationHit>,
+  slotSeconds: number,
+  thresholds: ExposureThresholds,
+): { pairs: PairExposure[]; contacts: ContactExposure[] } {
+  return combinePairs(pairsFromHits(hits), slotSeconds, thresholds);
 }

@@ -4,6 +4,8 @@ export * from './time-grid.js';
 export * from './co-location.js';
 export * from './exposure-policy.js';
 export * from './exposure-aggregation.js';
+export * from './shard-plan.js';
+export * from './contact-search.js';
 export * from './ping-time.js';
 export * from './retention.js';
 export * from './errors.js';

@@ -4,7 +4,10 @@ export const TRACING_QUEUE = 'tracing';
 export const JobName = {
   /** Periodic: registers closed windows and enqueues those needing a trace (the reconciler). */
   Tick: 'tick',
+  /** Parent of a window's trace: claims it, plans the shards, waits for them, combines their results. */
   TraceWindow: 'trace-window',
+  /** Child: the contacts of the source pings in one range of cells. */
+  TraceShard: 'trace-shard',
   /** Periodic: creates the coming days' ping partitions and drops those past the retention. */
   MaintainPartitions: 'maintain-partitions',
 } as const;
@@ -14,8 +17,11 @@ export type JobNameValue = (typeof JobName)[keyof typeof JobName];
 export interface JobPayloads {
   [JobName.Tick]: Record<string, never>;
   [JobName.TraceWindow]: { windowId: number; generation: number };
+  [JobName.TraceShard]: { windowId: number; generation: number; shard: number };
   [JobName.MaintainPartitions]: Record<string, never>;
 }
 
 /** Deterministic ids: the same window generation is never queued twice (BullMQ ignores a known id). */
 export const traceWindowJobId = (windowId: number, generation: number): string => `trace-window-${windowId}-${generation}`;
+
+export const traceShardJobId = (windowId: number, generation: number, shard: number): string => `trace-shard-${windowId}-${generation}-${shard}`;

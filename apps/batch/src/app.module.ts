@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { getQueueToken } from '@nestjs/bullmq';
+import { getQueueToken, Processor } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { CacheModule } from '#libs/cache/index.js';
 import { CodeWriterModule } from '#libs/codes/index.js';
@@ -10,12 +10,23 @@ import { QueueModule, TRACING_QUEUE } from '#libs/queue/index.js';
 import { CacheRebuilder } from './cache-rebuild/cache-rebuilder.service.js';
 import { PartitionMaintenance } from './maintenance/partition-maintenance.service.js';
 import { WindowScheduler } from './scheduling/window-scheduler.service.js';
+import { ShardTracer } from './tracing/shard-tracer.service.js';
 import { TracingProcessor } from './tracing/tracing.processor.js';
+import { WindowTraceFlow } from './tracing/window-trace.flow.js';
 import { WindowTracer } from './tracing/window-tracer.service.js';
 
 @Module({})
 export class BatchModule {
   static forRoot(config: AppConfig): DynamicModule {
+    // Worker options come from the validated configuration, so they are set here rather than
+    // in a decorator. A dead worker's job is taken over after the lock expires; a job may be
+    // taken over that way several times (each run is idempotent) before it counts as failed.
+    Processor(TRACING_QUEUE, {
+      concurrency: 2,
+      lockDuration: config.jobLockSeconds * 1000,
+      stalledInterval: Math.max(1000, (config.jobLockSeconds * 1000) / 2),
+      maxStalledCount: 10,
+    })(TracingProcessor);
     return {
       module: BatchModule,
       imports: [
@@ -30,7 +41,7 @@ export class BatchModule {
         QueueModule,
         CodeWriterModule,
       ],
-      providers: [WindowScheduler, WindowTracer, TracingProcessor, CacheRebuilder, PartitionMaintenance],
+      providers: [WindowScheduler, WindowTracer, ShardTracer, WindowTraceFlow, TracingProcessor, CacheRebuilder, PartitionMaintenance],
     };
   }
 }

@@ -4,29 +4,34 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import { JobName, TRACING_QUEUE, type JobNameValue, type JobPayloads } from '#libs/queue/index.js';
 import { PartitionMaintenance } from '../maintenance/partition-maintenance.service.js';
 import { WindowScheduler } from '../scheduling/window-scheduler.service.js';
-import { WindowTracer } from './window-tracer.service.js';
+import { ShardTracer } from './shard-tracer.service.js';
+import { WindowTraceFlow } from './window-trace.flow.js';
 
-type Handlers = { [N in JobNameValue]: (data: JobPayloads[N]) => Promise<unknown> };
+type Handlers = { [N in JobNameValue]: (job: Job<JobPayloads[N]>, token: string) => Promise<unknown> };
 
-/** One worker for the tracing queue; every job name has a typed handler (checked by the compiler). */
-@Processor(TRACING_QUEUE, { concurrency: 2 })
+/**
+ * One worker for the tracing queue; every job name has a typed handler (checked by the compiler).
+ * Its options (concurrency, lock) come from the configuration: see BatchModule.
+ */
+@Processor(TRACING_QUEUE)
 export class TracingProcessor extends WorkerHost {
   private readonly logger = new Logger(TracingProcessor.name);
   private readonly handlers: Handlers;
 
-  constructor(scheduler: WindowScheduler, tracer: WindowTracer, partitions: PartitionMaintenance) {
+  constructor(scheduler: WindowScheduler, flow: WindowTraceFlow, shards: ShardTracer, partitions: PartitionMaintenance) {
     super();
     this.handlers = {
       [JobName.Tick]: () => scheduler.tick(),
-      [JobName.TraceWindow]: ({ windowId, generation }) => tracer.trace(windowId, generation),
+      [JobName.TraceWindow]: (job, token) => flow.run(job, token),
+      [JobName.TraceShard]: (job) => flow.runShard(job, () => shards.trace(job.data.windowId, job.data.generation, job.data.shard)),
       [JobName.MaintainPartitions]: () => partitions.maintain(),
     };
   }
 
-  async process(job: Job): Promise<unknown> {
-    const handler = this.handlers[job.name as JobNameValue] as ((data: unknown) => Promise<unknown>) | undefined;
+  async process(job: Job, token?: string): Promise<unknown> {
+    const handler = this.handlers[job.name as JobNameValue] as ((job: Job, token: string) => Promise<unknown>) | undefined;
     if (!handler) throw new UnrecoverableError(`no handler for job ${job.name}`);
-    const result = await handler(job.data);
+    const result = await handler(job, token ?? '');
     if (job.name !== JobName.Tick) this.logger.debug(`job ${job.id} done`);
     return result ?? null;
   }

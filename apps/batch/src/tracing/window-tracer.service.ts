@@ -2,18 +2,25 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { CodeChangeApplier } from '#libs/codes/index.js';
 import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
-import { CodeChangeRepository, HealthCodeRepository, TracingRepository, WindowRepository, type ContactKeys, type NewCodeChange, type SourcePing, type WindowRow } from '#libs/db/index.js';
 import {
-  aggregateExposures, applyCircuitBreaker, areCoLocated, canRequestRaise, coLocationKeys, quarantineExpiresAtMs,
-  slotOf, slotStartMs, windowSlotRange, type ContactExposure,
+  CodeChangeRepository, HealthCodeRepository, TraceShardRepository, TracingRepository, WindowRepository,
+  type NewCodeChange, type ShardRow,
+} from '#libs/db/index.js';
+import {
+  applyCircuitBreaker, canRequestRaise, combinePairs, planShards, quarantineExpiresAtMs, slotStartMs, type ContactExposure,
 } from '#libs/domain/index.js';
 
+/** Cells are grouped by this many geohash characters (~1.2 x 0.6 km) before they are cut into shards. */
+const SHARD_PREFIX_LENGTH = 6;
+
 export interface TraceStats {
+  shards: number;
   sourcePings: number;
-  sources: number;
+  sourcesWithContacts: number;
   contacts: number;
   exposures: number;
   requests: number;
+  newRequests: number;
   autoApplied: number;
   pendingReview: number;
   breakerTripped: boolean;
@@ -21,10 +28,12 @@ export interface TraceStats {
 }
 
 /**
- * Traces one closed window: source pings -> co-located contact pings (set-based SQL) ->
- * exposures per (contact, source) -> requests by the exposure policy -> automatic ones applied.
- * Every effect is keyed (exposures replaced per window, one request per user/window/colour,
- * a request applied once), so running it again changes nothing.
+ * The window-level steps of a trace. `begin` claims a closed window and plans its shards (ranges
+ * of source cells); after every shard stored its partial pairs, `combine` merges them into
+ * exposures per (contact, source), decides requests by the exposure policy and applies the
+ * automatic ones. Every effect is keyed (plan and pairs per generation and shard, exposures
+ * replaced per window, one request per user/window/colour, a request applied once), so running
+ * any step again changes nothing.
  */
 @Injectable()
 export class WindowTracer {
@@ -35,79 +44,73 @@ export class WindowTracer {
     private readonly db: DataSource,
     private readonly windows: WindowRepository,
     private readonly tracing: TracingRepository,
+    private readonly shards: TraceShardRepository,
     private readonly codes: HealthCodeRepository,
     private readonly changes: CodeChangeRepository,
     private readonly applier: CodeChangeApplier,
   ) {}
 
-  /** Returns null when the job is stale (a newer generation was queued, or the window is done). */
-  async trace(windowId: number, generation: number): Promise<TraceStats | null> {
+  /** Claims the window and returns its shard plan; null when the job is stale. */
+  async begin(windowId: number, generation: number): Promise<ShardRow[] | null> {
     const window = await this.windows.claimWindow(windowId, generation);
     if (!window) return null;
-    try {
-      return await this.run(window);
-    } catch (err) {
-      await this.windows.failWindow(windowId, generation, (err as Error).message).catch(() => undefined);
-      throw err;
-    }
+    const existing = await this.shards.plan(windowId, generation);
+    if (existing.length) return existing;
+    const slotMs = this.config.grid.slotSeconds * 1000;
+    const prefixLength = Math.min(SHARD_PREFIX_LENGTH, this.config.geohashPrecision);
+    // Source pings one slot beyond the window's edges still reach contacts inside it.
+    const counts = await this.tracing.sourcePrefixCounts(window.startsAtMs - slotMs, window.endsAtMs + slotMs, prefixLength);
+    return this.shards.savePlan(windowId, generation, planShards(counts, this.config.traceShards));
   }
 
-  private async run(w: WindowRow): Promise<TraceStats> {
-    const started = Date.now();
+  /**
+   * Merges the shards' results and finishes the window. Returns the stats, null when the job is
+   * stale, or the shards still missing (their jobs were lost: the caller queues them again).
+   */
+  async combine(windowId: number, generation: number, startedAtMs: number): Promise<TraceStats | ShardRow[] | null> {
+    const window = await this.windows.processingWindow(windowId, generation);
+    if (!window) return null;
+    const plan = await this.shards.plan(windowId, generation);
+    const missing = plan.filter((s) => !s.done);
+    if (missing.length) return missing;
     const { grid, thresholds } = this.config;
-    const slotMs = grid.slotSeconds * 1000;
-    // Source pings one slot beyond the window's edges still match contacts inside it.
-    const sources = await this.tracing.findSourcePings(w.startsAtMs - slotMs, w.endsAtMs + slotMs);
-    const hits = (await this.tracing.findContacts(this.keysAround(sources, w.id), grid.slotSeconds, w.startsAtMs, w.endsAtMs))
-      .filter((h) => areCoLocated({ cell: h.contactCell, slot: h.slot }, { cell: h.sourceCell, slot: h.slot }, { radiusMeters: this.config.contactRadiusMeters }));
-    const { pairs, contacts } = aggregateExposures(hits, grid.slotSeconds, thresholds);
-    const requests = await this.requestsFor(contacts);
-    const breaker = applyCircuitBreaker(requests, this.config.autoApplyMaxPerWindow);
-
+    const { pairs, contacts } = combinePairs(await this.shards.pairs(windowId, generation), grid.slotSeconds, thresholds);
+    const breaker = applyCircuitBreaker(await this.requestsFor(contacts), this.config.autoApplyMaxPerWindow);
     let created = 0;
     await this.db.transaction(async (tx) => {
-      await this.tracing.replaceExposures(tx, w.id, pairs);
-      created = await this.changes.insertRequests(tx, w.id, breaker.items.map(({ decision, ...r }) => ({ ...r, auto: decision === 'auto' })));
+      await this.tracing.replaceExposures(tx, windowId, pairs);
+      created = await this.changes.insertRequests(tx, windowId, breaker.items.map(({ decision, ...r }) => ({ ...r, auto: decision === 'auto' })));
     });
     // Also picks up automatic requests that a crashed earlier run created but did not apply.
     let autoApplied = 0;
-    for (const change of await this.changes.findPendingAuto(w.id)) {
+    for (const change of await this.changes.findPendingAuto(windowId)) {
       if ((await this.applier.apply(change.id, 'tracing'))?.status === 'applied') autoApplied++;
     }
     const stats: TraceStats = {
-      sourcePings: sources.length,
-      sources: new Set(sources.map((s) => s.sourceId)).size,
+      shards: plan.length,
+      sourcePings: plan.reduce((n, s) => n + s.sourcePings, 0),
+      sourcesWithContacts: new Set(pairs.map((p) => p.sourceId)).size,
       contacts: contacts.length,
       exposures: pairs.length,
-      requests: created,
+      requests: breaker.items.length,
+      newRequests: created,
       autoApplied,
       pendingReview: breaker.items.filter((r) => r.decision === 'review').length,
       breakerTripped: breaker.tripped,
-      durationMs: Date.now() - started,
+      durationMs: Date.now() - startedAtMs,
     };
-    if (breaker.tripped) this.logger.warn(`window ${w.id}: circuit breaker tripped, ${requests.length} requests sent to review`);
-    await this.windows.finishWindow(this.db, w.id, w.generation, stats as unknown as Record<string, unknown>);
-    this.logger.log({ msg: 'window traced', windowId: w.id, ...stats });
+    if (breaker.tripped) this.logger.warn(`window ${windowId}: circuit breaker tripped, ${breaker.items.length} requests sent to review`);
+    await this.db.transaction(async (tx) => {
+      await this.windows.finishWindow(tx, windowId, generation, stats as unknown as Record<string, unknown>);
+      await this.shards.clear(tx, windowId, generation);
+    });
+    this.logger.log({ msg: 'window traced', windowId, ...stats });
     return stats;
   }
 
-  /** The (cell, slot) keys around every source ping, limited to the window's own slots. */
-  private keysAround(sources: SourcePing[], windowId: number): ContactKeys {
-    const { first, last } = windowSlotRange(windowId, this.config.grid);
-    const keys: ContactKeys = { cells: [], slotStartsMs: [], sourceIds: [], sourceCells: [] };
-    const seen = new Set<string>();
-    for (const s of sources) {
-      for (const k of coLocationKeys({ cell: s.cell, slot: slotOf(s.tsMs, this.config.grid) })) {
-        const id = `${k.cell}|${k.slot}|${s.sourceId}|${s.cell}`;
-        if (k.slot < first || k.slot > last || seen.has(id)) continue;
-        seen.add(id);
-        keys.cells.push(k.cell);
-        keys.slotStartsMs.push(slotStartMs(k.slot, this.config.grid));
-        keys.sourceIds.push(s.sourceId);
-        keys.sourceCells.push(s.cell);
-      }
-    }
-    return keys;
+  /** Marks the window failed (an operator reruns it) when a step gives up for good. */
+  async fail(windowId: number, generation: number, error: Error): Promise<void> {
+    await this.windows.failWindow(windowId, generation, error.message).catch(() => undefined);
   }
 
   /** A yellow request for every contact over the review threshold whose code it would raise or extend. */

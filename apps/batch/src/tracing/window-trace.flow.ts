@@ -1,0 +1,71 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable } from '@nestjs/common';
+import { WaitingChildrenError, type Job, type Queue } from 'bullmq';
+import type { ShardRow } from '#libs/db/index.js';
+import { JobName, TRACING_QUEUE, traceShardJobId, type JobPayloads } from '#libs/queue/index.js';
+import { WindowTracer, type TraceStats } from './window-tracer.service.js';
+
+type TraceWindowJob = Job<JobPayloads[typeof JobName.TraceWindow] & { startedAtMs?: number }>;
+
+const isLastAttempt = (job: Job): boolean => job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+
+/**
+ * A window's trace as a BullMQ flow: the `trace-window` job claims the window, plans the shards,
+ * adds one `trace-shard` child per unfinished shard (deterministic ids), and waits; BullMQ runs
+ * it again once every child completed, and it combines. Postgres holds which shards are done, so
+ * a parent re-run after a crash, or re-queued by the reconciler after Redis lost its jobs, queues
+ * only the shards still missing.
+ */
+@Injectable()
+export class WindowTraceFlow {
+  constructor(
+    @InjectQueue(TRACING_QUEUE) private readonly queue: Queue,
+    private readonly tracer: WindowTracer,
+  ) {}
+
+  async run(job: TraceWindowJob, token: string): Promise<TraceStats | null> {
+    const { windowId, generation } = job.data;
+    try {
+      if (job.data.startedAtMs === undefined) await job.updateData({ ...job.data, startedAtMs: Date.now() });
+      const plan = await this.tracer.begin(windowId, generation);
+      if (!plan) return null;
+      let missing = plan.filter((s) => !s.done);
+      for (let round = 0; ; round++) {
+        if (missing.length) {
+          if (round > 1) throw new Error(`shards ${missing.map((s) => s.shard).join(', ')} completed in the queue but not in Postgres`);
+          await this.addShards(job, missing);
+          if (await job.moveToWaitingChildren(token)) throw new WaitingChildrenError();
+        }
+        const result = await this.tracer.combine(windowId, generation, job.data.startedAtMs ?? Date.now());
+        if (!Array.isArray(result)) return result;
+        missing = result;
+      }
+    } catch (err) {
+      if (!(err instanceof WaitingChildrenError) && isLastAttempt(job)) await this.tracer.fail(windowId, generation, err as Error);
+      throw err;
+    }
+  }
+
+  /** Runs one shard; its last failed attempt fails the window (and, by the flow, the parent). */
+  async runShard<T>(job: Job<JobPayloads[typeof JobName.TraceShard]>, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      if (isLastAttempt(job)) await this.tracer.fail(job.data.windowId, job.data.generation, err as Error);
+      throw err;
+    }
+  }
+
+  private async addShards(job: TraceWindowJob, shards: ShardRow[]): Promise<void> {
+    const { windowId, generation } = job.data;
+    await this.queue.addBulk(shards.map((s) => ({
+      name: JobName.TraceShard,
+      data: { windowId, generation, shard: s.shard },
+      opts: {
+        jobId: traceShardJobId(windowId, generation, s.shard),
+        parent: { id: job.id!, queue: job.queueQualifiedName },
+        failParentOnFailure: true,
+      },
+    })));
+  }
+}

@@ -1,0 +1,61 @@
+import { cellNeighbourhood } from '#libs/geo/index.js';
+import { slotOf, slotStartMs, windowEndMs, windowStartMs, type TimeGrid } from './time-grid.js';
+
+/** A source's ping as the tracer reads it. */
+export interface SourcePing {
+  sourceId: string;
+  tsMs: number;
+  cell: string;
+}
+
+/**
+ * Where and when a contact ping is co-located with one source standing in `sourceCell`:
+ * pings in `cell` with fromMs <= ts < toMs. One range answers one index probe.
+ */
+export interface SearchRange {
+  sourceId: string;
+  sourceCell: string;
+  cell: string;
+  fromMs: number;
+  toMs: number;
+}
+
+/**
+ * The ranges to probe for a window's contacts (DESIGN §2): each source ping reaches its cell and
+ * the 8 neighbours (across geohash prefix borders), over its own slot and the two adjacent ones,
+ * clipped to the window (contacts belong to the window of their own ping; the source pings may
+ * lie one slot outside it). Ranges of one source in one cell that touch are merged, so a person
+ * who stays put for an hour costs 9 probes rather than 9 per ping. The union is exact: a contact
+ * ping falls in a range iff some ping of that source in that source cell is within one slot.
+ */
+export function contactSearchRanges(sources: Iterable<SourcePing>, windowId: number, grid: TimeGrid): SearchRange[] {
+  const windowFrom = windowStartMs(windowId, grid);
+  const windowTo = windowEndMs(windowId, grid);
+  const spans = new Map<string, { sourceId: string; sourceCell: string; cell: string; spans: [number, number][] }>();
+  for (const s of sources) {
+    const slot = slotOf(s.tsMs, grid);
+    const fromMs = Math.max(windowFrom, slotStartMs(slot - 1, grid));
+    const toMs = Math.min(windowTo, slotStartMs(slot + 2, grid));
+    if (fromMs >= toMs) continue;
+    for (const cell of cellNeighbourhood(s.cell)) {
+      const key = `${s.sourceId}|${s.cell}|${cell}`;
+      let entry = spans.get(key);
+      if (!entry) spans.set(key, (entry = { sourceId: s.sourceId, sourceCell: s.cell, cell, spans: [] }));
+      entry.spans.push([fromMs, toMs]);
+    }
+  }
+  const ranges: SearchRange[] = [];
+  for (const e of spans.values()) {
+    e.spans.sort((a, b) => a[0] - b[0]);
+    let [from, to] = e.spans[0]!;
+    for (const [f, t] of e.spans.slice(1)) {
+      if (f <= to) to = Math.max(to, t);
+      else {
+        ranges.push({ sourceId: e.sourceId, sourceCell: e.sourceCell, cell: e.cell, fromMs: from, toMs: to });
+        [from, to] = [f, t];
+      }
+    }
+    ranges.push({ sourceId: e.sourceId, sourceCell: e.sourceCell, cell: e.cell, fromMs: from, toMs: to });
+  }
+  return ranges;
+}
