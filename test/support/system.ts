@@ -18,7 +18,7 @@ export interface TestSystem {
   env: Record<string, string>;
   apps: Partial<Record<AppName, RunningApp>>;
   url: (app: AppName) => string;
-  /** Starts one more app with the system's environment plus `env`. */
+  /** Starts one more app with the system's environment plus `env` (`apps` names the newest; stop() stops all). */
   startApp: (name: AppName, env?: Record<string, string>) => Promise<RunningApp>;
   stop: () => Promise<void>;
 }
@@ -45,6 +45,7 @@ export async function startSystem(
     ...extraEnv,
   };
   const apps: TestSystem['apps'] = {};
+  const extraApps: RunningApp[] = [];
   try {
     for (const name of names) apps[name] = await startApp(name, env);
   } catch (err) {
@@ -61,9 +62,14 @@ export async function startSystem(
       if (!app) throw new Error(`${name} is not running in this test system`);
       return app.url;
     },
-    startApp: async (name, more = {}) => (apps[name] = await startApp(name, { ...env, ...more })),
+    startApp: async (name, more = {}) => {
+      const app = await startApp(name, { ...env, ...more });
+      extraApps.push(app);
+      return (apps[name] = app);
+    },
     stop: async () => {
-      await Promise.all(Object.values(apps).map((a) => a.stop()));
+      // Every process started, also the earlier ones of a name started several times.
+      await Promise.all([...new Set([...Object.values(apps), ...extraApps])].map((a) => a.stop()));
       await db.drop();
     },
   };

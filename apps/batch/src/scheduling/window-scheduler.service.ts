@@ -34,7 +34,8 @@ export class WindowScheduler implements OnApplicationBootstrap, OnModuleDestroy 
 
   async onApplicationBootstrap(): Promise<void> {
     await this.ensureSchedule();
-    this.timer = setInterval(() => void this.ensureSchedule(), Math.max(this.tickMs, 30_000));
+    // Re-created every tick period: after Redis lost its data, the ticks resume within one period.
+    this.timer = setInterval(() => void this.ensureSchedule(), this.tickMs);
   }
 
   onModuleDestroy(): void {
@@ -44,7 +45,7 @@ export class WindowScheduler implements OnApplicationBootstrap, OnModuleDestroy 
   async ensureSchedule(): Promise<void> {
     try {
       await this.queue.upsertJobScheduler(SCHEDULER_ID, { every: this.tickMs }, { name: JobName.Tick, data: {} });
-      await this.queue.upsertJobScheduler(PARTITIONS_SCHEDULER_ID, { every: PARTITIONS_EVERY_MS, immediately: true }, { name: JobName.MaintainPartitions, data: {} });
+      await this.queue.upsertJobScheduler(PARTITIONS_SCHEDULER_ID, { every: PARTITIONS_EVERY_MS }, { name: JobName.MaintainPartitions, data: {} });
     } catch (err) {
       this.logger.warn(`could not (re)create the tracing schedule: ${(err as Error).message}`);
     }

@@ -1,0 +1,124 @@
+import { Queue } from 'bullmq';
+import { JobName, TRACING_QUEUE } from '#libs/queue/index.js';
+import { TestRedisServer } from '../support/redis-server.js';
+import { startSystem, type TestSystem } from '../support/system.js';
+import { loadTracingFixture, tracingResult, waitForWindowsDone, type TracingFixture } from '../support/tracing-fixture.js';
+
+const FIXTURE = { windows: 4, people: 300 };
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Loads the fixture into a fresh system (no app running yet). */
+async function systemWithFixture(label: string, env: Record<string, string> = {}): Promise<{ sys: TestSystem; fixture: TracingFixture }> {
+  const sys = await startSystem(label, [], env);
+  return { sys, fixture: await loadTracingFixture(sys.db, FIXTURE) };
+}
+
+async function waitForAnyWindow(sys: TestSystem, windowIds: number[], status: string): Promise<void> {
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline; await pause(10)) {
+    const rows = await sys.db.query('SELECT 1 FROM windows WHERE id = ANY($1) AND status = $2', [windowIds, status]);
+    if (rows.length) return;
+  }
+  throw new Error(`no window reached ${status}`);
+}
+
+/** Every applied change wrote exactly one history row; no request exists twice. */
+async function expectNoDuplicateEffects(sys: TestSystem): Promise<void> {
+  const history = await sys.db.query<{ change_id: string; n: number }>(
+    `SELECT change_id::text, count(*)::int AS n FROM code_history WHERE change_id IS NOT NULL GROUP BY 1 HAVING count(*) <> 1`);
+  expect(history).toEqual([]);
+  const [applied] = await sys.db.query<{ changes: number; rows: number }>(
+    `SELECT (SELECT count(*)::int FROM code_changes WHERE status = 'applied') AS changes,
+            (SELECT count(*)::int FROM code_history WHERE actor = 'tracing') AS rows`);
+  expect(applied!.rows).toBe(applied!.changes);
+}
+
+/**
+ * The exactly-once promises of the tracing engine (DESIGN §2b), against real processes: a clean
+ * one-shard run is the reference; runs with many shards, crashes, duplicate jobs and a wiped
+ * queue Redis must store exactly the same exposures and requests.
+ */
+describe('tracing: exactly once through crashes, duplicates and a lost queue', () => {
+  let reference: Awaited<ReturnType<typeof tracingResult>>;
+
+  beforeAll(async () => {
+    const { sys, fixture } = await systemWithFixture('trace-ref', { HC_TRACE_SHARDS: '1' });
+    try {
+      await sys.startApp('batch');
+      await waitForWindowsDone(sys.db, fixture.windowIds, 60_000);
+      reference = await tracingResult(sys.db, fixture.windowIds);
+    } finally {
+      await sys.stop();
+    }
+    // The fixture is busy enough to mean something: automatic and review requests in every window.
+    expect(reference.requests.filter((r) => r.includes(' auto ')).length).toBeGreaterThan(10);
+    expect(reference.requests.filter((r) => r.includes(' review ')).length).toBeGreaterThan(0);
+    expect(new Set(reference.requests.map((r) => r.split(' ')[0])).size).toBe(FIXTURE.windows);
+  }, 120_000);
+
+  it('a batch worker killed with SIGKILL ten times while tracing: every window done once, same result', async () => {
+    const { sys, fixture } = await systemWithFixture('trace-crash', { HC_TRACE_SHARDS: '8', HC_JOB_LOCK_SECONDS: '2' });
+    const kills: number[] = [];
+    try {
+      for (let i = 0; i < 10; i++) {
+        // Keep work coming: once every window is done, one is rerun (a rerun must change nothing).
+        await sys.db.query(
+          `UPDATE windows SET status = 'closing', generation = generation + 1
+           WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM windows WHERE id = ANY($2) AND status <> 'done')`,
+          [fixture.windowIds[i % fixture.windowIds.length], fixture.windowIds]);
+        const batch = await sys.startApp('batch');
+        await waitForAnyWindow(sys, fixture.windowIds, 'processing');
+        const delay = Math.floor(Math.random() * 400);
+        kills.push(delay);
+        await pause(delay);
+        batch.process.kill('SIGKILL');
+        await new Promise((r) => batch.process.once('exit', r));
+      }
+      await sys.startApp('batch');
+      await waitForWindowsDone(sys.db, fixture.windowIds, 90_000);
+      expect(await tracingResult(sys.db, fixture.windowIds)).toEqual(reference);
+      await expectNoDuplicateEffects(sys);
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n(kills ${kills.join(', ')} ms after a window was processing)`);
+    } finally {
+      await sys.stop();
+    }
+  }, 240_000);
+
+  it('one window enqueued five times at once, with two workers: one result', async () => {
+    const { sys, fixture } = await systemWithFixture('trace-dup', { HC_TRACE_SHARDS: '4' });
+    const queue = new Queue(TRACING_QUEUE, { connection: { url: sys.env.REDIS_URL }, prefix: `${sys.env.HC_KEY_PREFIX}-bull` });
+    try {
+      const windowId = fixture.windowIds[0]!;
+      await sys.db.query(`UPDATE windows SET status = 'closing', generation = 1 WHERE id = $1`, [windowId]);
+      await Promise.all([sys.startApp('batch'), sys.startApp('batch')]);
+      await Promise.all([0, 1, 2, 3, 4].map((i) => queue.add(JobName.TraceWindow, { windowId, generation: 1 }, { jobId: `duplicate-${windowId}-${i}` })));
+      await waitForWindowsDone(sys.db, fixture.windowIds, 90_000);
+      expect(await tracingResult(sys.db, fixture.windowIds)).toEqual(reference);
+      await expectNoDuplicateEffects(sys);
+    } finally {
+      await queue.close();
+      await sys.stop();
+    }
+  }, 180_000);
+
+  it('FLUSHALL on the queue Redis mid-run: the reconciler restores the schedule and every window is traced', async () => {
+    const redis = await TestRedisServer.start();
+    const { sys, fixture } = await systemWithFixture('trace-flush', { REDIS_URL: redis.url, HC_TRACE_SHARDS: '8' });
+    try {
+      await sys.startApp('batch');
+      // Wipe the queues as soon as the first window is traced (the others are queued or running).
+      for (;;) {
+        const [row] = await sys.db.query<{ done: number }>(`SELECT count(*) FILTER (WHERE status = 'done')::int AS done FROM windows WHERE id = ANY($1)`, [fixture.windowIds]);
+        if (row!.done > 0) break;
+        await pause(20);
+      }
+      await redis.flushAll();
+      await waitForWindowsDone(sys.db, fixture.windowIds, 90_000);
+      expect(await tracingResult(sys.db, fixture.windowIds)).toEqual(reference);
+      await expectNoDuplicateEffects(sys);
+    } finally {
+      await sys.stop();
+      await redis.stop();
+    }
+  }, 180_000);
+});

@@ -1,0 +1,107 @@
+import { encodeCell } from '#libs/geo/index.js';
+import { lastClosedWindowId, windowStartMs, type TimeGrid } from '#libs/domain/index.js';
+import type { TestDatabase } from './databases.js';
+
+/** The fast grid of test/support/system.ts. */
+export const FAST_GRID: TimeGrid = { windowSeconds: 60, slotSeconds: 10, graceSeconds: 5 };
+
+export interface TracingFixture {
+  windowIds: number[];
+  people: number;
+  reds: number;
+}
+
+/** A small deterministic pseudo-random generator (mulberry32), so two databases get equal data. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Loads closed past windows of busy pings straight into Postgres: `people` people meet at a few
+ * dozen places (cells spread over several geohash prefixes) and each pings once per slot; every
+ * 25th person is red and infectious. The windows are registered as `open`, so a batch app traces
+ * them on its first tick. Equal arguments load equal rows (user ids included) in any fresh database.
+ */
+export async function loadTracingFixture(db: TestDatabase, opts: { windows: number; people: number; seed?: number }): Promise<TracingFixture> {
+  const rnd = random(opts.seed ?? 7);
+  const newest = lastClosedWindowId(Date.now(), FAST_GRID) - 2;
+  const windowIds = Array.from({ length: opts.windows }, (_, i) => newest - opts.windows + 1 + i);
+  // Places on a 6 x 6 lattice of ~40 m steps around a point near prefix borders (u33d / u33f).
+  const places = Array.from({ length: 36 }, (_, i) => encodeCell(52.5 + Math.floor(i / 6) * 0.00036, 13.4061 + (i % 6) * 0.00059, 8));
+  await db.query(`INSERT INTO users (created_at) SELECT now() FROM generate_series(1, $1)`, [opts.people]);
+  const reds: number[] = [];
+  for (let id = 1; id <= opts.people; id++) if (id % 25 === 0) reds.push(id);
+  await db.query(
+    `INSERT INTO health_codes (user_id, color, reason, version, updated_at, infectious_from)
+     SELECT id, CASE WHEN id = ANY($1::bigint[]) THEN 'red' ELSE 'green' END, 'fixture', 1, now(),
+            CASE WHEN id = ANY($1::bigint[]) THEN now() - interval '2 days' END
+     FROM generate_series(1, $2) id`,
+    [reds, opts.people],
+  );
+  const users: number[] = [];
+  const ts: number[] = [];
+  const cells: string[] = [];
+  for (const w of windowIds) {
+    const start = windowStartMs(w, FAST_GRID);
+    for (let slot = 0; slot < FAST_GRID.windowSeconds / FAST_GRID.slotSeconds; slot++) {
+      for (let id = 1; id <= opts.people; id++) {
+        // Most people stay at their home place; some wander. A few ping on the window's edges.
+        const place = rnd() < 0.6 ? id % places.length : Math.floor(rnd() * places.length);
+        const edge = slot === 0 && rnd() < 0.1 ? 0 : slot === 5 && rnd() < 0.1 ? 9_999 : Math.floor(rnd() * 10_000);
+        users.push(id);
+        ts.push(start + slot * 10_000 + edge);
+        cells.push(places[place]!);
+      }
+    }
+  }
+  for (const day of new Set(ts.map((t) => new Date(t).toISOString().slice(0, 10)))) await db.query('SELECT hc_ensure_ping_partition($1::date)', [day]);
+  await db.query(
+    `INSERT INTO pings (user_id, ts, cell) SELECT u, to_timestamp(t / 1000.0), c FROM unnest($1::bigint[], $2::float8[], $3::text[]) AS x(u, t, c)`,
+    [users, ts, cells],
+  );
+  await db.query(
+    `INSERT INTO windows (id, starts_at, ends_at) SELECT id, to_timestamp(id * $2), to_timestamp((id + 1) * $2) FROM unnest($1::bigint[]) id`,
+    [windowIds, FAST_GRID.windowSeconds],
+  );
+  return { windowIds, people: opts.people, reds: reds.length };
+}
+
+/**
+ * What a trace produced, in a form two databases loaded at different times can be compared by:
+ * windows and slots are counted from the fixture's first window, each row is one short string
+ * (so a difference prints readably).
+ */
+export async function tracingResult(db: TestDatabase, windowIds: number[]): Promise<{ exposures: string[]; requests: string[] }> {
+  const base = Math.min(...windowIds);
+  const slotsPerWindow = FAST_GRID.windowSeconds / FAST_GRID.slotSeconds;
+  const exposures = await db.query<{ line: string }>(
+    `SELECT concat_ws(' ', 'w' || (window_id - $2), 'contact', contact_id, 'source', source_id, seconds || 's',
+              'slots', (SELECT string_agg((s - $2 * $3)::text, ',' ORDER BY s) FROM unnest(slots) s)) AS line
+     FROM exposures WHERE window_id = ANY($1) ORDER BY window_id, contact_id, source_id`,
+    [windowIds, base, slotsPerWindow],
+  );
+  const requests = await db.query<{ line: string }>(
+    `SELECT concat_ws(' ', 'w' || (window_id - $2), 'user', user_id, to_color, CASE WHEN auto THEN 'auto' ELSE 'review' END, exposure_seconds || 's') AS line
+     FROM code_changes WHERE window_id = ANY($1) ORDER BY window_id, user_id`,
+    [windowIds, base],
+  );
+  return { exposures: exposures.map((r) => r.line), requests: requests.map((r) => r.line) };
+}
+
+/** Waits until every window is done; throws with their states when time runs out. */
+export async function waitForWindowsDone(db: TestDatabase, windowIds: number[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const rows = await db.query<{ id: number; status: string }>('SELECT id::float8 AS id, status FROM windows WHERE id = ANY($1) ORDER BY id', [windowIds]);
+    if (rows.length === windowIds.length && rows.every((r) => r.status === 'done')) return;
+    if (Date.now() > deadline) throw new Error(`windows not done after ${timeoutMs} ms: ${JSON.stringify(rows)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
