@@ -15,11 +15,13 @@ const main = document.getElementById('main');
 const statusLine = document.getElementById('status');
 let current = { onKey: null };
 let renderCount = 0;
+let saidAt = 0;
 
 /** One line at the top of the page, read out by screen readers (role=status). */
 function say(message, kind = 'info') {
   statusLine.textContent = message ?? '';
   statusLine.className = `status status-${kind}`;
+  saidAt = Date.now();
 }
 
 function navigate(hash) {
@@ -45,6 +47,8 @@ async function route() {
   const ticket = ++renderCount;
   const session = currentSession();
   const { name, params, query } = parseHash(location.hash);
+  // An action's message survives the page it navigates to, not the admin's next move.
+  if (Date.now() - saidAt > 2000) say('');
   showChrome(session);
   current = { onKey: null };
   const ctx = {
