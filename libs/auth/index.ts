@@ -2,3 +2,4 @@ export * from './auth.module.js';
 export * from './guards.js';
 export * from './token.service.js';
 export * from './hs256.js';
+export * from './admin-authenticator.js';
