@@ -91,13 +91,15 @@ export class WindowRepository {
    * the job gets a new id, and status `closing`, so the reconciler re-enqueues it if the job is
    * lost. Null when the window is unknown or not in one of `statuses`.
    */
-  async requeueWindow(tx: Db, id: number, statuses: readonly string[]): Promise<{ id: number; generation: number } | null> {
+  async requeueWindow(tx: Db, id: number, statuses: readonly string[]): Promise<{ id: number; generation: number; previousStatus: WindowStatus } | null> {
     const [row] = await queryRows(tx,
-      `UPDATE windows SET generation = generation + 1, status = 'closing', updated_at = now()
-       WHERE id = $1 AND status = ANY($2::text[]) RETURNING id::float8 AS id, generation`,
+      `WITH old AS (SELECT id, status FROM windows WHERE id = $1 AND status = ANY($2::text[]) FOR UPDATE)
+       UPDATE windows w SET generation = w.generation + 1, status = 'closing', updated_at = now()
+       FROM old WHERE w.id = old.id
+       RETURNING w.id::float8 AS id, w.generation, old.status AS "previousStatus"`,
       [id, statuses],
     );
-    return row ? { id: Number(row.id), generation: row.generation } : null;
+    return row ? { id: Number(row.id), generation: row.generation, previousStatus: row.previousStatus } : null;
   }
 
   /** Takes a window for tracing; null when the job is stale (a newer generation exists, or done). */
