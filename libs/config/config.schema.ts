@@ -7,7 +7,8 @@ const redisUrl = z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss
 /**
  * Every variable of DESIGN §5, plus operational ones: HC_HTTP_WORKERS (processes serving each
  * HTTP port), HC_CACHE_REBUILD_PER_SECOND (pace of the read-model rebuild),
- * HC_TRUST_PROXY (take the client address from X-Forwarded-For), HC_REGISTRATIONS_PER_MINUTE, HC_PING_BATCHES_PER_MINUTE, HC_KEY_PREFIX (namespaces Redis keys and queues so that test suites and several
+ * HC_TRUST_PROXY (take the client address from X-Forwarded-For), HC_REGISTRATIONS_PER_MINUTE, HC_PING_BATCHES_PER_MINUTE, HC_ADMIN_TOKEN_TTL_SECONDS and HC_LOGIN_* (admin sessions and
+ * login throttling), HC_KEY_PREFIX (namespaces Redis keys and queues so that test suites and several
  * deployments can share one Redis), LOG_LEVEL. Empty strings count as unset.
  */
 export const configSchema = z.object({
@@ -37,6 +38,10 @@ export const configSchema = z.object({
   HC_TRUST_PROXY: z.enum(['true', 'false']).default('false'),
   HC_REGISTRATIONS_PER_MINUTE: int(1).default(30),
   HC_PING_BATCHES_PER_MINUTE: int(1).default(30),
+  HC_ADMIN_TOKEN_TTL_SECONDS: int(60).max(86_400).default(1800),
+  HC_LOGIN_MAX_FAILURES: int(1).default(5),
+  HC_LOGIN_MAX_FAILURES_PER_ADDRESS: int(1).default(20),
+  HC_LOGIN_LOCK_SECONDS: int(1).default(900),
   HC_CACHE_REBUILD_PER_SECOND: int(1).default(50_000),
   HC_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be 1-32 of A-Z a-z 0-9 _ -').default('hc'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -7,3 +7,4 @@ export * from './exposure-aggregation.js';
 export * from './ping-time.js';
 export * from './retention.js';
 export * from './errors.js';
+export * from './admin-rules.js';

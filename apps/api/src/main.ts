@@ -1,6 +1,7 @@
 import { runHttpApp } from '#libs/http/index.js';
 import { ApiModule } from './app.module.js';
 import { codeRoute } from './codes/code.route.js';
+import { mountQueueDashboard } from './admin/queue-dashboard.js';
 import { serveAdminConsole } from './console/admin-console.js';
 import { setUpOpenApi } from './openapi.js';
 
@@ -12,6 +13,7 @@ await runHttpApp({
   configure: async (app, _config, fastLane) => {
     fastLane.add(codeRoute(app));
     setUpOpenApi(app);
+    await mountQueueDashboard(app);
     await serveAdminConsole(app);
   },
 });
