@@ -27,7 +27,7 @@ describe('admin console', () => {
     page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     page.setDefaultTimeout(UI_TIMEOUT);
     page.on('pageerror', (err) => pageErrors.push(err.message));
-    page.on('console', (msg) => msg.type() === 'error' && pageErrors.push(msg.text()));
+    page.on('console', (msg) => msg.type() === 'error' && pageErrors.push(`${msg.text()} (${msg.location().url})`));
   }, 120_000);
 
   afterAll(async () => {
@@ -113,7 +113,7 @@ describe('admin console', () => {
 
     // The API agrees with the page, and the page ran without script errors or CSP violations.
     expect((await call('GET', `${api}/v1/admin/code-changes/${changeId}`, { token: (await call('POST', `${api}/v1/admin/sessions`, { body: TEST_ADMIN })).body.token })).body)
-      .toMatchObject({ status: 'applied', note: 'two slots next to a case; approved', decidedBy: TEST_ADMIN.username });
+      .toMatchObject({ status: 'applied', note: 'two slots next to a case; approved', decidedBy: `admin:${TEST_ADMIN.username}` });
     expect(pageErrors).toEqual([]);
   }, 180_000);
 });
