@@ -47,27 +47,21 @@ export function adminsCommand(): Command {
       });
     });
 
-  admins
-    .command('disable')
-    .description('refuse logins and existing tokens of an account')
-    .argument('<username>', 'login name', username)
-    .action(async (name: string) => {
-      await withApp(async (app) => {
-        await app.get(AdminAccounts).setDisabled(operator(), name, true);
-        console.log(`disabled ${name}`);
+  for (const [name, disabled, description] of [
+    ['disable', true, 'refuse logins and existing tokens of an account'],
+    ['enable', false, 'allow a disabled account again'],
+  ] as const) {
+    admins
+      .command(name)
+      .description(description)
+      .argument('<username>', 'login name', username)
+      .action(async (who: string) => {
+        await withApp(async (app) => {
+          await app.get(AdminAccounts).setDisabled(operator(), who, disabled);
+          console.log(`${name}d ${who}`);
+        });
       });
-    });
-
-  admins
-    .command('enable')
-    .description('allow a disabled account again')
-    .argument('<username>', 'login name', username)
-    .action(async (name: string) => {
-      await withApp(async (app) => {
-        await app.get(AdminAccounts).setDisabled(operator(), name, false);
-        console.log(`enabled ${name}`);
-      });
-    });
+  }
 
   admins
     .command('reset-password')
