@@ -72,6 +72,8 @@ async function route() {
   show(main);
   try {
     current = (await view(ctx)) ?? current;
+    // A screen reader starts reading the new page, unless the view put the focus somewhere.
+    if (!ctx.stale() && document.activeElement === document.body) main.focus({ preventScroll: true });
   } catch (err) {
     if (!ctx.stale()) say(`Could not show this page: ${err?.message ?? err}`, 'error');
   }
