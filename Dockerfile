@@ -29,9 +29,11 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 # package.json carries the "imports" map (#libs/* -> ./dist/libs/*) Node resolves at run time;
-# migrations/ is read from <root>/migrations, i.e. next to dist/.
+# migrations/ is read from <root>/migrations, i.e. next to dist/; the admin console's static
+# files from <root>/apps/api/console (served as they are, no build step).
 COPY --from=build /app/dist ./dist
 COPY migrations ./migrations
+COPY apps/api/console ./apps/api/console
 # Files stay owned by root (read-only for the app); the process runs as the image's `node` user.
 USER node
 EXPOSE 3000 3001 3002

@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { localSecrets, log, prepare, ROOT } from './lib/setup.mjs';
+import { ensureChromium, localSecrets, log, prepare, ROOT } from './lib/setup.mjs';
 
 const RESULTS = path.join(ROOT, 'test-artifacts', 'jest-results.json');
 
@@ -16,6 +16,8 @@ function printSummary() {
 
 fs.rmSync(RESULTS, { force: true });
 fs.mkdirSync(path.dirname(RESULTS), { recursive: true });
+// The admin console's browser test needs Chromium; found or installed before anything starts.
+const chromium = await ensureChromium();
 const { services, databaseUrl, redisUrl } = await prepare({ database: 'postgres' });
 let status = 1;
 try {
@@ -26,7 +28,7 @@ try {
     {
       cwd: ROOT,
       stdio: 'inherit',
-      env: { ...process.env, TEST_PG_SERVER_URL: databaseUrl, REDIS_URL: redisUrl, HC_JWT_SECRET: localSecrets().jwtSecret },
+      env: { ...process.env, TEST_PG_SERVER_URL: databaseUrl, REDIS_URL: redisUrl, HC_JWT_SECRET: localSecrets().jwtSecret, HC_TEST_CHROMIUM: chromium },
     },
   );
   status = r.status ?? 1;

@@ -2,6 +2,7 @@ import { Injectable, SetMetadata, createParamDecorator, type CanActivate, type E
 import { Reflector } from '@nestjs/core';
 import { DomainError, ErrorCode } from '#libs/domain/index.js';
 import type { AdminRole } from '#libs/db/index.js';
+import { AdminAuthenticator } from './admin-authenticator.js';
 import { TokenService, type AdminPrincipal, type Principal, type UserPrincipal } from './token.service.js';
 
 type AuthedRequest = { headers: Record<string, string | undefined>; principal?: Principal };
@@ -24,18 +25,15 @@ export class UserAuthGuard implements CanActivate {
   }
 }
 
-/** Lets only admin tokens with one of the route's roles through. */
+/** Lets only admin tokens of an enabled account with one of the route's roles through. */
 @Injectable()
 export class AdminAuthGuard implements CanActivate {
-  constructor(private readonly tokens: TokenService, private readonly reflector: Reflector) {}
+  constructor(private readonly admins: AdminAuthenticator, private readonly reflector: Reflector) {}
 
-  canActivate(ctx: ExecutionContext): boolean {
+  async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const req = ctx.switchToHttp().getRequest<AuthedRequest>();
-    const principal = this.tokens.authenticate(req.headers.authorization);
-    if (principal.kind !== 'admin') throw new DomainError(ErrorCode.FORBIDDEN, 'this route is for admins');
     const roles = this.reflector.getAllAndOverride<AdminRole[] | undefined>(ROLES, [ctx.getHandler(), ctx.getClass()]) ?? ['admin'];
-    if (!roles.includes(principal.role)) throw new DomainError(ErrorCode.FORBIDDEN, `this route needs the role ${roles.join(' or ')}`);
-    req.principal = principal;
+    req.principal = await this.admins.authenticate(req.headers.authorization, roles);
     return true;
   }
 }

@@ -19,8 +19,6 @@ export interface AdminPrincipal {
 
 export type Principal = UserPrincipal | AdminPrincipal;
 
-/** Admin sessions are short: a stolen token is worth little. */
-export const ADMIN_TOKEN_TTL_MS = 60 * 60 * 1000;
 
 /**
  * HS256 JWTs, signed by fast-jwt and verified by verifyHs256 (the hot path of every phone
@@ -33,11 +31,14 @@ export class TokenService {
   private readonly signUser: (payload: object) => string;
   private readonly signAdmin: (payload: object) => string;
   private readonly key: HmacSha256;
+  /** Admin sessions are short (HC_ADMIN_TOKEN_TTL_SECONDS): a stolen token is worth little. */
+  readonly adminTokenTtlMs: number;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     const key = config.jwtSecret;
     this.signUser = createSigner({ key, algorithm: 'HS256' });
-    this.signAdmin = createSigner({ key, algorithm: 'HS256', expiresIn: ADMIN_TOKEN_TTL_MS });
+    this.adminTokenTtlMs = config.admin.tokenTtlSeconds * 1000;
+    this.signAdmin = createSigner({ key, algorithm: 'HS256', expiresIn: this.adminTokenTtlMs });
     this.key = new HmacSha256(key);
   }
 
@@ -47,7 +48,7 @@ export class TokenService {
 
   issueAdminToken(admin: { id: string; username: string; role: AdminRole }): { token: string; expiresAtMs: number } {
     const token = this.signAdmin({ sub: admin.id, typ: 'admin', name: admin.username, role: admin.role });
-    return { token, expiresAtMs: Date.now() + ADMIN_TOKEN_TTL_MS };
+    return { token, expiresAtMs: Date.now() + this.adminTokenTtlMs };
   }
 
   /** Reads `Authorization: Bearer <jwt>`; any problem is a 401 that says nothing about the token. */

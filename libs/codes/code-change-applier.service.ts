@@ -1,7 +1,32 @@
 import { Injectable } from '@nestjs/common';
-import { CodeChangeRepository, type CodeChangeRow } from '#libs/db/index.js';
+import type { EntityManager } from 'typeorm';
+import { CodeChangeRepository, type CodeChangeRow, type CodeRow, type NextCode } from '#libs/db/index.js';
 import { canRequestRaise, extendQuarantine } from '#libs/domain/index.js';
 import { CodeWriter } from './code-writer.service.js';
+
+/** What applying a request did, for the caller's rows in the same transaction (an audit row). */
+export interface AppliedChange {
+  change: CodeChangeRow;
+  before: CodeRow | null;
+  after: CodeRow | null;
+}
+
+export interface ApplyOptions {
+  note?: string | null;
+  /** Runs inside the transaction after the decision, so its rows commit or roll back with it. */
+  onDecided?: (tx: EntityManager, applied: AppliedChange) => Promise<void>;
+}
+
+/** The code a request sets, or null when the rules of libs/domain say it may not (it would lower it). */
+function nextCodeFor(current: CodeRow, change: CodeChangeRow): NextCode | null {
+  if (!canRequestRaise(current.color, change.toColor)) return null;
+  return {
+    color: change.toColor,
+    reason: change.reason,
+    expiresAtMs: change.toColor === 'yellow' ? extendQuarantine(current.color === 'yellow' ? current.expiresAtMs : null, change.expiresAtMs!) : null,
+    infectiousFromMs: current.infectiousFromMs,
+  };
+}
 
 /**
  * Applies a pending code-change request: the same transaction whether tracing applies it
@@ -12,21 +37,15 @@ import { CodeWriter } from './code-writer.service.js';
 export class CodeChangeApplier {
   constructor(private readonly writer: CodeWriter, private readonly changes: CodeChangeRepository) {}
 
-  async apply(changeId: string, actor: string, note: string | null = null): Promise<CodeChangeRow | null> {
+  async apply(changeId: string, actor: string, opts: ApplyOptions = {}): Promise<CodeChangeRow | null> {
+    const note = opts.note ?? null;
     return this.writer.transact(async (t) => {
-      const change = await this.changes.lockChange(t.tx, changeId);
-      if (!change || change.status !== 'pending') return null;
-      const { written } = await t.change(change.userId, actor, changeId, (current) =>
-        canRequestRaise(current.color, change.toColor)
-          ? {
-              color: change.toColor,
-              reason: change.reason,
-              expiresAtMs: change.toColor === 'yellow' ? extendQuarantine(current.color === 'yellow' ? current.expiresAtMs : null, change.expiresAtMs!) : null,
-              infectiousFromMs: current.infectiousFromMs,
-            }
-          : null,
-      );
-      return this.changes.decide(t.tx, changeId, written ? 'applied' : 'superseded', actor, note);
+      const claimed = await this.changes.decidePending(t.tx, changeId, 'applied', actor, note);
+      if (!claimed) return null;
+      const { current, written } = await t.change(claimed.userId, actor, changeId, (c) => nextCodeFor(c, claimed));
+      const change = written ? claimed : await this.changes.decide(t.tx, changeId, 'superseded', actor, note);
+      await opts.onDecided?.(t.tx, { change, before: current, after: written });
+      return change;
     });
   }
 }

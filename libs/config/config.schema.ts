@@ -7,9 +7,10 @@ const redisUrl = z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss
 /**
  * Every variable of DESIGN §5, plus operational ones: HC_HTTP_WORKERS (processes serving each
  * HTTP port), HC_CACHE_REBUILD_PER_SECOND (pace of the read-model rebuild),
- * HC_TRUST_PROXY (take the client address from X-Forwarded-For), HC_REGISTRATIONS_PER_MINUTE, HC_PING_BATCHES_PER_MINUTE, HC_TRACE_SHARDS (most shard jobs one window's
- * trace is cut into), HC_JOB_LOCK_SECONDS (how long a crashed worker's job stays locked before another worker
- * takes it over), HC_KEY_PREFIX (namespaces Redis keys and queues so that test suites and several
+ * HC_TRUST_PROXY (take the client address from X-Forwarded-For), HC_REGISTRATIONS_PER_MINUTE, HC_PING_BATCHES_PER_MINUTE,
+ * HC_ADMIN_TOKEN_TTL_SECONDS and HC_LOGIN_* (admin sessions and login throttling), HC_TRACE_SHARDS (most
+ * shard jobs one window's trace is cut into), HC_JOB_LOCK_SECONDS (how long a crashed worker's job stays
+ * locked before another worker takes it over), HC_KEY_PREFIX (namespaces Redis keys and queues so that test suites and several
  * deployments can share one Redis), LOG_LEVEL. Empty strings count as unset.
  */
 export const configSchema = z.object({
@@ -39,6 +40,10 @@ export const configSchema = z.object({
   HC_TRUST_PROXY: z.enum(['true', 'false']).default('false'),
   HC_REGISTRATIONS_PER_MINUTE: int(1).default(30),
   HC_PING_BATCHES_PER_MINUTE: int(1).default(30),
+  HC_ADMIN_TOKEN_TTL_SECONDS: int(60).max(86_400).default(1800),
+  HC_LOGIN_MAX_FAILURES: int(1).default(5),
+  HC_LOGIN_MAX_FAILURES_PER_ADDRESS: int(1).default(20),
+  HC_LOGIN_LOCK_SECONDS: int(1).default(900),
   HC_CACHE_REBUILD_PER_SECOND: int(1).default(50_000),
   HC_TRACE_SHARDS: int(1).max(1024).default(8),
   HC_JOB_LOCK_SECONDS: int(1).max(600).default(30),

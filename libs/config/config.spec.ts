@@ -10,7 +10,8 @@ describe('loadConfig', () => {
       geohashPrecision: 8, contactRadiusMeters: null, infectiousLookbackSeconds: 172_800, quarantineSeconds: 1_209_600,
       retentionDays: 14, maxClockSkewSeconds: 120, autoApplyMaxPerWindow: 10_000,
     });
-    expect(c.admin).toEqual({ username: 'admin', password: null });
+    expect(c.admin).toEqual({ username: 'admin', password: null, tokenTtlSeconds: 1800 });
+    expect(c.login).toEqual({ perUsername: 5, perAddress: 20, lockSeconds: 900 });
     expect(c.jwtSecret).toHaveLength(64);
   });
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { minimumRetentionDays, validateTimeGrid, type ExposureThresholds, type TimeGrid } from '#libs/domain/index.js';
+import { minimumRetentionDays, validateTimeGrid, type ExposureThresholds, type LoginFailureLimits, type TimeGrid } from '#libs/domain/index.js';
 import { configSchema } from './config.schema.js';
 
 /** The validated, typed configuration every app reads once at start-up. */
@@ -9,7 +9,9 @@ export interface AppConfig {
   redisUrl: string;
   cacheRedisUrl: string;
   jwtSecret: string;
-  admin: { username: string; password: string | null };
+  admin: { username: string; password: string | null; tokenTtlSeconds: number };
+  /** Failed admin logins tolerated within `lockSeconds` before further attempts get 429. */
+  login: LoginFailureLimits & { lockSeconds: number };
   ports: { api: number; ingest: number; batch: number };
   grid: TimeGrid;
   geohashPrecision: number;
@@ -65,7 +67,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     cacheRedisUrl: c.CACHE_REDIS_URL ?? c.REDIS_URL,
     // Local runs get their secret from `npm start`; a lone process falls back to a random one.
     jwtSecret: c.HC_JWT_SECRET ?? randomBytes(32).toString('hex'),
-    admin: { username: c.HC_ADMIN_USERNAME, password: c.HC_ADMIN_PASSWORD ?? null },
+    admin: { username: c.HC_ADMIN_USERNAME, password: c.HC_ADMIN_PASSWORD ?? null, tokenTtlSeconds: c.HC_ADMIN_TOKEN_TTL_SECONDS },
+    login: { perUsername: c.HC_LOGIN_MAX_FAILURES, perAddress: c.HC_LOGIN_MAX_FAILURES_PER_ADDRESS, lockSeconds: c.HC_LOGIN_LOCK_SECONDS },
     ports: { api: c.API_PORT, ingest: c.INGEST_PORT, batch: c.BATCH_PORT },
     grid,
     geohashPrecision: c.HC_GEOHASH_PRECISION,

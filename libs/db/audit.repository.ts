@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { type Db, queryRows } from './sql.js';
 
 export interface AuditEntry {
-  adminId: string;
+  /** Null for the operator CLI, which acts outside any admin account. */
+  adminId: string | null;
   actor: string;
   action: string;
   targetType: string;

@@ -3,7 +3,8 @@ import { DataSource } from 'typeorm';
 import type { Color } from '#libs/domain/index.js';
 import { type Db, queryRows } from './sql.js';
 
-export type CodeChangeStatus = 'pending' | 'applied' | 'rejected' | 'superseded' | 'revoked';
+export const CODE_CHANGE_STATUSES = ['pending', 'applied', 'rejected', 'superseded', 'revoked'] as const;
+export type CodeChangeStatus = (typeof CODE_CHANGE_STATUSES)[number];
 
 export interface NewCodeChange {
   userId: string;
@@ -23,6 +24,14 @@ export interface CodeChangeRow extends NewCodeChange {
   decidedAtMs: number | null;
   decidedBy: string | null;
   note: string | null;
+}
+
+/** Exposure of the request's person to one source in the request's window (the evidence). */
+export interface ExposureEvidence {
+  sourceId: string;
+  seconds: number;
+  slots: number[];
+  cells: string[];
 }
 
 const COLUMNS = `id::text, user_id::text AS "userId", window_id::float8 AS "windowId", from_color AS "fromColor",
@@ -64,6 +73,51 @@ export class CodeChangeRepository {
       [windowId],
     );
     return rows.map(fromRaw);
+  }
+
+  async findChange(id: string): Promise<CodeChangeRow | null> {
+    const [row] = await queryRows(this.db, `SELECT ${COLUMNS} FROM code_changes WHERE id = $1`, [id]);
+    return row ? fromRaw(row) : null;
+  }
+
+  /** A page in id order (oldest first): the id is the cursor, so a page never repeats or skips a row. */
+  async listChanges(filter: { status?: CodeChangeStatus; afterId?: string }, limit: number): Promise<CodeChangeRow[]> {
+    const rows: Raw[] = await queryRows(this.db,
+      `SELECT ${COLUMNS} FROM code_changes
+       WHERE ($1::text IS NULL OR status = $1) AND id > $2 ORDER BY id LIMIT $3`,
+      [filter.status ?? null, filter.afterId ?? '0', limit],
+    );
+    return rows.map(fromRaw);
+  }
+
+  async findEvidence(windowId: number, userId: string): Promise<ExposureEvidence[]> {
+    const rows = await queryRows(this.db,
+      `SELECT source_id::text AS "sourceId", seconds, slots::float8[] AS slots, cells FROM exposures
+       WHERE window_id = $1 AND contact_id = $2 ORDER BY source_id`,
+      [windowId, userId],
+    );
+    return rows.map((r: ExposureEvidence) => ({ ...r, slots: r.slots.map(Number) }));
+  }
+
+  /** How many requests wait for an admin, and since when the oldest has (for metrics). */
+  async pendingSummary(): Promise<{ count: number; oldestCreatedAtMs: number | null }> {
+    const [row] = await queryRows(this.db,
+      `SELECT count(*)::float8 AS n, min(created_at) AS oldest FROM code_changes WHERE status = 'pending'`,
+    );
+    return { count: Number(row.n), oldestCreatedAtMs: row.oldest ? new Date(row.oldest).getTime() : null };
+  }
+
+  /**
+   * Decides a request only if it is still pending: a conditional UPDATE, so of concurrent
+   * decisions exactly one gets the row back (the others wait on the row lock, then find it decided).
+   */
+  async decidePending(tx: Db, id: string, status: CodeChangeStatus, decidedBy: string, note: string | null): Promise<CodeChangeRow | null> {
+    const [row] = await queryRows(tx,
+      `UPDATE code_changes SET status = $2, decided_at = now(), decided_by = $3, note = $4
+       WHERE id = $1 AND status = 'pending' RETURNING ${COLUMNS}`,
+      [id, status, decidedBy, note],
+    );
+    return row ? fromRaw(row) : null;
   }
 
   async lockChange(tx: Db, id: string): Promise<CodeChangeRow | null> {

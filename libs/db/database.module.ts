@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
 import { AdminRepository } from './admin.repository.js';
+import { APP_DB_CONNECTION_OPTIONS } from './app-role.js';
 import { AuditRepository } from './audit.repository.js';
 import { HealthCodeRepository } from './health-code.repository.js';
 import { PingPartitionRepository } from './ping-partition.repository.js';
@@ -16,7 +17,7 @@ const repositories = [AdminRepository, AuditRepository, CodeChangeRepository, He
 
 /**
  * The Postgres connection pool and the repositories. The schema is owned by the hand-written
- * migrations: TypeORM never synchronizes or migrates.
+ * migrations: TypeORM never synchronizes or migrates. Every connection acts as the app role.
  */
 @Global()
 @Module({
@@ -31,7 +32,7 @@ const repositories = [AdminRepository, AuditRepository, CodeChangeRepository, He
         entities: [],
         retryAttempts: 3,
         retryDelay: 1_000,
-        extra: { max: 20, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000 },
+        extra: { max: 20, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000, options: APP_DB_CONNECTION_OPTIONS },
       }),
     }),
   ],

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { Color, HealthCode } from '#libs/domain/index.js';
+import type { CodeState, Color, HealthCode } from '#libs/domain/index.js';
 import { toDate, toMs, type Db, queryRows } from './sql.js';
 
 /** A person's code as Postgres holds it (the truth): what phones see, plus the infectious start. */
@@ -76,11 +76,28 @@ export class HealthCodeRepository {
     );
     const written = fromRaw(row!);
     await queryRows(tx, 
-      `INSERT INTO code_history (user_id, from_color, to_color, reason, actor, change_id, version, at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [written.userId, current.color, written.color, written.reason, actor, changeId, written.version, new Date(written.updatedAtMs)],
+      `INSERT INTO code_history (user_id, from_color, to_color, reason, actor, change_id, version, at, expires_at, infectious_from)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+      [written.userId, current.color, written.color, written.reason, actor, changeId, written.version, new Date(written.updatedAtMs),
+        toDate(written.expiresAtMs), toDate(written.infectiousFromMs)],
     );
     return written;
+  }
+
+  /**
+   * The code version a change wrote and the whole code just before it (from the history rows),
+   * which is what revoking the change restores.
+   */
+  async findChangeVersions(tx: Db, userId: string, changeId: string): Promise<{ appliedVersion: number | null; previous: CodeState | null }> {
+    const [row] = await queryRows(tx,
+      `SELECT h.version::int AS version, p.to_color AS color, p.reason, p.expires_at AS "expiresAt", p.infectious_from AS "infectiousFrom"
+       FROM code_history h LEFT JOIN code_history p ON p.user_id = h.user_id AND p.version = h.version - 1
+       WHERE h.change_id = $2 AND h.user_id = $1`,
+      [userId, changeId],
+    );
+    if (!row) return { appliedVersion: null, previous: null };
+    const previous = row.color === null ? null : { color: row.color, reason: row.reason, expiresAtMs: toMs(row.expiresAt), infectiousFromMs: toMs(row.infectiousFrom) };
+    return { appliedVersion: Number(row.version), previous };
   }
 
   async findHistory(userId: string, limit = 100): Promise<HistoryRow[]> {

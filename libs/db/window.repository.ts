@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { type Db, queryRows } from './sql.js';
 
-export type WindowStatus = 'open' | 'closing' | 'processing' | 'done' | 'failed';
+export const WINDOW_STATUSES = ['open', 'closing', 'processing', 'done', 'failed'] as const;
+export type WindowStatus = (typeof WINDOW_STATUSES)[number];
 
 export interface WindowRow {
   id: number;
@@ -68,6 +69,37 @@ export class WindowRepository {
       [lastClosedId, limit],
     );
     return rows.map((r: { id: number; generation: number }) => ({ id: Number(r.id), generation: r.generation })).sort((a: { id: number }, b: { id: number }) => a.id - b.id);
+  }
+
+  async findWindow(id: number): Promise<WindowRow | null> {
+    const [row] = await queryRows(this.db, `SELECT ${COLUMNS} FROM windows WHERE id = $1`, [id]);
+    return row ? fromRaw(row) : null;
+  }
+
+  /** A page, newest first: the id is the cursor, so a page never repeats or skips a window. */
+  async listWindows(filter: { status?: WindowStatus; beforeId?: number }, limit: number): Promise<WindowRow[]> {
+    const rows = await queryRows(this.db,
+      `SELECT ${COLUMNS} FROM windows
+       WHERE ($1::text IS NULL OR status = $1) AND ($2::bigint IS NULL OR id < $2) ORDER BY id DESC LIMIT $3`,
+      [filter.status ?? null, filter.beforeId ?? null, limit],
+    );
+    return rows.map(fromRaw);
+  }
+
+  /**
+   * Queues a window whose tracing is over (`statuses`) for another trace: a new generation, so
+   * the job gets a new id, and status `closing`, so the reconciler re-enqueues it if the job is
+   * lost. Null when the window is unknown or not in one of `statuses`.
+   */
+  async requeueWindow(tx: Db, id: number, statuses: readonly string[]): Promise<{ id: number; generation: number; previousStatus: WindowStatus } | null> {
+    const [row] = await queryRows(tx,
+      `WITH old AS (SELECT id, status FROM windows WHERE id = $1 AND status = ANY($2::text[]) FOR UPDATE)
+       UPDATE windows w SET generation = w.generation + 1, status = 'closing', updated_at = now()
+       FROM old WHERE w.id = old.id
+       RETURNING w.id::float8 AS id, w.generation, old.status AS "previousStatus"`,
+      [id, statuses],
+    );
+    return row ? { id: Number(row.id), generation: row.generation, previousStatus: row.previousStatus } : null;
   }
 
   /** Takes a window for tracing; null when the job is stale (a newer generation exists, or done). */

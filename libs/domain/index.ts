@@ -9,3 +9,4 @@ export * from './contact-search.js';
 export * from './ping-time.js';
 export * from './retention.js';
 export * from './errors.js';
+export * from './admin-rules.js';

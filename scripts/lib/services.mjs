@@ -982,27 +982,47 @@ function runningRedis(p, log) {
 const REDIS_DIRS = ['/usr/bin', '/usr/sbin', '/usr/local/bin', '/opt/homebrew/bin', '/usr/local/sbin'];
 
 async function ensureRedisServer(log) {
-  let bin = which('redis-server', REDIS_DIRS);
+  return ensureOsBinary({
+    binary: 'redis-server',
+    pkg: 'redis-server',
+    dirs: REDIS_DIRS,
+    label: 'redis',
+    log,
+    howTo: 'Install it (Debian/Ubuntu: sudo apt-get install redis-server; macOS: brew install redis) or set REDIS_URL to an existing Redis.',
+  });
+}
+
+/**
+ * A program from the OS packages: found on the machine, or installed with apt-get when we are
+ * root on Debian/Ubuntu (non-interactive; `apt-get update` and one retry when the first try
+ * fails). Otherwise an error naming the package: never a silent skip.
+ * @param {{ binary: string, names?: string[], pkg: string, dirs?: string[], label: string,
+ *   log: (msg: string) => void, howTo: string }} opts
+ * @returns {Promise<string>} the binary's path
+ */
+export async function ensureOsBinary({ binary, names = [binary], pkg, dirs = ['/usr/bin'], label, log, howTo }) {
+  const find = () => names.map((n) => which(n, dirs)).find(Boolean) ?? null;
+  let bin = find();
   if (bin) return bin;
   const aptGet = which('apt-get', ['/usr/bin']);
   if (isRoot() && aptGet) {
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive', NEEDRESTART_MODE: 'a' };
-    const install = () => run(aptGet, ['install', '-y', '--no-install-recommends', '-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold', 'redis-server'], { env, timeoutMs: 15 * 60_000 });
-    log('redis: redis-server not found; installing it with apt-get (root, non-interactive)');
+    const install = () => run(aptGet, ['install', '-y', '--no-install-recommends', '-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold', pkg], { env, timeoutMs: 15 * 60_000 });
+    log(`${label}: ${binary} not found; installing the package ${pkg} with apt-get (root, non-interactive)`);
     let r = await install();
     if (r.code !== 0) {
-      log('redis: apt-get install failed; running apt-get update and retrying');
+      log(`${label}: apt-get install failed; running apt-get update and retrying`);
       const u = await run(aptGet, ['update'], { env, timeoutMs: 15 * 60_000 });
-      if (u.code !== 0) log(`redis: apt-get update exited ${u.code}:\n${cmdOutput(u)}`);
+      if (u.code !== 0) log(`${label}: apt-get update exited ${u.code}:\n${cmdOutput(u)}`);
       r = await install();
     }
-    if (r.code !== 0) throw new Error(`redis: apt-get install redis-server failed (exit ${r.code}):\n${cmdOutput(r)}\n  Install it by hand or set REDIS_URL.`);
-    bin = which('redis-server', REDIS_DIRS);
+    if (r.code !== 0) throw new Error(`${label}: apt-get install ${pkg} failed (exit ${r.code}):\n${cmdOutput(r)}\n  ${howTo}`);
+    bin = find();
     if (bin) return bin;
-    throw new Error('redis: apt-get installed redis-server but the binary was not found in PATH or /usr/bin');
+    throw new Error(`${label}: apt-get installed ${pkg} but ${binary} was not found in PATH or ${dirs.join(', ')}`);
   }
   throw new Error(
-    'redis: redis-server is not installed. Install it (Debian/Ubuntu: sudo apt-get install redis-server; macOS: brew install redis) or set REDIS_URL to an existing Redis.' +
+    `${label}: ${binary} is not installed (package ${pkg}). ${howTo}` +
       (aptGet && !isRoot() ? ' (Automatic install is only attempted when running as root.)' : ''),
   );
 }

@@ -5,7 +5,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { databaseUrlFor, startServices } from './services.mjs';
+import { databaseUrlFor, ensureOsBinary, startServices } from './services.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -55,6 +55,22 @@ export async function ensureDatabase(serverUrl, name) {
     await client.end();
   }
   return databaseUrlFor(serverUrl, name);
+}
+
+/**
+ * The browser of the admin console's test: headless Chromium from the OS packages (Debian's
+ * `chromium`), installed with apt-get when missing and we are root. Returns its path.
+ */
+export function ensureChromium() {
+  return ensureOsBinary({
+    binary: 'chromium',
+    names: ['chromium', 'chromium-browser'],
+    pkg: 'chromium',
+    dirs: ['/usr/bin', '/usr/local/bin', '/snap/bin'],
+    label: 'browser',
+    log,
+    howTo: 'The admin console test needs it: install it (Debian/Ubuntu: sudo apt-get install chromium) and run npm test again.',
+  });
 }
 
 export function migrate(databaseUrl) {

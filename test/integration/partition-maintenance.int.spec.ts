@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { loadConfig } from '#libs/config/index.js';
-import { PingPartitionRepository } from '#libs/db/index.js';
+import { APP_DB_CONNECTION_OPTIONS, PingPartitionRepository } from '#libs/db/index.js';
 import { PartitionMaintenance } from '../../apps/batch/src/maintenance/partition-maintenance.service.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 
@@ -12,7 +12,8 @@ describe('PartitionMaintenance', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('retention');
-    ds = await new DataSource({ type: 'postgres', url: db.url }).initialize();
+    // As the apps connect: the app role, which does not own the partitions it creates and drops.
+    ds = await new DataSource({ type: 'postgres', url: db.url, extra: { options: APP_DB_CONNECTION_OPTIONS } }).initialize();
     partitions = new PingPartitionRepository(ds);
   });
 

@@ -1,4 +1,6 @@
 import { readdirSync } from 'node:fs';
+import pg from 'pg';
+import { APP_DB_CONNECTION_OPTIONS } from '#libs/db/index.js';
 import { MIGRATIONS_DIR, migrate } from '#libs/db/migrator.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 
@@ -66,5 +68,19 @@ describe('schema rules', () => {
     const text = plan.map((r) => r['QUERY PLAN']).join('\n');
     expect(text).toContain('pings_20300102');
     expect(text).not.toContain('pings_20300103');
+  });
+
+  it('lets the app role create and drop ping partitions only through the owner functions', async () => {
+    const app = new pg.Client({ connectionString: db.url, options: APP_DB_CONNECTION_OPTIONS });
+    await app.connect();
+    try {
+      await app.query(`SELECT hc_ensure_ping_partition('2030-02-01')`);
+      await app.query(`INSERT INTO pings (user_id, ts, cell) VALUES (1, '2030-02-01T12:00:00Z', 'u33dc0cp')`);
+      await expect(app.query('DROP TABLE pings_20300201')).rejects.toThrow(/must be owner/);
+      await app.query(`SELECT hc_drop_ping_partition('users'), hc_drop_ping_partition('pings_20300201')`);
+      expect(await db.query(`SELECT to_regclass('users') IS NOT NULL AS users, to_regclass('pings_20300201') IS NULL AS dropped`)).toEqual([{ users: true, dropped: true }]);
+    } finally {
+      await app.end();
+    }
   });
 });

@@ -5,6 +5,7 @@ import { CodeWriterModule } from '#libs/codes/index.js';
 import { ConfigModule, type AppConfig } from '#libs/config/index.js';
 import { DatabaseModule } from '#libs/db/index.js';
 import { PlatformModule } from '#libs/http/index.js';
+import { QueueModule } from '#libs/queue/index.js';
 import { AdminModule } from './admin/admin.module.js';
 import { CodesModule } from './codes/codes.module.js';
 import { UsersModule } from './users/users.module.js';
@@ -19,6 +20,8 @@ export class ApiModule {
         PlatformModule.forRoot('api', config),
         DatabaseModule,
         CacheModule,
+        // The api queues window reruns and shows the queue dashboard.
+        QueueModule,
         AuthModule,
         CodeWriterModule,
         UsersModule,

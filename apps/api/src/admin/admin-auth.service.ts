@@ -1,13 +1,16 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import argon2 from 'argon2';
-import { randomBytes } from 'node:crypto';
-import { TokenService } from '#libs/auth/index.js';
+import { DataSource } from 'typeorm';
+import { TokenService, generatePassword, hashPassword, verifyPassword } from '#libs/auth/index.js';
 import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
-import { AdminRepository, type AdminRole } from '#libs/db/index.js';
+import { AdminRepository, AuditRepository, type AdminRole } from '#libs/db/index.js';
 import { DomainError, ErrorCode } from '#libs/domain/index.js';
+import { LoginThrottle } from './login-throttle.service.js';
 
-// Verifying against this when the username is unknown keeps the timing of both failures alike.
-const DUMMY_HASH = argon2.hash('not-a-real-password');
+export interface AdminSession {
+  token: string;
+  role: AdminRole;
+  expiresAt: string;
+}
 
 @Injectable()
 export class AdminAuthService implements OnApplicationBootstrap {
@@ -15,25 +18,36 @@ export class AdminAuthService implements OnApplicationBootstrap {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly db: DataSource,
     private readonly admins: AdminRepository,
+    private readonly audit: AuditRepository,
     private readonly tokens: TokenService,
+    private readonly throttle: LoginThrottle,
   ) {}
 
   /** DESIGN §4: the first admin comes from the environment, or gets a password printed once. */
   async onApplicationBootstrap(): Promise<void> {
     const { username } = this.config.admin;
-    const password = this.config.admin.password ?? randomBytes(12).toString('base64url');
-    if (await this.admins.createFirstAdmin(username, await argon2.hash(password))) {
+    const password = this.config.admin.password ?? generatePassword();
+    if (await this.admins.createFirstAdmin(username, await hashPassword(password))) {
       const shown = this.config.admin.password ? '(from HC_ADMIN_PASSWORD)' : password;
       this.logger.log(`first admin created: ${username} ${shown}`);
     }
   }
 
-  async login(username: string, password: string): Promise<{ token: string; role: AdminRole; expiresAt: string }> {
+  /** `address` is the client's, for throttling failures per address as well as per username. */
+  async login(username: string, password: string, address: string): Promise<AdminSession> {
+    await this.throttle.check(username, address);
     const admin = await this.admins.findByUsername(username);
-    const ok = await argon2.verify(admin?.passwordHash ?? (await DUMMY_HASH), password);
-    if (!admin || !ok || admin.disabled) throw new DomainError(ErrorCode.UNAUTHENTICATED, 'wrong username or password');
+    const ok = await verifyPassword(admin?.passwordHash ?? null, password);
+    if (!admin || !ok || admin.disabled) {
+      await this.throttle.failed(username, address);
+      throw new DomainError(ErrorCode.UNAUTHENTICATED, 'wrong username or password');
+    }
+    await this.throttle.succeeded(username, address);
     const { token, expiresAtMs } = this.tokens.issueAdminToken(admin);
-    return { token, role: admin.role, expiresAt: new Date(expiresAtMs).toISOString() };
+    const expiresAt = new Date(expiresAtMs).toISOString();
+    await this.audit.append(this.db, { adminId: admin.id, actor: admin.username, action: 'session.create', targetType: 'admin', targetId: admin.id, before: null, after: { role: admin.role, expiresAt }, note: null });
+    return { token, role: admin.role, expiresAt };
   }
 }

@@ -1,25 +1,13 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Put, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Ip, Param, Post, Put, Req, Res, UseGuards } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ApiBearerAuth, ApiOkResponse, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { AdminAuthGuard, CurrentAdmin, Roles, type AdminPrincipal } from '#libs/auth/index.js';
-import type { CodeRow, HistoryRow } from '#libs/db/index.js';
 import { LoginRequest, LoginResponse, SetCodeRequest } from './admin.dto.js';
 import { AdminAuthService } from './admin-auth.service.js';
 import { AdminCodesService } from './admin-codes.service.js';
+import { dashboardCookie } from './queue-dashboard.js';
 import { UserIdParam } from './user-id.param.js';
-
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-
-const codeView = (c: CodeRow) => ({
-  userId: c.userId,
-  color: c.color,
-  reason: c.reason,
-  updatedAt: iso(c.updatedAtMs),
-  expiresAt: iso(c.expiresAtMs),
-  infectiousFrom: iso(c.infectiousFromMs),
-  version: c.version,
-});
-
-const historyView = (h: HistoryRow) => ({ fromColor: h.fromColor, toColor: h.toColor, reason: h.reason, actor: h.actor, at: iso(h.atMs) });
+import { codeView, historyView } from './views.js';
 
 @ApiTags('admin')
 @Controller('v1/admin')
@@ -28,9 +16,16 @@ export class AdminController {
 
   @Post('sessions')
   @HttpCode(200)
-  @ApiOkResponse({ type: LoginResponse })
-  login(@Body() body: LoginRequest): Promise<LoginResponse> {
-    return this.auth.login(body.username, body.password);
+  @ApiOkResponse({ type: LoginResponse, description: 'an admin also gets the queue dashboard cookie (HttpOnly, path /admin/queues)' })
+  @ApiUnauthorizedResponse({ description: 'wrong username or password, or a disabled account' })
+  @ApiTooManyRequestsResponse({ description: 'too many failed logins for this username or from this address (Retry-After)' })
+  async login(@Body() body: LoginRequest, @Ip() ip: string, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<LoginResponse> {
+    const session = await this.auth.login(body.username, body.password, ip);
+    if (session.role === 'admin') {
+      const maxAge = Math.floor((Date.parse(session.expiresAt) - Date.now()) / 1000);
+      void reply.header('set-cookie', dashboardCookie(session.token, maxAge, req.protocol === 'https'));
+    }
+    return session;
   }
 
   @Put('users/:userId/code')

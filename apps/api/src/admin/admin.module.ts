@@ -2,6 +2,16 @@ import { Module } from '@nestjs/common';
 import { AdminController } from './admin.controller.js';
 import { AdminAuthService } from './admin-auth.service.js';
 import { AdminCodesService } from './admin-codes.service.js';
+import { CodeChangeDecisionsService } from './code-change-decisions.service.js';
+import { CodeChangesController } from './code-changes.controller.js';
+import { CodeChangesService } from './code-changes.service.js';
+import { LoginThrottle } from './login-throttle.service.js';
+import { ReviewMetrics } from './review-metrics.js';
+import { WindowsController } from './windows.controller.js';
+import { WindowsService } from './windows.service.js';
 
-@Module({ controllers: [AdminController], providers: [AdminAuthService, AdminCodesService] })
+@Module({
+  controllers: [AdminController, CodeChangesController, WindowsController],
+  providers: [AdminAuthService, AdminCodesService, CodeChangesService, CodeChangeDecisionsService, LoginThrottle, ReviewMetrics, WindowsService],
+})
 export class AdminModule {}

@@ -1,0 +1,12 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { AuthModule } from '#libs/auth/index.js';
+import { ConfigModule, type AppConfig } from '#libs/config/index.js';
+import { DatabaseModule } from '#libs/db/index.js';
+
+/** What the operator commands need: the configuration, Postgres (as the app role) and accounts. */
+@Module({})
+export class CliModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return { module: CliModule, imports: [ConfigModule.forRoot(config), DatabaseModule, AuthModule] };
+  }
+}

@@ -1,0 +1,13 @@
+import { Command } from 'commander';
+import { adminsCommand } from './commands/admins.command.js';
+
+/**
+ * `npm run cli -- <group> <command>`: operator commands against DATABASE_URL. One file per
+ * group in commands/ (admins; windows: list, trace, rerun), each exporting a commander Command.
+ */
+const program = new Command('cli')
+  .description('Health-code operator commands')
+  .showHelpAfterError()
+  .addCommand(adminsCommand());
+
+await program.parseAsync(process.argv);

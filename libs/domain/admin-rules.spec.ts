@@ -1,0 +1,48 @@
+import { canRerunWindow, checkRevocation, isLoginLocked, type CodeState, type RevocationInput } from './admin-rules.js';
+
+const green: CodeState = { color: 'green', reason: 'registered', expiresAtMs: null, infectiousFromMs: null };
+const yellow: CodeState = { color: 'yellow', reason: 'exposure', expiresAtMs: 1_000, infectiousFromMs: null };
+const base: RevocationInput = { status: 'applied', appliedVersion: 3, currentVersion: 3, previous: green };
+
+describe('checkRevocation', () => {
+  it.each([
+    ['the newest applied change, back to green', {}, { ok: true, restore: green }],
+    ['the newest applied change, back to an earlier yellow with its expiry', { previous: yellow }, { ok: true, restore: yellow }],
+    ['a pending request', { status: 'pending' }, { ok: false, reason: expect.stringMatching(/applied/) }],
+    ['a rejected request', { status: 'rejected' }, { ok: false, reason: expect.stringMatching(/applied/) }],
+    ['a change already revoked', { status: 'revoked' }, { ok: false, reason: expect.stringMatching(/applied/) }],
+    ['a change that wrote no code', { appliedVersion: null }, { ok: false, reason: expect.any(String) }],
+    ['a change with a newer one on top', { currentVersion: 4 }, { ok: false, reason: expect.stringMatching(/newer/) }],
+    ['no record of the code before', { previous: null }, { ok: false, reason: expect.stringMatching(/not recorded/) }],
+    ['a previous yellow without its expiry', { previous: { ...yellow, expiresAtMs: null } }, { ok: false, reason: expect.stringMatching(/not recorded/) }],
+    ['a previous red without its infectious start', { previous: { ...green, color: 'red' } }, { ok: false, reason: expect.stringMatching(/not recorded/) }],
+  ] as [string, Partial<RevocationInput>, unknown][])('%s', (_, change, expected) => {
+    expect(checkRevocation({ ...base, ...change })).toEqual(expected);
+  });
+});
+
+describe('canRerunWindow', () => {
+  it.each([
+    ['open', false],
+    ['closing', false],
+    ['processing', false],
+    ['done', true],
+    ['failed', true],
+    ['unknown', false],
+  ])('%s -> %s', (status, expected) => {
+    expect(canRerunWindow(status)).toBe(expected);
+  });
+});
+
+describe('isLoginLocked', () => {
+  const limits = { perUsername: 5, perAddress: 20 };
+  it.each([
+    [0, 0, false],
+    [4, 19, false],
+    [5, 0, true],
+    [0, 20, true],
+    [9, 30, true],
+  ])('%i failures for the username, %i from the address -> %s', (username, address, locked) => {
+    expect(isLoginLocked({ username, address }, limits)).toBe(locked);
+  });
+});
