@@ -76,6 +76,11 @@ export class WindowRepository {
     return row ? fromRaw(row) : null;
   }
 
+  async findWindows(ids: number[]): Promise<WindowRow[]> {
+    const rows = await queryRows(this.db, `SELECT ${COLUMNS} FROM windows WHERE id = ANY($1::bigint[]) ORDER BY id`, [ids]);
+    return rows.map(fromRaw);
+  }
+
   /** A page, newest first: the id is the cursor, so a page never repeats or skips a window. */
   async listWindows(filter: { status?: WindowStatus; beforeId?: number }, limit: number): Promise<WindowRow[]> {
     const rows = await queryRows(this.db,

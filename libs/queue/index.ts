@@ -1,2 +1,3 @@
 export * from './jobs.js';
 export * from './queue.module.js';
+export * from './window-requeuer.service.js';

@@ -3,6 +3,7 @@ import { Global, Module } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
 import { queueConnectionOptions } from '#libs/cache/index.js';
 import { TRACING_QUEUE } from './jobs.js';
+import { WindowRequeuer } from './window-requeuer.service.js';
 
 /**
  * BullMQ on REDIS_URL (must be `noeviction`). The key prefix keeps deployments and test runs
@@ -26,6 +27,7 @@ import { TRACING_QUEUE } from './jobs.js';
     }),
     BullModule.registerQueue({ name: TRACING_QUEUE }),
   ],
-  exports: [BullModule],
+  providers: [WindowRequeuer],
+  exports: [BullModule, WindowRequeuer],
 })
 export class QueueModule {}

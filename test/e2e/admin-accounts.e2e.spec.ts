@@ -1,20 +1,9 @@
-import { spawn } from 'node:child_process';
-import { ROOT } from '../support/apps.js';
 import { appClient, insertAccount, login } from '../support/admin.js';
+import { runCli } from '../support/cli.js';
 import { call } from '../support/http.js';
 import { TEST_ADMIN, startSystem, type TestSystem } from '../support/system.js';
 
-/** Runs the operator CLI (as `npm run cli` does, against the test database). */
-function cli(sys: TestSystem, args: string[], stdin?: string): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['dist/apps/cli/src/main.js', ...args], { cwd: ROOT, env: { ...process.env, ...sys.env }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    child.stdin.end(stdin ?? '');
-    child.on('exit', (code) => resolve({ code, out }));
-  });
-}
+const cli = runCli;
 
 describe('admin accounts, login throttling and the audit trail', () => {
   let sys: TestSystem;

@@ -27,9 +27,9 @@ function random(seed: number): () => number {
  * Loads closed past windows of busy pings straight into Postgres: `people` people meet at a few
  * dozen places (cells spread over several geohash prefixes) and each pings once per slot; every
  * 25th person is red and infectious. The windows are registered as `open`, so a batch app traces
- * them on its first tick. Equal arguments load equal rows (user ids included) in any fresh database.
+ * them on its first tick (unless `register` is false: then no one traces them until asked). Equal arguments load equal rows (user ids included) in any fresh database.
  */
-export async function loadTracingFixture(db: TestDatabase, opts: { windows: number; people: number; seed?: number }): Promise<TracingFixture> {
+export async function loadTracingFixture(db: TestDatabase, opts: { windows: number; people: number; seed?: number; register?: boolean }): Promise<TracingFixture> {
   const rnd = random(opts.seed ?? 7);
   const newest = lastClosedWindowId(Date.now(), FAST_GRID) - 2;
   const windowIds = Array.from({ length: opts.windows }, (_, i) => newest - opts.windows + 1 + i);
@@ -66,7 +66,7 @@ export async function loadTracingFixture(db: TestDatabase, opts: { windows: numb
     `INSERT INTO pings (user_id, ts, cell) SELECT u, to_timestamp(t / 1000.0), c FROM unnest($1::bigint[], $2::float8[], $3::text[]) AS x(u, t, c)`,
     [users, ts, cells],
   );
-  await db.query(
+  if (opts.register !== false) await db.query(
     `INSERT INTO windows (id, starts_at, ends_at) SELECT id, to_timestamp(id * $2), to_timestamp((id + 1) * $2) FROM unnest($1::bigint[]) id`,
     [windowIds, FAST_GRID.windowSeconds],
   );

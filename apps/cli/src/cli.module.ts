@@ -2,11 +2,12 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { AuthModule } from '#libs/auth/index.js';
 import { ConfigModule, type AppConfig } from '#libs/config/index.js';
 import { DatabaseModule } from '#libs/db/index.js';
+import { QueueModule } from '#libs/queue/index.js';
 
-/** What the operator commands need: the configuration, Postgres (as the app role) and accounts. */
+/** What the operator commands need: the configuration, Postgres (as the app role), accounts and the tracing queue. */
 @Module({})
 export class CliModule {
   static forRoot(config: AppConfig): DynamicModule {
-    return { module: CliModule, imports: [ConfigModule.forRoot(config), DatabaseModule, AuthModule] };
+    return { module: CliModule, imports: [ConfigModule.forRoot(config), DatabaseModule, AuthModule, QueueModule] };
   }
 }

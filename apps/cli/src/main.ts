@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { adminsCommand } from './commands/admins.command.js';
+import { windowsCommand } from './commands/windows.command.js';
 
 /**
  * `npm run cli -- <group> <command>`: operator commands against DATABASE_URL. One file per
@@ -8,6 +9,7 @@ import { adminsCommand } from './commands/admins.command.js';
 const program = new Command('cli')
   .description('Health-code operator commands')
   .showHelpAfterError()
-  .addCommand(adminsCommand());
+  .addCommand(adminsCommand())
+  .addCommand(windowsCommand());
 
 await program.parseAsync(process.argv);

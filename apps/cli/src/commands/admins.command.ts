@@ -1,8 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { userInfo } from 'node:os';
-import { AdminAccounts, generatePassword, type AccountActor } from '#libs/auth/index.js';
+import { AdminAccounts, generatePassword } from '#libs/auth/index.js';
 import { ADMIN_ROLES, type AdminRole } from '#libs/db/index.js';
-import { withApp } from '../cli-context.js';
+import { operator, withApp } from '../cli-context.js';
 
 const USERNAME = /^[a-z0-9._-]{3,64}$/;
 const MIN_PASSWORD = 12;
@@ -12,8 +11,6 @@ function username(value: string): string {
   return value;
 }
 
-/** The operator, as the audit trail names them (the CLI acts outside any admin account). */
-const operator = (): AccountActor => ({ adminId: null, actor: `cli:${userInfo().username}` });
 
 /** A password from standard input (never from the command line, which `ps` shows), or a generated one. */
 async function passwordFrom(opts: { passwordStdin?: boolean }): Promise<{ password: string; generated: boolean }> {
