@@ -7,6 +7,7 @@ import { call } from '../support/http.js';
 import { FAST_GRID_ENV, TEST_ADMIN, startSystem, type TestSystem } from '../support/system.js';
 
 const grid = { windowSeconds: Number(FAST_GRID_ENV.HC_WINDOW_SECONDS), slotSeconds: Number(FAST_GRID_ENV.HC_SLOT_SECONDS), graceSeconds: Number(FAST_GRID_ENV.HC_GRACE_SECONDS) };
+const windowMs = grid.windowSeconds * 1000;
 const WINDOWS = 4;
 const QUARANTINE_SECONDS = 1_209_600;
 
@@ -30,15 +31,18 @@ function differences<T>(actual: T[], expected: T[], key: (r: T) => string) {
  * whatever the number of shards and worker processes.
  */
 describe.each([
-  { shards: 1, workers: 1 },
-  { shards: 16, workers: 2 },
-])('tracing equals the oracle ($shards shards, $workers batch processes)', ({ shards, workers }) => {
+  { shards: 1, workers: 1, radiusMeters: null },
+  { shards: 16, workers: 2, radiusMeters: null },
+  { shards: 4, workers: 1, radiusMeters: 30 },
+])('tracing equals the oracle ($shards shards, $workers batch processes, radius $radiusMeters m)', ({ shards, workers, radiusMeters }) => {
   let sys: TestSystem;
   let db: pg.Client;
 
   beforeAll(async () => {
     // Only the api at first: nothing may be traced before the city is loaded and the codes set.
-    sys = await startSystem(`oracle${shards}`, ['api'], { HC_TRACE_SHARDS: String(shards), HC_QUARANTINE_SECONDS: String(QUARANTINE_SECONDS) });
+    sys = await startSystem(`oracle${shards}`, ['api'], {
+      HC_TRACE_SHARDS: String(shards), HC_QUARANTINE_SECONDS: String(QUARANTINE_SECONDS), ...(radiusMeters === null ? {} : { HC_CONTACT_RADIUS_METERS: String(radiusMeters) }),
+    });
     db = new pg.Client({ connectionString: sys.db.url });
     await db.connect();
   }, 60_000);
@@ -74,15 +78,23 @@ describe.each([
     ];
     for (let i = 0; i < codes.length; i += 16) await Promise.all(codes.slice(i, i + 16).map((f) => f()));
 
+    const bordersCrossed = { prefix4: 0, prefix5Only: 0, windowEdge: 0 };
     const expected = runOracle({
       pings: pings.map((p) => ({ userId: userId(p.person), tsMs: p.tsMs, cell: p.cell })),
       infectiousFromMs: new Map(city.red.map((r) => [userId(r.person), r.infectiousFromMs])),
       colors: new Map(city.yellow.map((person): [string, OracleColor] => [userId(person), 'yellow'])),
       rules: {
         windowSeconds: grid.windowSeconds, slotSeconds: grid.slotSeconds, autoSeconds: Number(FAST_GRID_ENV.HC_EXPOSURE_AUTO_SECONDS),
-        reviewSeconds: Number(FAST_GRID_ENV.HC_EXPOSURE_REVIEW_SECONDS), radiusMeters: null, autoApplyMaxPerWindow: 10_000, quarantineSeconds: QUARANTINE_SECONDS,
+        reviewSeconds: Number(FAST_GRID_ENV.HC_EXPOSURE_REVIEW_SECONDS), radiusMeters, autoApplyMaxPerWindow: 10_000, quarantineSeconds: QUARANTINE_SECONDS,
+      },
+      onMatch: (contact, source) => {
+        if (contact.cell.slice(0, 4) !== source.cell.slice(0, 4)) bordersCrossed.prefix4++;
+        else if (contact.cell.slice(0, 5) !== source.cell.slice(0, 5)) bordersCrossed.prefix5Only++;
+        if (Math.floor(contact.tsMs / windowMs) !== Math.floor(source.tsMs / windowMs)) bordersCrossed.windowEdge++;
       },
     });
+    // Contacts are found across prefix borders and window edges (what sharding and windows could miss).
+    expect(Object.entries(bordersCrossed).filter(([, n]) => n < 20)).toEqual([]);
     // The city exercises every outcome in every window.
     for (let w = firstWindowId; w < firstWindowId + WINDOWS; w++) {
       const requests = expected.requests.filter((r) => r.windowId === w);

@@ -28,6 +28,8 @@ export interface OracleInput {
   /** Codes when the windows are traced (people not listed are green; red people are red). */
   colors: Map<string, OracleColor>;
   rules: OracleRules;
+  /** Called for every co-located (contact ping, source ping) pair, e.g. to see which borders were crossed. */
+  onMatch?: (contact: OraclePing, source: OraclePing) => void;
 }
 
 export interface ExpectedExposure {
@@ -54,7 +56,7 @@ export interface OracleResult {
 }
 
 interface SourcePing {
-  userId: string;
+  ping: OraclePing;
   cell: GridCell;
 }
 
@@ -77,7 +79,7 @@ export function runOracle(input: OracleInput): OracleResult {
     if (from === undefined || p.tsMs < from) continue;
     const slot = floorDiv(p.tsMs, slotMs);
     const list = sourcesBySlot.get(slot) ?? sourcesBySlot.set(slot, []).get(slot)!;
-    list.push({ userId: p.userId, cell: cellOf(p.cell) });
+    list.push({ ping: p, cell: cellOf(p.cell) });
   }
 
   const coLocated = (a: GridCell, b: GridCell) => touches(a, b) && (rules.radiusMeters === null || centreDistanceMeters(a, b) <= rules.radiusMeters);
@@ -91,8 +93,9 @@ export function runOracle(input: OracleInput): OracleResult {
     const here = cellOf(c.cell);
     for (const s of [slot - 1, slot, slot + 1]) {
       for (const src of sourcesBySlot.get(s) ?? []) {
-        if (src.userId === c.userId || !coLocated(here, src.cell)) continue;
-        const key = `${windowId}|${c.userId}|${src.userId}`;
+        if (src.ping.userId === c.userId || !coLocated(here, src.cell)) continue;
+        input.onMatch?.(c, src.ping);
+        const key = `${windowId}|${c.userId}|${src.ping.userId}`;
         (pairSlots.get(key) ?? pairSlots.set(key, new Set()).get(key)!).add(slot);
       }
     }

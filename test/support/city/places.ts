@@ -58,8 +58,8 @@ export function layOutPlaces(rng: Random, people: number, households: number, ce
   const cityRadius = Math.max(2000, 4000 * Math.sqrt(people / 3000));
   const places: Place[] = [];
   const add = (kind: PlaceKind, at: LatLon, onBorder = false) => places.push({ id: places.length, kind, ...at, radiusMeters: RADIUS[kind], onBorder });
-  // Shared places on the borders first: the station at the corner, the rest alternating kinds.
-  const kinds: PlaceKind[] = ['station', 'work', 'shop', 'venue', 'work', 'work', 'shop'];
+  // Shared places on the borders first: stations (the busiest places) at the corner and on the 5-character border.
+  const kinds: PlaceKind[] = ['station', 'work', 'shop', 'venue', 'work', 'station', 'shop'];
   borderPoints(centre).forEach((at, i) => add(kinds[i % kinds.length]!, at, true));
   for (const kind of ['work', 'shop', 'station', 'venue'] as const) {
     const count = Math.max(2, Math.round(people / PEOPLE_PER[kind]));
