@@ -1,4 +1,4 @@
-import { gridCell, touches } from './oracle-cells.js';
+import { cellAt, gridCell } from './oracle-cells.js';
 import { City, type CityOptions } from './simulator.js';
 
 const OPTIONS: CityOptions = {
@@ -47,8 +47,12 @@ describe('city simulator', () => {
 
   it('has neighbouring cells with different 4- and 5-character prefixes, on border places', () => {
     expect(city.places.filter((p) => p.onBorder).length).toBeGreaterThan(5);
-    const cells = [...new Set(pings.map((p) => p.cell))].map((c) => ({ c, g: gridCell(c) }));
-    const pairs = (prefix: number) => cells.filter((a) => cells.some((b) => touches(a.g, b.g) && a.c.slice(0, prefix) !== b.c.slice(0, prefix))).length;
+    const cells = new Set(pings.map((p) => p.cell));
+    const around = (c: string) => {
+      const g = gridCell(c);
+      return [-1, 0, 1].flatMap((dx) => [-1, 0, 1].map((dy) => cellAt(8, g.x + dx, g.y + dy)));
+    };
+    const pairs = (prefix: number) => [...cells].filter((a) => around(a).some((b) => cells.has(b) && a.slice(0, prefix) !== b.slice(0, prefix))).length;
     expect(pairs(4)).toBeGreaterThan(20);
     expect(pairs(5)).toBeGreaterThan(20);
   });
