@@ -16,12 +16,14 @@ export const BENCH_KEY_PREFIX = 'bench';
 
 export interface BenchOptions {
   quick: boolean;
+  /** The largest sizes, where a scenario has them (batch: 10 million pings). */
+  full: boolean;
   scenarios: string[];
   loader: 'wrk' | 'autocannon' | null;
 }
 
 export function parseOptions(argv: string[]): BenchOptions & { list: boolean } {
-  const opts: BenchOptions & { list: boolean } = { quick: false, scenarios: [], loader: null, list: false };
+  const opts: BenchOptions & { list: boolean } = { quick: false, full: false, scenarios: [], loader: null, list: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -31,6 +33,7 @@ export function parseOptions(argv: string[]): BenchOptions & { list: boolean } {
       return v;
     };
     if (flag === '--quick') opts.quick = true;
+    else if (flag === '--full') opts.full = true;
     else if (flag === '--list') opts.list = true;
     else if (flag === '--scenario') opts.scenarios.push(...value().split(',').filter(Boolean));
     else if (flag === '--loader') {
@@ -102,6 +105,7 @@ export class BenchRun {
         details[scenario.name] = scenarioDetails;
         const ctx: BenchContext = {
           quick: opts.quick,
+          full: opts.full,
           databaseUrl: env.databaseUrl,
           redisUrl: env.redisUrl,
           keyPrefix: BENCH_KEY_PREFIX,
@@ -131,7 +135,7 @@ export class BenchRun {
         timestamp: new Date(started).toISOString(),
         durationSec: (Date.now() - started) / 1000,
         machine: machineInfo(),
-        options: { quick: opts.quick, scenarios: scenarios.map((s) => s.name), loader: load.name },
+        options: { quick: opts.quick, full: opts.full, scenarios: scenarios.map((s) => s.name), loader: load.name },
         loadGenerator: `${load.name} ${load.version}`,
         rows,
         details,

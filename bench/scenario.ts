@@ -6,6 +6,8 @@ import type { ProcessStarter } from './support/processes.js';
 export interface BenchContext {
   /** Small sizes for a smoke check (`--quick`); the full sizes otherwise. */
   quick: boolean;
+  /** The largest sizes, where a scenario has them (`--full`). */
+  full: boolean;
   /** The bench's own database (never the one of `npm start` or of the tests), migrated. */
   databaseUrl: string;
   redisUrl: string;

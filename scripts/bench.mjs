@@ -5,6 +5,7 @@ import { ensureDatabase, log, migrate, prepare, ROOT } from './lib/setup.mjs';
 
 const USAGE = `npm run bench [-- options]
   --quick             small sizes: a smoke check of every scenario (well under 2 minutes)
+  --full              the largest sizes where a scenario has them (batch: 10 million pings)
   --scenario NAME     run only this scenario (repeatable, or comma-separated)
   --loader wrk|autocannon
                       force the HTTP load generator (default: wrk, installed from the OS

@@ -59,10 +59,10 @@ export class ProcessStarter {
 
   constructor(private readonly root: string, private readonly logDir: string) {}
 
-  /** One of the project's apps (`api`, `ingest`, `batch`), built, as it runs in production. */
-  startApp(app: 'api' | 'ingest' | 'batch', env: Record<string, string>): Promise<RunningProcess> {
+  /** One of the project's apps (`api`, `ingest`, `batch`), built, as it runs in production; `name` names its log. */
+  startApp(app: 'api' | 'ingest' | 'batch', env: Record<string, string>, name: string = app): Promise<RunningProcess> {
     const portVar = { api: 'API_PORT', ingest: 'INGEST_PORT', batch: 'BATCH_PORT' }[app];
-    return this.start({ name: app, script: `dist/apps/${app}/src/main.js`, env, portVar, readyPath: '/health/ready' });
+    return this.start({ name, script: `dist/apps/${app}/src/main.js`, env, portVar, readyPath: '/health/ready' });
   }
 
   async start(opts: StartOptions): Promise<RunningProcess> {

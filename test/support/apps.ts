@@ -28,13 +28,16 @@ export async function freePort(): Promise<number> {
 
 const PORT_VAR: Record<AppName, string> = { api: 'API_PORT', ingest: 'INGEST_PORT', batch: 'BATCH_PORT' };
 
-/** Starts a built app as its own process (as in production) and waits until it is ready. */
-export async function startApp(name: AppName, env: Record<string, string>, readyTimeoutMs = 30_000): Promise<RunningApp> {
+/**
+ * Starts a built app as its own process (as in production) and waits until it is ready.
+ * `instance` > 1 names the log of a further process of the same app (e.g. a second batch worker).
+ */
+export async function startApp(name: AppName, env: Record<string, string>, readyTimeoutMs = 30_000, instance = 1): Promise<RunningApp> {
   const port = await freePort();
   let out = '';
   // Each app's log is kept as a test artifact, for reading after a failure.
   mkdirSync(path.join(ROOT, 'test-artifacts'), { recursive: true });
-  const logFile = createWriteStream(path.join(ROOT, 'test-artifacts', `${env.HC_KEY_PREFIX ?? 'app'}-${name}.log`));
+  const logFile = createWriteStream(path.join(ROOT, 'test-artifacts', `${env.HC_KEY_PREFIX ?? 'app'}-${name}${instance > 1 ? `-${instance}` : ''}.log`));
   const child = spawn(process.execPath, ['--enable-source-maps', `dist/apps/${name}/src/main.js`], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env, [PORT_VAR[name]]: String(port) },

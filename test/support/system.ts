@@ -18,7 +18,10 @@ export interface TestSystem {
   env: Record<string, string>;
   apps: Partial<Record<AppName, RunningApp>>;
   url: (app: AppName) => string;
-  /** Starts one more app with the system's environment plus `env` (`apps` names the newest; stop() stops all). */
+  /**
+   * Starts one more app with the system's environment plus `env`; a second process of an app
+   * already running (e.g. another batch worker) runs beside it and `apps` names the newest.
+   */
   startApp: (name: AppName, env?: Record<string, string>) => Promise<RunningApp>;
   stop: () => Promise<void>;
 }
@@ -45,11 +48,16 @@ export async function startSystem(
     ...extraEnv,
   };
   const apps: TestSystem['apps'] = {};
-  const extraApps: RunningApp[] = [];
+  const started: RunningApp[] = [];
+  const start = async (name: AppName, appEnv: Record<string, string>) => {
+    const app = await startApp(name, appEnv, undefined, started.filter((a) => a.name === name).length + 1);
+    started.push(app);
+    return (apps[name] = app);
+  };
   try {
-    for (const name of names) apps[name] = await startApp(name, env);
+    for (const name of names) await start(name, env);
   } catch (err) {
-    await Promise.all(Object.values(apps).map((a) => a.stop()));
+    await Promise.all(started.map((a) => a.stop()));
     await db.drop();
     throw err;
   }
@@ -62,14 +70,9 @@ export async function startSystem(
       if (!app) throw new Error(`${name} is not running in this test system`);
       return app.url;
     },
-    startApp: async (name, more = {}) => {
-      const app = await startApp(name, { ...env, ...more });
-      extraApps.push(app);
-      return (apps[name] = app);
-    },
+    startApp: (name, more = {}) => start(name, { ...env, ...more }),
     stop: async () => {
-      // Every process started, also the earlier ones of a name started several times.
-      await Promise.all([...new Set([...Object.values(apps), ...extraApps])].map((a) => a.stop()));
+      await Promise.all(started.map((a) => a.stop()));
       await db.drop();
     },
   };

@@ -1,0 +1,145 @@
+import pg from 'pg';
+import { lastClosedWindowId, windowEndMs, windowStartMs, type TimeGrid } from '#libs/domain/index.js';
+import { copyPings, ensurePingPartitions, insertPeople, registerWindows } from '../../test/support/city/load.js';
+import { City } from '../../test/support/city/simulator.js';
+import { productionAppEnv, row, type BenchContext, type BenchRow, type Scenario } from '../scenario.js';
+import { withClient } from '../support/postgres.js';
+
+const SIZES = { quick: 200_000, default: 2_000_000, full: 10_000_000 };
+/** The production grid (DESIGN §2): one-hour windows, five-minute slots. */
+const GRID: TimeGrid = { windowSeconds: 3600, slotSeconds: 300, graceSeconds: 600 };
+const RED_FRACTION = 0.001;
+/** A person pings about 1.15 times a slot over an hour (the moves between places add pings). */
+const PINGS_PER_SLOT = 1.15;
+const SCAN_RUNS = 3;
+const ROUNDS = 2;
+const TRACE_TIMEOUT_MS = 15 * 60_000;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const seconds = (ms: number) => ms / 1000;
+
+interface TraceRun {
+  workers: number;
+  /** From the job's claim of the window (status processing) to its `traced_at`, by the database clock. */
+  traceSec: number;
+  /** From the claim to the start of the transaction writing exposures and requests (their `created_at`): finding contacts. */
+  matchSec: number | null;
+  /** What the engine reports (`stats.durationMs`). */
+  stats: Record<string, unknown>;
+}
+
+/** A fresh city: one closed window of about `pings` pings, 0.1% of people red, loaded with COPY. */
+async function loadCity(ctx: BenchContext, client: pg.Client, target: number, windowId: number) {
+  const slotsPerWindow = GRID.windowSeconds / GRID.slotSeconds;
+  const city = new City({
+    seed: 5, people: Math.round(target / slotsPerWindow / PINGS_PER_SLOT), firstWindowId: windowId, windowCount: 1, windowSeconds: GRID.windowSeconds,
+    slotSeconds: GRID.slotSeconds, precision: 8, redFraction: RED_FRACTION, yellowFraction: 0,
+  });
+  await client.query('TRUNCATE pings, windows, users RESTART IDENTITY CASCADE');
+  const t0 = Date.now();
+  const ids = await insertPeople(client, city.options.people);
+  await client.query(
+    `UPDATE health_codes h SET color = 'red', reason = 'positive test', version = 2, infectious_from = to_timestamp(r.ms / 1000.0)
+     FROM unnest($1::bigint[], $2::float8[]) AS r(id, ms) WHERE h.user_id = r.id`,
+    [city.red.map((r) => ids[r.person]), city.red.map((r) => r.infectiousFromMs)],
+  );
+  await ensurePingPartitions(client, city.startMs, city.endMs);
+  const peopleSec = seconds(Date.now() - t0);
+  const pings = await copyPings(client, city.pings(), (p) => ids[p]!);
+  // Registered as traced already: each run below sets it back to open once its workers are up.
+  await registerWindows(client, windowId, 1, GRID.windowSeconds);
+  await client.query(`UPDATE windows SET status = 'done' WHERE id = $1`, [windowId]);
+  const loadSec = seconds(Date.now() - t0);
+  const t1 = Date.now();
+  await client.query('VACUUM ANALYZE pings, users, health_codes');
+  ctx.log(`batch: ${city.options.people} people (${city.red.length} red) in ${peopleSec.toFixed(1)} s, ${pings} pings generated and copied in ${(loadSec - peopleSec).toFixed(1)} s, VACUUM ANALYZE ${seconds(Date.now() - t1).toFixed(1)} s`);
+  return { people: city.options.people, red: city.red.length, pings, loadSec };
+}
+
+/** `SELECT count(*)` of the window's rows by a sequential scan (index scans switched off), warm: the median of a few runs. */
+async function scanBaseline(client: pg.Client, windowId: number) {
+  const range = [windowStartMs(windowId, GRID), windowEndMs(windowId, GRID)];
+  await client.query('SET enable_indexscan = off; SET enable_indexonlyscan = off; SET enable_bitmapscan = off');
+  const sql = 'SELECT count(*)::int AS n FROM pings WHERE ts >= to_timestamp($1 / 1000.0) AND ts < to_timestamp($2 / 1000.0)';
+  const plan = (await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`, range)).rows.map((r) => r['QUERY PLAN'].trim());
+  const runs: number[] = [];
+  let count = 0;
+  for (let i = 0; i <= SCAN_RUNS; i++) {
+    const t0 = performance.now();
+    count = (await client.query<{ n: number }>(sql, range)).rows[0]!.n;
+    if (i > 0) runs.push(seconds(performance.now() - t0)); // the first run warms the cache
+  }
+  await client.query('RESET ALL');
+  return { count, sec: runs.sort((a, b) => a - b)[Math.floor(runs.length / 2)]!, runs, plan };
+}
+
+/** Sets the window back to untraced (no exposures, requests or yellows from an earlier run). */
+async function resetWindow(client: pg.Client, windowId: number): Promise<void> {
+  await client.query('DELETE FROM code_changes WHERE window_id = $1', [windowId]);
+  await client.query('DELETE FROM exposures WHERE window_id = $1', [windowId]);
+  await client.query(`UPDATE health_codes SET color = 'green', reason = 'registered', expires_at = NULL, version = version + 1 WHERE color = 'yellow'`);
+}
+
+/** Starts `workers` batch processes, reopens the window so the scheduler's tick enqueues it, and times the trace. */
+async function traceWith(ctx: BenchContext, client: pg.Client, windowId: number, workers: number): Promise<TraceRun> {
+  await resetWindow(client, windowId);
+  const env = productionAppEnv(ctx, { HC_WINDOW_SECONDS: String(GRID.windowSeconds), HC_SLOT_SECONDS: String(GRID.slotSeconds), HC_GRACE_SECONDS: String(GRID.graceSeconds) });
+  const apps = [];
+  for (let i = 0; i < workers; i++) apps.push(await ctx.processes.startApp('batch', env, `batch-${i + 1}`));
+  await client.query(`UPDATE windows SET status = 'open', stats = '{}', late_pings = false, updated_at = now() WHERE id = $1`, [windowId]);
+  let claimedAt: Date | null = null;
+  const deadline = Date.now() + TRACE_TIMEOUT_MS;
+  try {
+    for (;;) {
+      const w = (await client.query<{ status: string; updated_at: Date; traced_at: Date | null; stats: Record<string, unknown>; error: string | null }>(
+        'SELECT status, updated_at, traced_at, stats, error FROM windows WHERE id = $1', [windowId])).rows[0]!;
+      if (w.status === 'processing') claimedAt ??= w.updated_at;
+      if (w.status === 'failed') throw new Error(`window ${windowId} failed: ${w.error}`);
+      if (w.status === 'done') {
+        const start = claimedAt ?? w.traced_at!;
+        const traceSec = seconds(w.traced_at!.getTime() - start.getTime());
+        const written = (await client.query<{ at: Date | null }>('SELECT min(created_at) AS at FROM code_changes WHERE window_id = $1', [windowId])).rows[0]!.at;
+        const matchSec = written ? seconds(written.getTime() - start.getTime()) : null;
+        ctx.log(`batch: ${workers} worker(s): traced in ${traceSec.toFixed(2)} s, of which finding contacts ${matchSec?.toFixed(2) ?? '?'} s (stats ${JSON.stringify(w.stats)})${claimedAt ? '' : ' (claim not seen: polling too slow)'}`);
+        return { workers, traceSec, matchSec, stats: w.stats };
+      }
+      if (Date.now() > deadline) throw new Error(`window ${windowId} not traced after ${TRACE_TIMEOUT_MS / 60_000} min (status ${w.status})`);
+      await sleep(claimedAt ? 20 : 200);
+    }
+  } finally {
+    await Promise.all(apps.map((a) => a.stop()));
+  }
+}
+
+export const batch: Scenario = {
+  name: 'batch',
+  description: 'trace one closed window of 2M pings (--full 10M, --quick 200k; 0.1% red) with 1 and 2 batch processes against a count(*) sequential scan of its rows',
+  async run(ctx: BenchContext): Promise<BenchRow[]> {
+    const target = ctx.quick ? SIZES.quick : ctx.full ? SIZES.full : SIZES.default;
+    const windowId = lastClosedWindowId(Date.now(), GRID);
+    return withClient(ctx.databaseUrl, async (client) => {
+      const city = await loadCity(ctx, client, target, windowId);
+      const scan = await scanBaseline(client, windowId);
+      if (scan.count !== city.pings) throw new Error(`the scan counted ${scan.count} pings, ${city.pings} were loaded`);
+      ctx.log(`batch: count(*) sequential scan of the window: ${scan.sec.toFixed(3)} s (warm median of ${scan.runs.map((r) => r.toFixed(3)).join(', ')}); plan: ${scan.plan.join(' | ')}`);
+      // Alternating rounds, so a cold cache or a busy moment does not favour one side; the best round counts.
+      const runs: TraceRun[] = [];
+      for (let round = 0; round < (ctx.quick ? 1 : ROUNDS); round++) {
+        for (const workers of [1, 2]) runs.push(await traceWith(ctx, client, windowId, workers));
+      }
+      const best = (workers: number) => runs.filter((r) => r.workers === workers).sort((a, b) => a.traceSec - b.traceSec)[0]!;
+      const [one, two] = [best(1), best(2)];
+      const shards = process.env.HC_TRACE_SHARDS ?? 'default';
+      for (const [k, v] of Object.entries({ ...city, windowId, grid: GRID, traceShards: shards, scan, traces: runs })) ctx.detail(k, v);
+      const baselineLabel = `SELECT count(*) of the window's ${city.pings.toLocaleString('en-US')} rows, sequential scan, warm (median of ${SCAN_RUNS})`;
+      const s = one.stats;
+      const note = `best of ${runs.length / 2} alternating rounds; ${city.people.toLocaleString('en-US')} people, ${city.red} red, ${s.contacts} contacts, ${s.autoApplied} applied automatically; finding contacts ${one.matchSec?.toFixed(2)} s, engine durationMs ${s.durationMs} (1 worker); shards: ${shards}`;
+      return [
+        row({ scenario: 'batch', metric: 'trace, 1 worker', unit: 's', value: one.traceSec, baseline: scan.sec, baselineLabel, note }),
+        row({ scenario: 'batch', metric: 'trace, 2 workers', unit: 's', value: two.traceSec, baseline: scan.sec, baselineLabel }),
+        row({ scenario: 'batch', metric: 'pings/s, 1 worker', unit: 'pings/s', value: city.pings / one.traceSec, baseline: null, baselineLabel: null }),
+        row({ scenario: 'batch', metric: 'pings/s, 2 workers', unit: 'pings/s', value: city.pings / two.traceSec, baseline: null, baselineLabel: null }),
+      ];
+    });
+  },
+};

@@ -1,0 +1,138 @@
+// The brute-force oracle: DESIGN §2 written out as plainly as possible, independent of the SQL and
+// of the engine's code path (it shares nothing with libs/domain or libs/geo), so that the tracing
+// engine can be checked against it on any data.
+import { centreDistanceMeters, gridCell, touches, type GridCell } from './oracle-cells.js';
+
+export type OracleColor = 'green' | 'yellow' | 'red';
+
+export interface OraclePing {
+  userId: string;
+  tsMs: number;
+  cell: string;
+}
+
+export interface OracleRules {
+  windowSeconds: number;
+  slotSeconds: number;
+  autoSeconds: number;
+  reviewSeconds: number;
+  radiusMeters: number | null;
+  autoApplyMaxPerWindow: number;
+  quarantineSeconds: number;
+}
+
+export interface OracleInput {
+  pings: OraclePing[];
+  /** Red people and the start of their infectious period. */
+  infectiousFromMs: Map<string, number>;
+  /** Codes when the windows are traced (people not listed are green; red people are red). */
+  colors: Map<string, OracleColor>;
+  rules: OracleRules;
+  /** Called for every co-located (contact ping, source ping) pair, e.g. to see which borders were crossed. */
+  onMatch?: (contact: OraclePing, source: OraclePing) => void;
+}
+
+export interface ExpectedExposure {
+  windowId: number;
+  contactId: string;
+  sourceId: string;
+  seconds: number;
+  slots: number[];
+}
+
+export interface ExpectedRequest {
+  windowId: number;
+  userId: string;
+  toColor: 'yellow';
+  auto: boolean;
+  status: 'applied' | 'pending';
+  exposureSeconds: number;
+  expiresAtMs: number;
+}
+
+export interface OracleResult {
+  exposures: ExpectedExposure[];
+  requests: ExpectedRequest[];
+}
+
+interface SourcePing {
+  ping: OraclePing;
+  cell: GridCell;
+}
+
+const floorDiv = (a: number, b: number) => Math.floor(a / b);
+const byNumber = (a: number, b: number) => a - b;
+const compareIds = (a: string, b: string) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+
+export function runOracle(input: OracleInput): OracleResult {
+  const { rules } = input;
+  const slotMs = rules.slotSeconds * 1000;
+  const windowMs = rules.windowSeconds * 1000;
+  const cells = new Map<string, GridCell>();
+  const cellOf = (cell: string) => cells.get(cell) ?? cells.set(cell, gridCell(cell)).get(cell)!;
+  const colorOf = (userId: string): OracleColor => (input.infectiousFromMs.has(userId) ? 'red' : input.colors.get(userId) ?? 'green');
+
+  // Sources: pings of red people at or after their infectious start, by slot.
+  const sourcesBySlot = new Map<number, SourcePing[]>();
+  for (const p of input.pings) {
+    const from = input.infectiousFromMs.get(p.userId);
+    if (from === undefined || p.tsMs < from) continue;
+    const slot = floorDiv(p.tsMs, slotMs);
+    const list = sourcesBySlot.get(slot) ?? sourcesBySlot.set(slot, []).get(slot)!;
+    list.push({ ping: p, cell: cellOf(p.cell) });
+  }
+
+  const coLocated = (a: GridCell, b: GridCell) => touches(a, b) && (rules.radiusMeters === null || centreDistanceMeters(a, b) <= rules.radiusMeters);
+
+  // Every contact ping against every source ping of its own and the two adjacent slots (whatever
+  // window those slots are in): "window|contact|source" -> the contact's co-located slots.
+  const pairSlots = new Map<string, Set<number>>();
+  for (const c of input.pings) {
+    const slot = floorDiv(c.tsMs, slotMs);
+    const windowId = floorDiv(c.tsMs, windowMs);
+    const here = cellOf(c.cell);
+    for (const s of [slot - 1, slot, slot + 1]) {
+      for (const src of sourcesBySlot.get(s) ?? []) {
+        if (src.ping.userId === c.userId || !coLocated(here, src.cell)) continue;
+        input.onMatch?.(c, src.ping);
+        const key = `${windowId}|${c.userId}|${src.ping.userId}`;
+        (pairSlots.get(key) ?? pairSlots.set(key, new Set()).get(key)!).add(slot);
+      }
+    }
+  }
+
+  const exposures: ExpectedExposure[] = [];
+  const contactSlots = new Map<string, Set<number>>(); // "window|contact" -> slots with any source
+  for (const [key, slots] of pairSlots) {
+    const [w, contactId, sourceId] = key.split('|') as [string, string, string];
+    exposures.push({ windowId: Number(w), contactId, sourceId, seconds: slots.size * rules.slotSeconds, slots: [...slots].sort(byNumber) });
+    const ck = `${w}|${contactId}`;
+    const all = contactSlots.get(ck) ?? contactSlots.set(ck, new Set()).get(ck)!;
+    slots.forEach((s) => all.add(s));
+  }
+
+  // Policy over all sources together; requests never lower a code (no request for a red person).
+  const byWindow = new Map<number, ExpectedRequest[]>();
+  for (const [key, slots] of contactSlots) {
+    const [w, userId] = key.split('|') as [string, string];
+    const seconds = slots.size * rules.slotSeconds;
+    const decision = seconds >= rules.autoSeconds ? 'auto' : seconds >= rules.reviewSeconds ? 'review' : 'none';
+    if (decision === 'none' || colorOf(userId) === 'red') continue;
+    const lastSlotEndMs = (Math.max(...slots) + 1) * slotMs;
+    const list = byWindow.get(Number(w)) ?? byWindow.set(Number(w), []).get(Number(w))!;
+    list.push({
+      windowId: Number(w), userId, toColor: 'yellow', auto: decision === 'auto', status: decision === 'auto' ? 'applied' : 'pending',
+      exposureSeconds: seconds, expiresAtMs: lastSlotEndMs + rules.quarantineSeconds * 1000,
+    });
+  }
+  // Circuit breaker: a window with more automatic changes than allowed sends them all to review.
+  const requests: ExpectedRequest[] = [];
+  for (const list of byWindow.values()) {
+    const tripped = list.filter((r) => r.auto).length > rules.autoApplyMaxPerWindow;
+    requests.push(...list.map((r) => (tripped ? { ...r, auto: false, status: 'pending' as const } : r)));
+  }
+
+  exposures.sort((a, b) => a.windowId - b.windowId || compareIds(a.contactId, b.contactId) || compareIds(a.sourceId, b.sourceId));
+  requests.sort((a, b) => a.windowId - b.windowId || compareIds(a.userId, b.userId));
+  return { exposures, requests };
+}
