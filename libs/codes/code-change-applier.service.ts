@@ -28,6 +28,23 @@ function nextCodeFor(current: CodeRow, change: CodeChangeRow): NextCode | null {
   };
 }
 
+const APPLY_CHUNK = 1_000;
+
+/** The first request of each person, and the others (applied in a later pass, in order). */
+function firstPerUser<T extends { userId: string }>(changes: T[]): { first: T[]; others: T[] } {
+  const seen = new Set<string>();
+  const first: T[] = [];
+  const others: T[] = [];
+  for (const c of changes) {
+    if (seen.has(c.userId)) others.push(c);
+    else {
+      seen.add(c.userId);
+      first.push(c);
+    }
+  }
+  return { first, others };
+}
+
 /**
  * Applies a pending code-change request: the same transaction whether tracing applies it
  * automatically or an admin approves it. A request that would lower the code is superseded.
@@ -36,6 +53,31 @@ function nextCodeFor(current: CodeRow, change: CodeChangeRow): NextCode | null {
 @Injectable()
 export class CodeChangeApplier {
   constructor(private readonly writer: CodeWriter, private readonly changes: CodeChangeRepository) {}
+
+  /**
+   * Applies many pending requests in one transaction per chunk, with the same rules and rows as
+   * `apply`: set-based SQL instead of a commit per request, which is what lets a window apply
+   * thousands of automatic changes quickly. Returns how many were applied.
+   */
+  async applyMany(changes: { id: string; userId: string }[], actor: string): Promise<number> {
+    let applied = 0;
+    for (let rest = changes; rest.length; ) {
+      const { first, others } = firstPerUser(rest);
+      for (let i = 0; i < first.length; i += APPLY_CHUNK) {
+        const chunk = first.slice(i, i + APPLY_CHUNK).map((c) => c.id);
+        applied += await this.writer.transact(async (t) => {
+          const claimed = new Map((await this.changes.decidePendingMany(t.tx, chunk, 'applied', actor, null)).map((c) => [c.id, c]));
+          const items = [...claimed.values()].map((c) => ({ userId: c.userId, changeId: c.id }));
+          const written = await t.changeMany(items, actor, (current, id) => nextCodeFor(current, claimed.get(id!)!));
+          const superseded = items.filter((i) => !written.has(i.userId)).map((i) => i.changeId);
+          await this.changes.decideMany(t.tx, superseded, 'superseded', actor, null);
+          return written.size;
+        });
+      }
+      rest = others;
+    }
+    return applied;
+  }
 
   async apply(changeId: string, actor: string, opts: ApplyOptions = {}): Promise<CodeChangeRow | null> {
     const note = opts.note ?? null;

@@ -21,6 +21,11 @@ export interface CodeTransaction {
    * `current` null for an unknown person).
    */
   change(userId: string, actor: string, changeId: string | null, decide: (current: CodeRow) => NextCode | null): Promise<{ current: CodeRow | null; written: CodeRow | null }>;
+  /**
+   * `change` for many people at once (each at most once), in a constant number of statements.
+   * Returns the written rows by user id; a person `decide` said no to (or unknown) has none.
+   */
+  changeMany(items: { userId: string; changeId: string | null }[], actor: string, decide: (current: CodeRow, changeId: string | null) => NextCode | null): Promise<Map<string, CodeRow>>;
 }
 
 /**
@@ -49,10 +54,32 @@ export class CodeWriter {
           if (row) written.push(row);
           return { current, written: row };
         },
+        changeMany: async (items, actor, decide) => {
+          const current = await this.codes.lockCodes(tx, items.map((i) => i.userId));
+          const writes = items.flatMap((i) => {
+            const code = current.get(i.userId);
+            const next = code ? decide(code, i.changeId) : null;
+            return code && next ? [{ current: code, next, changeId: i.changeId }] : [];
+          });
+          const rows = await this.codes.writeCodes(tx, writes, actor);
+          written.push(...rows);
+          return new Map(rows.map((r) => [r.userId, r]));
+        },
       }),
     );
-    for (const row of written) await this.publish(row);
+    if (written.length === 1) await this.publish(written[0]!);
+    else if (written.length) await this.publishMany(written);
     return result;
+  }
+
+  /** One pipelined round trip for many codes; on failure, as `publish` does for each. */
+  private async publishMany(rows: CodeRow[]): Promise<void> {
+    try {
+      await this.cache.putMany(rows.map(toCodeView));
+    } catch (err) {
+      this.logger.warn(`cache write failed for ${rows.length} code changes: ${(err as Error).message}`);
+      for (const row of rows) await this.cache.drop(row.userId).catch(() => undefined);
+    }
   }
 
   /**

@@ -120,6 +120,22 @@ export class CodeChangeRepository {
     return row ? fromRaw(row) : null;
   }
 
+  /** decidePending for many requests in one statement; returns those that were still pending. */
+  async decidePendingMany(tx: Db, ids: string[], status: CodeChangeStatus, decidedBy: string, note: string | null): Promise<CodeChangeRow[]> {
+    const rows = await queryRows(tx,
+      `UPDATE code_changes SET status = $2, decided_at = now(), decided_by = $3, note = $4
+       WHERE id = ANY($1::bigint[]) AND status = 'pending' RETURNING ${COLUMNS}`,
+      [ids, status, decidedBy, note],
+    );
+    return rows.map(fromRaw);
+  }
+
+  async decideMany(tx: Db, ids: string[], status: CodeChangeStatus, decidedBy: string, note: string | null): Promise<void> {
+    if (!ids.length) return;
+    await queryRows(tx, 'UPDATE code_changes SET status = $2, decided_at = now(), decided_by = $3, note = $4 WHERE id = ANY($1::bigint[])',
+      [ids, status, decidedBy, note]);
+  }
+
   async lockChange(tx: Db, id: string): Promise<CodeChangeRow | null> {
     const [row] = await queryRows(tx, `SELECT ${COLUMNS} FROM code_changes WHERE id = $1 FOR UPDATE`, [id]);
     return row ? fromRaw(row) : null;

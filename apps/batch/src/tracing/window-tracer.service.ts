@@ -82,10 +82,7 @@ export class WindowTracer {
       created = await this.changes.insertRequests(tx, windowId, breaker.items.map(({ decision, ...r }) => ({ ...r, auto: decision === 'auto' })));
     });
     // Also picks up automatic requests that a crashed earlier run created but did not apply.
-    let autoApplied = 0;
-    for (const change of await this.changes.findPendingAuto(windowId)) {
-      if ((await this.applier.apply(change.id, 'tracing'))?.status === 'applied') autoApplied++;
-    }
+    const autoApplied = await this.applier.applyMany(await this.changes.findPendingAuto(windowId), 'tracing');
     const stats: TraceStats = {
       shards: plan.length,
       sourcePings: plan.reduce((n, s) => n + s.sourcePings, 0),
