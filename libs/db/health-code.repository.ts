@@ -55,6 +55,14 @@ export class HealthCodeRepository {
     return rows.map(fromRaw);
   }
 
+  /** Codes changed at or after `sinceMs`, in user id order after `afterUserId` (pages of a sweep). */
+  async findCodesChangedSince(sinceMs: number, afterUserId: string, limit: number): Promise<CodeRow[]> {
+    const rows: RawCode[] = await queryRows(this.db,
+      `SELECT ${COLUMNS} FROM health_codes WHERE updated_at >= $1 AND user_id > $2 ORDER BY user_id LIMIT $3`,
+      [new Date(sinceMs), afterUserId, limit]);
+    return rows.map(fromRaw);
+  }
+
   async countCodes(): Promise<number> {
     const [row] = await queryRows(this.db, 'SELECT count(*)::float8 AS n FROM health_codes');
     return Number(row.n);

@@ -10,6 +10,8 @@ export const JobName = {
   TraceShard: 'trace-shard',
   /** Periodic: creates the coming days' ping partitions and drops those past the retention. */
   MaintainPartitions: 'maintain-partitions',
+  /** Periodic: re-publishes recently changed codes to the cache (backstop of the write-through). */
+  SyncRecentCodes: 'sync-recent-codes',
 } as const;
 
 export type JobNameValue = (typeof JobName)[keyof typeof JobName];
@@ -19,6 +21,7 @@ export interface JobPayloads {
   [JobName.TraceWindow]: { windowId: number; generation: number };
   [JobName.TraceShard]: { windowId: number; generation: number; shard: number };
   [JobName.MaintainPartitions]: Record<string, never>;
+  [JobName.SyncRecentCodes]: Record<string, never>;
 }
 
 /** Deterministic ids: the same window generation is never queued twice (BullMQ ignores a known id). */

@@ -8,6 +8,7 @@ import { DatabaseModule } from '#libs/db/index.js';
 import { PlatformModule, READINESS_CHECKS, type ReadinessChecks } from '#libs/http/index.js';
 import { QueueModule, TRACING_QUEUE } from '#libs/queue/index.js';
 import { CacheRebuilder } from './cache-rebuild/cache-rebuilder.service.js';
+import { RecentCodesSync } from './cache-rebuild/recent-codes-sync.service.js';
 import { PartitionMaintenance } from './maintenance/partition-maintenance.service.js';
 import { WindowScheduler } from './scheduling/window-scheduler.service.js';
 import { ShardTracer } from './tracing/shard-tracer.service.js';
@@ -41,7 +42,7 @@ export class BatchModule {
         QueueModule,
         CodeWriterModule,
       ],
-      providers: [WindowScheduler, WindowTracer, ShardTracer, WindowTraceFlow, TracingProcessor, CacheRebuilder, PartitionMaintenance],
+      providers: [WindowScheduler, WindowTracer, ShardTracer, WindowTraceFlow, TracingProcessor, CacheRebuilder, RecentCodesSync, PartitionMaintenance],
     };
   }
 }

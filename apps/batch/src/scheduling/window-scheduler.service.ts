@@ -9,6 +9,8 @@ import { JobName, TRACING_QUEUE, traceWindowJobId } from '#libs/queue/index.js';
 const SCHEDULER_ID = 'tracing-tick';
 const PARTITIONS_SCHEDULER_ID = 'maintain-partitions';
 const PARTITIONS_EVERY_MS = 3_600_000;
+const SYNC_CODES_SCHEDULER_ID = 'sync-recent-codes';
+export const SYNC_CODES_EVERY_MS = 60_000;
 const MAX_WINDOWS_PER_TICK = 500;
 
 /**
@@ -46,6 +48,7 @@ export class WindowScheduler implements OnApplicationBootstrap, OnModuleDestroy 
     try {
       await this.queue.upsertJobScheduler(SCHEDULER_ID, { every: this.tickMs }, { name: JobName.Tick, data: {} });
       await this.queue.upsertJobScheduler(PARTITIONS_SCHEDULER_ID, { every: PARTITIONS_EVERY_MS }, { name: JobName.MaintainPartitions, data: {} });
+      await this.queue.upsertJobScheduler(SYNC_CODES_SCHEDULER_ID, { every: SYNC_CODES_EVERY_MS }, { name: JobName.SyncRecentCodes, data: {} });
     } catch (err) {
       this.logger.warn(`could not (re)create the tracing schedule: ${(err as Error).message}`);
     }

@@ -2,6 +2,7 @@ import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
 import { UnrecoverableError, type Job } from 'bullmq';
 import { JobName, TRACING_QUEUE, type JobNameValue, type JobPayloads } from '#libs/queue/index.js';
+import { RecentCodesSync } from '../cache-rebuild/recent-codes-sync.service.js';
 import { PartitionMaintenance } from '../maintenance/partition-maintenance.service.js';
 import { WindowScheduler } from '../scheduling/window-scheduler.service.js';
 import { ShardTracer } from './shard-tracer.service.js';
@@ -18,13 +19,14 @@ export class TracingProcessor extends WorkerHost {
   private readonly logger = new Logger(TracingProcessor.name);
   private readonly handlers: Handlers;
 
-  constructor(scheduler: WindowScheduler, flow: WindowTraceFlow, shards: ShardTracer, partitions: PartitionMaintenance) {
+  constructor(scheduler: WindowScheduler, flow: WindowTraceFlow, shards: ShardTracer, partitions: PartitionMaintenance, codes: RecentCodesSync) {
     super();
     this.handlers = {
       [JobName.Tick]: () => scheduler.tick(),
       [JobName.TraceWindow]: (job, token) => flow.run(job, token),
       [JobName.TraceShard]: (job) => flow.runShard(job, () => shards.trace(job.data.windowId, job.data.generation, job.data.shard)),
       [JobName.MaintainPartitions]: () => partitions.maintain(),
+      [JobName.SyncRecentCodes]: () => codes.sync(),
     };
   }
 
@@ -32,7 +34,7 @@ export class TracingProcessor extends WorkerHost {
     const handler = this.handlers[job.name as JobNameValue] as ((job: Job, token: string) => Promise<unknown>) | undefined;
     if (!handler) throw new UnrecoverableError(`no handler for job ${job.name}`);
     const result = await handler(job, token ?? '');
-    if (job.name !== JobName.Tick) this.logger.debug(`job ${job.id} done`);
+    if (job.name !== JobName.Tick && job.name !== JobName.SyncRecentCodes) this.logger.debug(`job ${job.id} done`);
     return result ?? null;
   }
 }
