@@ -24,6 +24,7 @@ export class ShardTracer {
 
   /** Null when the job is stale: the window moved on to another generation or is finished. */
   async trace(windowId: number, generation: number, shard: number): Promise<ShardStats | null> {
+    const started = Date.now();
     const window = await this.windows.processingWindow(windowId, generation);
     const range = window && (await this.shards.shard(windowId, generation, shard));
     if (!window || !range) return null;
@@ -39,7 +40,7 @@ export class ShardTracer {
       hits = hits.filter((h) => areCoLocated({ cell: h.contactCell, slot: h.slot }, { cell: h.sourceCell, slot: h.slot }, rule));
     }
     const pairs = pairsFromHits(hits);
-    await this.shards.saveResult(windowId, generation, shard, pairs);
+    await this.shards.saveResult(windowId, generation, shard, pairs, Date.now() - started);
     return { sourcePings: sources.length, pairs: pairs.length };
   }
 }

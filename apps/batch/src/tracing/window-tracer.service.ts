@@ -24,6 +24,11 @@ export interface TraceStats {
   autoApplied: number;
   pendingReview: number;
   breakerTripped: boolean;
+  /** The slowest shard and all shards together (their work overlaps when several workers run). */
+  shardMsMax: number;
+  shardMsTotal: number;
+  /** Merging, requests and applying, after the last shard. */
+  combineMs: number;
   durationMs: number;
 }
 
@@ -60,7 +65,7 @@ export class WindowTracer {
     const prefixLength = Math.min(SHARD_PREFIX_LENGTH, this.config.geohashPrecision);
     // Source pings one slot beyond the window's edges still reach contacts inside it.
     const counts = await this.tracing.sourcePrefixCounts(window.startsAtMs - slotMs, window.endsAtMs + slotMs, prefixLength);
-    return this.shards.savePlan(windowId, generation, planShards(counts, this.config.traceShards));
+    return this.shards.savePlan(windowId, generation, planShards(counts, this.config.traceShards, this.config.traceMinShardPings));
   }
 
   /**
@@ -70,6 +75,7 @@ export class WindowTracer {
   async combine(windowId: number, generation: number, startedAtMs: number): Promise<TraceStats | ShardRow[] | null> {
     const window = await this.windows.processingWindow(windowId, generation);
     if (!window) return null;
+    const combineStarted = Date.now();
     const plan = await this.shards.plan(windowId, generation);
     const missing = plan.filter((s) => !s.done);
     if (missing.length) return missing;
@@ -94,6 +100,9 @@ export class WindowTracer {
       autoApplied,
       pendingReview: breaker.items.filter((r) => r.decision === 'review').length,
       breakerTripped: breaker.tripped,
+      shardMsMax: Math.max(0, ...plan.map((s) => s.durationMs ?? 0)),
+      shardMsTotal: plan.reduce((n, s) => n + (s.durationMs ?? 0), 0),
+      combineMs: Date.now() - combineStarted,
       durationMs: Date.now() - startedAtMs,
     };
     if (breaker.tripped) this.logger.warn(`window ${windowId}: circuit breaker tripped, ${breaker.items.length} requests sent to review`);
