@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Logger } from '@nestjs/common';
 import { toErrorResponse } from './all-errors.filter.js';
+import { closeConnectionsWhenClosing } from './graceful-shutdown.js';
 import { observeRequest } from './request-metrics.js';
 
 /** A route answered straight from node:http: the handler returns the JSON body of a 200. */
@@ -27,13 +28,13 @@ export class FastLane {
 
   /** For Fastify's `serverFactory`: our routes first, everything else to Fastify. */
   serverFactory = (fastifyHandler: (req: IncomingMessage, res: ServerResponse) => void): Server =>
-    createServer((req, res) => {
+    closeConnectionsWhenClosing(createServer((req, res) => {
       const url = req.url ?? '';
       const q = url.indexOf('?');
       const route = this.routes.size ? this.routes.get(`${req.method} ${q < 0 ? url : url.slice(0, q)}`) : undefined;
       if (route) void this.serve(route, req, res);
       else fastifyHandler(req, res);
-    });
+    }));
 
   private async serve(route: FastRoute, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();

@@ -105,3 +105,14 @@ export async function waitForWindowsDone(db: TestDatabase, windowIds: number[], 
     await new Promise((r) => setTimeout(r, 250));
   }
 }
+
+/** Every applied change wrote exactly one history row; no request exists twice. */
+export async function expectNoDuplicateEffects(db: TestDatabase): Promise<void> {
+  const history = await db.query<{ change_id: string; n: number }>(
+    `SELECT change_id::text, count(*)::int AS n FROM code_history WHERE change_id IS NOT NULL GROUP BY 1 HAVING count(*) <> 1`);
+  expect(history).toEqual([]);
+  const [applied] = await db.query<{ changes: number; rows: number }>(
+    `SELECT (SELECT count(*)::int FROM code_changes WHERE status = 'applied') AS changes,
+            (SELECT count(*)::int FROM code_history WHERE actor = 'tracing') AS rows`);
+  expect(applied!.rows).toBe(applied!.changes);
+}
