@@ -3,7 +3,10 @@ import { Logger } from '@nestjs/common';
 import { UnrecoverableError, type Job } from 'bullmq';
 import { JobName, TRACING_QUEUE, type JobNameValue, type JobPayloads } from '#libs/queue/index.js';
 import { PartitionMaintenance } from '../maintenance/partition-maintenance.service.js';
+import { QuarantineExpiry } from '../maintenance/quarantine-expiry.service.js';
 import { WindowScheduler } from '../scheduling/window-scheduler.service.js';
+import { LatePingTracer } from './late-ping-tracer.service.js';
+import { RetroTracer } from './retro-tracer.service.js';
 import { ShardTracer } from './shard-tracer.service.js';
 import { WindowTraceFlow } from './window-trace.flow.js';
 
@@ -18,13 +21,24 @@ export class TracingProcessor extends WorkerHost {
   private readonly logger = new Logger(TracingProcessor.name);
   private readonly handlers: Handlers;
 
-  constructor(scheduler: WindowScheduler, flow: WindowTraceFlow, shards: ShardTracer, partitions: PartitionMaintenance) {
+  constructor(
+    scheduler: WindowScheduler,
+    flow: WindowTraceFlow,
+    shards: ShardTracer,
+    late: LatePingTracer,
+    retro: RetroTracer,
+    partitions: PartitionMaintenance,
+    expiry: QuarantineExpiry,
+  ) {
     super();
     this.handlers = {
       [JobName.Tick]: () => scheduler.tick(),
       [JobName.TraceWindow]: (job, token) => flow.run(job, token),
       [JobName.TraceShard]: (job) => flow.runShard(job, () => shards.trace(job.data.windowId, job.data.generation, job.data.shard)),
       [JobName.MaintainPartitions]: () => partitions.maintain(),
+      [JobName.TraceLatePings]: (job) => late.pass(job.data.windowId),
+      [JobName.RetroTrace]: (job, token) => retro.run(job, token),
+      [JobName.ExpireQuarantines]: () => expiry.sweep(),
     };
   }
 
@@ -32,7 +46,7 @@ export class TracingProcessor extends WorkerHost {
     const handler = this.handlers[job.name as JobNameValue] as ((job: Job, token: string) => Promise<unknown>) | undefined;
     if (!handler) throw new UnrecoverableError(`no handler for job ${job.name}`);
     const result = await handler(job, token ?? '');
-    if (job.name !== JobName.Tick) this.logger.debug(`job ${job.id} done`);
+    if (job.name !== JobName.Tick && job.name !== JobName.ExpireQuarantines) this.logger.debug(`job ${job.id} done`);
     return result ?? null;
   }
 }
