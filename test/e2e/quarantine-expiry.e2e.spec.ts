@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { encodeCell } from '#libs/geo/index.js';
 import { lastClosedWindowId, windowEndMs, windowStartMs } from '#libs/domain/index.js';
+import { call } from '../support/http.js';
 import { startSystem } from '../support/system.js';
 import { FAST_GRID } from '../support/tracing-fixture.js';
 
@@ -38,11 +39,16 @@ describe('quarantine expiry', () => {
       await sys.db.query(
         `INSERT INTO pings (user_id, ts, cell) SELECT u, to_timestamp(t / 1000.0), $2 FROM unnest($1::float8[]) t, (VALUES (1), (2)) AS p(u)`,
         [times, cell]);
+      await sys.db.query(
+        `INSERT INTO windows (id, starts_at, ends_at) SELECT id, to_timestamp(id * 60), to_timestamp((id + 1) * 60) FROM unnest($1::bigint[]) id`,
+        [[w1, w2]]);
       const expectedEnd = latestEnd + quarantineSeconds * 1000;
       await sys.startApp('batch');
 
       // Watch the contact's code in Postgres until it is green; it must be yellow until the end.
       let seenYellowAfterFirstEnd = false;
+      // The sweep runs every 10 s: a quarantine that ended at the first end would be green by then.
+      const firstQuarantineSurely = firstEnd + quarantineSeconds * 1000 + 12_000;
       let code: { color: string; expires_at: Date | null } | undefined;
       for (const deadline = Date.now() + 90_000; ; await pause(200)) {
         const checkedAt = Date.now();
@@ -53,7 +59,7 @@ describe('quarantine expiry', () => {
         }
         if (code!.color === 'yellow') {
           expect(code!.expires_at!.getTime()).toBeLessThanOrEqual(expectedEnd);
-          if (checkedAt > firstEnd + quarantineSeconds * 1000 + 1_000) seenYellowAfterFirstEnd = true;
+          if (checkedAt > firstQuarantineSurely) seenYellowAfterFirstEnd = true;
         }
         if (Date.now() > deadline) throw new Error(`still ${JSON.stringify(code)}`);
       }
@@ -69,6 +75,15 @@ describe('quarantine expiry', () => {
       // The cache says green too (the versioned write-through of the sweep's change).
       const cached = await redis.get(`${sys.env.HC_KEY_PREFIX}:code:2`);
       expect(cached?.split('|')[1]).toBe('g');
+
+      // Freshness: a window left failed five windows back lags tracing; readiness warns but stays 200.
+      await sys.db.query(`INSERT INTO windows (id, starts_at, ends_at, status) VALUES ($1::bigint, to_timestamp($1::bigint * 60), to_timestamp(($1::bigint + 1) * 60), 'failed')`, [w1 - 5]);
+      const ready = await call('GET', `${sys.url('batch')}/health/ready`);
+      expect(ready.status).toBe(200);
+      expect(ready.body.info.tracing).toMatchObject({ status: 'up', tracedUntil: new Date(windowStartMs(w1 - 5, FAST_GRID)).toISOString() });
+      expect(ready.body.info.tracing.warning).toMatch(/^tracing is \d+ windows behind$/);
+      const metrics = await call('GET', `${sys.url('batch')}/metrics`);
+      expect(metrics.body).toMatch(/^hc_tracing_lag_windows\{[^}]*\} ([6-9]|\d\d+)$/m);
     } finally {
       redis.disconnect();
       await sys.stop();
