@@ -3,6 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { Injectable } from '@nestjs/common';
 import { from as copyFrom } from 'pg-copy-streams';
 import { DataSource, type EntityManager } from 'typeorm';
+import type { TimeGrid } from '#libs/domain/index.js';
 import { PingPartitionRepository } from './ping-partition.repository.js';
 import { utcDays } from './partitions.js';
 import { queryRows } from './sql.js';
@@ -30,19 +31,21 @@ export class PingRepository {
 
   /**
    * Appends pings and registers their windows in one transaction; a ping already stored (same user
-   * and ts) is skipped. Returns the ids of windows that were already traced (their pings are late).
+   * and ts) is skipped. `windowIds` are the windows whose trace these pings can change
+   * (windowsAffectedByPing). Returns those already traced (or being traced): their pings are late,
+   * and are recorded for the window's late-ping pass in the same transaction.
    *
    * Optimistic: the rows go in with COPY (about a third of the database's work of an INSERT from
    * arrays). A retried batch (or a ping repeated within the group) makes COPY hit the primary key
    * and abort; the group is then written again with INSERT ... ON CONFLICT DO NOTHING, which
    * skips what is already there.
    */
-  async insertPings(p: PingColumns, windowIds: number[], windowSeconds: number): Promise<Set<number>> {
+  async insertPings(p: PingColumns, windowIds: number[], grid: TimeGrid): Promise<Set<number>> {
     await this.ensurePartitionsFor(p.tsMs);
     try {
       return await this.db.transaction(async (tx) => {
         await copyPings(tx, p);
-        return this.registerWindows(tx, windowIds, windowSeconds);
+        return this.registerWindows(tx, p, windowIds, grid);
       });
     } catch (err) {
       if (!RETRY_WITH_INSERT.has((err as { code?: string }).code ?? '')) throw err;
@@ -54,13 +57,13 @@ export class PingRepository {
            ON CONFLICT DO NOTHING`,
           [p.userIds, p.tsMs, p.cells],
         );
-        return this.registerWindows(tx, windowIds, windowSeconds);
+        return this.registerWindows(tx, p, windowIds, grid);
       });
     }
   }
 
-  /** Registers the windows of the pings; returns those already traced (their pings are late). */
-  private async registerWindows(tx: EntityManager, windowIds: number[], windowSeconds: number): Promise<Set<number>> {
+  /** Registers the windows of the pings; returns those already traced and records their late pings. */
+  private async registerWindows(tx: EntityManager, p: PingColumns, windowIds: number[], grid: TimeGrid): Promise<Set<number>> {
     const late: { id: string }[] = await queryRows(tx,
       `WITH w AS (SELECT DISTINCT unnest($1::bigint[]) AS id ORDER BY 1),
        ins AS (
@@ -71,9 +74,23 @@ export class PingRepository {
        UPDATE windows SET late_pings = true, updated_at = now() FROM w
        WHERE windows.id = w.id AND windows.status IN ('processing', 'done', 'failed')
        RETURNING windows.id`,
-      [windowIds, windowSeconds],
+      [windowIds, grid.windowSeconds],
     );
-    return new Set(late.map((r) => Number(r.id)));
+    const lateIds = late.map((r) => Number(r.id));
+    // Rare (only late pings get here), so the common commit pays nothing for it.
+    if (lateIds.length) {
+      await queryRows(tx,
+        `INSERT INTO pending_late_pings (window_id, user_id, ts)
+         SELECT DISTINCT a.w, t.u, to_timestamp(t.ms / 1000.0)
+         FROM unnest($1::bigint[], $2::float8[]) AS t(u, ms)
+         CROSS JOIN LATERAL (VALUES (floor((t.ms - $4) / $5)), (floor(t.ms / $5)), (floor((t.ms + $4) / $5))) AS a(w)
+         WHERE a.w = ANY($3::bigint[])
+         ORDER BY 1, 2, 3
+         ON CONFLICT DO NOTHING`,
+        [p.userIds, p.tsMs, lateIds, grid.slotSeconds * 1000, grid.windowSeconds * 1000],
+      );
+    }
+    return new Set(lateIds);
   }
 }
 

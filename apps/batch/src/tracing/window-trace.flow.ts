@@ -3,11 +3,10 @@ import { Injectable } from '@nestjs/common';
 import { WaitingChildrenError, type Job, type Queue } from 'bullmq';
 import type { ShardRow } from '#libs/db/index.js';
 import { JobName, TRACING_QUEUE, traceShardJobId, type JobPayloads } from '#libs/queue/index.js';
+import { isLastAttempt } from './job-attempts.js';
 import { WindowTracer, type TraceStats } from './window-tracer.service.js';
 
 type TraceWindowJob = Job<JobPayloads[typeof JobName.TraceWindow] & { startedAtMs?: number }>;
-
-const isLastAttempt = (job: Job): boolean => job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 
 /**
  * A window's trace as a BullMQ flow: the `trace-window` job claims the window, plans the shards,

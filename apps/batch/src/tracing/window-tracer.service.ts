@@ -1,14 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { CodeChangeApplier } from '#libs/codes/index.js';
 import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
-import {
-  CodeChangeRepository, HealthCodeRepository, TraceShardRepository, TracingRepository, WindowRepository,
-  type NewCodeChange, type ShardRow,
-} from '#libs/db/index.js';
-import {
-  applyCircuitBreaker, canRequestRaise, combinePairs, planShards, quarantineExpiresAtMs, slotStartMs, type ContactExposure,
-} from '#libs/domain/index.js';
+import { TraceShardRepository, TracingRepository, WindowRepository, type ShardRow } from '#libs/db/index.js';
+import { combinePairs, planShards } from '#libs/domain/index.js';
+import { WindowRequests } from './window-requests.service.js';
 
 /** Cells are grouped by this many geohash characters (~1.2 x 0.6 km) before they are cut into shards. */
 const SHARD_PREFIX_LENGTH = 6;
@@ -50,9 +45,7 @@ export class WindowTracer {
     private readonly windows: WindowRepository,
     private readonly tracing: TracingRepository,
     private readonly shards: TraceShardRepository,
-    private readonly codes: HealthCodeRepository,
-    private readonly changes: CodeChangeRepository,
-    private readonly applier: CodeChangeApplier,
+    private readonly requests: WindowRequests,
   ) {}
 
   /** Claims the window and returns its shard plan; null when the job is stale. */
@@ -81,14 +74,13 @@ export class WindowTracer {
     if (missing.length) return missing;
     const { grid, thresholds } = this.config;
     const { pairs, contacts } = combinePairs(await this.shards.pairs(windowId, generation), grid.slotSeconds, thresholds);
-    const breaker = applyCircuitBreaker(await this.requestsFor(contacts), this.config.autoApplyMaxPerWindow);
-    let created = 0;
-    await this.db.transaction(async (tx) => {
+    const breaker = await this.requests.plan(contacts);
+    const stored = await this.db.transaction(async (tx) => {
       await this.tracing.replaceExposures(tx, windowId, pairs);
-      created = await this.changes.insertRequests(tx, windowId, breaker.items.map(({ decision, ...r }) => ({ ...r, auto: decision === 'auto' })));
+      return this.requests.store(tx, windowId, breaker.items);
     });
     // Also picks up automatic requests that a crashed earlier run created but did not apply.
-    const autoApplied = await this.applier.applyMany(await this.changes.findPendingAuto(windowId), 'tracing');
+    const autoApplied = await this.requests.applyAutomatic(windowId, stored.extended);
     const stats: TraceStats = {
       shards: plan.length,
       sourcePings: plan.reduce((n, s) => n + s.sourcePings, 0),
@@ -96,7 +88,7 @@ export class WindowTracer {
       contacts: contacts.length,
       exposures: pairs.length,
       requests: breaker.items.length,
-      newRequests: created,
+      newRequests: stored.created,
       autoApplied,
       pendingReview: breaker.items.filter((r) => r.decision === 'review').length,
       breakerTripped: breaker.tripped,
@@ -117,21 +109,5 @@ export class WindowTracer {
   /** Marks the window failed (an operator reruns it) when a step gives up for good. */
   async fail(windowId: number, generation: number, error: Error): Promise<void> {
     await this.windows.failWindow(windowId, generation, error.message).catch(() => undefined);
-  }
-
-  /** A yellow request for every contact over the review threshold whose code it would raise or extend. */
-  private async requestsFor(contacts: ContactExposure[]): Promise<(NewCodeChange & { decision: ContactExposure['decision'] })[]> {
-    const due = contacts.filter((c) => c.decision !== 'none');
-    if (!due.length) return [];
-    const current = await this.codes.findCodes(due.map((c) => c.contactId));
-    return due.flatMap((c) => {
-      const code = current.get(c.contactId);
-      if (!code || !canRequestRaise(code.color, 'yellow')) return [];
-      return [{
-        userId: c.contactId, fromColor: code.color, toColor: 'yellow' as const, auto: c.decision === 'auto', decision: c.decision,
-        reason: 'exposure', exposureSeconds: c.seconds,
-        expiresAtMs: quarantineExpiresAtMs(slotStartMs(c.lastSlot + 1, this.config.grid), this.config.quarantineSeconds),
-      }];
-    });
   }
 }

@@ -37,7 +37,7 @@ export class PingWriter implements OnApplicationShutdown {
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig, private readonly pings: PingRepository) {}
 
-  /** Resolves with the windows among `windowIds` that were already traced, after the commit. */
+  /** Resolves with the windows among `windowIds` (those the pings can change) that were already traced, after the commit. */
   write(rows: PingColumns, windowIds: number[]): Promise<Set<number>> {
     const n = rows.tsMs.length;
     if (this.pendingRows + n > MAX_PENDING_ROWS) {
@@ -87,7 +87,7 @@ export class PingWriter implements OnApplicationShutdown {
     }
     const stop = commitSeconds.startTimer();
     try {
-      const late = await this.pings.insertPings(merged, [...windows].sort((a, b) => a - b), this.config.grid.windowSeconds);
+      const late = await this.pings.insertPings(merged, [...windows].sort((a, b) => a - b), this.config.grid);
       commitRows.observe(rows);
       group.forEach((p) => p.resolve(late));
     } catch (err) {
