@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
-import { PingRepository, type PingColumns } from '#libs/db/index.js';
+import { PingRepository, type PingBatch } from '#libs/db/index.js';
 import { DomainError, ErrorCode } from '#libs/domain/index.js';
 
 /** Commits running at once per process (each holds one Postgres connection); fewer, larger commits cost Postgres less per ping (measured: 2 beat 4). */
@@ -17,7 +17,7 @@ const commitRows = new Histogram({ name: 'hc_ingest_commit_pings', help: 'pings 
 const refused = new Counter({ name: 'hc_ingest_writer_refused_total', help: 'requests refused because the writer was full' });
 
 interface Pending {
-  rows: PingColumns;
+  batch: PingBatch;
   windowIds: number[];
   resolve: (late: Set<number>) => void;
   reject: (err: Error) => void;
@@ -25,7 +25,7 @@ interface Pending {
 
 /**
  * Group commit: requests that arrive while commits are running are written together by the next
- * one (one INSERT for many requests), and each request is answered only after the commit that
+ * one (one COPY for many requests), and each request is answered only after the commit that
  * holds its pings. Memory is bounded: a full writer refuses with 503, it never queues without end.
  */
 @Injectable()
@@ -38,13 +38,13 @@ export class PingWriter implements OnApplicationShutdown {
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig, private readonly pings: PingRepository) {}
 
   /** Resolves with the windows among `windowIds` that were already traced, after the commit. */
-  write(rows: PingColumns, windowIds: number[]): Promise<Set<number>> {
-    const n = rows.tsMs.length;
+  write(batch: PingBatch, windowIds: number[]): Promise<Set<number>> {
+    const n = batch.rows.tsMs.length;
     if (this.pendingRows + n > MAX_PENDING_ROWS) {
       refused.inc();
       return Promise.reject(new DomainError(ErrorCode.UNAVAILABLE, 'ingest is busy, retry the batch later'));
     }
-    const done = new Promise<Set<number>>((resolve, reject) => this.queue.push({ rows, windowIds, resolve, reject }));
+    const done = new Promise<Set<number>>((resolve, reject) => this.queue.push({ batch, windowIds, resolve, reject }));
     this.pendingRows += n;
     pendingGauge.set(this.pendingRows);
     this.pump();
@@ -60,9 +60,9 @@ export class PingWriter implements OnApplicationShutdown {
     while (this.inFlight < MAX_IN_FLIGHT && this.queue.length) {
       const group: Pending[] = [];
       let rows = 0;
-      while (this.queue.length && (rows === 0 || rows + this.queue[0]!.rows.tsMs.length <= MAX_ROWS_PER_COMMIT)) {
+      while (this.queue.length && (rows === 0 || rows + this.queue[0]!.batch.rows.tsMs.length <= MAX_ROWS_PER_COMMIT)) {
         const next = this.queue.shift()!;
-        rows += next.rows.tsMs.length;
+        rows += next.batch.rows.tsMs.length;
         group.push(next);
       }
       this.pendingRows -= rows;
@@ -77,17 +77,11 @@ export class PingWriter implements OnApplicationShutdown {
   }
 
   private async commit(group: Pending[], rows: number): Promise<void> {
-    const merged: PingColumns = { userIds: [], tsMs: [], cells: [] };
     const windows = new Set<number>();
-    for (const p of group) {
-      merged.userIds.push(...p.rows.userIds);
-      merged.tsMs.push(...p.rows.tsMs);
-      merged.cells.push(...p.rows.cells);
-      p.windowIds.forEach((w) => windows.add(w));
-    }
+    for (const p of group) for (const w of p.windowIds) windows.add(w);
     const stop = commitSeconds.startTimer();
     try {
-      const late = await this.pings.insertPings(merged, [...windows].sort((a, b) => a - b), this.config.grid.windowSeconds);
+      const late = await this.pings.insertPings(group.map((p) => p.batch), [...windows].sort((a, b) => a - b), this.config.grid.windowSeconds);
       commitRows.observe(rows);
       group.forEach((p) => p.resolve(late));
     } catch (err) {

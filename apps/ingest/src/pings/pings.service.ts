@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Counter, Histogram } from 'prom-client';
 import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
-import type { PingColumns } from '#libs/db/index.js';
+import { toPingBatch, type PingColumns } from '#libs/db/index.js';
 import { classifyPingTime, windowIdOf } from '#libs/domain/index.js';
 import { parsePingBatch } from './ping-batch.parser.js';
 import type { PingsResponse } from './pings.dto.js';
@@ -33,7 +33,7 @@ export class PingsService {
     let late = 0;
     if (rows.tsMs.length) {
       const windowIds = rows.tsMs.map((t) => windowIdOf(t, this.config.grid));
-      const lateWindows = await this.writer.write(rows, [...new Set(windowIds)]);
+      const lateWindows = await this.writer.write(toPingBatch(rows), [...new Set(windowIds)]);
       late = windowIds.filter((w) => lateWindows.has(w)).length;
     }
     const accepted = rows.tsMs.length - late;
