@@ -4,8 +4,13 @@ import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
 import { PingRepository, type PingBatch } from '#libs/db/index.js';
 import { DomainError, ErrorCode } from '#libs/domain/index.js';
 
-/** Commits running at once per process (each holds one Postgres connection); fewer, larger commits cost Postgres less per ping (measured: 2 beat 4). */
-const MAX_IN_FLIGHT = 2;
+/**
+ * Commits running at once per process (each holds one Postgres connection). Fewer, larger commits
+ * cost less per ping on both sides (measured on 2 cores, one process: one at a time, about 1500
+ * pings per commit, 4.5 ms app + 4.9 ms Postgres CPU per 1000 pings; two, about 600 pings per
+ * commit, 5.7 + 5.9 ms). Requests arriving meanwhile wait and go together in the next commit.
+ */
+const MAX_IN_FLIGHT = 1;
 /** Rows one commit takes at most. */
 const MAX_ROWS_PER_COMMIT = 20_000;
 /** Rows waiting at most; past this a request is refused with 503 rather than queued. */
