@@ -28,10 +28,11 @@ const CELL_POOL = 100_000;
 const COPY_CHUNK_ROWS = 20_000;
 const RETENTION_DAYS = 14;
 /**
- * Processes of the ingest app (HC_HTTP_WORKERS). One: a single writer makes the group commits
- * twice as large as two writers do, and on 2 cores that costs both the app and Postgres less per
- * ping than a second process gains (measured, per 1000 pings: 4.5 ms app + 4.9 ms Postgres with one
- * process, 6.1-7.0 + 6.0-6.7 ms with two).
+ * Processes of the ingest app (HC_HTTP_WORKERS). One: a single writer makes group commits about
+ * 1.5x as large as two writers do, and on 2 cores shared with Postgres, wrk and Redis that costs
+ * less CPU per ping on both sides (measured in interleaved runs, per 1000 pings: app 4.5-4.6 ms and
+ * Postgres 5.6-5.7 ms with one process, 5.0-6.9 and 6.0-6.4 ms with two) for the same ratio to
+ * COPY within the noise (0.35 and 0.28 against 0.26 and 0.36).
  */
 const INGEST_PROCESSES = 1;
 
