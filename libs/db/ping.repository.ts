@@ -24,6 +24,15 @@ const windowsSql = (ids: number[], windowSeconds: number) =>
    WHERE windows.id = w.id AND windows.status IN ('processing', 'done', 'failed')
    RETURNING windows.id`;
 
+/** The same answer for windows known to be registered: one indexed UPDATE, cheaper for Postgres per commit. */
+const lateWindowsSql = (ids: number[]) =>
+  `UPDATE windows SET late_pings = true, updated_at = now()
+   WHERE id IN (${ids.join(',')}) AND status IN ('processing', 'done', 'failed')
+   RETURNING id`;
+
+/** Window ids remembered as registered (rows are never deleted); cleared past this many. */
+const MAX_KNOWN_WINDOWS = 10_000;
+
 const INSERT_SQL = `INSERT INTO pings (user_id, ts, cell)
    SELECT u, to_timestamp(ms / 1000.0), c FROM unnest($1::bigint[], $2::float8[], $3::text[]) AS t(u, ms, c)
    ORDER BY 1, 2 -- one lock order for concurrent writers: no deadlock between them
@@ -35,6 +44,7 @@ const RETRY_WITH_INSERT = new Set(['23505', '40P01']);
 @Injectable()
 export class PingRepository {
   private readonly knownDays = new Set<number>();
+  private readonly knownWindows = new Set<number>();
 
   constructor(private readonly db: DataSource, private readonly partitions: PingPartitionRepository) {}
 
@@ -52,8 +62,8 @@ export class PingRepository {
    * ping already stored (same user and ts) is skipped. Returns the ids of windows that were
    * already traced (their pings are late).
    *
-   * Three round trips on one connection: `BEGIN` with the window registration, the COPY, the
-   * COMMIT. Optimistic: the rows go in with COPY (about a third of the database's work of an
+   * Three round trips on one connection: `BEGIN` with the window registration (only the check
+   * for already-traced windows once this process has registered them), the COPY, the COMMIT. Optimistic: the rows go in with COPY (about a third of the database's work of an
    * INSERT from arrays). A retried batch (or a ping repeated within the group) makes COPY hit the
    * primary key and abort; the group is then written again with INSERT ... ON CONFLICT DO
    * NOTHING, which skips what is already there.
@@ -62,8 +72,9 @@ export class PingRepository {
     // Inlined into SQL text (one round trip with BEGIN): only integers may get there.
     if (!Number.isSafeInteger(windowSeconds) || !windowIds.every(Number.isSafeInteger)) throw new RangeError('window ids and length must be integers');
     await this.ensurePartitionsFor(batches);
+    const windowsText = windowIds.length && windowIds.every((id) => this.knownWindows.has(id)) ? lateWindowsSql(windowIds) : windowsSql(windowIds, windowSeconds);
     try {
-      return await this.inTransaction(windowIds, windowSeconds, (c) => pipeline(Readable.from([batches.map((b) => b.copyText).join('')]), c.query(copyFrom('COPY pings (user_id, ts, cell) FROM STDIN'))));
+      return await this.inTransaction(windowIds, windowsText, (c) => pipeline(Readable.from([batches.map((b) => b.copyText).join('')]), c.query(copyFrom('COPY pings (user_id, ts, cell) FROM STDIN'))));
     } catch (err) {
       if (!RETRY_WITH_INSERT.has((err as { code?: string }).code ?? '')) throw err;
       const all: PingColumns = { userIds: [], tsMs: [], cells: [] };
@@ -74,21 +85,23 @@ export class PingRepository {
           all.cells.push(rows.cells[i]!);
         }
       }
-      return this.inTransaction(windowIds, windowSeconds, (c) => c.query(INSERT_SQL, [all.userIds, all.tsMs, all.cells]));
+      return this.inTransaction(windowIds, windowsText, (c) => c.query(INSERT_SQL, [all.userIds, all.tsMs, all.cells]));
     }
   }
 
-  /** `BEGIN` + the windows, then `write`, then COMMIT, on a connection of TypeORM's pool. */
-  private async inTransaction(windowIds: number[], windowSeconds: number, write: (c: pg.PoolClient) => Promise<unknown>): Promise<Set<number>> {
+  /** `BEGIN` + the windows, then `write`, then COMMIT, on a connection of TypeORM's pool; remembers the windows once committed. */
+  private async inTransaction(windowIds: number[], windowsText: string, write: (c: pg.PoolClient) => Promise<unknown>): Promise<Set<number>> {
     const client = await ((this.db.driver as PostgresDriver).master as pg.Pool).connect();
     let broken: Error | undefined;
     // A connection lost while checked out says so with an 'error' event: unheard, it would end the process.
     const onError = (e: Error) => (broken = e);
     client.on('error', onError);
     try {
-      const [, windows] = (await client.query(`BEGIN; ${windowsSql(windowIds, windowSeconds)}`)) as unknown as [pg.QueryResult, pg.QueryResult<{ id: string }>];
+      const [, windows] = (await client.query(`BEGIN; ${windowsText}`)) as unknown as [pg.QueryResult, pg.QueryResult<{ id: string }>];
       await write(client);
       await client.query('COMMIT');
+      if (this.knownWindows.size > MAX_KNOWN_WINDOWS) this.knownWindows.clear();
+      for (const id of windowIds) this.knownWindows.add(id);
       return new Set(windows.rows.map((r) => Number(r.id)));
     } catch (err) {
       await client.query('ROLLBACK').catch((e: Error) => (broken = e));
