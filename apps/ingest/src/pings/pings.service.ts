@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Counter, Histogram } from 'prom-client';
 import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
-import type { PingColumns } from '#libs/db/index.js';
+import { toPingBatch, type PingColumns } from '#libs/db/index.js';
 import { classifyPingTime, windowIdOf, windowsAffectedByPing } from '#libs/domain/index.js';
 import { parsePingBatch } from './ping-batch.parser.js';
 import type { PingsResponse } from './pings.dto.js';
@@ -37,7 +37,7 @@ export class PingsService {
       // A ping near a window edge can change the neighbouring window's trace too (as a source).
       const affected = new Set<number>();
       for (const t of rows.tsMs) for (const w of windowsAffectedByPing(t, grid)) affected.add(w);
-      const lateWindows = await this.writer.write(rows, [...affected]);
+      const lateWindows = await this.writer.write(toPingBatch(rows), [...affected]);
       // `late` counts pings whose own window was already traced.
       late = windowIds.filter((w) => lateWindows.has(w)).length;
     }
