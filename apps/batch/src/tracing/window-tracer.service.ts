@@ -22,6 +22,12 @@ export interface TraceStats {
   /** The slowest shard and all shards together (their work overlaps when several workers run). */
   shardMsMax: number;
   shardMsTotal: number;
+  /** Claim and shard plan; from the plan to the combine step (shards, queue); then its parts. */
+  planMs: number;
+  shardsWallMs: number;
+  mergeMs: number;
+  requestsMs: number;
+  applyMs: number;
   /** Merging, requests and applying, after the last shard. */
   combineMs: number;
   durationMs: number;
@@ -65,7 +71,7 @@ export class WindowTracer {
    * Merges the shards' results and finishes the window. Returns the stats, null when the job is
    * stale, or the shards still missing (their jobs were lost: the caller queues them again).
    */
-  async combine(windowId: number, generation: number, startedAtMs: number): Promise<TraceStats | ShardRow[] | null> {
+  async combine(windowId: number, generation: number, times: { startedAtMs: number; plannedAtMs: number }): Promise<TraceStats | ShardRow[] | null> {
     const window = await this.windows.processingWindow(windowId, generation);
     if (!window) return null;
     const combineStarted = Date.now();
@@ -74,12 +80,14 @@ export class WindowTracer {
     if (missing.length) return missing;
     const { grid, thresholds } = this.config;
     const { pairs, contacts } = combinePairs(await this.shards.pairs(windowId, generation), grid.slotSeconds, thresholds);
+    const mergedAt = Date.now();
     const breaker = await this.requests.plan(contacts);
     const stored = await this.db.transaction(async (tx) => {
       await this.tracing.replaceExposures(tx, windowId, pairs);
       return this.requests.store(tx, windowId, breaker.items);
     });
     // Also picks up automatic requests that a crashed earlier run created but did not apply.
+    const storedAt = Date.now();
     const autoApplied = await this.requests.applyAutomatic(windowId, stored.extended);
     const stats: TraceStats = {
       shards: plan.length,
@@ -94,8 +102,13 @@ export class WindowTracer {
       breakerTripped: breaker.tripped,
       shardMsMax: Math.max(0, ...plan.map((s) => s.durationMs ?? 0)),
       shardMsTotal: plan.reduce((n, s) => n + (s.durationMs ?? 0), 0),
+      planMs: times.plannedAtMs - times.startedAtMs,
+      shardsWallMs: combineStarted - times.plannedAtMs,
+      mergeMs: mergedAt - combineStarted,
+      requestsMs: storedAt - mergedAt,
+      applyMs: Date.now() - storedAt,
       combineMs: Date.now() - combineStarted,
-      durationMs: Date.now() - startedAtMs,
+      durationMs: Date.now() - times.startedAtMs,
     };
     if (breaker.tripped) this.logger.warn(`window ${windowId}: circuit breaker tripped, ${breaker.items.length} requests sent to review`);
     await this.db.transaction(async (tx) => {
