@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { lastClosedWindowId, type TimeGrid } from '#libs/domain/index.js';
 import { encodeCell } from '#libs/geo/index.js';
 import { agreement, exactContacts, type Agreement, type TruthRules } from '../../test/support/city/ground-truth.js';
-import { copyPings, ensurePingPartitions, insertPeople, registerWindows } from '../../test/support/city/load.js';
+import { copyPings, ensurePingPartitions, insertPeople, registerWindows, setRedCodes } from '../../test/support/city/load.js';
 import { CITY_CENTRE } from '../../test/support/city/places.js';
 import { City, type SimPing } from '../../test/support/city/simulator.js';
 import { productionAppEnv, row, type BenchContext, type BenchRow, type Scenario } from '../scenario.js';
@@ -42,11 +42,7 @@ async function reset(ctx: BenchContext, client: pg.Client): Promise<void> {
 /** Loads the city with cells of `precision`; returns the user id of each person. */
 async function load(client: pg.Client, city: City, pings: SimPing[], precision: number): Promise<string[]> {
   const ids = await insertPeople(client, city.options.people);
-  await client.query(
-    `UPDATE health_codes h SET color = 'red', reason = 'positive test', version = 2, infectious_from = to_timestamp(r.ms / 1000.0)
-     FROM unnest($1::bigint[], $2::float8[]) AS r(id, ms) WHERE h.user_id = r.id`,
-    [city.red.map((r) => ids[r.person]), city.red.map((r) => r.infectiousFromMs)],
-  );
+  await setRedCodes(client, city.red, (p) => ids[p]!);
   await ensurePingPartitions(client, city.startMs, city.endMs);
   await copyPings(client, pings.map((p) => ({ ...p, cell: encodeCell(p.lat, p.lon, precision) })), (p) => ids[p]!);
   await registerWindows(client, city.options.firstWindowId, city.options.windowCount, GRID.windowSeconds);
