@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { lastClosedWindowId, windowEndMs, windowStartMs, type TimeGrid } from '#libs/domain/index.js';
-import { copyPings, ensurePingPartitions, insertPeople, registerWindows } from '../../test/support/city/load.js';
+import { copyPings, ensurePingPartitions, insertPeople, registerWindows, setRedCodes } from '../../test/support/city/load.js';
 import { City } from '../../test/support/city/simulator.js';
 import { productionAppEnv, row, type BenchContext, type BenchRow, type Scenario } from '../scenario.js';
 import { withClient } from '../support/postgres.js';
@@ -38,11 +38,7 @@ async function loadCity(ctx: BenchContext, client: pg.Client, target: number, wi
   await client.query('TRUNCATE pings, windows, users RESTART IDENTITY CASCADE');
   const t0 = Date.now();
   const ids = await insertPeople(client, city.options.people);
-  await client.query(
-    `UPDATE health_codes h SET color = 'red', reason = 'positive test', version = 2, infectious_from = to_timestamp(r.ms / 1000.0)
-     FROM unnest($1::bigint[], $2::float8[]) AS r(id, ms) WHERE h.user_id = r.id`,
-    [city.red.map((r) => ids[r.person]), city.red.map((r) => r.infectiousFromMs)],
-  );
+  await setRedCodes(client, city.red, (p) => ids[p]!);
   await ensurePingPartitions(client, city.startMs, city.endMs);
   const peopleSec = seconds(Date.now() - t0);
   const pings = await copyPings(client, city.pings(), (p) => ids[p]!);

@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import type { SimPing } from './simulator.js';
+import type { RedPerson, SimPing } from './simulator.js';
 
 /** Registers `count` green people (code and first history row, as registration does); returns their ids in order. */
 export async function insertPeople(client: pg.ClientBase, count: number): Promise<string[]> {
@@ -16,6 +16,15 @@ export async function insertPeople(client: pg.ClientBase, count: number): Promis
     [count],
   );
   return rows.map((r) => r.id);
+}
+
+/** Sets the simulated red people red with their infectious start, straight in Postgres (no retro-trace, no cache). */
+export async function setRedCodes(client: pg.ClientBase, red: RedPerson[], userIdOf: (person: number) => string): Promise<void> {
+  await client.query(
+    `UPDATE health_codes h SET color = 'red', reason = 'positive test', version = 2, infectious_from = to_timestamp(r.ms / 1000.0)
+     FROM unnest($1::bigint[], $2::float8[]) AS r(id, ms) WHERE h.user_id = r.id`,
+    [red.map((r) => userIdOf(r.person)), red.map((r) => r.infectiousFromMs)],
+  );
 }
 
 /** Creates the day partitions of pings for every day that [fromMs, toMs) touches. */
