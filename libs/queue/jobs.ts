@@ -28,3 +28,10 @@ export interface JobPayloads {
 export const traceWindowJobId = (windowId: number, generation: number): string => `trace-window-${windowId}-${generation}`;
 
 export const traceShardJobId = (windowId: number, generation: number, shard: number): string => `trace-shard-${windowId}-${generation}-${shard}`;
+
+/**
+ * BullMQ's key prefix. Its scripts touch several keys of a queue at once, so on a Redis Cluster
+ * every key of a queue must hash to one slot: the braces make the prefix the keys' hash tag
+ * (harmless on a single Redis, so both layouts are the same).
+ */
+export const queuePrefix = (keyPrefix: string): string => `{${keyPrefix}-bull}`;
