@@ -65,6 +65,12 @@ describe('the system on a Redis Cluster', () => {
     expect((await keysPerNode(redis, `${sys.env.HC_KEY_PREFIX}:code:*`)).every((n) => n > 0)).toBe(true);
     // The read model's rebuild (scripts over its cursor and marker, one hash tag) completed there too.
     await eventually(() => redis.exists(rebuildStateKey(sys.env.HC_KEY_PREFIX!, 'complete')), (n) => n === 1, 15_000, 'the cache rebuild marker');
+
+    // SIGTERM drains each worker and then quits the shared cluster connection: Nest ends the process
+    // with the same signal once shutdown finished (an error would exit 1, a hang be SIGKILLed).
+    await Promise.all(workers.map((w) => w.stop()));
+    expect(workers.map((w) => [w.process.exitCode, w.process.signalCode])).toEqual([[null, 'SIGTERM'], [null, 'SIGTERM']]);
+    expect(workers.flatMap((w) => w.output().split('\n').filter((line) => /"level":(50|60)/.test(line)))).toEqual([]);
   }, 85_000);
 
   it('the api reads a code a trace turned yellow from the cluster cache', async () => {
