@@ -27,6 +27,14 @@ const CELL_POOL = 100_000;
 /** Rows per COPY (one transaction each) in the baseline: the ingest app's largest group commit. */
 const COPY_CHUNK_ROWS = 20_000;
 const RETENTION_DAYS = 14;
+/**
+ * Processes of the ingest app (HC_HTTP_WORKERS). One: a single writer makes group commits about
+ * 1.5x as large as two writers do, and on 2 cores shared with Postgres, wrk and Redis that costs
+ * less CPU per ping on both sides (measured in interleaved runs, per 1000 pings: app 4.5-4.6 ms and
+ * Postgres 5.6-5.7 ms with one process, 5.0-6.9 and 6.0-6.4 ms with two) for the same ratio to
+ * COPY within the noise (0.35 and 0.28 against 0.26 and 0.36).
+ */
+const INGEST_PROCESSES = 1;
 
 const pct = (x: number | null | undefined) => (x == null ? '?' : `${Math.round(x * 100)}%`);
 const cores1 = (x: number | null | undefined) => (x == null ? '?' : x.toFixed(2));
@@ -189,8 +197,8 @@ export const ingest: Scenario = {
 
     // The ingest app, as in production, with the per-user limit out of the way.
     await emptyPings(ctx);
-    const app: RunningProcess = await step(`started the ingest app (${cores} workers)`, () =>
-      ctx.processes.startApp('ingest', productionAppEnv(ctx, { HC_HTTP_WORKERS: String(cores), HC_PING_BATCHES_PER_MINUTE: '1000000' })),
+    const app: RunningProcess = await step(`started the ingest app (HC_HTTP_WORKERS=${INGEST_PROCESSES}: ${INGEST_PROCESSES} process${INGEST_PROCESSES > 1 ? 'es' : ''} on ${cores} cores)`, () =>
+      ctx.processes.startApp('ingest', productionAppEnv(ctx, { HC_HTTP_WORKERS: String(INGEST_PROCESSES), HC_PING_BATCHES_PER_MINUTE: '1000000' })),
     );
     let api: ApiRun;
     try {
@@ -263,6 +271,7 @@ export const ingest: Scenario = {
 
     ctx.detail('users', size.users);
     ctx.detail('connections', CONNECTIONS);
+    ctx.detail('ingestProcesses', INGEST_PROCESSES);
     ctx.detail('batchSize', BATCH_SIZE);
     ctx.detail('pingEveryMs', STEP_MS);
     ctx.detail('cellPool', pool);
@@ -277,7 +286,7 @@ export const ingest: Scenario = {
     const base = { scenario: 'ingest' };
     const copyLabel = `COPY pings FROM STDIN, ${copy.streams} streams, commit every ${copy.chunkRows.toLocaleString('en-US')} rows, ${copy.rows.toLocaleString('en-US')} rows (${rowsChoice})`;
     const durability = `synchronous_commit=${settings.synchronous_commit}, fsync=${settings.fsync} (SHOW on the bench database)`;
-    const where = `cpu during the api run: machine ${pct(api.cpu.machineBusy)} busy of ${cores} cores; ingest app ${cores1(api.cpu.cores.server)} cores, postgres ${cores1(api.cpu.cores.postgres)}, redis ${cores1(api.cpu.cores.redis)}, load generator ${cores1(api.cpu.cores.loadGenerator)}; during COPY: postgres ${cores1(copy.cpu.postgresCores)}, COPY client ${cores1(copy.cpu.clientCores)}`;
+    const where = `ingest app: ${INGEST_PROCESSES} process(es) (HC_HTTP_WORKERS); cpu during the api run: machine ${pct(api.cpu.machineBusy)} busy of ${cores} cores; ingest app ${cores1(api.cpu.cores.server)} cores, postgres ${cores1(api.cpu.cores.postgres)}, redis ${cores1(api.cpu.cores.redis)}, load generator ${cores1(api.cpu.cores.loadGenerator)}; during COPY: postgres ${cores1(copy.cpu.postgresCores)}, COPY client ${cores1(copy.cpu.clientCores)}`;
     const perK = (cpuSec: number | null | undefined, n: number) => (cpuSec == null || !n ? null : (cpuSec * 1000 * 1000) / n);
     const pgPerK = perK(api.cpu.cpuSec.postgres, api.stored);
     const copyPgPerK = perK(copy.cpu.postgresCpuSec, copy.rows);

@@ -71,7 +71,9 @@ export class ProcessStarter {
     mkdirSync(this.logDir, { recursive: true });
     const logFile = createWriteStream(path.join(this.logDir, `${opts.name}.log`));
     let out = '';
-    const child = spawn(process.execPath, ['--enable-source-maps', opts.script], {
+    // HC_BENCH_CPU_PROF=<dir>: each app process (and cluster worker) writes a V8 CPU profile there when it exits.
+    const profile = process.env.HC_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.HC_BENCH_CPU_PROF}`] : [];
+    const child = spawn(process.execPath, ['--enable-source-maps', ...profile, opts.script], {
       cwd: this.root,
       env: { ...process.env, ...opts.env, [opts.portVar]: String(port) },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -16,11 +16,17 @@ return { hits, redis.call('PTTL', KEYS[1]) }`;
 export class RedisThrottlerStorage implements ThrottlerStorage {
   private readonly logger = new Logger(RedisThrottlerStorage.name);
 
-  constructor(private readonly redis: RedisClient, private readonly prefix: string) {}
+  private readonly hit: (key: string, ttlMs: string) => Promise<[number, number]>;
+
+  constructor(redis: RedisClient, private readonly prefix: string) {
+    // A defined command runs by EVALSHA (the script is sent once, not with every request).
+    redis.defineCommand('hcRateLimitHit', { numberOfKeys: 1, lua: HIT });
+    this.hit = (redis as unknown as { hcRateLimitHit: RedisThrottlerStorage['hit'] }).hcRateLimitHit.bind(redis);
+  }
 
   async increment(key: string, ttlMs: number, limit: number): Promise<{ totalHits: number; timeToExpire: number; isBlocked: boolean; timeToBlockExpire: number }> {
     try {
-      const [hits, pttl] = (await this.redis.eval(HIT, 1, `${this.prefix}:rl:${key}`, String(ttlMs))) as [number, number];
+      const [hits, pttl] = await this.hit(`${this.prefix}:rl:${key}`, String(ttlMs));
       const seconds = Math.max(1, Math.ceil(pttl / 1000));
       return { totalHits: hits, timeToExpire: seconds, isBlocked: hits > limit, timeToBlockExpire: hits > limit ? seconds : 0 };
     } catch (err) {

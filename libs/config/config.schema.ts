@@ -10,7 +10,7 @@ const redisUrl = z.string().refine((url) => parseRedisUrl(url) !== null, 'must b
  * HTTP port), HC_CACHE_REBUILD_PER_SECOND (pace of the read-model rebuild),
  * HC_TRUST_PROXY (take the client address from X-Forwarded-For), HC_REGISTRATIONS_PER_MINUTE, HC_PING_BATCHES_PER_MINUTE,
  * HC_ADMIN_TOKEN_TTL_SECONDS and HC_LOGIN_* (admin sessions and login throttling), HC_TRACE_SHARDS (most
- * shard jobs one window's trace is cut into), HC_JOB_LOCK_SECONDS (how long a crashed worker's job stays
+ * shard jobs one window's trace is cut into), HC_TRACE_MIN_SHARD_PINGS (fewest source pings worth a shard), HC_JOB_LOCK_SECONDS (how long a crashed worker's job stays
  * locked before another worker takes it over), HC_KEY_PREFIX (namespaces Redis keys and queues so that test suites and several
  * deployments can share one Redis), LOG_LEVEL. Empty strings count as unset.
  */
@@ -47,6 +47,7 @@ export const configSchema = z.object({
   HC_LOGIN_LOCK_SECONDS: int(1).default(900),
   HC_CACHE_REBUILD_PER_SECOND: int(1).default(50_000),
   HC_TRACE_SHARDS: int(1).max(1024).default(8),
+  HC_TRACE_MIN_SHARD_PINGS: int(1).default(200),
   HC_JOB_LOCK_SECONDS: int(1).max(600).default(30),
   HC_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be 1-32 of A-Z a-z 0-9 _ -').default('hc'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -28,6 +28,7 @@ export interface AppConfig {
   pingBatchesPerMinute: number;
   cacheRebuildPerSecond: number;
   traceShards: number;
+  traceMinShardPings: number;
   jobLockSeconds: number;
   keyPrefix: string;
   logLevel: string;
@@ -85,6 +86,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     pingBatchesPerMinute: c.HC_PING_BATCHES_PER_MINUTE,
     cacheRebuildPerSecond: c.HC_CACHE_REBUILD_PER_SECOND,
     traceShards: c.HC_TRACE_SHARDS,
+    traceMinShardPings: c.HC_TRACE_MIN_SHARD_PINGS,
     jobLockSeconds: c.HC_JOB_LOCK_SECONDS,
     keyPrefix: c.HC_KEY_PREFIX,
     logLevel: c.LOG_LEVEL,

@@ -52,18 +52,33 @@ const fromRaw = ({ createdAt, decidedAt, expiresAt, ...r }: Raw): CodeChangeRow 
 export class CodeChangeRepository {
   constructor(private readonly db: DataSource) {}
 
-  /** Bulk insert; one request per (user, window, target colour), so a rerun adds nothing. */
-  async insertRequests(tx: Db, windowId: number, rows: NewCodeChange[]): Promise<number> {
-    if (!rows.length) return 0;
-    const inserted = await queryRows(tx, 
-      `INSERT INTO code_changes (user_id, window_id, from_color, to_color, status, auto, reason, exposure_seconds, expires_at)
+  /**
+   * Bulk upsert; one request per (user, window, target colour), so a rerun adds nothing. A window
+   * traced again with more evidence (late pings, a retro-trace) refreshes its requests: the
+   * exposure and the expiry only grow, a pending request may become automatic, a decided one stays
+   * decided. Returns how many were new and the applied ones whose expiry grew (their quarantine is
+   * extended by the caller).
+   */
+  async insertRequests(tx: Db, windowId: number, rows: NewCodeChange[]): Promise<{ created: number; extended: CodeChangeRow[] }> {
+    if (!rows.length) return { created: 0, extended: [] };
+    const written: (Raw & { created: boolean })[] = await queryRows(tx,
+      `INSERT INTO code_changes AS c (user_id, window_id, from_color, to_color, status, auto, reason, exposure_seconds, expires_at)
        SELECT u, $1, f, t, 'pending', a, r, e, to_timestamp(x / 1000.0)
        FROM unnest($2::bigint[], $3::text[], $4::text[], $5::bool[], $6::text[], $7::int[], $8::float8[]) AS v(u, f, t, a, r, e, x)
-       ON CONFLICT (user_id, window_id, to_color) DO NOTHING RETURNING id`,
+       ON CONFLICT (user_id, window_id, to_color) DO UPDATE SET
+         exposure_seconds = GREATEST(c.exposure_seconds, EXCLUDED.exposure_seconds),
+         expires_at = GREATEST(c.expires_at, EXCLUDED.expires_at),
+         auto = CASE WHEN c.status = 'pending' THEN c.auto OR EXCLUDED.auto ELSE c.auto END
+       WHERE EXCLUDED.exposure_seconds > c.exposure_seconds OR EXCLUDED.expires_at > c.expires_at
+          OR (c.status = 'pending' AND EXCLUDED.auto AND NOT c.auto)
+       RETURNING ${COLUMNS}, (xmax = 0) AS created`,
       [windowId, rows.map((r) => r.userId), rows.map((r) => r.fromColor), rows.map((r) => r.toColor), rows.map((r) => r.auto),
         rows.map((r) => r.reason), rows.map((r) => r.exposureSeconds), rows.map((r) => r.expiresAtMs)],
     );
-    return inserted.length;
+    return {
+      created: written.filter((r) => r.created).length,
+      extended: written.filter((r) => !r.created && r.status === 'applied').map(({ created, ...r }) => fromRaw(r)),
+    };
   }
 
   /** Automatic requests of a window not yet applied (also those a crash left behind). */

@@ -5,6 +5,8 @@ import { AdminRepository } from './admin.repository.js';
 import { APP_DB_CONNECTION_OPTIONS } from './app-role.js';
 import { AuditRepository } from './audit.repository.js';
 import { HealthCodeRepository } from './health-code.repository.js';
+import { LatePingRepository } from './late-ping.repository.js';
+import { RetroTraceRepository } from './retro-trace.repository.js';
 import { PingPartitionRepository } from './ping-partition.repository.js';
 import { PingRepository } from './ping.repository.js';
 import { UserRepository } from './user.repository.js';
@@ -13,7 +15,7 @@ import { CodeChangeRepository } from './code-change.repository.js';
 import { TraceShardRepository } from './trace-shard.repository.js';
 import { TracingRepository } from './tracing.repository.js';
 
-const repositories = [AdminRepository, AuditRepository, CodeChangeRepository, HealthCodeRepository, PingPartitionRepository, PingRepository, TraceShardRepository, TracingRepository, UserRepository, WindowRepository];
+const repositories = [AdminRepository, AuditRepository, CodeChangeRepository, HealthCodeRepository, LatePingRepository, PingPartitionRepository, PingRepository, RetroTraceRepository, TraceShardRepository, TracingRepository, UserRepository, WindowRepository];
 
 /**
  * The Postgres connection pool and the repositories. The schema is owned by the hand-written

@@ -63,6 +63,16 @@ export class HealthCodeRepository {
     return rows.map(fromRaw);
   }
 
+  /** Yellows whose quarantine ended at or before `nowMs`, soonest first (the partial index of yellow expiries). */
+  async findEndedQuarantines(nowMs: number, limit: number): Promise<string[]> {
+    const rows = await queryRows(this.db,
+      `SELECT user_id::text AS "userId" FROM health_codes WHERE color = 'yellow' AND expires_at <= to_timestamp($1 / 1000.0)
+       ORDER BY expires_at LIMIT $2`,
+      [nowMs, limit],
+    );
+    return rows.map((r: { userId: string }) => r.userId);
+  }
+
   async countCodes(): Promise<number> {
     const [row] = await queryRows(this.db, 'SELECT count(*)::float8 AS n FROM health_codes');
     return Number(row.n);

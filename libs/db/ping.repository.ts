@@ -1,89 +1,143 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Injectable } from '@nestjs/common';
+import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
+import type { TimeGrid } from '#libs/domain/index.js';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import { PingPartitionRepository } from './ping-partition.repository.js';
-import { utcDays } from './partitions.js';
-import { queryRows } from './sql.js';
+import type { PingBatch, PingColumns } from './ping-copy-rows.js';
 
-/** Pings of one accepted batch, as parallel arrays (the shape `unnest` wants). */
-export interface PingColumns {
-  userIds: string[];
-  tsMs: number[];
-  cells: string[];
-}
+export * from './ping-copy-rows.js';
 
-@Injectable()
-export class PingRepository {
-  private readonly knownDays = new Set<string>();
+const DAY_MS = 86_400_000;
 
-  constructor(private readonly db: DataSource, private readonly partitions: PingPartitionRepository) {}
+/** Registers windows; answers those already traced (their pings are late). Ids are inlined: see windowsSql. */
+const windowsSql = (ids: number[], windowSeconds: number) =>
+  `WITH w AS (SELECT DISTINCT unnest('{${ids.join(',')}}'::bigint[]) AS id ORDER BY 1),
+   ins AS (
+     INSERT INTO windows (id, starts_at, ends_at)
+     SELECT id, to_timestamp(id * ${windowSeconds}), to_timestamp((id + 1) * ${windowSeconds}) FROM w
+     ON CONFLICT (id) DO NOTHING
+   )
+   UPDATE windows SET late_pings = true, updated_at = now() FROM w
+   WHERE windows.id = w.id AND windows.status IN ('processing', 'done', 'failed')
+   RETURNING windows.id`;
 
-  /** Creates missing day partitions for these times (remembered per process: one check a day). */
-  async ensurePartitionsFor(tsMs: number[]): Promise<void> {
-    const missing = utcDays(tsMs).filter((d) => !this.knownDays.has(d));
-    if (!missing.length) return;
-    await this.partitions.ensurePartitions(missing);
-    missing.forEach((d) => this.knownDays.add(d));
-  }
+/** The same answer for windows known to be registered: one indexed UPDATE, cheaper for Postgres per commit. */
+const lateWindowsSql = (ids: number[]) =>
+  `UPDATE windows SET late_pings = true, updated_at = now()
+   WHERE id IN (${ids.join(',')}) AND status IN ('processing', 'done', 'failed')
+   RETURNING id`;
 
-  /**
-   * Appends pings and registers their windows in one transaction; a ping already stored (same user
-   * and ts) is skipped. Returns the ids of windows that were already traced (their pings are late).
-   *
-   * Optimistic: the rows go in with COPY (about a third of the database's work of an INSERT from
-   * arrays). A retried batch (or a ping repeated within the group) makes COPY hit the primary key
-   * and abort; the group is then written again with INSERT ... ON CONFLICT DO NOTHING, which
-   * skips what is already there.
-   */
-  async insertPings(p: PingColumns, windowIds: number[], windowSeconds: number): Promise<Set<number>> {
-    await this.ensurePartitionsFor(p.tsMs);
-    try {
-      return await this.db.transaction(async (tx) => {
-        await copyPings(tx, p);
-        return this.registerWindows(tx, windowIds, windowSeconds);
-      });
-    } catch (err) {
-      if (!RETRY_WITH_INSERT.has((err as { code?: string }).code ?? '')) throw err;
-      return this.db.transaction(async (tx) => {
-        await queryRows(tx,
-          `INSERT INTO pings (user_id, ts, cell)
-           SELECT u, to_timestamp(ms / 1000.0), c FROM unnest($1::bigint[], $2::float8[], $3::text[]) AS t(u, ms, c)
-           ORDER BY 1, 2 -- one lock order for concurrent writers: no deadlock between them
-           ON CONFLICT DO NOTHING`,
-          [p.userIds, p.tsMs, p.cells],
-        );
-        return this.registerWindows(tx, windowIds, windowSeconds);
-      });
-    }
-  }
+/** Window ids remembered as registered (rows are never deleted); cleared past this many. */
+const MAX_KNOWN_WINDOWS = 10_000;
 
-  /** Registers the windows of the pings; returns those already traced (their pings are late). */
-  private async registerWindows(tx: EntityManager, windowIds: number[], windowSeconds: number): Promise<Set<number>> {
-    const late: { id: string }[] = await queryRows(tx,
-      `WITH w AS (SELECT DISTINCT unnest($1::bigint[]) AS id ORDER BY 1),
-       ins AS (
-         INSERT INTO windows (id, starts_at, ends_at)
-         SELECT id, to_timestamp(id * $2), to_timestamp((id + 1) * $2) FROM w
-         ON CONFLICT (id) DO NOTHING
-       )
-       UPDATE windows SET late_pings = true, updated_at = now() FROM w
-       WHERE windows.id = w.id AND windows.status IN ('processing', 'done', 'failed')
-       RETURNING windows.id`,
-      [windowIds, windowSeconds],
-    );
-    return new Set(late.map((r) => Number(r.id)));
-  }
-}
+/**
+ * Late pings are also recorded for their windows' late-ping pass: the window of the ping and, in
+ * an edge slot, the neighbouring one its source role reaches (only those among `$3`, the late ones).
+ */
+const LATE_PINGS_SQL = `INSERT INTO pending_late_pings (window_id, user_id, ts)
+   SELECT DISTINCT a.w, t.u, to_timestamp(t.ms / 1000.0)
+   FROM unnest($1::bigint[], $2::float8[]) AS t(u, ms)
+   CROSS JOIN LATERAL (VALUES (floor((t.ms - $4) / $5)), (floor(t.ms / $5)), (floor((t.ms + $4) / $5))) AS a(w)
+   WHERE a.w = ANY($3::bigint[])
+   ORDER BY 1, 2, 3
+   ON CONFLICT DO NOTHING`;
+
+const INSERT_SQL = `INSERT INTO pings (user_id, ts, cell)
+   SELECT u, to_timestamp(ms / 1000.0), c FROM unnest($1::bigint[], $2::float8[], $3::text[]) AS t(u, ms, c)
+   ORDER BY 1, 2 -- one lock order for concurrent writers: no deadlock between them
+   ON CONFLICT DO NOTHING`;
 
 // unique_violation (a retried ping) and deadlock_detected (two groups holding each other's keys).
 const RETRY_WITH_INSERT = new Set(['23505', '40P01']);
 
-/** COPY ... FROM STDIN on the transaction's own connection. Cells are base32: no escaping needed. */
-async function copyPings(tx: EntityManager, p: PingColumns): Promise<void> {
-  const client = (tx.queryRunner as unknown as { databaseConnection: { query: (s: unknown) => NodeJS.WritableStream } }).databaseConnection;
-  let text = '';
-  for (let i = 0; i < p.tsMs.length; i++) text += `${p.userIds[i]}\t${new Date(p.tsMs[i]!).toISOString()}\t${p.cells[i]}\n`;
-  await pipeline(Readable.from([text]), client.query(copyFrom('COPY pings (user_id, ts, cell) FROM STDIN')));
+@Injectable()
+export class PingRepository {
+  private readonly knownDays = new Set<number>();
+  private readonly knownWindows = new Set<number>();
+
+  constructor(private readonly db: DataSource, private readonly partitions: PingPartitionRepository) {}
+
+  /** Creates missing day partitions for these batches (remembered per process: one check a day). */
+  async ensurePartitionsFor(batches: readonly PingBatch[]): Promise<void> {
+    const missing = new Set<number>();
+    for (const b of batches) for (const d of b.days) if (!this.knownDays.has(d)) missing.add(d);
+    if (!missing.size) return;
+    await this.partitions.ensurePartitions([...missing].map((d) => new Date(d * DAY_MS).toISOString().slice(0, 10)));
+    missing.forEach((d) => this.knownDays.add(d));
+  }
+
+  /**
+   * Appends the pings of several requests and registers their windows in one transaction; a
+   * ping already stored (same user and ts) is skipped. Returns the ids of windows that were
+   * already traced (their pings are late); those are recorded for the window's late-ping pass in
+   * the same transaction. `windowIds` are the windows whose trace these pings can change
+   * (windowsAffectedByPing).
+   *
+   * Three round trips on one connection: `BEGIN` with the window registration (only the check
+   * for already-traced windows once this process has registered them), the COPY, the COMMIT. Optimistic: the rows go in with COPY (about a third of the database's work of an
+   * INSERT from arrays). A retried batch (or a ping repeated within the group) makes COPY hit the
+   * primary key and abort; the group is then written again with INSERT ... ON CONFLICT DO
+   * NOTHING, which skips what is already there.
+   */
+  async insertPings(batches: readonly PingBatch[], windowIds: number[], grid: TimeGrid): Promise<Set<number>> {
+    const { windowSeconds } = grid;
+    // Inlined into SQL text (one round trip with BEGIN): only integers may get there.
+    if (!Number.isSafeInteger(windowSeconds) || !windowIds.every(Number.isSafeInteger)) throw new RangeError('window ids and length must be integers');
+    await this.ensurePartitionsFor(batches);
+    const windowsText = windowIds.length && windowIds.every((id) => this.knownWindows.has(id)) ? lateWindowsSql(windowIds) : windowsSql(windowIds, windowSeconds);
+    try {
+      return await this.inTransaction(windowIds, windowsText, batches, grid, (c) => pipeline(Readable.from([batches.map((b) => b.copyText).join('')]), c.query(copyFrom('COPY pings (user_id, ts, cell) FROM STDIN'))));
+    } catch (err) {
+      if (!RETRY_WITH_INSERT.has((err as { code?: string }).code ?? '')) throw err;
+      const all = allRows(batches);
+      return this.inTransaction(windowIds, windowsText, batches, grid, (c) => c.query(INSERT_SQL, [all.userIds, all.tsMs, all.cells]));
+    }
+  }
+
+  /** `BEGIN` + the windows, then `write`, then COMMIT, on a connection of TypeORM's pool; remembers the windows once committed. */
+  private async inTransaction(windowIds: number[], windowsText: string, batches: readonly PingBatch[], grid: TimeGrid, write: (c: pg.PoolClient) => Promise<unknown>): Promise<Set<number>> {
+    const client = await ((this.db.driver as PostgresDriver).master as pg.Pool).connect();
+    let broken: Error | undefined;
+    // A connection lost while checked out says so with an 'error' event: unheard, it would end the process.
+    const onError = (e: Error) => (broken = e);
+    client.on('error', onError);
+    try {
+      const [, windows] = (await client.query(`BEGIN; ${windowsText}`)) as unknown as [pg.QueryResult, pg.QueryResult<{ id: string }>];
+      await write(client);
+      const late = windows.rows.map((r) => Number(r.id));
+      // Rare (only late pings get here), so the common commit pays nothing for it.
+      if (late.length) {
+        const all = allRows(batches);
+        await client.query(LATE_PINGS_SQL, [all.userIds, all.tsMs, late, grid.slotSeconds * 1000, grid.windowSeconds * 1000]);
+      }
+      await client.query('COMMIT');
+      if (this.knownWindows.size > MAX_KNOWN_WINDOWS) this.knownWindows.clear();
+      for (const id of windowIds) this.knownWindows.add(id);
+      return new Set(late);
+    } catch (err) {
+      await client.query('ROLLBACK').catch((e: Error) => (broken = e));
+      throw err;
+    } finally {
+      // A lost connection, or one that cannot even roll back, leaves the pool (release(err) destroys it).
+      client.off('error', onError);
+      client.release(broken);
+    }
+  }
+}
+
+/** The rows of several batches as one set of columns. */
+function allRows(batches: readonly PingBatch[]): PingColumns {
+  const all: PingColumns = { userIds: [], tsMs: [], cells: [] };
+  for (const { rows } of batches) {
+    for (let i = 0; i < rows.tsMs.length; i++) {
+      all.userIds.push(rows.userIds[i]!);
+      all.tsMs.push(rows.tsMs[i]!);
+      all.cells.push(rows.cells[i]!);
+    }
+  }
+  return all;
 }

@@ -6,6 +6,7 @@ import { type Db, queryRows } from './sql.js';
 export interface ShardRow extends ShardRange {
   shard: number;
   done: boolean;
+  durationMs: number | null;
 }
 
 /**
@@ -31,7 +32,7 @@ export class TraceShardRepository {
 
   async plan(windowId: number, generation: number): Promise<ShardRow[]> {
     const rows = await queryRows(this.db,
-      `SELECT shard, cell_from AS "from", cell_to AS "to", source_pings AS "sourcePings", done
+      `SELECT shard, cell_from AS "from", cell_to AS "to", source_pings AS "sourcePings", done, duration_ms AS "durationMs"
        FROM trace_shards WHERE window_id = $1 AND generation = $2 ORDER BY shard`,
       [windowId, generation],
     );
@@ -43,7 +44,7 @@ export class TraceShardRepository {
   }
 
   /** One transaction: the shard's pairs replace any earlier attempt's, and the shard is done. */
-  async saveResult(windowId: number, generation: number, shard: number, pairs: PartialPair[]): Promise<void> {
+  async saveResult(windowId: number, generation: number, shard: number, pairs: PartialPair[], durationMs: number): Promise<void> {
     await this.db.transaction(async (tx) => {
       await queryRows(tx, 'DELETE FROM trace_pairs WHERE window_id = $1 AND generation = $2 AND shard = $3', [windowId, generation, shard]);
       if (pairs.length) {
@@ -55,8 +56,8 @@ export class TraceShardRepository {
             pairs.map((p) => JSON.stringify(p.slots)), pairs.map((p) => JSON.stringify(p.cells))],
         );
       }
-      await queryRows(tx, 'UPDATE trace_shards SET done = true, pairs = $4 WHERE window_id = $1 AND generation = $2 AND shard = $3',
-        [windowId, generation, shard, pairs.length]);
+      await queryRows(tx, 'UPDATE trace_shards SET done = true, pairs = $4, duration_ms = $5 WHERE window_id = $1 AND generation = $2 AND shard = $3',
+        [windowId, generation, shard, pairs.length, durationMs]);
     });
   }
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { PairExposure, PrefixCount, SearchRange, SourcePing } from '#libs/domain/index.js';
+import type { PairExposure, PartialPair, PrefixCount, SearchRange, SourcePing, SourceSearchRange } from '#libs/domain/index.js';
 import { type Db, queryRows } from './sql.js';
 
 /** A contact ping found in a search range: who, where, in which slot, near which source cell. */
@@ -51,6 +51,38 @@ export class TracingRepository {
     return rows.map((r: SourcePing) => ({ sourceId: r.sourceId, tsMs: Number(r.tsMs), cell: r.cell }));
   }
 
+  /** One person's source pings in [fromMs, toMs) (none unless red and infectious then): a retro-trace's sources. */
+  async findSourcePingsOf(userId: string, fromMs: number, toMs: number): Promise<SourcePing[]> {
+    const rows = await queryRows(this.db,
+      `SELECT p.user_id::text AS "sourceId", (extract(epoch FROM p.ts) * 1000)::float8 AS "tsMs", p.cell
+       ${SOURCE_PINGS} AND h.user_id = $3`,
+      [fromMs, toMs, userId],
+    );
+    return rows.map((r: SourcePing) => ({ sourceId: r.sourceId, tsMs: Number(r.tsMs), cell: r.cell }));
+  }
+
+  /**
+   * The reverse match, for a few contact pings (late ones): source pings (red and infectious at
+   * their time) in each range, one probe of the (cell, ts) index per range. The slot is the
+   * contact's, as exposure counts the contact's slots.
+   */
+  async findSourcesNear(ranges: SourceSearchRange[]): Promise<ContactHit[]> {
+    if (!ranges.length) return [];
+    const rows = await queryRows(this.db,
+      `SELECT DISTINCT p.user_id::text AS "sourceId", p.cell AS "sourceCell", r.contact_id::text AS "contactId",
+              r.contact_cell AS "contactCell", r.slot
+       FROM unnest($1::text[], $2::float8[], $3::float8[], $4::bigint[], $5::text[], $6::float8[])
+            AS r(cell, from_ms, to_ms, contact_id, contact_cell, slot)
+       JOIN pings p ON p.cell = r.cell
+        AND p.ts >= to_timestamp(r.from_ms / 1000.0) AND p.ts < to_timestamp(r.to_ms / 1000.0)
+       JOIN health_codes h ON h.user_id = p.user_id AND h.color = 'red' AND p.ts >= h.infectious_from
+       WHERE p.user_id <> r.contact_id`,
+      [ranges.map((r) => r.cell), ranges.map((r) => r.fromMs), ranges.map((r) => r.toMs), ranges.map((r) => r.contactId),
+        ranges.map((r) => r.contactCell), ranges.map((r) => r.slot)],
+    );
+    return rows.map((r: ContactHit) => ({ ...r, slot: Number(r.slot) }));
+  }
+
   /**
    * Set-based match: one probe of the (cell, ts) index per search range, all in one statement.
    * With the ranges clipped to one window, the planner prunes to that window's day partition(s).
@@ -76,6 +108,29 @@ export class TracingRepository {
         ranges.map((r) => r.sourceCell), slotSeconds, fromMs, toMs],
     );
     return rows.map((r: ContactHit) => ({ ...r, slot: Number(r.slot) }));
+  }
+
+  /** The window's stored evidence, in the form the combine step merges (locked by the caller's window lock). */
+  async windowPairs(tx: Db, windowId: number): Promise<PartialPair[]> {
+    const rows = await queryRows(tx,
+      `SELECT contact_id::text AS "contactId", source_id::text AS "sourceId", slots::float8[] AS slots, cells
+       FROM exposures WHERE window_id = $1`,
+      [windowId],
+    );
+    return rows.map((r: PartialPair) => ({ ...r, slots: r.slots.map(Number) }));
+  }
+
+  /** Writes merged evidence of some pairs (the others of the window stay as they are). */
+  async upsertExposures(tx: Db, windowId: number, rows: PairExposure[]): Promise<void> {
+    if (!rows.length) return;
+    await queryRows(tx,
+      `INSERT INTO exposures (window_id, contact_id, source_id, seconds, slots, cells)
+       SELECT $1, c, s, sec, ARRAY(SELECT json_array_elements_text(sl)::bigint), ARRAY(SELECT json_array_elements_text(ce))
+       FROM unnest($2::bigint[], $3::bigint[], $4::int[], $5::json[], $6::json[]) AS t(c, s, sec, sl, ce)
+       ON CONFLICT (window_id, contact_id, source_id) DO UPDATE SET seconds = EXCLUDED.seconds, slots = EXCLUDED.slots, cells = EXCLUDED.cells`,
+      [windowId, rows.map((r) => r.contactId), rows.map((r) => r.sourceId), rows.map((r) => r.seconds),
+        rows.map((r) => JSON.stringify(r.slots)), rows.map((r) => JSON.stringify(r.cells))],
+    );
   }
 
   /** Replaces the window's evidence with this trace's (a rerun yields the same rows). */

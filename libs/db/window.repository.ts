@@ -49,9 +49,10 @@ export class WindowRepository {
   }
 
   /**
-   * Closed windows that need a trace job, oldest first, marked `closing`. A window never traced, or
-   * traced before late pings came, gets a new generation; one already queued keeps its generation,
-   * so re-enqueueing it (after Redis lost the job) reuses the same job id.
+   * Closed windows that need a trace job, oldest first, marked `closing`. A window never traced
+   * gets a new generation; one already queued keeps its generation, so re-enqueueing it (after
+   * Redis lost the job) reuses the same job id. Late pings of a traced window do not re-trace it
+   * whole: the late-ping pass merges them (LatePingRepository).
    */
   async queueClosedWindows(lastClosedId: number, limit: number): Promise<{ id: number; generation: number }[]> {
     const rows = await queryRows(this.db, 
@@ -61,7 +62,7 @@ export class WindowRepository {
          updated_at = now()
        FROM (
          SELECT id FROM windows
-         WHERE id <= $1 AND (status IN ('open', 'closing', 'processing') OR (status = 'done' AND late_pings))
+         WHERE id <= $1 AND status IN ('open', 'closing', 'processing')
          ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED
        ) due
        WHERE w.id = due.id
@@ -111,7 +112,8 @@ export class WindowRepository {
   async claimWindow(id: number, generation: number): Promise<WindowRow | null> {
     const [row] = await queryRows(this.db, 
       `UPDATE windows SET status = 'processing', attempts = attempts + 1, updated_at = now(),
-         -- Pings arriving once the trace started need another trace: only a fresh start clears the mark.
+         -- Pings arriving once the trace started need a late-ping pass: only a fresh start clears the mark
+         -- (their rows in pending_late_pings stay, and the pass after this trace merges them, harmlessly).
          late_pings = CASE WHEN status = 'processing' THEN late_pings ELSE false END
        WHERE id = $1 AND generation = $2 AND status IN ('closing', 'processing', 'failed')
        RETURNING ${COLUMNS}`,
@@ -147,14 +149,49 @@ export class WindowRepository {
   }
 
   /**
-   * The oldest closed window (id <= lastClosedId) that still needs tracing, or null when every
-   * one is traced: `tracedUntil` is that window's start.
+   * The oldest closed window (id <= lastClosedId) not fully traced, or null when every one is:
+   * not done, late pings waiting for their pass, or a retro-trace that has not reached it yet.
+   * `tracedUntil` is that window's start.
    */
   async firstUntracedWindowId(lastClosedId: number): Promise<number | null> {
     const [row] = await queryRows(this.db,
-      `SELECT min(id)::float8 AS id FROM windows WHERE id <= $1 AND (status <> 'done' OR late_pings)`,
+      `SELECT LEAST(
+         (SELECT min(id) FROM windows WHERE id <= $1 AND (status <> 'done' OR late_pings)),
+         (SELECT min(window_id) FROM pending_late_pings WHERE window_id <= $1),
+         (SELECT min(next_window) FROM retro_traces WHERE status = 'pending' AND next_window <= LEAST(last_window, $1))
+       )::float8 AS id`,
       [lastClosedId],
     );
     return row.id === null ? null : Number(row.id);
+  }
+
+  /**
+   * Locks a traced window for merging more evidence into it (late pings, a retro-trace); null
+   * unless it is `done`. A rerun (requeueWindow) waits for the lock, and a trace of the window
+   * cannot be combining while it is done, so merges and full traces never interleave.
+   */
+  async lockDoneWindow(tx: Db, id: number): Promise<WindowRow | null> {
+    const [row] = await queryRows(tx, `SELECT ${COLUMNS} FROM windows WHERE id = $1 AND status = 'done' FOR UPDATE`, [id]);
+    return row ? fromRaw(row) : null;
+  }
+
+  /** Adds a merge pass to the window's statistics (`latePasses`/`retroPasses` and what they merged). */
+  async recordPass(tx: Db, id: number, counters: Record<string, number>): Promise<void> {
+    if (!Object.keys(counters).length) return;
+    await queryRows(tx,
+      `UPDATE windows SET stats = stats || (
+         SELECT jsonb_object_agg(k, coalesce((stats ->> k)::numeric, 0) + v::numeric) FROM jsonb_each_text($2::jsonb) AS e(k, v)
+       ), updated_at = now() WHERE id = $1`,
+      [id, JSON.stringify(counters)],
+    );
+  }
+
+  /** The next registered window from `fromId` to `toId` (the windows a retro-trace walks). */
+  async nextWindowBetween(fromId: number, toId: number): Promise<WindowRow | null> {
+    const [row] = await queryRows(this.db,
+      `SELECT ${COLUMNS} FROM windows WHERE id >= $1 AND id <= $2 ORDER BY id LIMIT 1`,
+      [fromId, toId],
+    );
+    return row ? fromRaw(row) : null;
   }
 }

@@ -28,3 +28,8 @@ export function effectiveColor(color: Color, expiresAtMs: number | null, nowMs: 
   if (color === 'yellow' && expiresAtMs !== null && expiresAtMs <= nowMs) return 'green';
   return color;
 }
+
+/** A yellow whose quarantine has ended by `nowMs` (never earlier): the expiry sweep turns it green. */
+export function isQuarantineOver(color: Color, expiresAtMs: number | null, nowMs: number): boolean {
+  return color === 'yellow' && effectiveColor(color, expiresAtMs, nowMs) === 'green';
+}

@@ -1,6 +1,6 @@
 import { cellNeighbourhood } from '#libs/geo/index.js';
 import { areCoLocated } from './co-location.js';
-import { contactSearchRanges, type SourcePing } from './contact-search.js';
+import { contactSearchRanges, sourceSearchRanges, type SourcePing } from './contact-search.js';
 import { slotOf, type TimeGrid } from './time-grid.js';
 
 const grid: TimeGrid = { windowSeconds: 60, slotSeconds: 10, graceSeconds: 5 };
@@ -43,5 +43,31 @@ describe('contactSearchRanges', () => {
         expect(`${c}@${ts - t0}:${inRange}`).toBe(`${c}@${ts - t0}:${coLocated}`);
       }
     }
+  });
+});
+
+describe('sourceSearchRanges', () => {
+  it('is exact: a source ping is inside a range iff it is co-located with the contact ping, also across the window edges', () => {
+    const contacts = [1_000, 34_000, 59_000].map((d) => ({ contactId: '3', tsMs: t0 + d, cell }));
+    const ranges = sourceSearchRanges(contacts, W, grid);
+    const cells = [...cellNeighbourhood(cell), 'u4pruydx', 'u4pruyd0'];
+    for (let ts = t0 - 20_000; ts < t0 + 80_000; ts += 1_000) {
+      for (const c of cells) {
+        const inRange = ranges.some((r) => r.cell === c && ts >= r.fromMs && ts < r.toMs);
+        const coLocated = contacts.some((k) => areCoLocated({ cell: c, slot: slotOf(ts, grid) }, { cell: k.cell, slot: slotOf(k.tsMs, grid) }, { radiusMeters: null }));
+        expect(`${c}@${ts - t0}:${inRange}`).toBe(`${c}@${ts - t0}:${coLocated}`);
+      }
+    }
+  });
+
+  it('counts the contact slot, skips pings of other windows and repeats of one (cell, slot)', () => {
+    const ranges = sourceSearchRanges([
+      { contactId: '3', tsMs: t0 + 21_000, cell },
+      { contactId: '3', tsMs: t0 + 29_000, cell },
+      { contactId: '3', tsMs: t0 - 1, cell },
+      { contactId: '3', tsMs: t0 + 60_000, cell },
+    ], W, grid);
+    expect(ranges).toHaveLength(9);
+    expect(new Set(ranges.map((r) => r.slot))).toEqual(new Set([slotOf(t0 + 21_000, grid)]));
   });
 });

@@ -59,3 +59,47 @@ export function contactSearchRanges(sources: Iterable<SourcePing>, windowId: num
   }
   return ranges;
 }
+
+/** A ping of a possible contact (a late ping) as the late-ping pass reads it. */
+export interface ContactPing {
+  contactId: string;
+  tsMs: number;
+  cell: string;
+}
+
+/**
+ * Where a source ping must lie to be co-located with one contact ping: `cell` over
+ * fromMs <= ts < toMs, and the slot the exposure counts (the contact's own).
+ */
+export interface SourceSearchRange {
+  contactId: string;
+  contactCell: string;
+  slot: number;
+  cell: string;
+  fromMs: number;
+  toMs: number;
+}
+
+/**
+ * The reverse of contactSearchRanges, for a few contact pings (late ones): each ping of the
+ * window reaches its cell and the 8 neighbours over its own slot and the two adjacent ones, not
+ * clipped (a source ping may lie one slot outside the window). Pings outside the window count for
+ * their own window only; pings repeated in one (cell, slot) give one set of ranges.
+ */
+export function sourceSearchRanges(contacts: Iterable<ContactPing>, windowId: number, grid: TimeGrid): SourceSearchRange[] {
+  const windowFrom = windowStartMs(windowId, grid);
+  const windowTo = windowEndMs(windowId, grid);
+  const seen = new Set<string>();
+  const ranges: SourceSearchRange[] = [];
+  for (const c of contacts) {
+    if (c.tsMs < windowFrom || c.tsMs >= windowTo) continue;
+    const slot = slotOf(c.tsMs, grid);
+    const key = `${c.contactId}|${c.cell}|${slot}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    for (const cell of cellNeighbourhood(c.cell)) {
+      ranges.push({ contactId: c.contactId, contactCell: c.cell, slot, cell, fromMs: slotStartMs(slot - 1, grid), toMs: slotStartMs(slot + 2, grid) });
+    }
+  }
+  return ranges;
+}

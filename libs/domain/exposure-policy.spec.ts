@@ -3,6 +3,7 @@ import {
   decideExposure,
   defaultInfectiousFromMs,
   exposureSeconds,
+  quarantineExtension,
   extendQuarantine,
   isInfectiousAt,
   quarantineExpiresAtMs,
@@ -107,5 +108,17 @@ describe('infectious period', () => {
     [1_000, 1_001, true],
   ])('isInfectiousAt(from %d, at %d) = %s', (from, ts, expected) => {
     expect(isInfectiousAt(from, ts)).toBe(expected);
+  });
+});
+
+describe('quarantineExtension', () => {
+  it.each([
+    ['a later expiry extends a running yellow', 'yellow', 2000, 3000, 1000, 3000],
+    ['an earlier or equal expiry does not', 'yellow', 2000, 2000, 1000, null],
+    ['an ended quarantine is not revived by old evidence', 'yellow', 900, 3000, 1000, null],
+    ['green is not extended', 'green', null, 3000, 1000, null],
+    ['red is not extended', 'red', null, 3000, 1000, null],
+  ] as const)('%s', (_name, color, current, next, now, expected) => {
+    expect(quarantineExtension(color, current, next, now)).toBe(expected);
   });
 });

@@ -6,6 +6,7 @@ export * from './exposure-policy.js';
 export * from './exposure-aggregation.js';
 export * from './shard-plan.js';
 export * from './contact-search.js';
+export * from './incremental-tracing.js';
 export * from './ping-time.js';
 export * from './retention.js';
 export * from './errors.js';

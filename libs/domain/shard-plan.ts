@@ -20,15 +20,19 @@ export interface ShardRange {
 /** Sorts after every geohash (base32 characters are 0-9 and b-z). */
 export const CELL_RANGE_END = '~';
 
+/** Below this many source pings a shard costs more in job overhead than it saves. */
+export const MIN_SOURCE_PINGS_PER_SHARD = 200;
+
 /**
  * Splits the prefixes (any order, unique) into at most `maxShards` contiguous ranges of about
- * equal ping counts; a prefix is never split. Deterministic: equal input, equal plan.
+ * equal ping counts (and not smaller than `minPerShard` pings, unless there is only one); a
+ * prefix is never split. Deterministic: equal input, equal plan.
  */
-export function planShards(counts: PrefixCount[], maxShards: number): ShardRange[] {
+export function planShards(counts: PrefixCount[], maxShards: number, minPerShard = MIN_SOURCE_PINGS_PER_SHARD): ShardRange[] {
   const sorted = counts.filter((c) => c.pings > 0).sort((a, b) => (a.prefix < b.prefix ? -1 : a.prefix > b.prefix ? 1 : 0));
   if (!sorted.length) return [];
-  const shards = Math.max(1, Math.min(Math.floor(maxShards), sorted.length));
   const total = sorted.reduce((n, c) => n + c.pings, 0);
+  const shards = Math.max(1, Math.min(Math.floor(maxShards), sorted.length, Math.floor(total / Math.max(1, minPerShard))));
   const ranges: ShardRange[] = [];
   let start = 0;
   let done = 0;

@@ -6,6 +6,7 @@ import { ConfigError, loadConfig, type AppConfig } from '#libs/config/index.js';
 import { AllErrorsFilter } from './all-errors.filter.js';
 import { runClustered } from './cluster.js';
 import { FastLane } from './fast-lane.js';
+import { installGracefulShutdown } from './graceful-shutdown.js';
 import { installRequestMetrics } from './request-metrics.js';
 import { createValidationPipe } from './validation.js';
 
@@ -48,13 +49,15 @@ async function startHttpApp(opts: HttpAppOptions, config: AppConfig): Promise<Ne
     bodyLimit: opts.bodyLimitBytes ?? 64 * 1024,
     trustProxy: config.trustProxy,
     serverFactory: fastLane.serverFactory,
+    // A draining server answers what reaches it (see graceful-shutdown.ts) rather than 503.
+    return503OnClosing: false,
   });
   const app = await NestFactory.create<NestFastifyApplication>(opts.module(config) as never, adapter, { bufferLogs: true });
   app.useLogger(app.get(Logger));
   installRequestMetrics(app.getHttpAdapter().getInstance());
   app.useGlobalFilters(new AllErrorsFilter());
   app.useGlobalPipes(createValidationPipe());
-  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  installGracefulShutdown(app);
   await opts.configure?.(app, config, fastLane);
   const port = opts.port(config);
   await app.listen(port, '0.0.0.0');

@@ -8,6 +8,17 @@ import { CACHE_REDIS, type RedisClient } from '#libs/cache/index.js';
 export const READINESS_CHECKS = Symbol('READINESS_CHECKS');
 export type ReadinessChecks = Record<string, () => Promise<unknown>>;
 
+const DETAILS = Symbol('readiness details');
+
+/**
+ * What a readiness check returns to add facts (and warnings) to its `up` entry: the app stays
+ * ready (200) and the body says what is worth a look, e.g. `{ warning: '...' }`.
+ */
+export const readinessDetails = (details: Record<string, unknown>): { [DETAILS]: Record<string, unknown> } => ({ [DETAILS]: details });
+
+const detailsOf = (result: unknown): Record<string, unknown> | undefined =>
+  result !== null && typeof result === 'object' && DETAILS in result ? (result as { [DETAILS]: Record<string, unknown> })[DETAILS] : undefined;
+
 const TIMEOUT_MS = 2_000;
 
 @ApiExcludeController()
@@ -27,7 +38,7 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Ready to serve: Postgres and Redis answer. */
+  /** Ready to serve: Postgres and Redis answer (and the app's own checks pass; they may add details). */
   @Get('ready')
   @HealthCheck()
   ready() {
@@ -37,7 +48,7 @@ export class HealthController {
       ...(this.extra ?? {}),
     };
     return this.health.check(
-      Object.entries(checks).map(([name, fn]) => () => this.indicators.check(name).attempt(async () => void (await fn())).withTimeout(TIMEOUT_MS)),
+      Object.entries(checks).map(([name, fn]) => () => this.indicators.check(name).attempt(async () => detailsOf(await fn())).withTimeout(TIMEOUT_MS)),
     );
   }
 }

@@ -12,6 +12,12 @@ export const JobName = {
   MaintainPartitions: 'maintain-partitions',
   /** Periodic: re-publishes recently changed codes to the cache (backstop of the write-through). */
   SyncRecentCodes: 'sync-recent-codes',
+  /** A traced window's late pings, all that wait, merged into its result (queued by the tick). */
+  TraceLatePings: 'trace-late-pings',
+  /** A person set red with an earlier infectious start, traced as the only source in the windows already traced (a retro_traces row). */
+  RetroTrace: 'retro-trace',
+  /** Periodic: yellows whose quarantine has ended become green. */
+  ExpireQuarantines: 'expire-quarantines',
 } as const;
 
 export type JobNameValue = (typeof JobName)[keyof typeof JobName];
@@ -22,12 +28,21 @@ export interface JobPayloads {
   [JobName.TraceShard]: { windowId: number; generation: number; shard: number };
   [JobName.MaintainPartitions]: Record<string, never>;
   [JobName.SyncRecentCodes]: Record<string, never>;
+  /** `upToSeq`: the newest late ping waiting when it was queued (a new burst, or a new trace of the window, gets a new job id). */
+  [JobName.TraceLatePings]: { windowId: number; generation: number; upToSeq: number };
+  [JobName.RetroTrace]: { retroId: string };
+  [JobName.ExpireQuarantines]: Record<string, never>;
 }
 
 /** Deterministic ids: the same window generation is never queued twice (BullMQ ignores a known id). */
 export const traceWindowJobId = (windowId: number, generation: number): string => `trace-window-${windowId}-${generation}`;
 
 export const traceShardJobId = (windowId: number, generation: number, shard: number): string => `trace-shard-${windowId}-${generation}-${shard}`;
+
+export const traceLatePingsJobId = (windowId: number, generation: number, upToSeq: number): string =>
+  `trace-late-pings-${windowId}-${generation}-${upToSeq}`;
+
+export const retroTraceJobId = (retroId: string): string => `retro-trace-${retroId}`;
 
 /**
  * BullMQ's key prefix. Its scripts touch several keys of a queue at once, so on a Redis Cluster

@@ -42,7 +42,7 @@ describe('admin accounts, login throttling and the audit trail', () => {
     expect(audit.map((a) => a.action)).toEqual(['admin.create', 'admin.reset-password', 'admin.disable']);
     expect(audit.every((a) => a.actor.startsWith('cli:'))).toBe(true);
     expect(JSON.stringify(audit)).not.toMatch(/password_hash|argon2/);
-  });
+  }, 120_000); // several CLI processes, each starting a Nest context: slow on a busy 2-core machine
 
   it('throttles logins after repeated failures per username (429 with Retry-After), even with the right password', async () => {
     // With the address limit (8) not reached: 2 failures in the test above, 3 here.

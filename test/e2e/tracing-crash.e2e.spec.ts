@@ -2,7 +2,7 @@ import { Queue } from 'bullmq';
 import { JobName, TRACING_QUEUE, queuePrefix } from '#libs/queue/index.js';
 import { TestRedisServer } from '../support/redis-server.js';
 import { startSystem, type TestSystem } from '../support/system.js';
-import { loadTracingFixture, tracingResult, waitForWindowsDone, type TracingFixture } from '../support/tracing-fixture.js';
+import { expectNoDuplicateEffects, loadTracingFixture, tracingResult, waitForWindowsDone, type TracingFixture } from '../support/tracing-fixture.js';
 
 const FIXTURE = { windows: 4, people: 300 };
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -19,17 +19,6 @@ async function waitForAnyWindow(sys: TestSystem, windowIds: number[], status: st
     if (rows.length) return;
   }
   throw new Error(`no window reached ${status}`);
-}
-
-/** Every applied change wrote exactly one history row; no request exists twice. */
-async function expectNoDuplicateEffects(sys: TestSystem): Promise<void> {
-  const history = await sys.db.query<{ change_id: string; n: number }>(
-    `SELECT change_id::text, count(*)::int AS n FROM code_history WHERE change_id IS NOT NULL GROUP BY 1 HAVING count(*) <> 1`);
-  expect(history).toEqual([]);
-  const [applied] = await sys.db.query<{ changes: number; rows: number }>(
-    `SELECT (SELECT count(*)::int FROM code_changes WHERE status = 'applied') AS changes,
-            (SELECT count(*)::int FROM code_history WHERE actor = 'tracing') AS rows`);
-  expect(applied!.rows).toBe(applied!.changes);
 }
 
 /**
@@ -76,7 +65,7 @@ describe('tracing: exactly once through crashes, duplicates and a lost queue', (
       await sys.startApp('batch');
       await waitForWindowsDone(sys.db, fixture.windowIds, 90_000);
       expect(await tracingResult(sys.db, fixture.windowIds)).toEqual(reference);
-      await expectNoDuplicateEffects(sys);
+      await expectNoDuplicateEffects(sys.db);
     } catch (err) {
       throw new Error(`${(err as Error).message}\n(kills ${kills.join(', ')} ms after a window was processing)`);
     } finally {
@@ -94,7 +83,7 @@ describe('tracing: exactly once through crashes, duplicates and a lost queue', (
       await Promise.all([0, 1, 2, 3, 4].map((i) => queue.add(JobName.TraceWindow, { windowId, generation: 1 }, { jobId: `duplicate-${windowId}-${i}` })));
       await waitForWindowsDone(sys.db, fixture.windowIds, 90_000);
       expect(await tracingResult(sys.db, fixture.windowIds)).toEqual(reference);
-      await expectNoDuplicateEffects(sys);
+      await expectNoDuplicateEffects(sys.db);
     } finally {
       await queue.close();
       await sys.stop();
@@ -115,7 +104,7 @@ describe('tracing: exactly once through crashes, duplicates and a lost queue', (
       await redis.flushAll();
       await waitForWindowsDone(sys.db, fixture.windowIds, 90_000);
       expect(await tracingResult(sys.db, fixture.windowIds)).toEqual(reference);
-      await expectNoDuplicateEffects(sys);
+      await expectNoDuplicateEffects(sys.db);
     } finally {
       await sys.stop();
       await redis.stop();

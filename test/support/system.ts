@@ -45,6 +45,8 @@ export async function startSystem(
     HC_REGISTRATIONS_PER_MINUTE: '100000',
     HC_PING_BATCHES_PER_MINUTE: '100000',
     ...FAST_GRID_ENV,
+    // Test cities are small: let them still be cut into many shards.
+    HC_TRACE_MIN_SHARD_PINGS: '1',
     ...extraEnv,
   };
   const apps: TestSystem['apps'] = {};

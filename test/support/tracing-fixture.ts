@@ -1,5 +1,6 @@
 import { encodeCell } from '#libs/geo/index.js';
 import { lastClosedWindowId, windowStartMs, type TimeGrid } from '#libs/domain/index.js';
+import { seededRandom } from '../../bench/support/pings.js';
 import type { TestDatabase } from './databases.js';
 
 /** The fast grid of test/support/system.ts. */
@@ -11,18 +12,6 @@ export interface TracingFixture {
   reds: number;
 }
 
-/** A small deterministic pseudo-random generator (mulberry32), so two databases get equal data. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Loads closed past windows of busy pings straight into Postgres: `people` people meet at a few
  * dozen places (cells spread over several geohash prefixes) and each pings once per slot; every
@@ -30,7 +19,7 @@ function random(seed: number): () => number {
  * them on its first tick (unless `register` is false: then no one traces them until asked). Equal arguments load equal rows (user ids included) in any fresh database.
  */
 export async function loadTracingFixture(db: TestDatabase, opts: { windows: number; people: number; seed?: number; register?: boolean }): Promise<TracingFixture> {
-  const rnd = random(opts.seed ?? 7);
+  const rnd = seededRandom(opts.seed ?? 7);
   const newest = lastClosedWindowId(Date.now(), FAST_GRID) - 2;
   const windowIds = Array.from({ length: opts.windows }, (_, i) => newest - opts.windows + 1 + i);
   // Places on a 6 x 6 lattice of ~40 m steps around a point near prefix borders (u33d / u33f).
@@ -104,4 +93,15 @@ export async function waitForWindowsDone(db: TestDatabase, windowIds: number[], 
     if (Date.now() > deadline) throw new Error(`windows not done after ${timeoutMs} ms: ${JSON.stringify(rows)}`);
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+/** Every applied change wrote exactly one history row; no request exists twice. */
+export async function expectNoDuplicateEffects(db: TestDatabase): Promise<void> {
+  const history = await db.query<{ change_id: string; n: number }>(
+    `SELECT change_id::text, count(*)::int AS n FROM code_history WHERE change_id IS NOT NULL GROUP BY 1 HAVING count(*) <> 1`);
+  expect(history).toEqual([]);
+  const [applied] = await db.query<{ changes: number; rows: number }>(
+    `SELECT (SELECT count(*)::int FROM code_changes WHERE status = 'applied') AS changes,
+            (SELECT count(*)::int FROM code_history WHERE actor = 'tracing') AS rows`);
+  expect(applied!.rows).toBe(applied!.changes);
 }

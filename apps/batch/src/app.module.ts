@@ -10,9 +10,17 @@ import { QueueModule, TRACING_QUEUE } from '#libs/queue/index.js';
 import { CacheRebuilder } from './cache-rebuild/cache-rebuilder.service.js';
 import { RecentCodesSync } from './cache-rebuild/recent-codes-sync.service.js';
 import { PartitionMaintenance } from './maintenance/partition-maintenance.service.js';
+import { QuarantineExpiry } from './maintenance/quarantine-expiry.service.js';
+import { TracingLagModule } from './scheduling/tracing-lag.module.js';
+import { TracingLag } from './scheduling/tracing-lag.service.js';
 import { WindowScheduler } from './scheduling/window-scheduler.service.js';
+import { ContactFinder } from './tracing/contact-finder.service.js';
+import { EvidenceMerger } from './tracing/evidence-merger.service.js';
+import { LatePingTracer } from './tracing/late-ping-tracer.service.js';
+import { RetroTracer } from './tracing/retro-tracer.service.js';
 import { ShardTracer } from './tracing/shard-tracer.service.js';
 import { TracingProcessor } from './tracing/tracing.processor.js';
+import { WindowRequests } from './tracing/window-requests.service.js';
 import { WindowTraceFlow } from './tracing/window-trace.flow.js';
 import { WindowTracer } from './tracing/window-tracer.service.js';
 
@@ -34,15 +42,19 @@ export class BatchModule {
         ConfigModule.forRoot(config),
         PlatformModule.forRoot('batch', config, {
           provide: READINESS_CHECKS,
-          inject: [getQueueToken(TRACING_QUEUE)],
-          useFactory: (queue: Queue): ReadinessChecks => ({ queue: () => queue.count() }),
+          inject: [getQueueToken(TRACING_QUEUE), TracingLag],
+          useFactory: (queue: Queue, lag: TracingLag): ReadinessChecks => ({ queue: () => queue.count(), tracing: () => lag.readiness() }),
         }),
         DatabaseModule,
         CacheModule,
         QueueModule,
         CodeWriterModule,
+        TracingLagModule,
       ],
-      providers: [WindowScheduler, WindowTracer, ShardTracer, WindowTraceFlow, TracingProcessor, CacheRebuilder, RecentCodesSync, PartitionMaintenance],
+      providers: [
+        WindowScheduler, WindowTracer, ShardTracer, WindowTraceFlow, TracingProcessor, CacheRebuilder, RecentCodesSync, PartitionMaintenance,
+        ContactFinder, WindowRequests, EvidenceMerger, LatePingTracer, RetroTracer, QuarantineExpiry,
+      ],
     };
   }
 }

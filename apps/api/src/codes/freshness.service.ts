@@ -1,13 +1,14 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
 import { WindowRepository } from '#libs/db/index.js';
-import { lastClosedWindowId, windowStartMs } from '#libs/domain/index.js';
+import { lastClosedWindowId, tracingLag } from '#libs/domain/index.js';
 
 const REFRESH_MS = 5_000;
 
 /**
- * `tracedUntil` for every answer. It changes once a window, so each API process asks Postgres at
- * most every few seconds instead of once per request.
+ * `tracedUntil` for every answer: the end of the newest window before which every window is fully
+ * traced (done, no late pings waiting, no retro-trace still to reach it). It changes once a
+ * window, so each API process asks Postgres at most every few seconds instead of once per request.
  */
 @Injectable()
 export class FreshnessService implements OnApplicationBootstrap {
@@ -33,7 +34,7 @@ export class FreshnessService implements OnApplicationBootstrap {
     try {
       const lastClosed = lastClosedWindowId(nowMs, this.config.grid);
       const pending = await this.windows.firstUntracedWindowId(lastClosed);
-      this.value = windowStartMs(pending ?? lastClosed + 1, this.config.grid);
+      this.value = tracingLag(pending, nowMs, this.config.grid).tracedUntilMs;
       this.fetchedAt = nowMs;
     } catch (err) {
       this.logger.warn(`could not refresh tracedUntil: ${(err as Error).message}`);

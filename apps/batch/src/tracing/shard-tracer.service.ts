@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
 import { TraceShardRepository, TracingRepository, WindowRepository } from '#libs/db/index.js';
-import { areCoLocated, contactSearchRanges, pairsFromHits } from '#libs/domain/index.js';
+import { ContactFinder } from './contact-finder.service.js';
 
 export interface ShardStats {
   sourcePings: number;
@@ -20,10 +20,12 @@ export class ShardTracer {
     private readonly windows: WindowRepository,
     private readonly tracing: TracingRepository,
     private readonly shards: TraceShardRepository,
+    private readonly finder: ContactFinder,
   ) {}
 
   /** Null when the job is stale: the window moved on to another generation or is finished. */
   async trace(windowId: number, generation: number, shard: number): Promise<ShardStats | null> {
+    const started = Date.now();
     const window = await this.windows.processingWindow(windowId, generation);
     const range = window && (await this.shards.shard(windowId, generation, shard));
     if (!window || !range) return null;
@@ -31,15 +33,8 @@ export class ShardTracer {
     const slotMs = grid.slotSeconds * 1000;
     // Source pings one slot beyond the window's edges still reach contacts inside it.
     const sources = await this.tracing.findSourcePings(window.startsAtMs - slotMs, window.endsAtMs + slotMs, range);
-    const ranges = contactSearchRanges(sources, windowId, grid);
-    const rule = { radiusMeters: this.config.contactRadiusMeters };
-    let hits = await this.tracing.findContacts(ranges, grid.slotSeconds, window.startsAtMs, window.endsAtMs);
-    // The ranges already give the neighbour box; only the optional distance rule is left to check.
-    if (rule.radiusMeters !== null) {
-      hits = hits.filter((h) => areCoLocated({ cell: h.contactCell, slot: h.slot }, { cell: h.sourceCell, slot: h.slot }, rule));
-    }
-    const pairs = pairsFromHits(hits);
-    await this.shards.saveResult(windowId, generation, shard, pairs);
+    const pairs = await this.finder.contactsOf(sources, window);
+    await this.shards.saveResult(windowId, generation, shard, pairs, Date.now() - started);
     return { sourcePings: sources.length, pairs: pairs.length };
   }
 }

@@ -3,11 +3,11 @@ import { Injectable } from '@nestjs/common';
 import { WaitingChildrenError, type Job, type Queue } from 'bullmq';
 import type { ShardRow } from '#libs/db/index.js';
 import { JobName, TRACING_QUEUE, traceShardJobId, type JobPayloads } from '#libs/queue/index.js';
+import { isLastAttempt } from './job-attempts.js';
 import { WindowTracer, type TraceStats } from './window-tracer.service.js';
 
-type TraceWindowJob = Job<JobPayloads[typeof JobName.TraceWindow] & { startedAtMs?: number }>;
-
-const isLastAttempt = (job: Job): boolean => job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+/** The job's data also keeps when its first run started and planned (for the window's statistics). */
+type TraceWindowJob = Job<JobPayloads[typeof JobName.TraceWindow] & { startedAtMs?: number; plannedAtMs?: number }>;
 
 /**
  * A window's trace as a BullMQ flow: the `trace-window` job claims the window, plans the shards,
@@ -29,6 +29,7 @@ export class WindowTraceFlow {
       if (job.data.startedAtMs === undefined) await job.updateData({ ...job.data, startedAtMs: Date.now() });
       const plan = await this.tracer.begin(windowId, generation);
       if (!plan) return null;
+      if (job.data.plannedAtMs === undefined) await job.updateData({ ...job.data, plannedAtMs: Date.now() });
       let missing = plan.filter((s) => !s.done);
       for (let round = 0; ; round++) {
         if (missing.length) {
@@ -36,7 +37,7 @@ export class WindowTraceFlow {
           await this.addShards(job, missing);
           if (await job.moveToWaitingChildren(token)) throw new WaitingChildrenError();
         }
-        const result = await this.tracer.combine(windowId, generation, job.data.startedAtMs ?? Date.now());
+        const result = await this.tracer.combine(windowId, generation, { startedAtMs: job.data.startedAtMs ?? Date.now(), plannedAtMs: job.data.plannedAtMs ?? Date.now() });
         if (!Array.isArray(result)) return result;
         missing = result;
       }

@@ -1,14 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { CodeChangeApplier } from '#libs/codes/index.js';
 import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
-import {
-  CodeChangeRepository, HealthCodeRepository, TraceShardRepository, TracingRepository, WindowRepository,
-  type NewCodeChange, type ShardRow,
-} from '#libs/db/index.js';
-import {
-  applyCircuitBreaker, canRequestRaise, combinePairs, planShards, quarantineExpiresAtMs, slotStartMs, type ContactExposure,
-} from '#libs/domain/index.js';
+import { TraceShardRepository, TracingRepository, WindowRepository, type ShardRow } from '#libs/db/index.js';
+import { combinePairs, planShards } from '#libs/domain/index.js';
+import { WindowRequests } from './window-requests.service.js';
 
 /** Cells are grouped by this many geohash characters (~1.2 x 0.6 km) before they are cut into shards. */
 const SHARD_PREFIX_LENGTH = 6;
@@ -24,6 +19,17 @@ export interface TraceStats {
   autoApplied: number;
   pendingReview: number;
   breakerTripped: boolean;
+  /** The slowest shard and all shards together (their work overlaps when several workers run). */
+  shardMsMax: number;
+  shardMsTotal: number;
+  /** Claim and shard plan; from the plan to the combine step (shards, queue); then its parts. */
+  planMs: number;
+  shardsWallMs: number;
+  mergeMs: number;
+  requestsMs: number;
+  applyMs: number;
+  /** Merging, requests and applying, after the last shard. */
+  combineMs: number;
   durationMs: number;
 }
 
@@ -45,9 +51,7 @@ export class WindowTracer {
     private readonly windows: WindowRepository,
     private readonly tracing: TracingRepository,
     private readonly shards: TraceShardRepository,
-    private readonly codes: HealthCodeRepository,
-    private readonly changes: CodeChangeRepository,
-    private readonly applier: CodeChangeApplier,
+    private readonly requests: WindowRequests,
   ) {}
 
   /** Claims the window and returns its shard plan; null when the job is stale. */
@@ -60,29 +64,31 @@ export class WindowTracer {
     const prefixLength = Math.min(SHARD_PREFIX_LENGTH, this.config.geohashPrecision);
     // Source pings one slot beyond the window's edges still reach contacts inside it.
     const counts = await this.tracing.sourcePrefixCounts(window.startsAtMs - slotMs, window.endsAtMs + slotMs, prefixLength);
-    return this.shards.savePlan(windowId, generation, planShards(counts, this.config.traceShards));
+    return this.shards.savePlan(windowId, generation, planShards(counts, this.config.traceShards, this.config.traceMinShardPings));
   }
 
   /**
    * Merges the shards' results and finishes the window. Returns the stats, null when the job is
    * stale, or the shards still missing (their jobs were lost: the caller queues them again).
    */
-  async combine(windowId: number, generation: number, startedAtMs: number): Promise<TraceStats | ShardRow[] | null> {
+  async combine(windowId: number, generation: number, times: { startedAtMs: number; plannedAtMs: number }): Promise<TraceStats | ShardRow[] | null> {
     const window = await this.windows.processingWindow(windowId, generation);
     if (!window) return null;
+    const combineStarted = Date.now();
     const plan = await this.shards.plan(windowId, generation);
     const missing = plan.filter((s) => !s.done);
     if (missing.length) return missing;
     const { grid, thresholds } = this.config;
     const { pairs, contacts } = combinePairs(await this.shards.pairs(windowId, generation), grid.slotSeconds, thresholds);
-    const breaker = applyCircuitBreaker(await this.requestsFor(contacts), this.config.autoApplyMaxPerWindow);
-    let created = 0;
-    await this.db.transaction(async (tx) => {
+    const mergedAt = Date.now();
+    const breaker = await this.requests.plan(contacts);
+    const stored = await this.db.transaction(async (tx) => {
       await this.tracing.replaceExposures(tx, windowId, pairs);
-      created = await this.changes.insertRequests(tx, windowId, breaker.items.map(({ decision, ...r }) => ({ ...r, auto: decision === 'auto' })));
+      return this.requests.store(tx, windowId, breaker.items);
     });
     // Also picks up automatic requests that a crashed earlier run created but did not apply.
-    const autoApplied = await this.applier.applyMany(await this.changes.findPendingAuto(windowId), 'tracing');
+    const storedAt = Date.now();
+    const autoApplied = await this.requests.applyAutomatic(windowId, stored.extended);
     const stats: TraceStats = {
       shards: plan.length,
       sourcePings: plan.reduce((n, s) => n + s.sourcePings, 0),
@@ -90,11 +96,19 @@ export class WindowTracer {
       contacts: contacts.length,
       exposures: pairs.length,
       requests: breaker.items.length,
-      newRequests: created,
+      newRequests: stored.created,
       autoApplied,
       pendingReview: breaker.items.filter((r) => r.decision === 'review').length,
       breakerTripped: breaker.tripped,
-      durationMs: Date.now() - startedAtMs,
+      shardMsMax: Math.max(0, ...plan.map((s) => s.durationMs ?? 0)),
+      shardMsTotal: plan.reduce((n, s) => n + (s.durationMs ?? 0), 0),
+      planMs: times.plannedAtMs - times.startedAtMs,
+      shardsWallMs: combineStarted - times.plannedAtMs,
+      mergeMs: mergedAt - combineStarted,
+      requestsMs: storedAt - mergedAt,
+      applyMs: Date.now() - storedAt,
+      combineMs: Date.now() - combineStarted,
+      durationMs: Date.now() - times.startedAtMs,
     };
     if (breaker.tripped) this.logger.warn(`window ${windowId}: circuit breaker tripped, ${breaker.items.length} requests sent to review`);
     await this.db.transaction(async (tx) => {
@@ -108,21 +122,5 @@ export class WindowTracer {
   /** Marks the window failed (an operator reruns it) when a step gives up for good. */
   async fail(windowId: number, generation: number, error: Error): Promise<void> {
     await this.windows.failWindow(windowId, generation, error.message).catch(() => undefined);
-  }
-
-  /** A yellow request for every contact over the review threshold whose code it would raise or extend. */
-  private async requestsFor(contacts: ContactExposure[]): Promise<(NewCodeChange & { decision: ContactExposure['decision'] })[]> {
-    const due = contacts.filter((c) => c.decision !== 'none');
-    if (!due.length) return [];
-    const current = await this.codes.findCodes(due.map((c) => c.contactId));
-    return due.flatMap((c) => {
-      const code = current.get(c.contactId);
-      if (!code || !canRequestRaise(code.color, 'yellow')) return [];
-      return [{
-        userId: c.contactId, fromColor: code.color, toColor: 'yellow' as const, auto: c.decision === 'auto', decision: c.decision,
-        reason: 'exposure', exposureSeconds: c.seconds,
-        expiresAtMs: quarantineExpiresAtMs(slotStartMs(c.lastSlot + 1, this.config.grid), this.config.quarantineSeconds),
-      }];
-    });
   }
 }

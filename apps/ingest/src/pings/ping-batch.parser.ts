@@ -3,6 +3,8 @@ import { encodeCell, normalizeCell } from '#libs/geo/index.js';
 import type { FieldProblem } from '#libs/http/index.js';
 
 export const MAX_PINGS_PER_BATCH = 1000;
+/** 1000 pings of ~80 bytes each, with room to spare; more is a 413. */
+export const PING_BODY_LIMIT_BYTES = 256 * 1024;
 
 /** A well-formed ping: its time and its cell (coordinates are encoded here and dropped). */
 export interface ParsedPing {

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Counter, Histogram } from 'prom-client';
 import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
-import type { PingColumns } from '#libs/db/index.js';
-import { classifyPingTime, windowIdOf } from '#libs/domain/index.js';
+import { toPingBatch, type PingColumns } from '#libs/db/index.js';
+import { classifyPingTime, windowIdOf, windowsAffectedByPing } from '#libs/domain/index.js';
 import { parsePingBatch } from './ping-batch.parser.js';
 import type { PingsResponse } from './pings.dto.js';
 import { PingWriter } from './ping-writer.service.js';
@@ -32,8 +32,13 @@ export class PingsService {
     const rejected = pings.length - rows.tsMs.length;
     let late = 0;
     if (rows.tsMs.length) {
-      const windowIds = rows.tsMs.map((t) => windowIdOf(t, this.config.grid));
-      const lateWindows = await this.writer.write(rows, [...new Set(windowIds)]);
+      const { grid } = this.config;
+      const windowIds = rows.tsMs.map((t) => windowIdOf(t, grid));
+      // A ping near a window edge can change the neighbouring window's trace too (as a source).
+      const affected = new Set<number>();
+      for (const t of rows.tsMs) for (const w of windowsAffectedByPing(t, grid)) affected.add(w);
+      const lateWindows = await this.writer.write(toPingBatch(rows), [...affected]);
+      // `late` counts pings whose own window was already traced.
       late = windowIds.filter((w) => lateWindows.has(w)).length;
     }
     const accepted = rows.tsMs.length - late;

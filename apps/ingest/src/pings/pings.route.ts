@@ -1,0 +1,49 @@
+import { createHash } from 'node:crypto';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { ThrottlerException, ThrottlerStorage } from '@nestjs/throttler';
+import { TokenService } from '#libs/auth/index.js';
+import type { AppConfig } from '#libs/config/index.js';
+import { DomainError, ErrorCode } from '#libs/domain/index.js';
+import { isPlainJson, readJsonBody, type FastRoute } from '#libs/http/index.js';
+import { PING_BODY_LIMIT_BYTES } from './ping-batch.parser.js';
+import { PingsController } from './pings.controller.js';
+import { PingsService } from './pings.service.js';
+
+const RATE_WINDOW_MS = 60_000;
+
+/**
+ * `POST /v1/pings` with a JSON body, served from the fast lane (libs/http/fast-lane.ts): every
+ * phone's pings, so Fastify's and Nest's per-request work is skipped. It answers as the
+ * controller does, step by step: the body (413, 400), the token (401, 403), the per-user limit
+ * (429 with Retry-After, the same Redis counter under the same key as the controller's
+ * ThrottlerGuard, and its X-RateLimit-* headers), then the batch (PingsService).
+ */
+export function pingsRoute(app: NestFastifyApplication, config: AppConfig): FastRoute {
+  const tokens = app.get(TokenService);
+  const pings = app.get(PingsService);
+  const limiter = app.get<ThrottlerStorage>(ThrottlerStorage, { strict: false });
+  const limit = config.pingBatchesPerMinute;
+  // ThrottlerGuard's key: sha256 of `<controller>-<handler>-<throttler name>-<tracker>`.
+  const keyPrefix = `${PingsController.name}-${PingsController.prototype.ingest.name}-default-`;
+  return {
+    method: 'POST',
+    path: '/v1/pings',
+    status: 202,
+    accepts: (req) => isPlainJson(req.headers['content-type']),
+    handle: async (req, res) => {
+      const body = await readJsonBody(req, PING_BODY_LIMIT_BYTES);
+      const principal = tokens.authenticate(req.headers.authorization);
+      if (principal.kind !== 'user') throw new DomainError(ErrorCode.FORBIDDEN, 'this route is for users');
+      const key = createHash('sha256').update(keyPrefix + principal.userId).digest('hex');
+      const hit = await limiter.increment(key, RATE_WINDOW_MS, limit, RATE_WINDOW_MS, 'default');
+      if (hit.isBlocked) {
+        res.setHeader('Retry-After', hit.timeToBlockExpire);
+        throw new ThrottlerException();
+      }
+      res.setHeader('X-RateLimit-Limit', limit);
+      res.setHeader('X-RateLimit-Remaining', Math.max(0, limit - hit.totalHits));
+      res.setHeader('X-RateLimit-Reset', hit.timeToExpire);
+      return pings.ingest(principal.userId, body);
+    },
+  };
+}
