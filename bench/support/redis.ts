@@ -1,14 +1,15 @@
 import { Redis } from 'ioredis';
+import { queuePrefix } from '#libs/queue/index.js';
 
 /**
  * Deletes every key of an app key prefix: the code read model (`<prefix>:...`) and the BullMQ
- * queues (`<prefix>-bull:...`). Only ever called with the bench's own prefix.
+ * queues (`{<prefix>-bull}:...`). Only ever called with the bench's own prefix.
  */
 export async function clearKeyPrefix(redisUrl: string, prefix: string): Promise<number> {
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
   let deleted = 0;
   try {
-    for (const pattern of [`${prefix}:*`, `${prefix}-bull:*`]) {
+    for (const pattern of [`${prefix}:*`, `${queuePrefix(prefix)}:*`]) {
       let cursor = '0';
       do {
         const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 10_000);

@@ -1,8 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.factory.js';
 
 // Extends the lock only while we still own it.
 const REFRESH_LOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
+
+type RebuildStateKey = 'complete' | 'lock' | 'cursor';
+
+/** The key of one part of the rebuild state (tests watch `complete`). */
+export const rebuildStateKey = (prefix: string, name: RebuildStateKey): string => `${prefix}:{cache}:${name}`;
 
 /**
  * What a rebuild of the code read model keeps in the cache Redis itself, so that losing that
@@ -11,14 +16,16 @@ const REFRESH_LOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis
  * - `lock`: one rebuilder at a time across all batch processes;
  * - `cursor`: `<run>:<last user id>`, so a rebuild resumes where a dead process stopped, and
  *   restarts from the beginning when the cache was flushed again mid-way (the cursor is gone).
+ * The keys share the hash tag `{cache}`, so on a Redis Cluster they live in one slot and the
+ * scripts that read one and write another stay atomic.
  */
 export class RebuildState {
   readonly owner = randomUUID();
 
-  constructor(private readonly redis: Redis, private readonly prefix: string) {}
+  constructor(private readonly redis: RedisClient, private readonly prefix: string) {}
 
-  private key(name: string): string {
-    return `${this.prefix}:cache:${name}`;
+  private key(name: RebuildStateKey): string {
+    return rebuildStateKey(this.prefix, name);
   }
 
   async isComplete(): Promise<boolean> {

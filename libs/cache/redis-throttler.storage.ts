@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.factory.js';
 
 // A fixed window per key: the first hit starts it, later hits count within it.
 const HIT = `
@@ -18,7 +18,7 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
 
   private readonly hit: (key: string, ttlMs: string) => Promise<[number, number]>;
 
-  constructor(redis: Redis, private readonly prefix: string) {
+  constructor(redis: RedisClient, private readonly prefix: string) {
     // A defined command runs by EVALSHA (the script is sent once, not with every request).
     redis.defineCommand('hcRateLimitHit', { numberOfKeys: 1, lua: HIT });
     this.hit = (redis as unknown as { hcRateLimitHit: RedisThrottlerStorage['hit'] }).hcRateLimitHit.bind(redis);

@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { parseRedisUrl } from './redis-url.js';
 
 const int = (min: number) => z.coerce.number().int().min(min);
 const port = z.coerce.number().int().min(0).max(65535);
-const redisUrl = z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL');
+const redisUrl = z.string().refine((url) => parseRedisUrl(url) !== null, 'must be a redis:// or rediss:// URL, or redis+cluster://host:port,host:port,... for a Redis Cluster');
 
 /**
  * Every variable of DESIGN §5, plus operational ones: HC_HTTP_WORKERS (processes serving each

@@ -20,6 +20,11 @@ describe('loadConfig', () => {
     expect(loadConfig({ REDIS_URL: 'redis://q:1', CACHE_REDIS_URL: 'redis://c:2' }).cacheRedisUrl).toBe('redis://c:2');
   });
 
+  it('accepts a Redis Cluster for queues and cache', () => {
+    const url = 'redis+cluster://127.0.0.1:7000,127.0.0.1:7001';
+    expect(loadConfig({ REDIS_URL: url })).toMatchObject({ redisUrl: url, cacheRedisUrl: url });
+  });
+
   it('accepts the small demonstration grid', () => {
     expect(loadConfig({ HC_WINDOW_SECONDS: '60', HC_SLOT_SECONDS: '10', HC_GRACE_SECONDS: '5' }).grid).toEqual({ windowSeconds: 60, slotSeconds: 10, graceSeconds: 5 });
   });
@@ -38,6 +43,7 @@ describe('loadConfig', () => {
     [{ API_PORT: '70000' }, 'API_PORT'],
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
     [{ REDIS_URL: 'localhost:6379' }, 'REDIS_URL'],
+    [{ CACHE_REDIS_URL: 'redis+cluster://cache-a' }, 'CACHE_REDIS_URL'],
     [{ HC_JWT_SECRET: 'short' }, 'HC_JWT_SECRET'],
     [{ NODE_ENV: 'production' }, 'HC_JWT_SECRET'],
     [{ HC_EXPOSURE_REVIEW_SECONDS: '1000' }, 'HC_EXPOSURE_REVIEW_SECONDS'],

@@ -1,9 +1,8 @@
 import { Controller, Get, Inject, Optional } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
-import { CACHE_REDIS } from '#libs/cache/index.js';
+import { CACHE_REDIS, type RedisClient } from '#libs/cache/index.js';
 
 /** Extra readiness checks an app adds (e.g. the queue connection), by name. */
 export const READINESS_CHECKS = Symbol('READINESS_CHECKS');
@@ -29,7 +28,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
     private readonly db: DataSource,
-    @Inject(CACHE_REDIS) private readonly redis: Redis,
+    @Inject(CACHE_REDIS) private readonly redis: RedisClient,
     @Optional() @Inject(READINESS_CHECKS) private readonly extra: ReadinessChecks | null,
   ) {}
 

@@ -1,7 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ThrottlerModule, type ThrottlerGetTrackerFunction } from '@nestjs/throttler';
-import type { Redis } from 'ioredis';
-import { CACHE_REDIS, RedisThrottlerStorage } from '#libs/cache/index.js';
+import { CACHE_REDIS, RedisThrottlerStorage, type RedisClient } from '#libs/cache/index.js';
 import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
 
 /**
@@ -17,7 +16,7 @@ export class RateLimitModule {
       imports: [
         ThrottlerModule.forRootAsync({
           inject: [APP_CONFIG, CACHE_REDIS],
-          useFactory: (c: AppConfig, redis: Redis) => ({
+          useFactory: (c: AppConfig, redis: RedisClient) => ({
             throttlers: [{ name: 'default', ttl: 60_000, limit: perMinute(c), ...(tracker ? { getTracker: tracker } : {}) }],
             storage: new RedisThrottlerStorage(redis, c.keyPrefix),
           }),

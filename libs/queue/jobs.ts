@@ -43,3 +43,10 @@ export const traceLatePingsJobId = (windowId: number, generation: number, upToSe
   `trace-late-pings-${windowId}-${generation}-${upToSeq}`;
 
 export const retroTraceJobId = (retroId: string): string => `retro-trace-${retroId}`;
+
+/**
+ * BullMQ's key prefix. Its scripts touch several keys of a queue at once, so on a Redis Cluster
+ * every key of a queue must hash to one slot: the braces make the prefix the keys' hash tag
+ * (harmless on a single Redis, so both layouts are the same).
+ */
+export const queuePrefix = (keyPrefix: string): string => `{${keyPrefix}-bull}`;

@@ -1,22 +1,25 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Global, Module } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
-import { queueConnectionOptions } from '#libs/cache/index.js';
-import { TRACING_QUEUE } from './jobs.js';
+import type { QueueConnection } from '#libs/cache/index.js';
+import { TRACING_QUEUE, queuePrefix } from './jobs.js';
+import { QUEUE_CONNECTION, QueueConnectionModule } from './queue-connection.module.js';
 import { WindowRequeuer } from './window-requeuer.service.js';
 
 /**
- * BullMQ on REDIS_URL (must be `noeviction`). The key prefix keeps deployments and test runs
- * that share a Redis apart. Finished jobs are trimmed by count and age.
+ * BullMQ on REDIS_URL (must be `noeviction`; one Redis or a Redis Cluster). The key prefix keeps
+ * deployments and test runs that share a Redis apart, and is the queue's hash tag on a cluster.
+ * Finished jobs are trimmed by count and age.
  */
 @Global()
 @Module({
   imports: [
     BullModule.forRootAsync({
-      inject: [APP_CONFIG],
-      useFactory: (c: AppConfig) => ({
-        connection: queueConnectionOptions(c.redisUrl),
-        prefix: `${c.keyPrefix}-bull`,
+      imports: [QueueConnectionModule],
+      inject: [APP_CONFIG, QUEUE_CONNECTION],
+      useFactory: (c: AppConfig, connection: QueueConnection) => ({
+        connection,
+        prefix: queuePrefix(c.keyPrefix),
         defaultJobOptions: {
           attempts: 5,
           backoff: { type: 'exponential', delay: 2_000 },

@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import type { DataSource } from 'typeorm';
 import { queueConnectionOptions } from '#libs/cache/index.js';
-import { JobName, TRACING_QUEUE, traceWindowJobId } from '#libs/queue/index.js';
+import { JobName, TRACING_QUEUE, queuePrefix, traceWindowJobId } from '#libs/queue/index.js';
 import { appDataSource, auditRows, createAccount, insertPendingRequests, loginAdmin, registerUsers, type Session } from '../support/admin.js';
 import { call } from '../support/http.js';
 import { startSystem, type TestSystem } from '../support/system.js';
@@ -176,7 +176,7 @@ describe('admin review of code changes', () => {
     expect(rerun.status).toBe(202);
     expect(rerun.body).toEqual({ windowId: 5003, generation: 1, status: 'closing' });
     expect(await sys.db.query('SELECT status, generation FROM windows WHERE id = 5003')).toEqual([{ status: 'closing', generation: 1 }]);
-    const queue = new Queue(TRACING_QUEUE, { connection: queueConnectionOptions(sys.env.REDIS_URL!), prefix: `${sys.env.HC_KEY_PREFIX}-bull` });
+    const queue = new Queue(TRACING_QUEUE, { connection: queueConnectionOptions(sys.env.REDIS_URL!), prefix: queuePrefix(sys.env.HC_KEY_PREFIX!) });
     try {
       const job = await queue.getJob(traceWindowJobId(5003, 1));
       expect({ name: job?.name, data: job?.data }).toEqual({ name: JobName.TraceWindow, data: { windowId: 5003, generation: 1 } });

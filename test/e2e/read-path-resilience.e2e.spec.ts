@@ -1,5 +1,6 @@
 import { createSigner } from 'fast-jwt';
 import { Redis } from 'ioredis';
+import { rebuildStateKey } from '#libs/cache/index.js';
 import { call, eventually } from '../support/http.js';
 import { TestRedisServer } from '../support/redis-server.js';
 import { TEST_ADMIN, startSystem, type TestSystem } from '../support/system.js';
@@ -68,7 +69,7 @@ describe('read path when Redis or Postgres fail', () => {
     let sawPartial = false;
     try {
       const deadline = Date.now() + 60_000;
-      while (!(await watcher.exists(`${prefix}:cache:complete`))) {
+      while (!(await watcher.exists(rebuildStateKey(prefix, 'complete')))) {
         if (Date.now() > deadline) throw new Error('the cache rebuild did not complete in 60 s');
         const sample = [person.userId, ...Array.from({ length: 5 }, () => String(yellows[Math.floor(Math.random() * yellows.length)]))];
         const answers = await Promise.all(sample.map((id) => readCode(id === person.userId ? person.token : sign({ sub: id, typ: 'user' }))));

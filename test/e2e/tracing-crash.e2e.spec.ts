@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import { JobName, TRACING_QUEUE } from '#libs/queue/index.js';
+import { JobName, TRACING_QUEUE, queuePrefix } from '#libs/queue/index.js';
 import { TestRedisServer } from '../support/redis-server.js';
 import { startSystem, type TestSystem } from '../support/system.js';
 import { expectNoDuplicateEffects, loadTracingFixture, tracingResult, waitForWindowsDone, type TracingFixture } from '../support/tracing-fixture.js';
@@ -75,7 +75,7 @@ describe('tracing: exactly once through crashes, duplicates and a lost queue', (
 
   it('one window enqueued five times at once, with two workers: one result', async () => {
     const { sys, fixture } = await systemWithFixture('trace-dup', { HC_TRACE_SHARDS: '4' });
-    const queue = new Queue(TRACING_QUEUE, { connection: { url: sys.env.REDIS_URL }, prefix: `${sys.env.HC_KEY_PREFIX}-bull` });
+    const queue = new Queue(TRACING_QUEUE, { connection: { url: sys.env.REDIS_URL }, prefix: queuePrefix(sys.env.HC_KEY_PREFIX!) });
     try {
       const windowId = fixture.windowIds[0]!;
       await sys.db.query(`UPDATE windows SET status = 'closing', generation = 1 WHERE id = $1`, [windowId]);

@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { Redis } from 'ioredis';
-import { CACHE_REDIS } from '#libs/cache/index.js';
+import { CACHE_REDIS, type RedisClient } from '#libs/cache/index.js';
 import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
 import { DomainError, ErrorCode, isLoginLocked } from '#libs/domain/index.js';
 
@@ -21,10 +20,11 @@ return 1`;
 export class LoginThrottle {
   private readonly logger = new Logger(LoginThrottle.name);
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig, @Inject(CACHE_REDIS) private readonly redis: Redis) {}
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig, @Inject(CACHE_REDIS) private readonly redis: RedisClient) {}
 
+  /** Both counters carry the hash tag `{login-fail}`: on a Redis Cluster one transaction or script may touch them together. */
   private keys(username: string, address: string): [string, string] {
-    const p = `${this.config.keyPrefix}:login-fail`;
+    const p = `${this.config.keyPrefix}:{login-fail}`;
     return [`${p}:user:${username.toLowerCase()}`, `${p}:addr:${address}`];
   }
 

@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import { Gauge } from 'prom-client';
-import { CACHE_REDIS, CodeCache, RebuildState } from '#libs/cache/index.js';
+import { CACHE_REDIS, CodeCache, RebuildState, type RedisClient } from '#libs/cache/index.js';
 import { toCodeView } from '#libs/codes/index.js';
 import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
 import { HealthCodeRepository } from '#libs/db/index.js';
@@ -28,7 +27,7 @@ export class CacheRebuilder implements OnApplicationBootstrap, OnApplicationShut
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Inject(CACHE_REDIS) redis: Redis,
+    @Inject(CACHE_REDIS) redis: RedisClient,
     private readonly cache: CodeCache,
     private readonly codes: HealthCodeRepository,
   ) {
