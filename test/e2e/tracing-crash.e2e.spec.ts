@@ -18,7 +18,8 @@ async function waitForAnyWindow(sys: TestSystem, windowIds: number[], status: st
     const rows = await sys.db.query('SELECT 1 FROM windows WHERE id = ANY($1) AND status = $2', [windowIds, status]);
     if (rows.length) return;
   }
-  throw new Error(`no window reached ${status}`);
+  const states = await sys.db.query('SELECT id::float8 AS id, status, generation, late_pings, error FROM windows WHERE id = ANY($1) ORDER BY id', [windowIds]);
+  throw new Error(`no window reached ${status}: ${JSON.stringify(states)}`);
 }
 
 /**
@@ -84,6 +85,12 @@ describe('tracing: exactly once through crashes, duplicates and a lost queue', (
       await waitForWindowsDone(sys.db, fixture.windowIds, 90_000);
       expect(await tracingResult(sys.db, fixture.windowIds)).toEqual(reference);
       await expectNoDuplicateEffects(sys.db);
+      // The duplicates end as completed (one traced, the others left the shards to it), none failed.
+      for (let i = 0; i < 5; i++) {
+        const state = async () => queue.getJobState(`duplicate-${windowId}-${i}`);
+        for (const deadline = Date.now() + 30_000; (await state()) !== 'completed' && Date.now() < deadline; ) await pause(100);
+        expect(await state()).toBe('completed');
+      }
     } finally {
       await queue.close();
       await sys.stop();

@@ -34,7 +34,9 @@ export class WindowTraceFlow {
       for (let round = 0; ; round++) {
         if (missing.length) {
           if (round > 1) throw new Error(`shards ${missing.map((s) => s.shard).join(', ')} completed in the queue but not in Postgres`);
-          await this.addShards(job, missing);
+          // A second job for the same window generation (queued under another id) leaves the
+          // shards to the job that owns them: BullMQ refuses to give a child a second parent.
+          if (!(await this.addShards(job, missing))) return null;
           if (await job.moveToWaitingChildren(token)) throw new WaitingChildrenError();
         }
         const result = await this.tracer.combine(windowId, generation, { startedAtMs: job.data.startedAtMs ?? Date.now(), plannedAtMs: job.data.plannedAtMs ?? Date.now() });
@@ -57,9 +59,10 @@ export class WindowTraceFlow {
     }
   }
 
-  private async addShards(job: TraceWindowJob, shards: ShardRow[]): Promise<void> {
+  /** False when the shards' jobs already belong to another, live parent job. */
+  private async addShards(job: TraceWindowJob, shards: ShardRow[]): Promise<boolean> {
     const { windowId, generation } = job.data;
-    await this.queue.addBulk(shards.map((s) => ({
+    const added = this.queue.addBulk(shards.map((s) => ({
       name: JobName.TraceShard,
       data: { windowId, generation, shard: s.shard },
       opts: {
@@ -68,5 +71,9 @@ export class WindowTraceFlow {
         failParentOnFailure: true,
       },
     })));
+    return added.then(() => true, (err: Error) => {
+      if (/parent job .* cannot be replaced/i.test(err.message)) return false;
+      throw err;
+    });
   }
 }
