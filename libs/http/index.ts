@@ -7,3 +7,4 @@ export * from './validation.js';
 export * from './request-metrics.js';
 export * from './fast-lane.js';
 export * from './rate-limit.module.js';
+export * from './no-body.pipe.js';
