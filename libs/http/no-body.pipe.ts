@@ -1,6 +1,5 @@
 import { Injectable, type PipeTransform } from '@nestjs/common';
-import { DomainError, ErrorCode } from '#libs/domain/index.js';
-import type { FieldProblem } from './validation.js';
+import { validationError, type FieldProblem } from './validation.js';
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -16,7 +15,7 @@ export class NoBodyPipe implements PipeTransform {
     const problems: FieldProblem[] = isPlainObject(value)
       ? Object.keys(value).map((field) => ({ field, message: `property ${field} should not exist` }))
       : [{ field: 'body', message: 'this route takes no body (or an empty object)' }];
-    if (problems.length) throw new DomainError(ErrorCode.VALIDATION, problems[0]!.message, problems);
+    if (problems.length) throw validationError(problems);
     return undefined;
   }
 }

@@ -58,7 +58,8 @@ export function untrustedShapeProblems(value: unknown): FieldProblem[] {
   return problems;
 }
 
-function validationError(details: FieldProblem[]): DomainError {
+/** The 400 for these problems: the first one as the message, all of them as details. */
+export function validationError(details: FieldProblem[]): DomainError {
   const first = details[0];
   return new DomainError(ErrorCode.VALIDATION, first ? `${first.index !== undefined ? `item ${first.index}: ` : ''}${first.message}` : 'invalid request body', details);
 }
