@@ -8,3 +8,4 @@ export * from './request-metrics.js';
 export * from './fast-lane.js';
 export * from './rate-limit.module.js';
 export * from './json-body.js';
+export * from './no-body.pipe.js';

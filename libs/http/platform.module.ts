@@ -29,6 +29,9 @@ export class PlatformModule {
       imports: [
         LoggerModule.forRoot({
           exclude: QUIET_ROUTES,
+          // nestjs-pino's default route pattern ('{/*splat}') matches no request of the Fastify
+          // adapter's root context, which left every Nest route without an access log.
+          forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
           pinoHttp: {
             level: config.logLevel,
             base: { app },

@@ -1,6 +1,7 @@
-import { Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiConflictResponse, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { AdminAuthGuard, CurrentAdmin, type AdminPrincipal } from '#libs/auth/index.js';
+import { NoBodyPipe } from '#libs/http/index.js';
 import { ListWindowsQuery, RerunResponse, WindowIdParam, WindowPage } from './windows.dto.js';
 import { WindowsService } from './windows.service.js';
 
@@ -25,7 +26,7 @@ export class WindowsController {
   @ApiAcceptedResponse({ type: RerunResponse, description: 'queued; the result equals the first trace' })
   @ApiNotFoundResponse({ description: 'no such window' })
   @ApiConflictResponse({ description: 'the window is not traced yet (open, closing or processing)' })
-  rerun(@CurrentAdmin() admin: AdminPrincipal, @Param() p: WindowIdParam) {
+  rerun(@CurrentAdmin() admin: AdminPrincipal, @Param() p: WindowIdParam, @Body(NoBodyPipe) _body: undefined) {
     return this.windows.rerun(admin, Number(p.id));
   }
 }

@@ -1,6 +1,7 @@
-import { Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { ThrottlerGuard } from '@nestjs/throttler';
 import { ApiCreatedResponse, ApiProperty, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
+import { NoBodyPipe } from '#libs/http/index.js';
 import { UsersService } from './users.service.js';
 
 export class RegistrationResponse {
@@ -18,7 +19,7 @@ export class UsersController {
   @HttpCode(201)
   @ApiCreatedResponse({ type: RegistrationResponse })
   @ApiTooManyRequestsResponse({ description: 'too many registrations from this address; see Retry-After' })
-  register(): Promise<RegistrationResponse> {
+  register(@Body(NoBodyPipe) _body: undefined): Promise<RegistrationResponse> {
     return this.users.register();
   }
 }
