@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import { JobName, TRACING_QUEUE, queuePrefix } from '#libs/queue/index.js';
+import { JobName, TRACING_QUEUE, queuePrefix, traceWindowJobId } from '#libs/queue/index.js';
 import { TestRedisServer } from '../support/redis-server.js';
 import { startSystem, type TestSystem } from '../support/system.js';
 import { expectNoDuplicateEffects, loadTracingFixture, tracingResult, waitForWindowsDone, type TracingFixture } from '../support/tracing-fixture.js';
@@ -48,14 +48,21 @@ describe('tracing: exactly once through crashes, duplicates and a lost queue', (
   it('a batch worker killed with SIGKILL ten times while tracing: every window done once, same result', async () => {
     const { sys, fixture } = await systemWithFixture('trace-crash', { HC_TRACE_SHARDS: '8', HC_JOB_LOCK_SECONDS: '2' });
     const kills: number[] = [];
+    const queue = new Queue(TRACING_QUEUE, { connection: { url: sys.env.REDIS_URL }, prefix: queuePrefix(sys.env.HC_KEY_PREFIX!) });
     try {
       for (let i = 0; i < 10; i++) {
-        // Keep work coming: once every window is done, one is rerun (a rerun must change nothing).
-        await sys.db.query(
-          `UPDATE windows SET status = 'closing', generation = generation + 1
-           WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM windows WHERE id = ANY($2) AND status <> 'done')`,
-          [fixture.windowIds[i % fixture.windowIds.length], fixture.windowIds]);
         const batch = await sys.startApp('batch');
+        // Keep work coming: once every window is done (a worker may finish one while starting),
+        // one is rerun now that the worker is up (a rerun must change nothing).
+        const [rerun] = await sys.db.query<{ generation: number }>(
+          `UPDATE windows SET status = 'closing', generation = generation + 1
+           WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM windows WHERE id = ANY($2) AND status <> 'done')
+           RETURNING generation`,
+          [fixture.windowIds[i % fixture.windowIds.length], fixture.windowIds]);
+        if (rerun) {
+          const windowId = fixture.windowIds[i % fixture.windowIds.length]!;
+          await queue.add(JobName.TraceWindow, { windowId, generation: rerun.generation }, { jobId: traceWindowJobId(windowId, rerun.generation) });
+        }
         await waitForAnyWindow(sys, fixture.windowIds, 'processing');
         const delay = Math.floor(Math.random() * 400);
         kills.push(delay);
@@ -70,6 +77,7 @@ describe('tracing: exactly once through crashes, duplicates and a lost queue', (
     } catch (err) {
       throw new Error(`${(err as Error).message}\n(kills ${kills.join(', ')} ms after a window was processing)`);
     } finally {
+      await queue.close();
       await sys.stop();
     }
   }, 240_000);
