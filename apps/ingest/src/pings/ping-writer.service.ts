@@ -4,8 +4,13 @@ import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
 import { PingRepository, type PingBatch } from '#libs/db/index.js';
 import { DomainError, ErrorCode } from '#libs/domain/index.js';
 
-/** Commits running at once per process (each holds one Postgres connection). */
-const MAX_IN_FLIGHT = 2;
+/**
+ * Commits running at once per process (each holds one Postgres connection). A commit is mostly
+ * waiting (round trips, one backend copying), so on a quiet 2-core machine four in flight stored
+ * 150k pings/s against 95k with two (ratio to COPY 0.35 against 0.18, same bench); eight gave no
+ * more (149k).
+ */
+const MAX_IN_FLIGHT = 4;
 /**
  * A second commit starts only when this many pings wait; fewer wait for the running commit and go
  * with the next one, so commits stay large (larger commits cost both sides less per ping), while
