@@ -97,7 +97,8 @@ describe('tracing: exactly once through crashes, duplicates and a lost queue', (
       for (let i = 0; i < 5; i++) {
         const state = async () => queue.getJobState(`duplicate-${windowId}-${i}`);
         for (const deadline = Date.now() + 30_000; (await state()) !== 'completed' && Date.now() < deadline; ) await pause(100);
-        expect(await state()).toBe('completed');
+        const job = await queue.getJob(`duplicate-${windowId}-${i}`);
+        expect({ state: await state(), failedReason: job?.failedReason }).toEqual({ state: 'completed', failedReason: undefined });
       }
     } finally {
       await queue.close();
