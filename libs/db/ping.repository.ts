@@ -4,7 +4,7 @@ import { Injectable } from '@nestjs/common';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { DataSource } from 'typeorm';
-import type { TimeGrid } from '#libs/domain/index.js';
+import { windowsAffectedByPing, type TimeGrid } from '#libs/domain/index.js';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import { PingPartitionRepository } from './ping-partition.repository.js';
 import type { PingBatch, PingColumns } from './ping-copy-rows.js';
@@ -34,15 +34,9 @@ const lateWindowsSql = (ids: number[]) =>
 /** Window ids remembered as registered (rows are never deleted); cleared past this many. */
 const MAX_KNOWN_WINDOWS = 10_000;
 
-/**
- * Late pings are also recorded for their windows' late-ping pass: the window of the ping and, in
- * an edge slot, the neighbouring one its source role reaches (only those among `$3`, the late ones).
- */
+/** Late pings recorded for their windows' late-ping pass: (window, user, ts) rows. */
 const LATE_PINGS_SQL = `INSERT INTO pending_late_pings (window_id, user_id, ts)
-   SELECT DISTINCT a.w, t.u, to_timestamp(t.ms / 1000.0)
-   FROM unnest($1::bigint[], $2::float8[]) AS t(u, ms)
-   CROSS JOIN LATERAL (VALUES (floor((t.ms - $4) / $5)), (floor(t.ms / $5)), (floor((t.ms + $4) / $5))) AS a(w)
-   WHERE a.w = ANY($3::bigint[])
+   SELECT w, u, to_timestamp(ms / 1000.0) FROM unnest($1::bigint[], $2::bigint[], $3::float8[]) AS t(w, u, ms)
    ORDER BY 1, 2, 3
    ON CONFLICT DO NOTHING`;
 
@@ -111,8 +105,8 @@ export class PingRepository {
       const late = windows.rows.map((r) => Number(r.id));
       // Rare (only late pings get here), so the common commit pays nothing for it.
       if (late.length) {
-        const all = allRows(batches);
-        await client.query(LATE_PINGS_SQL, [all.userIds, all.tsMs, late, grid.slotSeconds * 1000, grid.windowSeconds * 1000]);
+        const rows = latePingRows(allRows(batches), new Set(late), grid);
+        await client.query(LATE_PINGS_SQL, [rows.windowIds, rows.userIds, rows.tsMs]);
       }
       await client.query('COMMIT');
       if (this.knownWindows.size > MAX_KNOWN_WINDOWS) this.knownWindows.clear();
@@ -127,6 +121,26 @@ export class PingRepository {
       client.release(broken);
     }
   }
+}
+
+/**
+ * Each ping under every late window it can change (windowsAffectedByPing: its own and, in an edge
+ * slot, the neighbour its source role reaches), deduplicated.
+ */
+function latePingRows(all: PingColumns, late: Set<number>, grid: TimeGrid): { windowIds: number[]; userIds: string[]; tsMs: number[] } {
+  const out = { windowIds: [] as number[], userIds: [] as string[], tsMs: [] as number[] };
+  const seen = new Set<string>();
+  for (let i = 0; i < all.tsMs.length; i++) {
+    for (const w of windowsAffectedByPing(all.tsMs[i]!, grid)) {
+      const key = `${w}|${all.userIds[i]}|${all.tsMs[i]}`;
+      if (!late.has(w) || seen.has(key)) continue;
+      seen.add(key);
+      out.windowIds.push(w);
+      out.userIds.push(all.userIds[i]!);
+      out.tsMs.push(all.tsMs[i]!);
+    }
+  }
+  return out;
 }
 
 /** The rows of several batches as one set of columns. */

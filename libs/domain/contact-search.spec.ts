@@ -1,6 +1,6 @@
 import { cellNeighbourhood } from '#libs/geo/index.js';
 import { areCoLocated } from './co-location.js';
-import { contactSearchRanges, sourceSearchRanges, type SourcePing } from './contact-search.js';
+import { contactSearchRanges, sourceReachMs, sourceSearchRanges, type SourcePing } from './contact-search.js';
 import { slotOf, type TimeGrid } from './time-grid.js';
 
 const grid: TimeGrid = { windowSeconds: 60, slotSeconds: 10, graceSeconds: 5 };
@@ -69,5 +69,11 @@ describe('sourceSearchRanges', () => {
     ], W, grid);
     expect(ranges).toHaveLength(9);
     expect(new Set(ranges.map((r) => r.slot))).toEqual(new Set([slotOf(t0 + 21_000, grid)]));
+  });
+});
+
+describe('sourceReachMs', () => {
+  it('is the window widened by one slot on each side', () => {
+    expect(sourceReachMs(W, grid)).toEqual({ fromMs: t0 - 10_000, toMs: t0 + 70_000 });
   });
 });

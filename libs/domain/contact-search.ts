@@ -9,6 +9,15 @@ export interface SourcePing {
 }
 
 /**
+ * The times of the source pings that can reach contacts of a window: one slot beyond each of its
+ * edges (a contact near an edge is matched against the neighbouring slot, DESIGN §2).
+ */
+export function sourceReachMs(windowId: number, grid: TimeGrid): { fromMs: number; toMs: number } {
+  const slotMs = grid.slotSeconds * 1000;
+  return { fromMs: windowStartMs(windowId, grid) - slotMs, toMs: windowEndMs(windowId, grid) + slotMs };
+}
+
+/**
  * Where and when a contact ping is co-located with one source standing in `sourceCell`:
  * pings in `cell` with fromMs <= ts < toMs. One range answers one index probe.
  */

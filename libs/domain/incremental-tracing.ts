@@ -7,7 +7,12 @@ import { lastClosedWindowId, slotOf, slotStartMs, windowEndMs, windowIdOf, type 
  */
 export function windowsAffectedByPing(tsMs: number, grid: TimeGrid): number[] {
   const slotMs = grid.slotSeconds * 1000;
-  return [...new Set([windowIdOf(tsMs - slotMs, grid), windowIdOf(tsMs, grid), windowIdOf(tsMs + slotMs, grid)])];
+  const own = windowIdOf(tsMs, grid);
+  const before = windowIdOf(tsMs - slotMs, grid);
+  const after = windowIdOf(tsMs + slotMs, grid);
+  // Called for every ping ingested: no Set, and one element in the common (mid-window) case.
+  if (before === own) return after === own ? [own] : [own, after];
+  return after === own ? [before, own] : [before, own, after];
 }
 
 /**

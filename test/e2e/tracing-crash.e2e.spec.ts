@@ -93,7 +93,7 @@ describe('tracing: exactly once through crashes, duplicates and a lost queue', (
       await waitForWindowsDone(sys.db, fixture.windowIds, 90_000);
       expect(await tracingResult(sys.db, fixture.windowIds)).toEqual(reference);
       await expectNoDuplicateEffects(sys.db);
-      // The duplicates end as completed (one traced, the others left the shards to it), none failed.
+      // The duplicates end as completed (each hands over to the job under the deterministic id), none failed.
       for (let i = 0; i < 5; i++) {
         const state = async () => queue.getJobState(`duplicate-${windowId}-${i}`);
         for (const deadline = Date.now() + 30_000; (await state()) !== 'completed' && Date.now() < deadline; ) await pause(100);

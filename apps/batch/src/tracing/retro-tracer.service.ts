@@ -3,6 +3,7 @@ import { DelayedError, type Job } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
 import { RetroTraceRepository, TracingRepository, WindowRepository } from '#libs/db/index.js';
+import { sourceReachMs } from '#libs/domain/index.js';
 import type { JobName, JobPayloads } from '#libs/queue/index.js';
 import { ContactFinder } from './contact-finder.service.js';
 import { EvidenceMerger } from './evidence-merger.service.js';
@@ -48,7 +49,6 @@ export class RetroTracer {
   private async trace(id: string, job: RetroJob, token: string): Promise<{ windows: number } | null> {
     const item = await this.retros.find(id);
     if (!item || item.status !== 'pending') return null;
-    const slotMs = this.config.grid.slotSeconds * 1000;
     let next = item.nextWindow;
     let traced = 0;
     for (;;) {
@@ -60,7 +60,8 @@ export class RetroTracer {
       }
       if (window.status === 'done') {
         // Its source pings one slot beyond the window's edges still reach contacts inside it.
-        const sources = await this.tracing.findSourcePingsOf(item.userId, window.startsAtMs - slotMs, window.endsAtMs + slotMs);
+        const reach = sourceReachMs(window.id, this.config.grid);
+        const sources = await this.tracing.findSourcePingsOf(item.userId, reach.fromMs, reach.toMs);
         const parts = await this.finder.contactsOf(sources, window);
         const stats = await this.merger.merge(window.id, parts, (tx) => this.retros.advance(tx, id, window.id, true), { retroPasses: 1 });
         if (!stats) continue; // no longer done (a rerun started): look at it again

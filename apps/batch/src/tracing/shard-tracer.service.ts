@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
 import { TraceShardRepository, TracingRepository, WindowRepository } from '#libs/db/index.js';
+import { sourceReachMs } from '#libs/domain/index.js';
 import { ContactFinder } from './contact-finder.service.js';
 
 export interface ShardStats {
@@ -29,10 +30,8 @@ export class ShardTracer {
     const window = await this.windows.processingWindow(windowId, generation);
     const range = window && (await this.shards.shard(windowId, generation, shard));
     if (!window || !range) return null;
-    const { grid } = this.config;
-    const slotMs = grid.slotSeconds * 1000;
-    // Source pings one slot beyond the window's edges still reach contacts inside it.
-    const sources = await this.tracing.findSourcePings(window.startsAtMs - slotMs, window.endsAtMs + slotMs, range);
+    const reach = sourceReachMs(windowId, this.config.grid);
+    const sources = await this.tracing.findSourcePings(reach.fromMs, reach.toMs, range);
     const pairs = await this.finder.contactsOf(sources, window);
     await this.shards.saveResult(windowId, generation, shard, pairs, Date.now() - started);
     return { sourcePings: sources.length, pairs: pairs.length };

@@ -2,7 +2,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import { WaitingChildrenError, type Job, type Queue } from 'bullmq';
 import type { ShardRow } from '#libs/db/index.js';
-import { JobName, TRACING_QUEUE, traceShardJobId, type JobPayloads } from '#libs/queue/index.js';
+import { JobName, TRACING_QUEUE, traceShardJobId, traceWindowJobId, type JobPayloads } from '#libs/queue/index.js';
 import { isLastAttempt } from './job-attempts.js';
 import { WindowTracer, type TraceStats } from './window-tracer.service.js';
 
@@ -25,6 +25,14 @@ export class WindowTraceFlow {
 
   async run(job: TraceWindowJob, token: string): Promise<TraceStats | null> {
     const { windowId, generation } = job.data;
+    // One parent per window generation: the one under the deterministic id. A job queued under
+    // another id (by hand) hands over to it (BullMQ ignores the add when that job exists), so
+    // two parents never race for the same shards.
+    const owner = traceWindowJobId(windowId, generation);
+    if (job.id !== owner) {
+      await this.queue.add(JobName.TraceWindow, { windowId, generation }, { jobId: owner });
+      return null;
+    }
     try {
       if (job.data.startedAtMs === undefined) await job.updateData({ ...job.data, startedAtMs: Date.now() });
       const plan = await this.tracer.begin(windowId, generation);
@@ -34,9 +42,7 @@ export class WindowTraceFlow {
       for (let round = 0; ; round++) {
         if (missing.length) {
           if (round > 1) throw new Error(`shards ${missing.map((s) => s.shard).join(', ')} completed in the queue but not in Postgres`);
-          // A second job for the same window generation (queued under another id) leaves the
-          // shards to the job that owns them: BullMQ refuses to give a child a second parent.
-          if (!(await this.addShards(job, missing))) return null;
+          await this.addShards(job, missing);
           if (await job.moveToWaitingChildren(token)) throw new WaitingChildrenError();
         }
         const result = await this.tracer.combine(windowId, generation, { startedAtMs: job.data.startedAtMs ?? Date.now(), plannedAtMs: job.data.plannedAtMs ?? Date.now() });
@@ -59,10 +65,9 @@ export class WindowTraceFlow {
     }
   }
 
-  /** False when the shards' jobs already belong to another, live parent job. */
-  private async addShards(job: TraceWindowJob, shards: ShardRow[]): Promise<boolean> {
+  private async addShards(job: TraceWindowJob, shards: ShardRow[]): Promise<void> {
     const { windowId, generation } = job.data;
-    const added = this.queue.addBulk(shards.map((s) => ({
+    await this.queue.addBulk(shards.map((s) => ({
       name: JobName.TraceShard,
       data: { windowId, generation, shard: s.shard },
       opts: {
@@ -71,9 +76,5 @@ export class WindowTraceFlow {
         failParentOnFailure: true,
       },
     })));
-    return added.then(() => true, (err: Error) => {
-      if (/parent job .* cannot be replaced/i.test(err.message)) return false;
-      throw err;
-    });
   }
 }

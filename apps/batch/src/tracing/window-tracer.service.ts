@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
 import { TraceShardRepository, TracingRepository, WindowRepository, type ShardRow } from '#libs/db/index.js';
-import { combinePairs, planShards } from '#libs/domain/index.js';
+import { combinePairs, planShards, sourceReachMs } from '#libs/domain/index.js';
 import { WindowRequests } from './window-requests.service.js';
 
 /** Cells are grouped by this many geohash characters (~1.2 x 0.6 km) before they are cut into shards. */
@@ -60,10 +60,9 @@ export class WindowTracer {
     if (!window) return null;
     const existing = await this.shards.plan(windowId, generation);
     if (existing.length) return existing;
-    const slotMs = this.config.grid.slotSeconds * 1000;
     const prefixLength = Math.min(SHARD_PREFIX_LENGTH, this.config.geohashPrecision);
-    // Source pings one slot beyond the window's edges still reach contacts inside it.
-    const counts = await this.tracing.sourcePrefixCounts(window.startsAtMs - slotMs, window.endsAtMs + slotMs, prefixLength);
+    const reach = sourceReachMs(windowId, this.config.grid);
+    const counts = await this.tracing.sourcePrefixCounts(reach.fromMs, reach.toMs, prefixLength);
     return this.shards.savePlan(windowId, generation, planShards(counts, this.config.traceShards, this.config.traceMinShardPings));
   }
 
