@@ -2,7 +2,7 @@ import { Queue } from 'bullmq';
 import { JobName, TRACING_QUEUE, queuePrefix, traceWindowJobId } from '#libs/queue/index.js';
 import { TestRedisServer } from '../support/redis-server.js';
 import { startSystem, type TestSystem } from '../support/system.js';
-import { expectNoDuplicateEffects, loadTracingFixture, tracingResult, waitForWindowsDone, type TracingFixture } from '../support/tracing-fixture.js';
+import { expectNoDuplicateEffects, loadTracingFixture, tracingResult, waitForAnyWindow, waitForWindowsDone, type TracingFixture } from '../support/tracing-fixture.js';
 
 const FIXTURE = { windows: 4, people: 300 };
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -11,15 +11,6 @@ const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function systemWithFixture(label: string, env: Record<string, string> = {}): Promise<{ sys: TestSystem; fixture: TracingFixture }> {
   const sys = await startSystem(label, [], env);
   return { sys, fixture: await loadTracingFixture(sys.db, FIXTURE) };
-}
-
-async function waitForAnyWindow(sys: TestSystem, windowIds: number[], status: string): Promise<void> {
-  for (const deadline = Date.now() + 60_000; Date.now() < deadline; await pause(10)) {
-    const rows = await sys.db.query('SELECT 1 FROM windows WHERE id = ANY($1) AND status = $2', [windowIds, status]);
-    if (rows.length) return;
-  }
-  const states = await sys.db.query('SELECT id::float8 AS id, status, generation, late_pings, error FROM windows WHERE id = ANY($1) ORDER BY id', [windowIds]);
-  throw new Error(`no window reached ${status}: ${JSON.stringify(states)}`);
 }
 
 /**
@@ -63,7 +54,7 @@ describe('tracing: exactly once through crashes, duplicates and a lost queue', (
           const windowId = fixture.windowIds[i % fixture.windowIds.length]!;
           await queue.add(JobName.TraceWindow, { windowId, generation: rerun.generation }, { jobId: traceWindowJobId(windowId, rerun.generation) });
         }
-        await waitForAnyWindow(sys, fixture.windowIds, 'processing');
+        await waitForAnyWindow(sys.db, fixture.windowIds, 'processing');
         const delay = Math.floor(Math.random() * 400);
         kills.push(delay);
         await pause(delay);

@@ -56,10 +56,14 @@ export async function createTestDatabase(label: string, opts: { empty?: boolean 
       }
     }
   });
-  const url = urlFor(name);
+  return openTestDatabase(name, urlFor(name), () => withServer((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)));
+}
+
+/** A small pool on an existing test database; `remove` runs after the pool is closed by `drop`. */
+export function openTestDatabase(name: string, url: string, remove: () => Promise<unknown>): TestDatabase {
   const pool = new pg.Pool({ connectionString: url, max: 4 });
-  // pool.end() resolves before its idle connections have closed, so the drop below may terminate
-  // one of them: the pool then emits 'error', which must not crash the test file.
+  // pool.end() resolves before its idle connections have closed, so a drop may terminate one of
+  // them, and a test may kill the server: the pool then emits 'error', which must not crash the file.
   pool.on('error', () => undefined);
   return {
     name,
@@ -67,7 +71,7 @@ export async function createTestDatabase(label: string, opts: { empty?: boolean 
     query: async (sql, params) => (await pool.query(sql, params)).rows,
     drop: async () => {
       await pool.end();
-      await withServer((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+      await remove();
     },
   };
 }

@@ -1,7 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { migrate } from '#libs/db/migrator.js';
 import { freePort, ROOT } from './apps.js';
+import { openTestDatabase, type TestDatabase } from './databases.js';
 
 interface Services {
   databaseUrl: string;
@@ -49,6 +51,13 @@ export class OwnPostgres {
   async database(name: string): Promise<string> {
     const setup = (await import(path.join(ROOT, 'scripts/lib/setup.mjs'))) as { ensureDatabase: (server: string, db: string) => Promise<string> };
     return setup.ensureDatabase(this.services!.databaseUrl, name);
+  }
+
+  /** A migrated database on this server, as the tests' own (dropped with the server by `destroy`). */
+  async testDatabase(name: string): Promise<TestDatabase> {
+    const url = await this.database(name);
+    await migrate(url);
+    return openTestDatabase(name, url, async () => undefined);
   }
 
   /** kill -9 of the postmaster: no shutdown, no checkpoint. */

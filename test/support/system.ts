@@ -26,13 +26,17 @@ export interface TestSystem {
   stop: () => Promise<void>;
 }
 
-/** The real apps as processes, on their own database and Redis key prefix. */
+/**
+ * The real apps as processes, on their own database and Redis key prefix. `opts.db`: a database
+ * the test made elsewhere (e.g. on a Postgres server of its own) instead of a fresh copy of the template.
+ */
 export async function startSystem(
   label: string,
   names: AppName[],
   extra: Record<string, string> | ((db: TestDatabase) => Record<string, string>) = {},
+  opts: { db?: TestDatabase } = {},
 ): Promise<TestSystem> {
-  const db = await createTestDatabase(label);
+  const db = opts.db ?? (await createTestDatabase(label));
   const extraEnv = typeof extra === 'function' ? extra(db) : extra;
   const env: Record<string, string> = {
     DATABASE_URL: db.url,

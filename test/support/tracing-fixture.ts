@@ -105,3 +105,26 @@ export async function expectNoDuplicateEffects(db: TestDatabase): Promise<void> 
             (SELECT count(*)::int FROM code_history WHERE actor = 'tracing') AS rows`);
   expect(applied!.rows).toBe(applied!.changes);
 }
+
+/** Waits until one of the windows has `status` (e.g. a trace is in progress); throws with their states after a minute. */
+export async function waitForAnyWindow(db: TestDatabase, windowIds: number[], status: string): Promise<void> {
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 10))) {
+    const rows = await db.query('SELECT 1 FROM windows WHERE id = ANY($1) AND status = $2', [windowIds, status]);
+    if (rows.length) return;
+  }
+  const states = await db.query('SELECT id::float8 AS id, status, generation, late_pings, error FROM windows WHERE id = ANY($1) ORDER BY id', [windowIds]);
+  throw new Error(`no window reached ${status}: ${JSON.stringify(states)}`);
+}
+
+/**
+ * Every window closed by now (on the fast grid) ends done, traced in one generation: nothing
+ * re-traced it from scratch, whatever failed meanwhile. Returns how many there are.
+ */
+export async function expectClosedWindowsTracedOnce(db: TestDatabase, timeoutMs: number): Promise<number> {
+  const closed = await db.query<{ id: number }>('SELECT id::float8 AS id FROM windows WHERE id <= $1', [lastClosedWindowId(Date.now(), FAST_GRID)]);
+  const ids = closed.map((w) => w.id);
+  await waitForWindowsDone(db, ids, timeoutMs);
+  const states = await db.query<{ id: number; generation: number }>('SELECT id::float8 AS id, generation FROM windows WHERE id = ANY($1) ORDER BY id', [ids]);
+  expect(states.filter((w) => w.generation !== 1)).toEqual([]);
+  return ids.length;
+}
