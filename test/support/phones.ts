@@ -90,11 +90,11 @@ export class PhoneLoad {
     return failed;
   }
 
-  /** Acknowledged pings that Postgres does not hold, and how many rows the posters have there. */
+  /** Acknowledged pings that Postgres does not hold, and how many rows of the posters' pings it has. */
   async missingPings(): Promise<{ missing: string[]; stored: number }> {
     const rows = await this.opts.db.query<{ key: string }>(
-      `SELECT user_id::text || ':' || (extract(epoch FROM ts) * 1000)::bigint AS key FROM pings WHERE user_id = ANY($1::bigint[])`,
-      [this.opts.posters.map((p) => p.userId)],
+      `SELECT user_id::text || ':' || (extract(epoch FROM ts) * 1000)::bigint AS key FROM pings WHERE user_id = ANY($1::bigint[]) AND cell = $2`,
+      [this.opts.posters.map((p) => p.userId), FAR_CELL],
     );
     const stored = new Set(rows.map((r) => r.key));
     const missing = this.acknowledged().flatMap((b) => b.pings.map((p) => `${b.phone.userId}:${p.ts}`)).filter((k) => !stored.has(k));
