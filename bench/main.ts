@@ -20,10 +20,12 @@ export interface BenchOptions {
   full: boolean;
   scenarios: string[];
   loader: 'wrk' | 'autocannon' | null;
+  /** `--soak MINUTES`: run the soak scenario for that long. */
+  soakMinutes: number | null;
 }
 
 export function parseOptions(argv: string[]): BenchOptions & { list: boolean } {
-  const opts: BenchOptions & { list: boolean } = { quick: false, full: false, scenarios: [], loader: null, list: false };
+  const opts: BenchOptions & { list: boolean } = { quick: false, full: false, scenarios: [], loader: null, soakMinutes: null, list: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -36,6 +38,13 @@ export function parseOptions(argv: string[]): BenchOptions & { list: boolean } {
     else if (flag === '--full') opts.full = true;
     else if (flag === '--list') opts.list = true;
     else if (flag === '--scenario') opts.scenarios.push(...value().split(',').filter(Boolean));
+    else if (flag === '--soak') {
+      const v = value();
+      const minutes = Number(v);
+      if (!/^\d+(\.\d+)?$/.test(v) || !(minutes > 0)) throw new Error(`--soak needs a number of minutes above 0, got "${v}"`);
+      opts.soakMinutes = minutes;
+      if (!opts.scenarios.includes('soak')) opts.scenarios.push('soak');
+    }
     else if (flag === '--loader') {
       const v = value();
       if (v !== 'wrk' && v !== 'autocannon') throw new Error(`--loader must be wrk or autocannon (see npm run bench -- --help)`);
@@ -49,7 +58,7 @@ export function parseOptions(argv: string[]): BenchOptions & { list: boolean } {
 }
 
 export function listScenarios(): string {
-  return SCENARIOS.map((s) => `${s.name.padEnd(10)} ${s.description}`).join('\n');
+  return SCENARIOS.map((s) => `${s.name.padEnd(10)} ${s.description}${s.onDemand ? ' (only when asked for)' : ''}`).join('\n');
 }
 
 export interface BenchEnvironment {
@@ -87,7 +96,7 @@ export class BenchRun {
     const dbName = decodeURIComponent(new URL(env.databaseUrl).pathname.slice(1));
     if (!dbName.includes('bench')) throw new Error(`refusing to run the bench on database "${dbName}": its name lacks "bench"`);
     const started = Date.now();
-    const scenarios: Scenario[] = opts.scenarios.length ? SCENARIOS.filter((s) => opts.scenarios.includes(s.name)) : [...SCENARIOS];
+    const scenarios: Scenario[] = opts.scenarios.length ? SCENARIOS.filter((s) => opts.scenarios.includes(s.name)) : SCENARIOS.filter((s) => !s.onDemand);
     const workDir = mkdtempSync(path.join(os.tmpdir(), 'hc-bench-'));
     this.workDir = workDir;
     const rows: BenchRow[] = [];
@@ -106,6 +115,7 @@ export class BenchRun {
         const ctx: BenchContext = {
           quick: opts.quick,
           full: opts.full,
+          soakMinutes: opts.soakMinutes,
           databaseUrl: env.databaseUrl,
           redisUrl: env.redisUrl,
           keyPrefix: BENCH_KEY_PREFIX,
@@ -135,7 +145,7 @@ export class BenchRun {
         timestamp: new Date(started).toISOString(),
         durationSec: (Date.now() - started) / 1000,
         machine: machineInfo(),
-        options: { quick: opts.quick, full: opts.full, scenarios: scenarios.map((s) => s.name), loader: load.name },
+        options: { quick: opts.quick, full: opts.full, soakMinutes: opts.soakMinutes, scenarios: scenarios.map((s) => s.name), loader: load.name },
         loadGenerator: `${load.name} ${load.version}`,
         rows,
         details,

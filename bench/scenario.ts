@@ -8,6 +8,8 @@ export interface BenchContext {
   quick: boolean;
   /** The largest sizes, where a scenario has them (`--full`). */
   full: boolean;
+  /** `--soak MINUTES`: how long the soak scenario runs (null: not given). */
+  soakMinutes: number | null;
   /** The bench's own database (never the one of `npm start` or of the tests), migrated. */
   databaseUrl: string;
   redisUrl: string;
@@ -46,6 +48,8 @@ export interface BenchRow {
 export interface Scenario {
   name: string;
   description: string;
+  /** Runs only when asked for by name (or by its own option, as `--soak`), never in a plain `npm run bench`. */
+  onDemand?: boolean;
   run(ctx: BenchContext): Promise<BenchRow[]>;
 }
 

@@ -7,6 +7,8 @@ const USAGE = `npm run bench [-- options]
   --quick             small sizes: a smoke check of every scenario (well under 2 minutes)
   --full              the largest sizes where a scenario has them (batch: 10 million pings)
   --scenario NAME     run only this scenario (repeatable, or comma-separated)
+  --soak MINUTES      run the soak scenario for MINUTES (api, ingest and batch together under
+                      reads, pings and tracing; memory growth after warm-up must stay under 10%)
   --loader wrk|autocannon
                       force the HTTP load generator (default: wrk, installed from the OS
                       packages when missing and running as root; else autocannon)

@@ -3,9 +3,10 @@ import { batch } from './batch.js';
 import { ingest } from './ingest.js';
 import { quality } from './quality.js';
 import { read } from './read.js';
+import { soak } from './soak.js';
 
 /**
  * Every scenario `npm run bench` knows, in the order they run. A new scenario is a module in this
- * folder exporting a `Scenario`, added here (planned: soak).
+ * folder exporting a `Scenario`, added here. The soak runs only when asked for (`--soak MINUTES`).
  */
-export const SCENARIOS: readonly Scenario[] = [read, ingest, batch, quality];
+export const SCENARIOS: readonly Scenario[] = [read, ingest, batch, quality, soak];

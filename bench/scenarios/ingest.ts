@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { productionAppEnv, row, type BenchContext, type BenchRow, type Scenario } from '../scenario.js';
 import { cpuUsageBetween, takeCpuSnapshot, withCpuUsage, type CpuUsage } from '../support/cpu.js';
 import type { LoadResult } from '../support/load-generator.js';
+import { fetchMetrics, metricValue } from '../support/metrics.js';
 import { userToken, writeUserTokens } from '../support/people.js';
 import { oldestTsOf, pingsBody, writeCellPool, PingBatchGenerator, type PingBatchSpec } from '../support/pings.js';
 import { durabilitySettings, localPostgresPid, withClient } from '../support/postgres.js';
@@ -74,18 +75,8 @@ interface IngestCounters {
 
 /** The ingest app's own counters (summed over its workers by /metrics). */
 async function ingestCounters(url: string): Promise<IngestCounters> {
-  const res = await fetch(`${url}/metrics`);
-  if (!res.ok) throw new Error(`${url}/metrics answered ${res.status}`);
-  const text = await res.text();
-  const value = (name: string, label?: string) => {
-    let sum = 0;
-    for (const line of text.split('\n')) {
-      if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-      if (label && !line.includes(label)) continue;
-      sum += Number(line.slice(line.lastIndexOf(' ') + 1));
-    }
-    return sum;
-  };
+  const text = await fetchMetrics(url);
+  const value = (name: string, label?: string) => metricValue(text, name, label);
   return {
     accepted: value('hc_pings_total', 'outcome="accepted"'),
     late: value('hc_pings_total', 'outcome="late"'),

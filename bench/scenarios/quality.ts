@@ -8,7 +8,7 @@ import { City, type SimPing } from '../../test/support/city/simulator.js';
 import { productionAppEnv, row, type BenchContext, type BenchRow, type Scenario } from '../scenario.js';
 import { matchingConfigs, type MatchingConfig } from '../support/matching-configs.js';
 import { withClient } from '../support/postgres.js';
-import { clearKeyPrefix } from '../support/redis.js';
+import { emptyBenchData } from '../support/reset.js';
 
 /**
  * The production grid and policy divided by 30 in time: 12 slots a window, review from one slot
@@ -32,12 +32,6 @@ interface ConfigResult extends MatchingConfig {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
-
-/** Empties the bench database and the bench's Redis keys (BullMQ job ids repeat from one city to the next). */
-async function reset(ctx: BenchContext, client: pg.Client): Promise<void> {
-  await client.query('TRUNCATE pings, windows, users, trace_shards, trace_pairs, pending_late_pings, retro_traces RESTART IDENTITY CASCADE');
-  await clearKeyPrefix(ctx.redisUrl, ctx.keyPrefix);
-}
 
 /** Loads the city with cells of `precision`; returns the user id of each person. */
 async function load(client: pg.Client, city: City, pings: SimPing[], precision: number): Promise<string[]> {
@@ -121,7 +115,7 @@ export const quality: Scenario = {
     const results: ConfigResult[] = [];
     await withClient(ctx.databaseUrl, async (client) => {
       for (const config of matchingConfigs(CITY_CENTRE, R_METERS)) {
-        await reset(ctx, client);
+        await emptyBenchData(client, ctx.redisUrl, ctx.keyPrefix);
         const ids = await load(client, city, pings, config.precision);
         const traceSec = await trace(ctx, client, city, config);
         const found = await stored(client, city, ids);
@@ -129,7 +123,7 @@ export const quality: Scenario = {
         results.push(result);
         ctx.log(`quality: ${config.label} (${config.why}): recall ${pct(result.requests.recall)}, precision ${pct(result.requests.precision)} (${result.requests.found} requests, ${result.requests.both} true of ${truth.requests.length}); traced in ${traceSec.toFixed(1)} s`);
       }
-      await reset(ctx, client);
+      await emptyBenchData(client, ctx.redisUrl, ctx.keyPrefix);
     });
     for (const line of table(results, truth.requests.length)) ctx.log(`quality: ${line}`);
 

@@ -6,6 +6,7 @@ import type { LoadResult } from '../support/load-generator.js';
 import { fillCodeCache, seedPeople, seededColor, userToken, writeUserTokens, type ColorMix } from '../support/people.js';
 import type { RunningProcess } from '../support/processes.js';
 import { localRedisPid } from '../support/redis.js';
+import { median } from '../support/stats.js';
 
 const SIZES = {
   quick: { people: 10_000, warmupSec: 2, durationSec: 5, rounds: 1 },
@@ -56,10 +57,6 @@ async function measureOnce(ctx: BenchContext, target: Target, proc: RunningProce
   return m;
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 /** The median of each figure over the rounds (errors add up). */
 function combine(rounds: Measurement[]): Measurement {

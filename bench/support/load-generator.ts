@@ -45,7 +45,7 @@ export interface LoadGenerator {
   /** A line for the report: the tool and how it drives the load. */
   describe(connections: number): string;
   run(spec: LoadSpec): Promise<LoadResult>;
-  /** Stops a run in progress (on Ctrl-C or SIGTERM). */
+  /** Stops every run in progress (on Ctrl-C or SIGTERM); runs may go on at once (the soak reads and posts together). */
   abort(): void;
 }
 
@@ -111,7 +111,7 @@ function ensureWrk(log: (m: string) => void): string | null {
 class WrkLoadGenerator implements LoadGenerator {
   readonly name = 'wrk';
   private readonly threads: number;
-  private current: ChildProcess | null = null;
+  private readonly current = new Set<ChildProcess>();
 
   constructor(private readonly bin: string, readonly version: string, private readonly scriptFile: string) {
     // wrk shares the machine with the servers it measures: half the cores at most, 4 at most.
@@ -123,7 +123,7 @@ class WrkLoadGenerator implements LoadGenerator {
   }
 
   abort(): void {
-    this.current?.kill('SIGKILL');
+    for (const child of this.current) child.kill('SIGKILL');
   }
 
   async run(spec: LoadSpec): Promise<LoadResult> {
@@ -160,13 +160,13 @@ class WrkLoadGenerator implements LoadGenerator {
   private async runWrk(args: string[]): Promise<LoadResult> {
     const { code, out } = await new Promise<{ code: number | null; out: string }>((resolve, reject) => {
       const child = spawn(this.bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-      this.current = child;
+      this.current.add(child);
       let out = '';
       child.stdout.on('data', (d) => (out += d));
       child.stderr.on('data', (d) => (out += d));
       child.on('error', reject);
       child.on('close', (c) => {
-        this.current = null;
+        this.current.delete(child);
         resolve({ code: c, out });
       });
     });
@@ -192,7 +192,7 @@ class WrkLoadGenerator implements LoadGenerator {
 class AutocannonLoadGenerator implements LoadGenerator {
   readonly name = 'autocannon';
   private tokens: { file: string; list: string[] } | null = null;
-  private current: { stop: () => void } | null = null;
+  private readonly current = new Set<{ stop: () => void }>();
 
   constructor(readonly version: string) {}
 
@@ -201,7 +201,7 @@ class AutocannonLoadGenerator implements LoadGenerator {
   }
 
   abort(): void {
-    this.current?.stop();
+    for (const run of this.current) run.stop();
   }
 
   async run(spec: LoadSpec): Promise<LoadResult> {
@@ -247,12 +247,13 @@ class AutocannonLoadGenerator implements LoadGenerator {
       }],
     });
     // A thenable EventEmitter with stop() (autocannon's promise form); it has no finally().
-    this.current = instance as unknown as { stop: () => void };
+    const running = instance as unknown as { stop: () => void };
+    this.current.add(running);
     let r: Awaited<typeof instance>;
     try {
       r = await instance;
     } finally {
-      this.current = null;
+      this.current.delete(running);
     }
     const requests = r['1xx'] + r['2xx'] + r['3xx'] + r['4xx'] + r['5xx'];
     return {

@@ -24,6 +24,8 @@ export interface StartOptions {
   /** Polled until it answers 200. */
   readyPath: string;
   readyTimeoutMs?: number;
+  /** Node options before the script (e.g. a preloaded module). */
+  nodeArgs?: string[];
 }
 
 export function freePort(): Promise<number> {
@@ -60,9 +62,9 @@ export class ProcessStarter {
   constructor(private readonly root: string, private readonly logDir: string) {}
 
   /** One of the project's apps (`api`, `ingest`, `batch`), built, as it runs in production; `name` names its log. */
-  startApp(app: 'api' | 'ingest' | 'batch', env: Record<string, string>, name: string = app): Promise<RunningProcess> {
+  startApp(app: 'api' | 'ingest' | 'batch', env: Record<string, string>, name: string = app, nodeArgs: string[] = []): Promise<RunningProcess> {
     const portVar = { api: 'API_PORT', ingest: 'INGEST_PORT', batch: 'BATCH_PORT' }[app];
-    return this.start({ name, script: `dist/apps/${app}/src/main.js`, env, portVar, readyPath: '/health/ready' });
+    return this.start({ name, script: `dist/apps/${app}/src/main.js`, env, portVar, readyPath: '/health/ready', nodeArgs });
   }
 
   async start(opts: StartOptions): Promise<RunningProcess> {
@@ -73,7 +75,7 @@ export class ProcessStarter {
     let out = '';
     // HC_BENCH_CPU_PROF=<dir>: each app process (and cluster worker) writes a V8 CPU profile there when it exits.
     const profile = process.env.HC_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.HC_BENCH_CPU_PROF}`] : [];
-    const child = spawn(process.execPath, ['--enable-source-maps', ...profile, opts.script], {
+    const child = spawn(process.execPath, ['--enable-source-maps', ...profile, ...(opts.nodeArgs ?? []), opts.script], {
       cwd: this.root,
       env: { ...process.env, ...opts.env, [opts.portVar]: String(port) },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,17 +1,39 @@
 import { decodeCodeView, encodeCodeView, type CodeView } from './code-view.js';
 import type { RedisClient } from './redis.factory.js';
 
-// Writes only when the stored version is older, so a late or repeated write never wins.
+// Writes only when the stored version is older, so a late or repeated write never wins. A hold
+// (`!<version>`, see `holdMany`) gives way only to a write of its version or a newer one.
 const PUT_IF_NEWER = `
 local cur = redis.call('GET', KEYS[1])
 if cur then
-  local v = tonumber(string.match(cur, '^([0-9a-z]+)|'), 36)
-  if v and v >= tonumber(ARGV[1]) then return 0 end
+  local held = string.match(cur, '^!([0-9a-z]+)$')
+  if held then
+    if tonumber(held, 36) > tonumber(ARGV[1]) then return 0 end
+  else
+    local v = tonumber(string.match(cur, '^([0-9a-z]+)|'), 36)
+    if v and v >= tonumber(ARGV[1]) then return 0 end
+  end
 end
 redis.call('SET', KEYS[1], ARGV[2])
 return 1`;
 
-type RedisWithPut = RedisClient & { hcPutIfNewer(key: string, version: string, value: string): Promise<number> };
+// Holds the key for a version about to be committed, unless a value as new is already there.
+const HOLD = `
+local cur = redis.call('GET', KEYS[1])
+if cur then
+  local v = tonumber(string.match(cur, '^!?([0-9a-z]+)'), 36)
+  if v and v >= tonumber(ARGV[1]) then return 0 end
+end
+redis.call('SET', KEYS[1], '!' .. ARGV[2], 'PX', ARGV[3])
+return 1`;
+
+/** How long a hold lasts when its write-through never comes (the transaction rolled back or its process died). */
+export const CODE_HOLD_MS = 60_000;
+
+type RedisWithPut = RedisClient & {
+  hcPutIfNewer(key: string, version: string, value: string): Promise<number>;
+  hcHoldCode(key: string, version: string, version36: string, ttlMs: string): Promise<number>;
+};
 
 /** The Redis read model of health codes: one small string per person. */
 export class CodeCache {
@@ -19,6 +41,7 @@ export class CodeCache {
 
   constructor(redis: RedisClient, private readonly prefix: string) {
     redis.defineCommand('hcPutIfNewer', { numberOfKeys: 1, lua: PUT_IF_NEWER });
+    redis.defineCommand('hcHoldCode', { numberOfKeys: 1, lua: HOLD });
     this.redis = redis as RedisWithPut;
   }
 
@@ -26,9 +49,31 @@ export class CodeCache {
     return `${this.prefix}:code:${userId}`;
   }
 
+  /** The stored code; null on a miss or a hold (the reader then asks Postgres). */
   async get(userId: string): Promise<CodeView | null> {
     const raw = await this.redis.get(this.key(userId));
     return raw === null ? null : decodeCodeView(userId, raw);
+  }
+
+  /**
+   * Called by a writer before it commits new versions: from the commit to its write-through, the
+   * old value would still answer reads (a green for someone Postgres already holds at risk,
+   * DESIGN §2). A held key reads as a miss, so readers go to Postgres, and their fills of an older
+   * version cannot replace it; the write-through of the held version (or a newer) ends the hold,
+   * and `CODE_HOLD_MS` ends it when none comes.
+   */
+  async holdMany(codes: { userId: string; version: number }[]): Promise<void> {
+    if (!codes.length) return;
+    const hold = (r: RedisWithPut, c: { userId: string; version: number }) =>
+      r.hcHoldCode(this.key(c.userId), String(c.version), c.version.toString(36), String(CODE_HOLD_MS));
+    if (this.redis.isCluster) {
+      await Promise.all(codes.map((c) => hold(this.redis, c)));
+      return;
+    }
+    const pipeline = this.redis.pipeline();
+    for (const c of codes) hold(pipeline as unknown as RedisWithPut, c);
+    const failed = ((await pipeline.exec()) ?? []).find(([err]) => err);
+    if (failed) throw failed[0];
   }
 
   async drop(userId: string): Promise<void> {

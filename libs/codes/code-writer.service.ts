@@ -44,8 +44,8 @@ export class CodeWriter {
 
   async transact<T>(work: (t: CodeTransaction) => Promise<T>): Promise<T> {
     const written: CodeRow[] = [];
-    const result = await this.db.transaction(async (tx) =>
-      work({
+    const result = await this.db.transaction(async (tx) => {
+      const out = await work({
         tx,
         change: async (userId, actor, changeId, decide) => {
           const current = await this.codes.lockCode(tx, userId);
@@ -65,8 +65,13 @@ export class CodeWriter {
           written.push(...rows);
           return new Map(rows.map((r) => [r.userId, r]));
         },
-      }),
-    );
+      });
+      // Before the commit: between the commit and the write-through below, the cache would still
+      // answer the old colour (a green for a person now yellow or red in Postgres). Best effort:
+      // with Redis away, reads go to Postgres anyway.
+      await this.cache.holdMany(written).catch((err: Error) => this.logger.warn(`cache hold failed for ${written.length} code changes: ${err.message}`));
+      return out;
+    });
     if (written.length === 1) await this.publish(written[0]!);
     else if (written.length) await this.publishMany(written);
     return result;

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { CodeCache, type CodeView } from '#libs/cache/index.js';
+import { CODE_HOLD_MS, CodeCache, type CodeView } from '#libs/cache/index.js';
 import { redisUrl, testKeyPrefix } from '../support/redis.js';
 
 const view = (version: number, color: CodeView['color'] = 'yellow'): CodeView => ({
@@ -46,6 +46,29 @@ describe('CodeCache (versioned write-through, real Redis)', () => {
     await Promise.all(versions.map((v, i) => caches[i % caches.length]!.put(view(v))));
     expect((await cache.get('42'))?.version).toBe(200);
     await Promise.all(writers.map((w) => w.quit()));
+  });
+
+  it('a hold (a change being committed) reads as a miss, keeps older fills out and gives way to the write of its version', async () => {
+    await cache.put(view(1, 'green'));
+    await cache.holdMany([{ userId: '42', version: 2 }]);
+    expect(await cache.get('42')).toBeNull();
+    expect(await cache.put(view(1, 'green'))).toBe(false);
+    expect(await cache.putMany([view(1, 'green')])).toBe(0);
+    expect(await cache.put(view(2))).toBe(true);
+    expect(await cache.get('42')).toEqual(view(2));
+    expect(await redis.pttl(cache.key('42'))).toBe(-1);
+  });
+
+  it('a hold never replaces a value as new, and ends by itself when its write never comes', async () => {
+    await cache.put(view(37));
+    await cache.holdMany([{ userId: '42', version: 37 }]);
+    expect(await cache.get('42')).toEqual(view(37));
+    await cache.holdMany([{ userId: '42', version: 38 }]);
+    expect(await cache.get('42')).toBeNull();
+    const ttl = await redis.pttl(cache.key('42'));
+    expect(ttl > 0 && ttl <= CODE_HOLD_MS).toBe(true);
+    // A newer write than the held version ends the hold too.
+    expect(await cache.put(view(39))).toBe(true);
   });
 
   it('compares versions numerically beyond one digit of base 36', async () => {

@@ -1,7 +1,8 @@
 import { jest } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
-import { CodeCache } from '#libs/cache/index.js';
+import { CodeCache, type CodeView } from '#libs/cache/index.js';
+import { CodeWriter } from '#libs/codes/index.js';
 import { HealthCodeRepository, UserRepository } from '#libs/db/index.js';
 import { CodeReader } from '../../apps/api/src/codes/code-reader.service.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
@@ -44,6 +45,26 @@ describe('CodeReader', () => {
     await reader.read(a.userId);
     expect(spy).not.toHaveBeenCalled();
     expect((await cache.get(a.userId))?.color).toBe('green');
+  });
+
+  it('never answers the old colour between a change’s commit and its write-through to the cache', async () => {
+    const person = await new UserRepository(ds).registerUser();
+    expect((await reader.read(person.userId)).color).toBe('green'); // now in the cache
+    // The write-through waits until the test has read: by then the change is committed.
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    const put = cache.put.bind(cache);
+    jest.spyOn(cache, 'put').mockImplementationOnce(async (v: CodeView) => {
+      await released;
+      return put(v);
+    });
+    const change = new CodeWriter(ds, codes, cache).transact((t) =>
+      t.change(person.userId, 'test', null, () => ({ color: 'yellow', reason: 'contact', expiresAtMs: Date.now() + 86_400_000, infectiousFromMs: null })));
+    while ((await codes.findCodes([person.userId])).get(person.userId)?.color !== 'yellow') await new Promise((r) => setTimeout(r, 5));
+    expect((await reader.read(person.userId)).color).toBe('yellow');
+    release();
+    await change;
+    expect((await cache.get(person.userId))?.color).toBe('yellow');
   });
 
   it('refuses a person who does not exist with 401 (no default colour)', async () => {

@@ -31,6 +31,17 @@ export async function withServer<T>(fn: (c: pg.Client) => Promise<T>): Promise<T
   }
 }
 
+/** A client of its own on a test database for `fn` (e.g. for helpers that take a pg.Client), closed afterwards. */
+export async function withDatabaseClient<T>(db: { url: string }, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
 export interface TestDatabase {
   name: string;
   url: string;
