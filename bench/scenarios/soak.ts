@@ -56,6 +56,8 @@ async function tracingProgress(databaseUrl: string, sinceMs: number): Promise<Tr
 /** Reads and posts together for one interval (two load runs side by side), then the tracing progress. */
 async function runInterval(ctx: BenchContext, urls: { api: string; ingest: string }, files: { tokens: string; cells: string }, t0: number, sec: number): Promise<Interval> {
   const startMs = Date.now();
+  // The interval's newest ping is at its end (ahead of the clock by at most an interval, within the
+  // allowed skew); a phone's first batch in the interval is the 5 s before it, so pings are current.
   const pingBatches: PingBatchSpec = { size: BATCH_SIZE, cellsFile: files.cells, newestMs: startMs + sec * 1000, stepMs: STEP_MS };
   const [reads, pings] = await Promise.all([
     ctx.load.run({ url: urls.api, method: 'GET', path: '/v1/codes/me', tokensFile: files.tokens, connections: READ_CONNECTIONS, durationSec: sec }),
