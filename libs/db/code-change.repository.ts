@@ -61,24 +61,29 @@ export class CodeChangeRepository {
    */
   async insertRequests(tx: Db, windowId: number, rows: NewCodeChange[]): Promise<{ created: number; extended: CodeChangeRow[] }> {
     if (!rows.length) return { created: 0, extended: [] };
-    const written: (Raw & { created: boolean })[] = await queryRows(tx,
-      `INSERT INTO code_changes AS c (user_id, window_id, from_color, to_color, status, auto, reason, exposure_seconds, expires_at)
-       SELECT u, $1, f, t, 'pending', a, r, e, to_timestamp(x / 1000.0)
-       FROM unnest($2::bigint[], $3::text[], $4::text[], $5::bool[], $6::text[], $7::int[], $8::float8[]) AS v(u, f, t, a, r, e, x)
-       ON CONFLICT (user_id, window_id, to_color) DO UPDATE SET
-         exposure_seconds = GREATEST(c.exposure_seconds, EXCLUDED.exposure_seconds),
-         expires_at = GREATEST(c.expires_at, EXCLUDED.expires_at),
-         auto = CASE WHEN c.status = 'pending' THEN c.auto OR EXCLUDED.auto ELSE c.auto END
-       WHERE EXCLUDED.exposure_seconds > c.exposure_seconds OR EXCLUDED.expires_at > c.expires_at
-          OR (c.status = 'pending' AND EXCLUDED.auto AND NOT c.auto)
-       RETURNING ${COLUMNS}, (xmax = 0) AS created`,
+    // Only counts and the few ids needed come back: ten thousand full rows cost the app more than the upsert costs Postgres.
+    const [summary]: { created: number; extended: string[] }[] = await queryRows(tx,
+      `WITH w AS (
+         INSERT INTO code_changes AS c (user_id, window_id, from_color, to_color, status, auto, reason, exposure_seconds, expires_at)
+         SELECT u, $1, f, t, 'pending', a, r, e, to_timestamp(x / 1000.0)
+         FROM unnest($2::bigint[], $3::text[], $4::text[], $5::bool[], $6::text[], $7::int[], $8::float8[]) AS v(u, f, t, a, r, e, x)
+         ON CONFLICT (user_id, window_id, to_color) DO UPDATE SET
+           exposure_seconds = GREATEST(c.exposure_seconds, EXCLUDED.exposure_seconds),
+           expires_at = GREATEST(c.expires_at, EXCLUDED.expires_at),
+           auto = CASE WHEN c.status = 'pending' THEN c.auto OR EXCLUDED.auto ELSE c.auto END
+         WHERE EXCLUDED.exposure_seconds > c.exposure_seconds OR EXCLUDED.expires_at > c.expires_at
+            OR (c.status = 'pending' AND EXCLUDED.auto AND NOT c.auto)
+         RETURNING id, status, (xmax = 0) AS created)
+       SELECT count(*) FILTER (WHERE created)::int AS created,
+              coalesce(array_agg(id::text) FILTER (WHERE NOT created AND status = 'applied'), '{}') AS extended
+       FROM w`,
       [windowId, rows.map((r) => r.userId), rows.map((r) => r.fromColor), rows.map((r) => r.toColor), rows.map((r) => r.auto),
         rows.map((r) => r.reason), rows.map((r) => r.exposureSeconds), rows.map((r) => r.expiresAtMs)],
     );
-    return {
-      created: written.filter((r) => r.created).length,
-      extended: written.filter((r) => !r.created && r.status === 'applied').map(({ created, ...r }) => fromRaw(r)),
-    };
+    const extended: Raw[] = summary!.extended.length
+      ? await queryRows(tx, `SELECT ${COLUMNS} FROM code_changes WHERE id = ANY($1::bigint[]) ORDER BY id`, [summary!.extended])
+      : [];
+    return { created: summary!.created, extended: extended.map(fromRaw) };
   }
 
   /** Automatic requests of a window not yet applied (also those a crash left behind). */

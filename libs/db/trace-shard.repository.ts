@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { PartialPair, ShardRange } from '#libs/domain/index.js';
-import { type Db, queryRows } from './sql.js';
+import { arrayLiteral, type Db, queryRows } from './sql.js';
 
 export interface ShardRow extends ShardRange {
   shard: number;
@@ -50,10 +50,10 @@ export class TraceShardRepository {
       if (pairs.length) {
         await queryRows(tx,
           `INSERT INTO trace_pairs (window_id, generation, shard, contact_id, source_id, slots, cells)
-           SELECT $1, $2, $3, c, s, ARRAY(SELECT json_array_elements_text(sl)::bigint), ARRAY(SELECT json_array_elements_text(ce))
-           FROM unnest($4::bigint[], $5::bigint[], $6::json[], $7::json[]) AS t(c, s, sl, ce)`,
+           SELECT $1, $2, $3, c, s, sl::bigint[], ce::text[]
+           FROM unnest($4::bigint[], $5::bigint[], $6::text[], $7::text[]) AS t(c, s, sl, ce)`,
           [windowId, generation, shard, pairs.map((p) => p.contactId), pairs.map((p) => p.sourceId),
-            pairs.map((p) => JSON.stringify(p.slots)), pairs.map((p) => JSON.stringify(p.cells))],
+            pairs.map((p) => arrayLiteral(p.slots)), pairs.map((p) => arrayLiteral(p.cells))],
         );
       }
       await queryRows(tx, 'UPDATE trace_shards SET done = true, pairs = $4, duration_ms = $5 WHERE window_id = $1 AND generation = $2 AND shard = $3',

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { PairExposure, PartialPair, PrefixCount, SearchRange, SourcePing, SourceSearchRange } from '#libs/domain/index.js';
-import { type Db, queryRows } from './sql.js';
+import { arrayLiteral, type Db, queryRows } from './sql.js';
 
 /** A contact ping found in a search range: who, where, in which slot, near which source cell. */
 export interface ContactHit {
@@ -27,6 +27,15 @@ const SOURCE_PINGS = `
    AND p.ts >= to_timestamp($1 / 1000.0) AND p.ts < to_timestamp($2 / 1000.0)
    AND p.ts >= h.infectious_from
   WHERE h.color = 'red'`;
+
+/** Exposure rows of one window from columns ($2..$6); slots and cells as array literals (arrayLiteral). */
+const INSERT_EXPOSURES = `INSERT INTO exposures (window_id, contact_id, source_id, seconds, slots, cells)
+  SELECT $1, c, s, sec, sl::bigint[], ce::text[]
+  FROM unnest($2::bigint[], $3::bigint[], $4::int[], $5::text[], $6::text[]) AS t(c, s, sec, sl, ce)`;
+
+const exposureParams = (windowId: number, rows: PairExposure[]) =>
+  [windowId, rows.map((r) => r.contactId), rows.map((r) => r.sourceId), rows.map((r) => r.seconds),
+    rows.map((r) => arrayLiteral(r.slots)), rows.map((r) => arrayLiteral(r.cells))];
 
 @Injectable()
 export class TracingRepository {
@@ -124,12 +133,9 @@ export class TracingRepository {
   async upsertExposures(tx: Db, windowId: number, rows: PairExposure[]): Promise<void> {
     if (!rows.length) return;
     await queryRows(tx,
-      `INSERT INTO exposures (window_id, contact_id, source_id, seconds, slots, cells)
-       SELECT $1, c, s, sec, ARRAY(SELECT json_array_elements_text(sl)::bigint), ARRAY(SELECT json_array_elements_text(ce))
-       FROM unnest($2::bigint[], $3::bigint[], $4::int[], $5::json[], $6::json[]) AS t(c, s, sec, sl, ce)
+      `${INSERT_EXPOSURES}
        ON CONFLICT (window_id, contact_id, source_id) DO UPDATE SET seconds = EXCLUDED.seconds, slots = EXCLUDED.slots, cells = EXCLUDED.cells`,
-      [windowId, rows.map((r) => r.contactId), rows.map((r) => r.sourceId), rows.map((r) => r.seconds),
-        rows.map((r) => JSON.stringify(r.slots)), rows.map((r) => JSON.stringify(r.cells))],
+      exposureParams(windowId, rows),
     );
   }
 
@@ -140,12 +146,6 @@ export class TracingRepository {
     await queryRows(tx, `SELECT pg_advisory_xact_lock(hashtext('hc_window_evidence'), ($1::bigint % 2147483647)::int)`, [windowId]);
     await queryRows(tx, 'DELETE FROM exposures WHERE window_id = $1', [windowId]);
     if (!rows.length) return;
-    await queryRows(tx,
-      `INSERT INTO exposures (window_id, contact_id, source_id, seconds, slots, cells)
-       SELECT $1, c, s, sec, ARRAY(SELECT json_array_elements_text(sl)::bigint), ARRAY(SELECT json_array_elements_text(ce))
-       FROM unnest($2::bigint[], $3::bigint[], $4::int[], $5::json[], $6::json[]) AS t(c, s, sec, sl, ce)`,
-      [windowId, rows.map((r) => r.contactId), rows.map((r) => r.sourceId), rows.map((r) => r.seconds),
-        rows.map((r) => JSON.stringify(r.slots)), rows.map((r) => JSON.stringify(r.cells))],
-    );
+    await queryRows(tx, INSERT_EXPOSURES, exposureParams(windowId, rows));
   }
 }

@@ -12,7 +12,8 @@ type TraceWindowJob = Job<JobPayloads[typeof JobName.TraceWindow] & { startedAtM
 /**
  * A window's trace as a BullMQ flow: the `trace-window` job claims the window, plans the shards,
  * adds one `trace-shard` child per unfinished shard (deterministic ids), and waits; BullMQ runs
- * it again once every child completed, and it combines. Postgres holds which shards are done, so
+ * it again once every child completed, and it combines. A plan of one shard is traced by the
+ * parent itself, its pairs kept in memory (a crash re-runs the whole, small, trace). Postgres holds which shards are done, so
  * a parent re-run after a crash, or re-queued by the reconciler after Redis lost its jobs, queues
  * only the shards still missing.
  */
@@ -38,6 +39,9 @@ export class WindowTraceFlow {
       const plan = await this.tracer.begin(windowId, generation);
       if (!plan) return null;
       if (job.data.plannedAtMs === undefined) await job.updateData({ ...job.data, plannedAtMs: Date.now() });
+      const times = { startedAtMs: job.data.startedAtMs ?? Date.now(), plannedAtMs: job.data.plannedAtMs ?? Date.now() };
+      // A window with one shard's worth of work is traced here: a child job would only add hand-offs.
+      if (plan.length === 1 && !plan[0]!.done) return await this.tracer.traceAlone(windowId, generation, plan[0]!, times);
       let missing = plan.filter((s) => !s.done);
       for (let round = 0; ; round++) {
         if (missing.length) {
@@ -45,7 +49,7 @@ export class WindowTraceFlow {
           await this.addShards(job, missing);
           if (await job.moveToWaitingChildren(token)) throw new WaitingChildrenError();
         }
-        const result = await this.tracer.combine(windowId, generation, { startedAtMs: job.data.startedAtMs ?? Date.now(), plannedAtMs: job.data.plannedAtMs ?? Date.now() });
+        const result = await this.tracer.combine(windowId, generation, times);
         if (!Array.isArray(result)) return result;
         missing = result;
       }

@@ -2,11 +2,18 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
 import { TraceShardRepository, TracingRepository, WindowRepository, type ShardRow } from '#libs/db/index.js';
-import { combinePairs, planShards, sourceReachMs } from '#libs/domain/index.js';
+import { combinePairs, planShards, sourceReachMs, type PartialPair } from '#libs/domain/index.js';
+import { ShardTracer } from './shard-tracer.service.js';
 import { WindowRequests } from './window-requests.service.js';
 
 /** Cells are grouped by this many geohash characters (~1.2 x 0.6 km) before they are cut into shards. */
 const SHARD_PREFIX_LENGTH = 6;
+
+/** When the window's job first started and when its shards were planned (for the statistics). */
+export interface TraceTimes {
+  startedAtMs: number;
+  plannedAtMs: number;
+}
 
 export interface TraceStats {
   shards: number;
@@ -52,6 +59,7 @@ export class WindowTracer {
     private readonly tracing: TracingRepository,
     private readonly shards: TraceShardRepository,
     private readonly requests: WindowRequests,
+    private readonly shardTracer: ShardTracer,
   ) {}
 
   /** Claims the window and returns its shard plan; null when the job is stale. */
@@ -66,19 +74,33 @@ export class WindowTracer {
     return this.shards.savePlan(windowId, generation, planShards(counts, this.config.traceShards, this.config.traceMinShardPings));
   }
 
+  /** Traces a window planned as one shard in this process, without storing partial pairs; as `combine`. */
+  async traceAlone(windowId: number, generation: number, shard: ShardRow, times: TraceTimes): Promise<TraceStats | null> {
+    const window = await this.windows.processingWindow(windowId, generation);
+    if (!window) return null;
+    const started = Date.now();
+    const { pairs } = await this.shardTracer.pairsIn(window, shard);
+    return this.finish(windowId, generation, [{ ...shard, durationMs: Date.now() - started }], pairs, times);
+  }
+
   /**
    * Merges the shards' results and finishes the window. Returns the stats, null when the job is
    * stale, or the shards still missing (their jobs were lost: the caller queues them again).
    */
-  async combine(windowId: number, generation: number, times: { startedAtMs: number; plannedAtMs: number }): Promise<TraceStats | ShardRow[] | null> {
+  async combine(windowId: number, generation: number, times: TraceTimes): Promise<TraceStats | ShardRow[] | null> {
     const window = await this.windows.processingWindow(windowId, generation);
     if (!window) return null;
-    const combineStarted = Date.now();
     const plan = await this.shards.plan(windowId, generation);
     const missing = plan.filter((s) => !s.done);
     if (missing.length) return missing;
+    return this.finish(windowId, generation, plan, await this.shards.pairs(windowId, generation), times);
+  }
+
+  /** From all partial pairs of the window to exposures, requests and applied changes; the window is done. */
+  private async finish(windowId: number, generation: number, plan: ShardRow[], parts: PartialPair[], times: TraceTimes): Promise<TraceStats> {
+    const combineStarted = Date.now();
     const { grid, thresholds } = this.config;
-    const { pairs, contacts } = combinePairs(await this.shards.pairs(windowId, generation), grid.slotSeconds, thresholds);
+    const { pairs, contacts } = combinePairs(parts, grid.slotSeconds, thresholds);
     const mergedAt = Date.now();
     const breaker = await this.requests.plan(contacts);
     const stored = await this.db.transaction(async (tx) => {
