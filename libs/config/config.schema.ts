@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MIN_SOURCE_PINGS_PER_SHARD } from '#libs/domain/index.js';
 import { parseRedisUrl } from './redis-url.js';
 
 const int = (min: number) => z.coerce.number().int().min(min);
@@ -47,7 +48,7 @@ export const configSchema = z.object({
   HC_LOGIN_LOCK_SECONDS: int(1).default(900),
   HC_CACHE_REBUILD_PER_SECOND: int(1).default(50_000),
   HC_TRACE_SHARDS: int(1).max(1024).default(8),
-  HC_TRACE_MIN_SHARD_PINGS: int(1).default(2000),
+  HC_TRACE_MIN_SHARD_PINGS: int(1).default(MIN_SOURCE_PINGS_PER_SHARD),
   HC_JOB_LOCK_SECONDS: int(1).max(600).default(30),
   HC_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be 1-32 of A-Z a-z 0-9 _ -').default('hc'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -21,9 +21,10 @@ export interface ShardRange {
 export const CELL_RANGE_END = '~';
 
 /**
- * Below this many source pings a shard costs more in job overhead than it saves: on the 2-million-
- * ping bench window (1,310 source pings) six child jobs of ~220 took 1.4 s from plan to combine
- * for 0.57 s of work, while the window job alone matches all of them in about 0.2 s.
+ * The default of HC_TRACE_MIN_SHARD_PINGS. Below this many source pings a shard costs more in job
+ * overhead than it saves: on the 2-million-ping bench window (1,310 source pings) six child jobs
+ * of ~220 took 1.4 s from plan to combine for 0.57 s of work, while the window job alone matches
+ * all of them in about 0.2 s.
  */
 export const MIN_SOURCE_PINGS_PER_SHARD = 2000;
 
@@ -32,7 +33,7 @@ export const MIN_SOURCE_PINGS_PER_SHARD = 2000;
  * equal ping counts (and not smaller than `minPerShard` pings, unless there is only one); a
  * prefix is never split. Deterministic: equal input, equal plan.
  */
-export function planShards(counts: PrefixCount[], maxShards: number, minPerShard = MIN_SOURCE_PINGS_PER_SHARD): ShardRange[] {
+export function planShards(counts: PrefixCount[], maxShards: number, minPerShard: number): ShardRange[] {
   const sorted = counts.filter((c) => c.pings > 0).sort((a, b) => (a.prefix < b.prefix ? -1 : a.prefix > b.prefix ? 1 : 0));
   if (!sorted.length) return [];
   const total = sorted.reduce((n, c) => n + c.pings, 0);

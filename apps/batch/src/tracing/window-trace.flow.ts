@@ -36,12 +36,13 @@ export class WindowTraceFlow {
     }
     try {
       if (job.data.startedAtMs === undefined) await job.updateData({ ...job.data, startedAtMs: Date.now() });
-      const plan = await this.tracer.begin(windowId, generation);
-      if (!plan) return null;
+      const begun = await this.tracer.begin(windowId, generation);
+      if (!begun) return null;
+      const { window, plan } = begun;
       if (job.data.plannedAtMs === undefined) await job.updateData({ ...job.data, plannedAtMs: Date.now() });
       const times = { startedAtMs: job.data.startedAtMs ?? Date.now(), plannedAtMs: job.data.plannedAtMs ?? Date.now() };
       // A window with one shard's worth of work is traced here: a child job would only add hand-offs.
-      if (plan.length === 1 && !plan[0]!.done) return await this.tracer.traceAlone(windowId, generation, plan[0]!, times);
+      if (plan.length === 1 && !plan[0]!.done) return await this.tracer.traceAlone(window, generation, plan[0]!, times);
       let missing = plan.filter((s) => !s.done);
       for (let round = 0; ; round++) {
         if (missing.length) {

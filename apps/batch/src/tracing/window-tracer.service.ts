@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
-import { TraceShardRepository, TracingRepository, WindowRepository, type ShardRow } from '#libs/db/index.js';
+import { TraceShardRepository, TracingRepository, WindowRepository, type ShardRow, type WindowRow } from '#libs/db/index.js';
 import { combinePairs, planShards, sourceReachMs, type PartialPair } from '#libs/domain/index.js';
 import { ShardTracer } from './shard-tracer.service.js';
 import { WindowRequests } from './window-requests.service.js';
@@ -62,25 +62,27 @@ export class WindowTracer {
     private readonly shardTracer: ShardTracer,
   ) {}
 
-  /** Claims the window and returns its shard plan; null when the job is stale. */
-  async begin(windowId: number, generation: number): Promise<ShardRow[] | null> {
+  /** Claims the window and returns it with its shard plan; null when the job is stale. */
+  async begin(windowId: number, generation: number): Promise<{ window: WindowRow; plan: ShardRow[] } | null> {
     const window = await this.windows.claimWindow(windowId, generation);
     if (!window) return null;
     const existing = await this.shards.plan(windowId, generation);
-    if (existing.length) return existing;
+    if (existing.length) return { window, plan: existing };
     const prefixLength = Math.min(SHARD_PREFIX_LENGTH, this.config.geohashPrecision);
     const reach = sourceReachMs(windowId, this.config.grid);
     const counts = await this.tracing.sourcePrefixCounts(reach.fromMs, reach.toMs, prefixLength);
-    return this.shards.savePlan(windowId, generation, planShards(counts, this.config.traceShards, this.config.traceMinShardPings));
+    const plan = planShards(counts, this.config.traceShards, this.config.traceMinShardPings);
+    return { window, plan: await this.shards.savePlan(windowId, generation, plan) };
   }
 
-  /** Traces a window planned as one shard in this process, without storing partial pairs; as `combine`. */
-  async traceAlone(windowId: number, generation: number, shard: ShardRow, times: TraceTimes): Promise<TraceStats | null> {
-    const window = await this.windows.processingWindow(windowId, generation);
-    if (!window) return null;
+  /**
+   * Traces the claimed window, planned as one shard, in this process without storing partial
+   * pairs; as `combine` (finishing is conditional on the claim, so a stale run changes nothing).
+   */
+  async traceAlone(window: WindowRow, generation: number, shard: ShardRow, times: TraceTimes): Promise<TraceStats> {
     const started = Date.now();
     const { pairs } = await this.shardTracer.pairsIn(window, shard);
-    return this.finish(windowId, generation, [{ ...shard, durationMs: Date.now() - started }], pairs, times);
+    return this.finish(window.id, generation, [{ ...shard, durationMs: Date.now() - started }], pairs, times);
   }
 
   /**
