@@ -1,5 +1,6 @@
 // `npm start`: set-up, migrations once, then api, ingest and batch until Ctrl-C.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { log, localSecrets, migrate, prepare, ROOT } from './lib/setup.mjs';
 
 const APPS = [
@@ -7,6 +8,9 @@ const APPS = [
   { name: 'ingest', portVar: 'INGEST_PORT', port: 3001 },
   { name: 'batch', portVar: 'BATCH_PORT', port: 3002 },
 ];
+
+// V8 flags per app (package.json "appNodeArgs"; docker-compose.yml repeats them).
+const nodeArgs = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).appNodeArgs ?? {};
 
 const { services, databaseUrl, redisUrl } = await prepare({ database: 'healthcode' });
 migrate(databaseUrl);
@@ -21,7 +25,7 @@ const env = {
 };
 
 const children = APPS.map((app) => {
-  const child = spawn(process.execPath, ['--enable-source-maps', `dist/apps/${app.name}/src/main.js`], { cwd: ROOT, env, stdio: 'inherit' });
+  const child = spawn(process.execPath, ['--enable-source-maps', ...(nodeArgs[app.name] ?? []), `dist/apps/${app.name}/src/main.js`], { cwd: ROOT, env, stdio: 'inherit' });
   child.on('exit', (code, signal) => {
     if (!stopping) {
       log(`${app.name} exited (${code ?? signal}); stopping everything`);

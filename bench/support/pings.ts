@@ -136,13 +136,15 @@ export function pingsBody(batch: { tsMs: number[]; cells: string[] }): string {
 
 /**
  * wrk's script for ping batches: args are the tokens file (line i = user i), method, path, cells
- * file, batch size, newest ms, step ms, thread count. Thread t of T owns the users u with
- * (u - 1) mod T = t - 1 and numbers their batches itself, so no two threads make the same
- * (user, ts). It counts the 202 answers' accepted, late and rejected and reports them with wrk's
- * figures on one marked line.
+ * file, batch size, newest ms, step ms, thread count, requests to build ahead. Thread t of T owns
+ * the users u with (u - 1) mod T = t - 1 and numbers their batches itself, so no two threads make
+ * the same (user, ts). The requests built ahead (in init, before wrk's clock starts) are sent
+ * first, then each further one is built when it is sent: building a 50-ping body costs wrk about
+ * 35 µs, two thirds of its work per request, on the cores the measured servers share. It counts
+ * the 202 answers' accepted, late and rejected and reports them with wrk's figures on one marked line.
  */
 export const WRK_PINGS_SCRIPT = `
-local tokens, cells, counts, headers = {}, {}, {}, {}
+local tokens, cells, counts, headers, ahead, nextAhead = {}, {}, {}, {}, {}, 1
 local method, path, size, newest, step, nthreads, nusers, ncells, mine
 local threads, counter = {}, 0
 function setup(thread)
@@ -156,7 +158,7 @@ function init(args)
     if #line > 0 then tokens[#tokens + 1] = "Bearer " .. line end
   end
   for line in io.lines(args[4]) do
-    if #line > 0 then cells[#cells + 1] = line end
+    if #line > 0 then cells[#cells + 1] = ',"geohash":"' .. line .. '"}' end
   end
   size, newest, step, nthreads = tonumber(args[5]), tonumber(args[6]), tonumber(args[7]), tonumber(args[8])
   nusers, ncells = #tokens, #cells
@@ -164,8 +166,18 @@ function init(args)
   math.randomseed(os.time() * 1000 + tid * 7919)
   headers["Content-Type"] = "application/json"
   answers, accepted, late, rejected = 0, 0, 0, 0
+  for i = 1, math.floor((tonumber(args[9]) or 0) / nthreads) do ahead[i] = build() end
 end
 function request()
+  if nextAhead <= #ahead then
+    local r = ahead[nextAhead]
+    ahead[nextAhead] = false
+    nextAhead = nextAhead + 1
+    return r
+  end
+  return build()
+end
+function build()
   local u = tid + (math.random(mine) - 1) * nthreads
   local k = counts[u] or 0
   counts[u] = k + 1
@@ -177,7 +189,8 @@ function request()
       c = c + math.random(0, 100) - 50
       if c < 1 then c = 1 elseif c > ncells then c = ncells end
     end
-    parts[j + 1] = string.format('{"ts":%.0f,"geohash":"%s"}', base - j * step, cells[c])
+    -- tostring prints 14 significant digits: epoch ms (13) come out whole, faster than string.format
+    parts[j + 1] = '{"ts":' .. tostring(base - j * step) .. cells[c]
   end
   headers["Authorization"] = tokens[u]
   return wrk.format(method, path, headers, '{"pings":[' .. table.concat(parts, ",") .. ']}')

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 
@@ -38,6 +38,12 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** The V8 flags an app is started with in production (package.json `appNodeArgs`). */
+function appNodeArgs(root: string, app: string): string[] {
+  const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { appNodeArgs?: Record<string, string[]> };
+  return pkg.appNodeArgs?.[app] ?? [];
+}
+
 /** SIGTERM, then SIGKILL if it is still there after `graceMs`. */
 export function stopChild(child: ChildProcess, graceMs = 15_000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
@@ -61,10 +67,13 @@ export class ProcessStarter {
 
   constructor(private readonly root: string, private readonly logDir: string) {}
 
-  /** One of the project's apps (`api`, `ingest`, `batch`), built, as it runs in production; `name` names its log. */
+  /**
+   * One of the project's apps (`api`, `ingest`, `batch`), built, as it runs in production (with
+   * its V8 flags from package.json's `appNodeArgs`, as `npm start` gives them); `name` names its log.
+   */
   startApp(app: 'api' | 'ingest' | 'batch', env: Record<string, string>, name: string = app, nodeArgs: string[] = []): Promise<RunningProcess> {
     const portVar = { api: 'API_PORT', ingest: 'INGEST_PORT', batch: 'BATCH_PORT' }[app];
-    return this.start({ name, script: `dist/apps/${app}/src/main.js`, env, portVar, readyPath: '/health/ready', nodeArgs });
+    return this.start({ name, script: `dist/apps/${app}/src/main.js`, env, portVar, readyPath: '/health/ready', nodeArgs: [...appNodeArgs(this.root, app), ...nodeArgs] });
   }
 
   async start(opts: StartOptions): Promise<RunningProcess> {

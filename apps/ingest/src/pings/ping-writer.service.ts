@@ -5,22 +5,16 @@ import { PingRepository, type PingBatch } from '#libs/db/index.js';
 import { DomainError, ErrorCode } from '#libs/domain/index.js';
 
 /**
- * Commits running at once per process (each holds one Postgres connection). A commit is mostly
- * waiting (round trips, one backend copying), so on a quiet 2-core machine four in flight stored
- * 150k pings/s against 95k with two (ratio to COPY 0.35 against 0.18, same bench); eight gave no
- * more (149k).
+ * Commits running at once per process (each holds one Postgres connection): one. Requests that
+ * arrive during a commit all go into the next, so under load the commits grow by themselves
+ * (about 3,000 pings each in the bench), and Postgres spends about as little per ping as a bare
+ * COPY; the processes of HC_HTTP_WORKERS (one per core) give the parallelism. Measured on 2 cores
+ * (`npm run bench -- --scenario ingest`, 256 connections, quiet machine): two processes with one
+ * commit each, ratio to COPY 0.497, 0.516 and 0.513; one process with two commits (the second
+ * from 6,000 waiting pings), 0.485, 0.486 and 0.444; two processes with two commits each, 0.479. With more
+ * commits at once they are smaller, and more backends compete with the app for the cores.
  */
-const MAX_IN_FLIGHT = 4;
-/**
- * A second commit starts only when this many pings wait; fewer wait for the running commit and go
- * with the next one, so commits stay large (larger commits cost both sides less per ping), while
- * Postgres still has the next group to copy when the app is busy answering the last one. At low
- * load a request is committed at once. Measured on 2 cores (bench ingest, one process, interleaved
- * runs): ratio to COPY 0.36 and 0.29 with this rule (~1040 pings per commit), 0.29 and 0.31 with
- * one commit at a time (~1520 per commit; 4.5 ms app + 5.0-5.2 ms Postgres CPU per 1000 pings, and
- * Postgres idle while the app works), two at once without the rule ~600 per commit (5.7 + 5.9 ms).
- */
-const MIN_ROWS_FOR_SECOND_COMMIT = 1000;
+const MAX_IN_FLIGHT = 1;
 /** Rows one commit takes at most. */
 const MAX_ROWS_PER_COMMIT = 20_000;
 /** Rows waiting at most; past this a request is refused with 503 rather than queued. */
@@ -72,7 +66,7 @@ export class PingWriter implements OnApplicationShutdown {
   }
 
   private pump(): void {
-    while (this.queue.length && (this.inFlight === 0 || (this.inFlight < MAX_IN_FLIGHT && this.pendingRows >= MIN_ROWS_FOR_SECOND_COMMIT))) {
+    while (this.queue.length && this.inFlight < MAX_IN_FLIGHT) {
       const group: Pending[] = [];
       let rows = 0;
       while (this.queue.length && (rows === 0 || rows + this.queue[0]!.batch.rows.tsMs.length <= MAX_ROWS_PER_COMMIT)) {
