@@ -46,10 +46,13 @@ const KEYS_PER_CALL = 500;
 /** How long a hold lasts when its write-through never comes (the transaction rolled back or its process died). */
 export const CODE_HOLD_MS = 60_000;
 
+// `...Many`: the number of keys, the keys, then ARGV. One key (a cluster: its auto-pipelining
+// routes a command by its first argument): the key, then ARGV.
 type RedisWithPut = RedisClient & {
-  /** Arguments: the number of keys, the keys, then the scripts' ARGV. */
-  hcPutIfNewer(...args: (string | number)[]): Promise<number>;
-  hcHoldCodes(...args: (string | number)[]): Promise<number>;
+  hcPutIfNewer(key: string, version: number, value: string): Promise<number>;
+  hcPutIfNewerMany(...args: (string | number)[]): Promise<number>;
+  hcHoldCode(key: string, ttlMs: number, version: number, version36: string): Promise<number>;
+  hcHoldCodesMany(...args: (string | number)[]): Promise<number>;
 };
 
 /** Consecutive slices of at most `size` items. */
@@ -60,8 +63,10 @@ export class CodeCache {
   private readonly redis: RedisWithPut;
 
   constructor(redis: RedisClient, private readonly prefix: string) {
-    redis.defineCommand('hcPutIfNewer', { lua: PUT_IF_NEWER });
-    redis.defineCommand('hcHoldCodes', { lua: HOLD });
+    redis.defineCommand('hcPutIfNewer', { numberOfKeys: 1, lua: PUT_IF_NEWER });
+    redis.defineCommand('hcPutIfNewerMany', { lua: PUT_IF_NEWER });
+    redis.defineCommand('hcHoldCode', { numberOfKeys: 1, lua: HOLD });
+    redis.defineCommand('hcHoldCodesMany', { lua: HOLD });
     this.redis = redis as RedisWithPut;
   }
 
@@ -84,14 +89,14 @@ export class CodeCache {
    */
   async holdMany(codes: { userId: string; version: number }[]): Promise<void> {
     if (!codes.length) return;
-    const hold = (r: RedisWithPut, batch: { userId: string; version: number }[]) =>
-      r.hcHoldCodes(batch.length, ...batch.map((c) => this.key(c.userId)), CODE_HOLD_MS, ...batch.flatMap((c) => [c.version, c.version.toString(36)]));
     if (this.redis.isCluster) {
-      await Promise.all(codes.map((c) => hold(this.redis, [c])));
+      await Promise.all(codes.map((c) => this.redis.hcHoldCode(this.key(c.userId), CODE_HOLD_MS, c.version, c.version.toString(36))));
       return;
     }
-    const pipeline = this.redis.pipeline();
-    for (const batch of slices(codes, KEYS_PER_CALL)) hold(pipeline as unknown as RedisWithPut, batch);
+    const pipeline = this.redis.pipeline() as unknown as RedisWithPut & ReturnType<RedisClient['pipeline']>;
+    for (const batch of slices(codes, KEYS_PER_CALL)) {
+      pipeline.hcHoldCodesMany(batch.length, ...batch.map((c) => this.key(c.userId)), CODE_HOLD_MS, ...batch.flatMap((c) => [c.version, c.version.toString(36)]));
+    }
     const failed = ((await pipeline.exec()) ?? []).find(([err]) => err);
     if (failed) throw failed[0];
   }
@@ -108,18 +113,16 @@ export class CodeCache {
   async putMany(views: CodeView[]): Promise<number> {
     if (!views.length) return 0;
     if (this.redis.isCluster) return (await Promise.all(views.map((v) => this.put(v).catch(() => false)))).filter(Boolean).length;
-    const pipeline = this.redis.pipeline();
-    for (const batch of slices(views, KEYS_PER_CALL)) this.putIn(pipeline as unknown as RedisWithPut, batch);
+    const pipeline = this.redis.pipeline() as unknown as RedisWithPut & ReturnType<RedisClient['pipeline']>;
+    for (const batch of slices(views, KEYS_PER_CALL)) {
+      pipeline.hcPutIfNewerMany(batch.length, ...batch.map((v) => this.key(v.userId)), ...batch.flatMap((v) => [v.version, encodeCodeView(v)]));
+    }
     const results = (await pipeline.exec()) ?? [];
     return results.reduce((n, [err, won]) => n + (err ? 0 : Number(won)), 0);
   }
 
   /** Returns true when this write became the stored value. */
   async put(view: CodeView): Promise<boolean> {
-    return (await this.putIn(this.redis, [view])) === 1;
-  }
-
-  private putIn(r: RedisWithPut, views: CodeView[]): Promise<number> {
-    return r.hcPutIfNewer(views.length, ...views.map((v) => this.key(v.userId)), ...views.flatMap((v) => [v.version, encodeCodeView(v)]));
+    return (await this.redis.hcPutIfNewer(this.key(view.userId), view.version, encodeCodeView(view))) === 1;
   }
 }
