@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Color, ContactSlots, SearchRange } from '#libs/domain/index.js';
-import { type Db, queryRows } from './sql.js';
+import { arrayLiteral, type Db, queryRows } from './sql.js';
 
 /** Where a window's (contact, source) evidence comes from: a match run now, or the shards' stored partial pairs. */
 export type WindowEvidence =
@@ -43,8 +43,7 @@ const HITS = {
 const params = (e: WindowEvidence): unknown[] =>
   e.kind === 'shards'
     ? [e.generation]
-    : [e.ranges.map((r) => r.cell), e.ranges.map((r) => r.fromMs), e.ranges.map((r) => r.toMs), e.ranges.map((r) => r.sourceId),
-        e.slotSeconds, e.fromMs, e.toMs];
+    : [...(['cell', 'fromMs', 'toMs', 'sourceId'] as const).map((k) => arrayLiteral(e.ranges.map((r) => r[k]))), e.slotSeconds, e.fromMs, e.toMs];
 
 /**
  * A window's exposures, written where the evidence is: the (contact, source) pairs are formed,
