@@ -22,8 +22,12 @@ interface TraceRun {
   workers: number;
   /** From the job's claim of the window (status processing) to its `traced_at`, by the database clock. */
   traceSec: number;
-  /** From the claim to the start of the transaction writing exposures and requests (their `created_at`): finding contacts. */
-  matchSec: number | null;
+  /**
+   * From the claim to the start of the transaction writing exposures and requests (their
+   * `created_at`): the plan, the source pings and their search ranges. The matching itself runs in
+   * that transaction (the statement that stores the exposures), so it is counted after this.
+   */
+  untilWriteSec: number | null;
   /** What the engine reports (`stats.durationMs`). */
   stats: Record<string, unknown>;
 }
@@ -106,9 +110,9 @@ async function traceWith(ctx: BenchContext, client: pg.Client, windowId: number,
         const start = claimedAt ?? w.traced_at!;
         const traceSec = seconds(w.traced_at!.getTime() - start.getTime());
         const written = (await client.query<{ at: Date | null }>('SELECT min(created_at) AS at FROM code_changes WHERE window_id = $1', [windowId])).rows[0]!.at;
-        const matchSec = written ? seconds(written.getTime() - start.getTime()) : null;
-        ctx.log(`batch: ${workers} worker(s): traced in ${traceSec.toFixed(2)} s, of which finding contacts ${matchSec?.toFixed(2) ?? '?'} s (stats ${JSON.stringify(w.stats)})${claimedAt ? '' : ' (claim not seen: polling too slow)'}`);
-        return { workers, traceSec, matchSec, stats: w.stats };
+        const untilWriteSec = written ? seconds(written.getTime() - start.getTime()) : null;
+        ctx.log(`batch: ${workers} worker(s): traced in ${traceSec.toFixed(2)} s, of which until the exposures transaction ${untilWriteSec?.toFixed(2) ?? '?'} s (stats ${JSON.stringify(w.stats)})${claimedAt ? '' : ' (claim not seen: polling too slow)'}`);
+        return { workers, traceSec, untilWriteSec, stats: w.stats };
       }
       if (Date.now() > deadline) throw new Error(`window ${windowId} not traced after ${TRACE_TIMEOUT_MS / 60_000} min (status ${w.status})`);
       await sleep(claimedAt ? 20 : 200);
@@ -140,7 +144,7 @@ export const batch: Scenario = {
       for (const [k, v] of Object.entries({ ...city, windowId, grid: GRID, traceShards: shards, scan, traces: runs })) ctx.detail(k, v);
       const baselineLabel = `SELECT count(*) of the window's ${city.pings.toLocaleString('en-US')} rows, sequential scan, warm (median of ${SCAN_RUNS})`;
       const s = one.stats;
-      const note = `best of ${runs.length / 2} alternating rounds; ${city.people.toLocaleString('en-US')} people, ${city.red} red, ${s.contacts} contacts, ${s.autoApplied} applied automatically; finding contacts ${one.matchSec?.toFixed(2)} s, engine durationMs ${s.durationMs} (1 worker); shards: ${shards}`;
+      const note = `best of ${runs.length / 2} alternating rounds; ${city.people.toLocaleString('en-US')} people, ${city.red} red, ${s.contacts} contacts, ${s.autoApplied} applied automatically; until the exposures transaction ${one.untilWriteSec?.toFixed(2)} s, engine durationMs ${s.durationMs} (1 worker); shards: ${shards}`;
       return [
         row({ scenario: 'batch', metric: 'trace, 1 worker', unit: 's', value: one.traceSec, baseline: scan.sec, baselineLabel, note }),
         row({ scenario: 'batch', metric: 'trace, 2 workers', unit: 's', value: two.traceSec, baseline: scan.sec, baselineLabel }),

@@ -1,39 +1,62 @@
 import { decodeCodeView, encodeCodeView, type CodeView } from './code-view.js';
 import type { RedisClient } from './redis.factory.js';
 
+// Both scripts take any number of keys (one cluster slot: one key there) with their arguments
+// in turn, so a batch of codes is one command instead of one per code.
+
 // Writes only when the stored version is older, so a late or repeated write never wins. A hold
 // (`!<version>`, see `holdMany`) gives way only to a write of its version or a newer one.
+// ARGV: version, value per key. Returns how many keys took their value.
 const PUT_IF_NEWER = `
-local cur = redis.call('GET', KEYS[1])
-if cur then
-  local held = string.match(cur, '^!([0-9a-z]+)$')
-  if held then
-    if tonumber(held, 36) > tonumber(ARGV[1]) then return 0 end
-  else
-    local v = tonumber(string.match(cur, '^([0-9a-z]+)|'), 36)
-    if v and v >= tonumber(ARGV[1]) then return 0 end
+local function put(key, version, value)
+  local cur = redis.call('GET', key)
+  if cur then
+    local held = string.match(cur, '^!([0-9a-z]+)$')
+    if held then
+      if tonumber(held, 36) > version then return 0 end
+    else
+      local v = tonumber(string.match(cur, '^([0-9a-z]+)|'), 36)
+      if v and v >= version then return 0 end
+    end
   end
+  redis.call('SET', key, value)
+  return 1
 end
-redis.call('SET', KEYS[1], ARGV[2])
-return 1`;
+local n = 0
+for i, key in ipairs(KEYS) do n = n + put(key, tonumber(ARGV[2 * i - 1]), ARGV[2 * i]) end
+return n`;
 
-// Holds the key for a version about to be committed, unless a value as new is already there.
+// Holds a key for a version about to be committed, unless a value as new is already there.
+// ARGV: the hold's lifetime in ms, then version, version in base 36 per key.
 const HOLD = `
-local cur = redis.call('GET', KEYS[1])
-if cur then
-  local v = tonumber(string.match(cur, '^!?([0-9a-z]+)'), 36)
-  if v and v >= tonumber(ARGV[1]) then return 0 end
+local function hold(key, version, version36)
+  local cur = redis.call('GET', key)
+  if cur then
+    local v = tonumber(string.match(cur, '^!?([0-9a-z]+)'), 36)
+    if v and v >= version then return end
+  end
+  redis.call('SET', key, '!' .. version36, 'PX', ARGV[1])
 end
-redis.call('SET', KEYS[1], '!' .. ARGV[2], 'PX', ARGV[3])
-return 1`;
+for i, key in ipairs(KEYS) do hold(key, tonumber(ARGV[2 * i]), ARGV[2 * i + 1]) end
+return 0`;
+
+/** Keys per script call: a script blocks Redis while it runs, so a large batch is cut into several (pipelined). */
+const KEYS_PER_CALL = 500;
 
 /** How long a hold lasts when its write-through never comes (the transaction rolled back or its process died). */
 export const CODE_HOLD_MS = 60_000;
 
+// `...Many`: the number of keys, the keys, then ARGV. One key (a cluster: its auto-pipelining
+// routes a command by its first argument): the key, then ARGV.
 type RedisWithPut = RedisClient & {
-  hcPutIfNewer(key: string, version: string, value: string): Promise<number>;
-  hcHoldCode(key: string, version: string, version36: string, ttlMs: string): Promise<number>;
+  hcPutIfNewer(key: string, version: number, value: string): Promise<number>;
+  hcPutIfNewerMany(...args: (string | number)[]): Promise<number>;
+  hcHoldCode(key: string, ttlMs: number, version: number, version36: string): Promise<number>;
+  hcHoldCodesMany(...args: (string | number)[]): Promise<number>;
 };
+
+/** Consecutive slices of at most `size` items. */
+const slices = <T>(items: T[], size: number): T[][] => Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 
 /** The Redis read model of health codes: one small string per person. */
 export class CodeCache {
@@ -41,7 +64,9 @@ export class CodeCache {
 
   constructor(redis: RedisClient, private readonly prefix: string) {
     redis.defineCommand('hcPutIfNewer', { numberOfKeys: 1, lua: PUT_IF_NEWER });
+    redis.defineCommand('hcPutIfNewerMany', { lua: PUT_IF_NEWER });
     redis.defineCommand('hcHoldCode', { numberOfKeys: 1, lua: HOLD });
+    redis.defineCommand('hcHoldCodesMany', { lua: HOLD });
     this.redis = redis as RedisWithPut;
   }
 
@@ -64,14 +89,14 @@ export class CodeCache {
    */
   async holdMany(codes: { userId: string; version: number }[]): Promise<void> {
     if (!codes.length) return;
-    const hold = (r: RedisWithPut, c: { userId: string; version: number }) =>
-      r.hcHoldCode(this.key(c.userId), String(c.version), c.version.toString(36), String(CODE_HOLD_MS));
     if (this.redis.isCluster) {
-      await Promise.all(codes.map((c) => hold(this.redis, c)));
+      await Promise.all(codes.map((c) => this.redis.hcHoldCode(this.key(c.userId), CODE_HOLD_MS, c.version, c.version.toString(36))));
       return;
     }
-    const pipeline = this.redis.pipeline();
-    for (const c of codes) hold(pipeline as unknown as RedisWithPut, c);
+    const pipeline = this.redis.pipeline() as unknown as RedisWithPut & ReturnType<RedisClient['pipeline']>;
+    for (const batch of slices(codes, KEYS_PER_CALL)) {
+      pipeline.hcHoldCodesMany(batch.length, ...batch.map((c) => this.key(c.userId)), CODE_HOLD_MS, ...batch.flatMap((c) => [c.version, c.version.toString(36)]));
+    }
     const failed = ((await pipeline.exec()) ?? []).find(([err]) => err);
     if (failed) throw failed[0];
   }
@@ -88,14 +113,16 @@ export class CodeCache {
   async putMany(views: CodeView[]): Promise<number> {
     if (!views.length) return 0;
     if (this.redis.isCluster) return (await Promise.all(views.map((v) => this.put(v).catch(() => false)))).filter(Boolean).length;
-    const pipeline = this.redis.pipeline();
-    for (const v of views) (pipeline as unknown as RedisWithPut).hcPutIfNewer(this.key(v.userId), String(v.version), encodeCodeView(v));
+    const pipeline = this.redis.pipeline() as unknown as RedisWithPut & ReturnType<RedisClient['pipeline']>;
+    for (const batch of slices(views, KEYS_PER_CALL)) {
+      pipeline.hcPutIfNewerMany(batch.length, ...batch.map((v) => this.key(v.userId)), ...batch.flatMap((v) => [v.version, encodeCodeView(v)]));
+    }
     const results = (await pipeline.exec()) ?? [];
-    return results.filter(([err, won]) => !err && won === 1).length;
+    return results.reduce((n, [err, won]) => n + (err ? 0 : Number(won)), 0);
   }
 
   /** Returns true when this write became the stored value. */
   async put(view: CodeView): Promise<boolean> {
-    return (await this.redis.hcPutIfNewer(this.key(view.userId), String(view.version), encodeCodeView(view))) === 1;
+    return (await this.redis.hcPutIfNewer(this.key(view.userId), view.version, encodeCodeView(view))) === 1;
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { CodeChangeRepository, type CodeChangeRow, type CodeRow, type NextCode } from '#libs/db/index.js';
+import { CodeChangeRepository, type ChangeToApply, type CodeChangeRow, type CodeRow, type NextCode } from '#libs/db/index.js';
 import { canRequestRaise, extendQuarantine } from '#libs/domain/index.js';
 import { CodeWriter } from './code-writer.service.js';
 
@@ -18,7 +18,7 @@ export interface ApplyOptions {
 }
 
 /** The code a request sets, or null when the rules of libs/domain say it may not (it would lower it). */
-function nextCodeFor(current: CodeRow, change: CodeChangeRow): NextCode | null {
+function nextCodeFor(current: CodeRow, change: ChangeToApply): NextCode | null {
   if (!canRequestRaise(current.color, change.toColor)) return null;
   return {
     color: change.toColor,
@@ -28,7 +28,8 @@ function nextCodeFor(current: CodeRow, change: CodeChangeRow): NextCode | null {
   };
 }
 
-const APPLY_CHUNK = 1_000;
+/** Requests per transaction: a window's automatic changes (a few thousand) in one, a flood in several. */
+const APPLY_CHUNK = 5_000;
 
 /** The first request of each person, and the others (applied in a later pass, in order). */
 function firstPerUser<T extends { userId: string }>(changes: T[]): { first: T[]; others: T[] } {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Color } from '#libs/domain/index.js';
-import { type Db, queryRows } from './sql.js';
+import { arrayLiteral, type Db, queryRows } from './sql.js';
 
 export const CODE_CHANGE_STATUSES = ['pending', 'applied', 'rejected', 'superseded', 'revoked'] as const;
 export type CodeChangeStatus = (typeof CODE_CHANGE_STATUSES)[number];
@@ -25,6 +25,9 @@ export interface CodeChangeRow extends NewCodeChange {
   decidedBy: string | null;
   note: string | null;
 }
+
+/** What applying a request needs of it. */
+export type ChangeToApply = Pick<CodeChangeRow, 'id' | 'userId' | 'toColor' | 'reason' | 'expiresAtMs'>;
 
 /** Exposure of the request's person to one source in the request's window (the evidence). */
 export interface ExposureEvidence {
@@ -77,8 +80,9 @@ export class CodeChangeRepository {
        SELECT count(*) FILTER (WHERE created)::int AS created,
               coalesce(array_agg(id::text) FILTER (WHERE NOT created AND status = 'applied'), '{}') AS extended
        FROM w`,
-      [windowId, rows.map((r) => r.userId), rows.map((r) => r.fromColor), rows.map((r) => r.toColor), rows.map((r) => r.auto),
-        rows.map((r) => r.reason), rows.map((r) => r.exposureSeconds), rows.map((r) => r.expiresAtMs)],
+      // Ids and seconds as array literals: cheaper to encode than pg's quoted, escaped elements.
+      [windowId, arrayLiteral(rows.map((r) => r.userId)), rows.map((r) => r.fromColor), rows.map((r) => r.toColor), rows.map((r) => r.auto),
+        rows.map((r) => r.reason), arrayLiteral(rows.map((r) => r.exposureSeconds)), rows.map((r) => r.expiresAtMs)],
     );
     const extended: Raw[] = summary!.extended.length
       ? await queryRows(tx, `SELECT ${COLUMNS} FROM code_changes WHERE id = ANY($1::bigint[]) ORDER BY id`, [summary!.extended])
@@ -86,13 +90,12 @@ export class CodeChangeRepository {
     return { created: summary!.created, extended: extended.map(fromRaw) };
   }
 
-  /** Automatic requests of a window not yet applied (also those a crash left behind). */
-  async findPendingAuto(windowId: number): Promise<CodeChangeRow[]> {
-    const rows: Raw[] = await queryRows(this.db, 
-      `SELECT ${COLUMNS} FROM code_changes WHERE window_id = $1 AND auto AND status = 'pending' ORDER BY id`,
+  /** Automatic requests of a window not yet applied (also those a crash left behind): ids and people. */
+  async findPendingAuto(windowId: number): Promise<{ id: string; userId: string }[]> {
+    return queryRows(this.db,
+      `SELECT id::text, user_id::text AS "userId" FROM code_changes WHERE window_id = $1 AND auto AND status = 'pending' ORDER BY id`,
       [windowId],
     );
-    return rows.map(fromRaw);
   }
 
   async findChange(id: string): Promise<CodeChangeRow | null> {
@@ -140,14 +143,15 @@ export class CodeChangeRepository {
     return row ? fromRaw(row) : null;
   }
 
-  /** decidePending for many requests in one statement; returns those that were still pending. */
-  async decidePendingMany(tx: Db, ids: string[], status: CodeChangeStatus, decidedBy: string, note: string | null): Promise<CodeChangeRow[]> {
+  /** decidePending for many requests in one statement; returns those that were still pending (what applying them needs). */
+  async decidePendingMany(tx: Db, ids: string[], status: CodeChangeStatus, decidedBy: string, note: string | null): Promise<ChangeToApply[]> {
     const rows = await queryRows(tx,
       `UPDATE code_changes SET status = $2, decided_at = now(), decided_by = $3, note = $4
-       WHERE id = ANY($1::bigint[]) AND status = 'pending' RETURNING ${COLUMNS}`,
+       WHERE id = ANY($1::bigint[]) AND status = 'pending'
+       RETURNING id::text, user_id::text AS "userId", to_color AS "toColor", reason, (extract(epoch FROM expires_at) * 1000)::float8 AS "expiresAtMs"`,
       [ids, status, decidedBy, note],
     );
-    return rows.map(fromRaw);
+    return rows;
   }
 
   async decideMany(tx: Db, ids: string[], status: CodeChangeStatus, decidedBy: string, note: string | null): Promise<void> {

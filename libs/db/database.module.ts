@@ -14,8 +14,9 @@ import { WindowRepository } from './window.repository.js';
 import { CodeChangeRepository } from './code-change.repository.js';
 import { TraceShardRepository } from './trace-shard.repository.js';
 import { TracingRepository } from './tracing.repository.js';
+import { WindowExposureRepository } from './window-exposures.repository.js';
 
-const repositories = [AdminRepository, AuditRepository, CodeChangeRepository, HealthCodeRepository, LatePingRepository, PingPartitionRepository, PingRepository, RetroTraceRepository, TraceShardRepository, TracingRepository, UserRepository, WindowRepository];
+const repositories = [AdminRepository, AuditRepository, CodeChangeRepository, HealthCodeRepository, LatePingRepository, PingPartitionRepository, PingRepository, RetroTraceRepository, TraceShardRepository, TracingRepository, UserRepository, WindowExposureRepository, WindowRepository];
 
 /**
  * The Postgres connection pool and the repositories. The schema is owned by the hand-written

@@ -110,32 +110,31 @@ export class HealthCodeRepository {
   }
 
   /**
-   * writeCode for many people at once (each at most once): one UPDATE and one history INSERT,
-   * whatever their number. Returns the written rows.
+   * writeCode for many people at once (each at most once): one statement updates the codes and
+   * appends their history rows, whatever their number. Returns the written rows.
    */
   async writeCodes(tx: Db, writes: { current: CodeRow; next: NextCode; changeId: string | null }[], actor: string): Promise<CodeRow[]> {
     if (!writes.length) return [];
     const rows: RawCode[] = await queryRows(tx,
-      `UPDATE health_codes SET color = w_color, reason = w_reason, version = version + 1, updated_at = now(),
-         expires_at = to_timestamp(w_expires_ms / 1000.0), infectious_from = to_timestamp(w_infectious_ms / 1000.0)
-       FROM unnest($1::bigint[], $2::text[], $3::text[], $4::float8[], $5::float8[]) AS w(w_user, w_color, w_reason, w_expires_ms, w_infectious_ms)
-       WHERE user_id = w_user
-       RETURNING ${COLUMNS}`,
-      [writes.map((w) => w.current.userId), writes.map((w) => w.next.color), writes.map((w) => w.next.reason),
-        writes.map((w) => w.next.expiresAtMs), writes.map((w) => w.next.infectiousFromMs)],
+      `WITH w AS (
+         SELECT * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::float8[], $6::float8[], $7::text[], $8::bigint[])
+           AS w(w_user, w_color, w_reason, w_expires_ms, w_infectious_ms, w_from, w_change)),
+       written AS (
+         UPDATE health_codes SET color = w_color, reason = w_reason, version = version + 1, updated_at = now(),
+           expires_at = to_timestamp(w_expires_ms / 1000.0), infectious_from = to_timestamp(w_infectious_ms / 1000.0)
+         FROM w WHERE user_id = w_user
+         RETURNING health_codes.*, w_from, w_change),
+       history AS (
+         INSERT INTO code_history (user_id, from_color, to_color, reason, actor, change_id, version, at, expires_at, infectious_from)
+         SELECT user_id, w_from, color, reason, $1, w_change, version, date_trunc('milliseconds', updated_at), expires_at, infectious_from
+         FROM written)
+       SELECT ${COLUMNS} FROM written`,
+      [actor, writes.map((w) => w.current.userId), writes.map((w) => w.next.color), writes.map((w) => w.next.reason),
+        writes.map((w) => w.next.expiresAtMs), writes.map((w) => w.next.infectiousFromMs), writes.map((w) => w.current.color),
+        writes.map((w) => w.changeId)],
     );
     const written = new Map(rows.map((r) => [r.userId, fromRaw(r)]));
-    const ordered = writes.map((w) => ({ w, row: written.get(w.current.userId)! }));
-    await queryRows(tx,
-      `INSERT INTO code_history (user_id, from_color, to_color, reason, actor, change_id, version, at, expires_at, infectious_from)
-       SELECT u, f, t, r, $1, c, v, to_timestamp(at_ms / 1000.0), to_timestamp(e / 1000.0), to_timestamp(i / 1000.0)
-       FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::float8[], $9::float8[], $10::float8[])
-         AS x(u, f, t, r, c, v, at_ms, e, i)`,
-      [actor, ordered.map(({ row }) => row.userId), ordered.map(({ w }) => w.current.color), ordered.map(({ row }) => row.color),
-        ordered.map(({ row }) => row.reason), ordered.map(({ w }) => w.changeId), ordered.map(({ row }) => row.version),
-        ordered.map(({ row }) => row.updatedAtMs), ordered.map(({ row }) => row.expiresAtMs), ordered.map(({ row }) => row.infectiousFromMs)],
-    );
-    return ordered.map(({ row }) => row);
+    return writes.map((w) => written.get(w.current.userId)!);
   }
 
   /**

@@ -14,4 +14,5 @@ export * from './sql.js';
 export * from './trace-shard.repository.js';
 export * from './tracing.repository.js';
 export * from './user.repository.js';
+export * from './window-exposures.repository.js';
 export * from './window.repository.js';

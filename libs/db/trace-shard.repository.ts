@@ -61,16 +61,6 @@ export class TraceShardRepository {
     });
   }
 
-  /** Every shard's partial pairs of a window generation. */
-  async pairs(windowId: number, generation: number): Promise<PartialPair[]> {
-    const rows = await queryRows(this.db,
-      `SELECT contact_id::text AS "contactId", source_id::text AS "sourceId", slots::float8[] AS slots, cells
-       FROM trace_pairs WHERE window_id = $1 AND generation = $2`,
-      [windowId, generation],
-    );
-    return rows as PartialPair[];
-  }
-
   /** Drops the plans and partial evidence of this generation and older ones (its result is stored). */
   async clear(tx: Db, windowId: number, generation: number): Promise<void> {
     await queryRows(tx, 'DELETE FROM trace_shards WHERE window_id = $1 AND generation <= $2', [windowId, generation]);

@@ -138,14 +138,4 @@ export class TracingRepository {
       exposureParams(windowId, rows),
     );
   }
-
-  /** Replaces the window's evidence with this trace's (a rerun yields the same rows). */
-  async replaceExposures(tx: Db, windowId: number, rows: PairExposure[]): Promise<void> {
-    // Two combines of one window (a duplicate job) take turns: the second replaces the first's
-    // rows with the same ones instead of colliding with them on the primary key.
-    await queryRows(tx, `SELECT pg_advisory_xact_lock(hashtext('hc_window_evidence'), ($1::bigint % 2147483647)::int)`, [windowId]);
-    await queryRows(tx, 'DELETE FROM exposures WHERE window_id = $1', [windowId]);
-    if (!rows.length) return;
-    await queryRows(tx, INSERT_EXPOSURES, exposureParams(windowId, rows));
-  }
 }

@@ -1,5 +1,7 @@
 import { areCoLocated } from './co-location.js';
-import { aggregateExposures, coLocationKeys, combinePairs, pairsFromHits, type CoLocationHit } from './exposure-aggregation.js';
+import {
+  aggregateExposures, coLocationKeys, combinePairs, contactExposure, exposureSecondsBySlots, pairsFromHits, type CoLocationHit,
+} from './exposure-aggregation.js';
 
 const thresholds = { autoSeconds: 900, reviewSeconds: 300 };
 const hit = (contactId: string, sourceId: string, slot: number, contactCell = 's0000000'): CoLocationHit => ({ contactId, sourceId, slot, contactCell });
@@ -86,5 +88,22 @@ describe('combinePairs', () => {
     );
     expect(pairs).toEqual([{ contactId: '1', sourceId: '9', seconds: 900, slots: [10, 11, 12], cells: ['a', 'b'] }]);
     expect(contacts).toEqual([{ contactId: '1', seconds: 900, lastSlot: 12, decision: 'auto' }]);
+  });
+});
+
+describe('contactExposure and exposureSecondsBySlots (what set-based SQL aggregation hands to the policy)', () => {
+  const grid = { windowSeconds: 3600, slotSeconds: 300, graceSeconds: 600 };
+
+  it('decides on distinct slots as combinePairs does', () => {
+    const { contacts } = combinePairs([{ contactId: '1', sourceId: '8', slots: [10, 12], cells: [] }, { contactId: '1', sourceId: '9', slots: [12, 14], cells: [] }], 300, thresholds);
+    expect(contactExposure({ contactId: '1', distinctSlots: 3, lastSlot: 14 }, 300, thresholds)).toEqual(contacts[0]);
+  });
+
+  it('tabulates a pair’s seconds for every slot count one window allows (one more for an unaligned grid)', () => {
+    const table = exposureSecondsBySlots(grid);
+    expect(table).toHaveLength(13);
+    expect(table[0]).toBe(300);
+    expect(table[11]).toBe(3600);
+    expect(exposureSecondsBySlots({ windowSeconds: 60, slotSeconds: 25, graceSeconds: 5 })).toEqual([25, 50, 75, 100]);
   });
 });

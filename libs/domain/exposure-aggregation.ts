@@ -1,6 +1,7 @@
 import { cellNeighbourhood } from '#libs/geo/index.js';
 import { decideExposure, exposureSeconds, type ExposureDecision, type ExposureThresholds } from './exposure-policy.js';
 import type { CellSlot } from './co-location.js';
+import type { TimeGrid } from './time-grid.js';
 
 /**
  * Every (cell, slot) where a contact's ping is co-located with a source ping at (cell, slot):
@@ -78,12 +79,32 @@ export function combinePairs(
     })
     .sort(byPair);
   const contacts = [...contactSlots.entries()]
-    .map(([contactId, slots]) => {
-      const seconds = exposureSeconds(slots.size, slotSeconds);
-      return { contactId, seconds, lastSlot: Math.max(...slots), decision: decideExposure(seconds, thresholds) };
-    })
+    .map(([contactId, slots]) => contactExposure({ contactId, distinctSlots: slots.size, lastSlot: Math.max(...slots) }, slotSeconds, thresholds))
     .sort((a, b) => byId(a.contactId, b.contactId));
   return { pairs, contacts };
+}
+
+/** What the decision needs of one contact's co-located slots in a window (with all sources together). */
+export interface ContactSlots {
+  contactId: string;
+  distinctSlots: number;
+  lastSlot: number;
+}
+
+/** DESIGN §2 for one contact: exposure = distinct co-located slots x slot length, and the decision on it. */
+export function contactExposure(c: ContactSlots, slotSeconds: number, thresholds: ExposureThresholds): ContactExposure {
+  const seconds = exposureSeconds(c.distinctSlots, slotSeconds);
+  return { contactId: c.contactId, seconds, lastSlot: c.lastSlot, decision: decideExposure(seconds, thresholds) };
+}
+
+/**
+ * A pair's exposure seconds for each number of distinct slots it can have in one window (index
+ * n - 1 for n slots): set-based SQL that aggregates pairs looks the rule up here instead of
+ * restating it.
+ */
+export function exposureSecondsBySlots(grid: TimeGrid): number[] {
+  const most = Math.ceil(grid.windowSeconds / grid.slotSeconds) + 1;
+  return Array.from({ length: most }, (_, i) => exposureSeconds(i + 1, grid.slotSeconds));
 }
 
 /** Groups hits into partial pairs: the compact form a shard hands to the window's combine step. */

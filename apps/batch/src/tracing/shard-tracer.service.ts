@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
 import { TraceShardRepository, TracingRepository, WindowRepository, type CellRange, type WindowRow } from '#libs/db/index.js';
-import { sourceReachMs, type PartialPair } from '#libs/domain/index.js';
+import { sourceReachMs, type SearchRange } from '#libs/domain/index.js';
 import { ContactFinder } from './contact-finder.service.js';
 
 export interface ShardStats {
@@ -30,15 +30,16 @@ export class ShardTracer {
     const window = await this.windows.processingWindow(windowId, generation);
     const range = window && (await this.shards.shard(windowId, generation, shard));
     if (!window || !range) return null;
-    const { sourcePings, pairs } = await this.pairsIn(window, range);
+    const { sourcePings, ranges } = await this.searchRangesIn(window, range);
+    const pairs = await this.finder.contactsIn(ranges, window);
     await this.shards.saveResult(windowId, generation, shard, pairs, Date.now() - started);
     return { sourcePings, pairs: pairs.length };
   }
 
-  /** The partial pairs of the window's source pings in this range of cells (nothing stored). */
-  async pairsIn(window: WindowRow, range: CellRange): Promise<{ sourcePings: number; pairs: PartialPair[] }> {
+  /** The window's source pings in this range of cells, and the search ranges for their contacts. */
+  async searchRangesIn(window: WindowRow, range: CellRange): Promise<{ sourcePings: number; ranges: SearchRange[] }> {
     const reach = sourceReachMs(window.id, this.config.grid);
     const sources = await this.tracing.findSourcePings(reach.fromMs, reach.toMs, range);
-    return { sourcePings: sources.length, pairs: await this.finder.contactsOf(sources, window) };
+    return { sourcePings: sources.length, ranges: this.finder.searchRanges(sources, window.id) };
   }
 }

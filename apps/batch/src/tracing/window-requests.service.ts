@@ -3,7 +3,7 @@ import { CodeChangeApplier, CodeWriter } from '#libs/codes/index.js';
 import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
 import { CodeChangeRepository, HealthCodeRepository, type CodeChangeRow, type Db, type NewCodeChange } from '#libs/db/index.js';
 import {
-  applyCircuitBreaker, canRequestRaise, quarantineExpiresAtMs, quarantineExtension, slotStartMs, type ContactExposure, type ExposureDecision,
+  applyCircuitBreaker, canRequestRaise, type Color, quarantineExpiresAtMs, quarantineExtension, slotStartMs, type ContactExposure, type ExposureDecision,
 } from '#libs/domain/index.js';
 
 export type PlannedRequest = NewCodeChange & { decision: ExposureDecision };
@@ -28,11 +28,16 @@ export class WindowRequests {
     const due = contacts.filter((c) => c.decision !== 'none');
     if (!due.length) return { items: [], tripped: false };
     const current = await this.codes.findCodes(due.map((c) => c.contactId));
-    const items = due.flatMap((c) => {
-      const code = current.get(c.contactId);
-      if (!code || !canRequestRaise(code.color, 'yellow')) return [];
+    return this.planFor(due, (id) => current.get(id)?.color ?? null);
+  }
+
+  /** `plan` with the contacts' current colours at hand (null: no code). */
+  planFor(contacts: ContactExposure[], colorOf: (contactId: string) => Color | null): { items: PlannedRequest[]; tripped: boolean } {
+    const items = contacts.flatMap((c) => {
+      const color = c.decision === 'none' ? null : colorOf(c.contactId);
+      if (!color || !canRequestRaise(color, 'yellow')) return [];
       return [{
-        userId: c.contactId, fromColor: code.color, toColor: 'yellow' as const, auto: c.decision === 'auto', decision: c.decision,
+        userId: c.contactId, fromColor: color, toColor: 'yellow' as const, auto: c.decision === 'auto', decision: c.decision,
         reason: 'exposure', exposureSeconds: c.seconds,
         expiresAtMs: quarantineExpiresAtMs(slotStartMs(c.lastSlot + 1, this.config.grid), this.config.quarantineSeconds),
       }];

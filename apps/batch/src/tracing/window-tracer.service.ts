@@ -1,8 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
-import { TraceShardRepository, TracingRepository, WindowRepository, type ShardRow, type WindowRow } from '#libs/db/index.js';
-import { combinePairs, planShards, sourceReachMs, type PartialPair } from '#libs/domain/index.js';
+import {
+  TraceShardRepository, TracingRepository, WindowExposureRepository, WindowRepository, type ShardRow, type WindowEvidence, type WindowRow,
+} from '#libs/db/index.js';
+import { contactExposure, exposureSecondsBySlots, planShards, sourceReachMs } from '#libs/domain/index.js';
 import { ShardTracer } from './shard-tracer.service.js';
 import { WindowRequests } from './window-requests.service.js';
 
@@ -29,7 +31,10 @@ export interface TraceStats {
   /** The slowest shard and all shards together (their work overlaps when several workers run). */
   shardMsMax: number;
   shardMsTotal: number;
-  /** Claim and shard plan; from the plan to the combine step (shards, queue); then its parts. */
+  /**
+   * Claim and shard plan; from the plan to the combine step (shards, queue); then its parts:
+   * merging the evidence into exposures (with one shard: matching too), requests, applying.
+   */
   planMs: number;
   shardsWallMs: number;
   mergeMs: number;
@@ -58,6 +63,7 @@ export class WindowTracer {
     private readonly windows: WindowRepository,
     private readonly tracing: TracingRepository,
     private readonly shards: TraceShardRepository,
+    private readonly exposures: WindowExposureRepository,
     private readonly requests: WindowRequests,
     private readonly shardTracer: ShardTracer,
   ) {}
@@ -76,13 +82,15 @@ export class WindowTracer {
   }
 
   /**
-   * Traces the claimed window, planned as one shard, in this process without storing partial
-   * pairs; as `combine` (finishing is conditional on the claim, so a stale run changes nothing).
+   * Traces the claimed window, planned as one shard, in this process and without partial pairs:
+   * its search ranges go to the statement that matches and stores the exposures; as `combine`
+   * (finishing is conditional on the claim, so a stale run changes nothing).
    */
   async traceAlone(window: WindowRow, generation: number, shard: ShardRow, times: TraceTimes): Promise<TraceStats> {
     const started = Date.now();
-    const { pairs } = await this.shardTracer.pairsIn(window, shard);
-    return this.finish(window.id, generation, [{ ...shard, durationMs: Date.now() - started }], pairs, times);
+    const { ranges } = await this.shardTracer.searchRangesIn(window, shard);
+    const evidence: WindowEvidence = { kind: 'match', ranges, slotSeconds: this.config.grid.slotSeconds, fromMs: window.startsAtMs, toMs: window.endsAtMs };
+    return this.finish(window.id, generation, [{ ...shard, durationMs: Date.now() - started }], evidence, times);
   }
 
   /**
@@ -95,19 +103,25 @@ export class WindowTracer {
     const plan = await this.shards.plan(windowId, generation);
     const missing = plan.filter((s) => !s.done);
     if (missing.length) return missing;
-    return this.finish(windowId, generation, plan, await this.shards.pairs(windowId, generation), times);
+    return this.finish(windowId, generation, plan, { kind: 'shards', generation }, times);
   }
 
-  /** From all partial pairs of the window to exposures, requests and applied changes; the window is done. */
-  private async finish(windowId: number, generation: number, plan: ShardRow[], parts: PartialPair[], times: TraceTimes): Promise<TraceStats> {
+  /**
+   * From the window's evidence to exposures, requests and applied changes; the window is done.
+   * Exposures and requests are one transaction: Postgres forms and stores the pairs and sums
+   * them per contact, the exposure policy of libs/domain decides on those sums.
+   */
+  private async finish(windowId: number, generation: number, plan: ShardRow[], evidence: WindowEvidence, times: TraceTimes): Promise<TraceStats> {
     const combineStarted = Date.now();
     const { grid, thresholds } = this.config;
-    const { pairs, contacts } = combinePairs(parts, grid.slotSeconds, thresholds);
-    const mergedAt = Date.now();
-    const breaker = await this.requests.plan(contacts);
-    const stored = await this.db.transaction(async (tx) => {
-      await this.tracing.replaceExposures(tx, windowId, pairs);
-      return this.requests.store(tx, windowId, breaker.items);
+    let mergedAt = combineStarted;
+    const { stored, breaker, found } = await this.db.transaction(async (tx) => {
+      const found = await this.exposures.replace(tx, windowId, evidence, exposureSecondsBySlots(grid));
+      mergedAt = Date.now();
+      const colors = new Map(found.contacts.map((c) => [c.contactId, c.color]));
+      const contacts = found.contacts.map((c) => contactExposure(c, grid.slotSeconds, thresholds));
+      const breaker = this.requests.planFor(contacts, (id) => colors.get(id) ?? null);
+      return { stored: await this.requests.store(tx, windowId, breaker.items), breaker, found };
     });
     // Also picks up automatic requests that a crashed earlier run created but did not apply.
     const storedAt = Date.now();
@@ -115,9 +129,9 @@ export class WindowTracer {
     const stats: TraceStats = {
       shards: plan.length,
       sourcePings: plan.reduce((n, s) => n + s.sourcePings, 0),
-      sourcesWithContacts: new Set(pairs.map((p) => p.sourceId)).size,
-      contacts: contacts.length,
-      exposures: pairs.length,
+      sourcesWithContacts: found.sources,
+      contacts: found.contacts.length,
+      exposures: found.exposures,
       requests: breaker.items.length,
       newRequests: stored.created,
       autoApplied,
