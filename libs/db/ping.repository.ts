@@ -125,16 +125,14 @@ export class PingRepository {
 
 /**
  * Each ping under every late window it can change (windowsAffectedByPing: its own and, in an edge
- * slot, the neighbour its source role reaches), deduplicated.
+ * slot, the neighbour its source role reaches). A ping repeated in the group repeats its rows:
+ * the insert's ON CONFLICT DO NOTHING absorbs them.
  */
 function latePingRows(all: PingColumns, late: Set<number>, grid: TimeGrid): { windowIds: number[]; userIds: string[]; tsMs: number[] } {
   const out = { windowIds: [] as number[], userIds: [] as string[], tsMs: [] as number[] };
-  const seen = new Set<string>();
   for (let i = 0; i < all.tsMs.length; i++) {
     for (const w of windowsAffectedByPing(all.tsMs[i]!, grid)) {
-      const key = `${w}|${all.userIds[i]}|${all.tsMs[i]}`;
-      if (!late.has(w) || seen.has(key)) continue;
-      seen.add(key);
+      if (!late.has(w)) continue;
       out.windowIds.push(w);
       out.userIds.push(all.userIds[i]!);
       out.tsMs.push(all.tsMs[i]!);
