@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { CodeChangeRepository, type ChangeToApply, type CodeChangeRow, type CodeRow, type NextCode } from '#libs/db/index.js';
 import { canRequestRaise, extendQuarantine } from '#libs/domain/index.js';
-import { CodeWriter } from './code-writer.service.js';
+import { CodeWriter, type CodeTransaction } from './code-writer.service.js';
 
 /** What applying a request did, for the caller's rows in the same transaction (an audit row). */
 export interface AppliedChange {
@@ -62,22 +62,34 @@ export class CodeChangeApplier {
    */
   async applyMany(changes: { id: string; userId: string }[], actor: string): Promise<number> {
     let applied = 0;
+    for (let i = 0; i < changes.length; i += APPLY_CHUNK) {
+      applied += await this.writer.transact((t) => this.applyPending(t, changes.slice(i, i + APPLY_CHUNK), actor));
+    }
+    return applied;
+  }
+
+  /** `applyMany` inside the caller's code transaction, without chunks: claims the requests still pending, then applies them. */
+  async applyPending(t: CodeTransaction, changes: { id: string; userId: string }[], actor: string): Promise<number> {
+    let applied = 0;
     for (let rest = changes; rest.length; ) {
       const { first, others } = firstPerUser(rest);
-      for (let i = 0; i < first.length; i += APPLY_CHUNK) {
-        const chunk = first.slice(i, i + APPLY_CHUNK).map((c) => c.id);
-        applied += await this.writer.transact(async (t) => {
-          const claimed = new Map((await this.changes.decidePendingMany(t.tx, chunk, 'applied', actor, null)).map((c) => [c.id, c]));
-          const items = [...claimed.values()].map((c) => ({ userId: c.userId, changeId: c.id }));
-          const written = await t.changeMany(items, actor, (current, id) => nextCodeFor(current, claimed.get(id!)!));
-          const superseded = items.filter((i) => !written.has(i.userId)).map((i) => i.changeId);
-          await this.changes.decideMany(t.tx, superseded, 'superseded', actor, null);
-          return written.size;
-        });
-      }
+      applied += await this.applyClaimed(t, await this.changes.decidePendingMany(t.tx, first.map((c) => c.id), 'applied', actor, null), actor);
       rest = others;
     }
     return applied;
+  }
+
+  /**
+   * Writes the codes of requests this transaction already marked applied (at most one per
+   * person); those the rules no longer allow (the person turned red meanwhile) become superseded.
+   * Returns how many codes were written.
+   */
+  async applyClaimed(t: CodeTransaction, claimed: ChangeToApply[], actor: string): Promise<number> {
+    const byId = new Map(claimed.map((c) => [c.id, c]));
+    const items = claimed.map((c) => ({ userId: c.userId, changeId: c.id }));
+    const written = await t.changeMany(items, actor, (current, id) => nextCodeFor(current, byId.get(id!)!));
+    await this.changes.decideMany(t.tx, items.filter((i) => !written.has(i.userId)).map((i) => i.changeId), 'superseded', actor, null);
+    return written.size;
   }
 
   async apply(changeId: string, actor: string, opts: ApplyOptions = {}): Promise<CodeChangeRow | null> {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Color } from '#libs/domain/index.js';
-import { arrayLiteral, type Db, queryRows } from './sql.js';
+import { arrayLiteral, textArrayLiteral, type Db, queryRows } from './sql.js';
 
 export const CODE_CHANGE_STATUSES = ['pending', 'applied', 'rejected', 'superseded', 'revoked'] as const;
 export type CodeChangeStatus = (typeof CODE_CHANGE_STATUSES)[number];
@@ -24,6 +24,13 @@ export interface CodeChangeRow extends NewCodeChange {
   decidedAtMs: number | null;
   decidedBy: string | null;
   note: string | null;
+}
+
+/** What insertRequests stored: new requests, the new automatic ones stored applied, and the applied ones whose expiry grew. */
+export interface StoredRequests {
+  created: number;
+  applied: { id: string; userId: string }[];
+  extended: CodeChangeRow[];
 }
 
 /** What applying a request needs of it. */
@@ -59,16 +66,18 @@ export class CodeChangeRepository {
    * Bulk upsert; one request per (user, window, target colour), so a rerun adds nothing. A window
    * traced again with more evidence (late pings, a retro-trace) refreshes its requests: the
    * exposure and the expiry only grow, a pending request may become automatic, a decided one stays
-   * decided. Returns how many were new and the applied ones whose expiry grew (their quarantine is
-   * extended by the caller).
+   * decided. With `appliedBy`, new automatic requests are stored applied by that actor (the caller
+   * writes their codes in the same transaction). Returns how many were new, the new ones stored
+   * applied, and the applied ones whose expiry grew (their quarantine is extended by the caller).
    */
-  async insertRequests(tx: Db, windowId: number, rows: NewCodeChange[]): Promise<{ created: number; extended: CodeChangeRow[] }> {
-    if (!rows.length) return { created: 0, extended: [] };
+  async insertRequests(tx: Db, windowId: number, rows: NewCodeChange[], appliedBy: string | null = null): Promise<StoredRequests> {
+    if (!rows.length) return { created: 0, applied: [], extended: [] };
     // Only counts and the few ids needed come back: ten thousand full rows cost the app more than the upsert costs Postgres.
-    const [summary]: { created: number; extended: string[] }[] = await queryRows(tx,
+    const [summary]: { created: number; applied: string[]; appliedUsers: string[]; extended: string[] }[] = await queryRows(tx,
       `WITH w AS (
-         INSERT INTO code_changes AS c (user_id, window_id, from_color, to_color, status, auto, reason, exposure_seconds, expires_at)
-         SELECT u, $1, f, t, 'pending', a, r, e, to_timestamp(x / 1000.0)
+         INSERT INTO code_changes AS c (user_id, window_id, from_color, to_color, status, auto, reason, exposure_seconds, expires_at, decided_at, decided_by)
+         SELECT u, $1, f, t, CASE WHEN a AND $9::text IS NOT NULL THEN 'applied' ELSE 'pending' END, a, r, e, to_timestamp(x / 1000.0),
+                CASE WHEN a AND $9::text IS NOT NULL THEN now() END, CASE WHEN a THEN $9::text END
          FROM unnest($2::bigint[], $3::text[], $4::text[], $5::bool[], $6::text[], $7::int[], $8::float8[]) AS v(u, f, t, a, r, e, x)
          ON CONFLICT (user_id, window_id, to_color) DO UPDATE SET
            exposure_seconds = GREATEST(c.exposure_seconds, EXCLUDED.exposure_seconds),
@@ -76,23 +85,30 @@ export class CodeChangeRepository {
            auto = CASE WHEN c.status = 'pending' THEN c.auto OR EXCLUDED.auto ELSE c.auto END
          WHERE EXCLUDED.exposure_seconds > c.exposure_seconds OR EXCLUDED.expires_at > c.expires_at
             OR (c.status = 'pending' AND EXCLUDED.auto AND NOT c.auto)
-         RETURNING id, status, (xmax = 0) AS created)
+         RETURNING id, user_id, status, (xmax = 0) AS created)
        SELECT count(*) FILTER (WHERE created)::int AS created,
+              coalesce(array_agg(id::text ORDER BY id) FILTER (WHERE created AND status = 'applied'), '{}') AS applied,
+              coalesce(array_agg(user_id::text ORDER BY id) FILTER (WHERE created AND status = 'applied'), '{}') AS "appliedUsers",
               coalesce(array_agg(id::text) FILTER (WHERE NOT created AND status = 'applied'), '{}') AS extended
        FROM w`,
-      // Ids and seconds as array literals: cheaper to encode than pg's quoted, escaped elements.
-      [windowId, arrayLiteral(rows.map((r) => r.userId)), rows.map((r) => r.fromColor), rows.map((r) => r.toColor), rows.map((r) => r.auto),
-        rows.map((r) => r.reason), arrayLiteral(rows.map((r) => r.exposureSeconds)), rows.map((r) => r.expiresAtMs)],
+      // Array literals: far cheaper to build than pg's encoding of ten thousand elements one by one.
+      [windowId, arrayLiteral(rows.map((r) => r.userId)), textArrayLiteral(rows.map((r) => r.fromColor)), textArrayLiteral(rows.map((r) => r.toColor)),
+        arrayLiteral(rows.map((r) => r.auto)), textArrayLiteral(rows.map((r) => r.reason)), arrayLiteral(rows.map((r) => r.exposureSeconds)),
+        arrayLiteral(rows.map((r) => r.expiresAtMs)), appliedBy],
     );
     const extended: Raw[] = summary!.extended.length
       ? await queryRows(tx, `SELECT ${COLUMNS} FROM code_changes WHERE id = ANY($1::bigint[]) ORDER BY id`, [summary!.extended])
       : [];
-    return { created: summary!.created, extended: extended.map(fromRaw) };
+    const applied = summary!.applied.map((id, i) => ({ id, userId: summary!.appliedUsers[i]! }));
+    return { created: summary!.created, applied, extended: extended.map(fromRaw) };
   }
 
-  /** Automatic requests of a window not yet applied (also those a crash left behind): ids and people. */
-  async findPendingAuto(windowId: number): Promise<{ id: string; userId: string }[]> {
-    return queryRows(this.db,
+  /**
+   * Automatic requests of a window not yet applied: ids and people. Tracing stores its automatic
+   * requests applied, so these are the few a later pass raised from review, or a crash left.
+   */
+  async findPendingAuto(db: Db, windowId: number): Promise<{ id: string; userId: string }[]> {
+    return queryRows(db,
       `SELECT id::text, user_id::text AS "userId" FROM code_changes WHERE window_id = $1 AND auto AND status = 'pending' ORDER BY id`,
       [windowId],
     );
@@ -149,7 +165,7 @@ export class CodeChangeRepository {
       `UPDATE code_changes SET status = $2, decided_at = now(), decided_by = $3, note = $4
        WHERE id = ANY($1::bigint[]) AND status = 'pending'
        RETURNING id::text, user_id::text AS "userId", to_color AS "toColor", reason, (extract(epoch FROM expires_at) * 1000)::float8 AS "expiresAtMs"`,
-      [ids, status, decidedBy, note],
+      [arrayLiteral(ids), status, decidedBy, note],
     );
     return rows;
   }
@@ -157,7 +173,7 @@ export class CodeChangeRepository {
   async decideMany(tx: Db, ids: string[], status: CodeChangeStatus, decidedBy: string, note: string | null): Promise<void> {
     if (!ids.length) return;
     await queryRows(tx, 'UPDATE code_changes SET status = $2, decided_at = now(), decided_by = $3, note = $4 WHERE id = ANY($1::bigint[])',
-      [ids, status, decidedBy, note]);
+      [arrayLiteral(ids), status, decidedBy, note]);
   }
 
   async lockChange(tx: Db, id: string): Promise<CodeChangeRow | null> {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { CodeState, Color, HealthCode } from '#libs/domain/index.js';
-import { toDate, toMs, type Db, queryRows } from './sql.js';
+import { arrayLiteral, textArrayLiteral, toDate, toMs, type Db, queryRows } from './sql.js';
 
 /** A person's code as Postgres holds it (the truth): what phones see, plus the infectious start. */
 export interface CodeRow extends HealthCode {
@@ -105,7 +105,7 @@ export class HealthCodeRepository {
   /** Reads and locks many codes (in user id order, so concurrent lockers cannot deadlock). */
   async lockCodes(tx: Db, userIds: string[]): Promise<Map<string, CodeRow>> {
     const rows: RawCode[] = await queryRows(tx,
-      `SELECT ${COLUMNS} FROM health_codes WHERE user_id = ANY($1::bigint[]) ORDER BY user_id FOR UPDATE`, [userIds]);
+      `SELECT ${COLUMNS} FROM health_codes WHERE user_id = ANY($1::bigint[]) ORDER BY user_id FOR UPDATE`, [arrayLiteral(userIds)]);
     return new Map(rows.map((r) => [r.userId, fromRaw(r)]));
   }
 
@@ -129,9 +129,9 @@ export class HealthCodeRepository {
          SELECT user_id, w_from, color, reason, $1, w_change, version, date_trunc('milliseconds', updated_at), expires_at, infectious_from
          FROM written)
        SELECT ${COLUMNS} FROM written`,
-      [actor, writes.map((w) => w.current.userId), writes.map((w) => w.next.color), writes.map((w) => w.next.reason),
-        writes.map((w) => w.next.expiresAtMs), writes.map((w) => w.next.infectiousFromMs), writes.map((w) => w.current.color),
-        writes.map((w) => w.changeId)],
+      [actor, arrayLiteral(writes.map((w) => w.current.userId)), textArrayLiteral(writes.map((w) => w.next.color)),
+        textArrayLiteral(writes.map((w) => w.next.reason)), arrayLiteral(writes.map((w) => w.next.expiresAtMs)),
+        arrayLiteral(writes.map((w) => w.next.infectiousFromMs)), textArrayLiteral(writes.map((w) => w.current.color)), arrayLiteral(writes.map((w) => w.changeId))],
     );
     const written = new Map(rows.map((r) => [r.userId, fromRaw(r)]));
     return writes.map((w) => written.get(w.current.userId)!);

@@ -20,12 +20,29 @@ export async function queryRows<R = any>(db: Db, text: string, params?: unknown[
 const PLAIN_ELEMENT = /^[0-9b-hjkmnp-z]+$/;
 
 /**
- * A Postgres array literal (`{1,2,3}`) of integers or geohash cells, to pass many small arrays as
- * one text[] parameter and cast each row's element (`x::bigint[]`): Postgres parses it far more
- * cheaply than a JSON array. Elements needing quotes never get here (it throws instead).
+ * A Postgres array literal (`{1,2,3}`) of numbers, ids, geohash cells, booleans or nulls, to pass
+ * many values as one parameter (cast by the SQL: `$1::bigint[]`, or per row `x::bigint[]`):
+ * Postgres parses it far more cheaply than a JSON array, and building it costs the app far less
+ * than pg's quoting of every element. Elements needing quotes never get here (it throws instead).
  */
-export function arrayLiteral(values: readonly (number | string)[]): string {
-  const text = values.join(',');
-  for (const v of values) if (!PLAIN_ELEMENT.test(String(v))) throw new RangeError(`not a plain array element: ${typeof v}`);
-  return `{${text}}`;
+export function arrayLiteral(values: readonly (number | string | boolean | null)[]): string {
+  const parts = new Array<string>(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v === null) parts[i] = 'NULL';
+    else if (typeof v === 'boolean') parts[i] = v ? 't' : 'f';
+    else if (typeof v === 'number' ? Number.isFinite(v) : PLAIN_ELEMENT.test(v)) parts[i] = String(v);
+    else throw new RangeError(`not a plain array element: ${typeof v}`);
+  }
+  return `{${parts.join(',')}}`;
+}
+
+/** A text[] literal: every element quoted (so no word reads as NULL) and escaped; null as NULL. */
+export function textArrayLiteral(values: readonly (string | null)[]): string {
+  const parts = new Array<string>(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] ?? null;
+    parts[i] = v === null ? 'NULL' : `"${v.replace(/[\\"]/g, '\\$&')}"`;
+  }
+  return `{${parts.join(',')}}`;
 }

@@ -40,33 +40,38 @@ export interface SearchRange {
 export function contactSearchRanges(sources: Iterable<SourcePing>, windowId: number, grid: TimeGrid): SearchRange[] {
   const windowFrom = windowStartMs(windowId, grid);
   const windowTo = windowEndMs(windowId, grid);
-  const spans = new Map<string, { sourceId: string; sourceCell: string; cell: string; spans: [number, number][] }>();
+  // The spans of one source in one cell are merged once, then reach every cell of its neighbourhood.
+  const spans = new Map<string, { sourceId: string; sourceCell: string; spans: [number, number][] }>();
   for (const s of sources) {
     const slot = slotOf(s.tsMs, grid);
     const fromMs = Math.max(windowFrom, slotStartMs(slot - 1, grid));
     const toMs = Math.min(windowTo, slotStartMs(slot + 2, grid));
     if (fromMs >= toMs) continue;
-    for (const cell of cellNeighbourhood(s.cell)) {
-      const key = `${s.sourceId}|${s.cell}|${cell}`;
-      let entry = spans.get(key);
-      if (!entry) spans.set(key, (entry = { sourceId: s.sourceId, sourceCell: s.cell, cell, spans: [] }));
-      entry.spans.push([fromMs, toMs]);
-    }
+    const key = `${s.sourceId}|${s.cell}`;
+    let entry = spans.get(key);
+    if (!entry) spans.set(key, (entry = { sourceId: s.sourceId, sourceCell: s.cell, spans: [] }));
+    entry.spans.push([fromMs, toMs]);
   }
   const ranges: SearchRange[] = [];
   for (const e of spans.values()) {
-    e.spans.sort((a, b) => a[0] - b[0]);
-    let [from, to] = e.spans[0]!;
-    for (const [f, t] of e.spans.slice(1)) {
-      if (f <= to) to = Math.max(to, t);
-      else {
-        ranges.push({ sourceId: e.sourceId, sourceCell: e.sourceCell, cell: e.cell, fromMs: from, toMs: to });
-        [from, to] = [f, t];
-      }
+    const cells = cellNeighbourhood(e.sourceCell);
+    for (const [fromMs, toMs] of mergeSpans(e.spans)) {
+      for (const cell of cells) ranges.push({ sourceId: e.sourceId, sourceCell: e.sourceCell, cell, fromMs, toMs });
     }
-    ranges.push({ sourceId: e.sourceId, sourceCell: e.sourceCell, cell: e.cell, fromMs: from, toMs: to });
   }
   return ranges;
+}
+
+/** Sorts the spans and merges those that overlap or touch. */
+function mergeSpans(spans: [number, number][]): [number, number][] {
+  spans.sort((a, b) => a[0] - b[0]);
+  const merged: [number, number][] = [];
+  for (const [from, to] of spans) {
+    const last = merged[merged.length - 1];
+    if (last && from <= last[1]) last[1] = Math.max(last[1], to);
+    else merged.push([from, to]);
+  }
+  return merged;
 }
 
 /** A ping of a possible contact (a late ping) as the late-ping pass reads it. */

@@ -9,21 +9,23 @@ import { redisUrl, testKeyPrefix } from '../support/redis.js';
 const DAY = 86_400_000;
 
 /**
- * applyMany (set-based, used by tracing) against apply (one request per transaction, used by
- * admins): on twin databases they must leave identical codes, history, request states and cache.
+ * applyMany (set-based) and requests stored applied then written by applyClaimed (tracing, one
+ * transaction per window) against apply (one request per transaction, used by admins): on twin
+ * databases they must leave identical codes, history, request states and cache.
  */
 describe('CodeChangeApplier.applyMany', () => {
-  const twins: { db: TestDatabase; ds: DataSource; applier: CodeChangeApplier; changes: CodeChangeRepository; cache: CodeCache }[] = [];
+  const twins: { db: TestDatabase; ds: DataSource; applier: CodeChangeApplier; changes: CodeChangeRepository; cache: CodeCache; writer: CodeWriter }[] = [];
   let redis: Redis;
 
   beforeAll(async () => {
     redis = new Redis(redisUrl());
-    for (const label of ['apply_one', 'apply_many']) {
+    for (const label of ['apply_one', 'apply_many', 'apply_stored']) {
       const db = await createTestDatabase(label);
       const ds = await new DataSource({ type: 'postgres', url: db.url }).initialize();
       const cache = new CodeCache(redis, testKeyPrefix(label));
       const changes = new CodeChangeRepository(ds);
-      twins.push({ db, ds, changes, cache, applier: new CodeChangeApplier(new CodeWriter(ds, new HealthCodeRepository(ds), cache), changes) });
+      const writer = new CodeWriter(ds, new HealthCodeRepository(ds), cache);
+      twins.push({ db, ds, changes, cache, writer, applier: new CodeChangeApplier(writer, changes) });
     }
   });
 
@@ -47,16 +49,30 @@ describe('CodeChangeApplier.applyMany', () => {
       const windows = new WindowRepository(t.ds);
       await windows.ensureWindows(100, 101, 3600);
       const request = (userId: string, days: number): NewCodeChange => ({ userId, fromColor: 'green', toColor: 'yellow', auto: true, reason: 'exposure', exposureSeconds: 900, expiresAtMs: now + days * DAY });
+      if (t === twins[2]) {
+        // As tracing does: each window's requests stored with the automatic ones applied, and their codes, in one transaction.
+        for (const [windowId, rows] of [[100, ['1', '2', '3', '4', '5'].map((u) => request(u, 14))], [101, [request('1', 15)]]] as const) {
+          await t.writer.transact(async (c) => {
+            const stored = await t.changes.insertRequests(c.tx, windowId, [...rows], 'tracing');
+            const planned = new Map(rows.map((r) => [r.userId, r]));
+            expect(stored.created).toBe(rows.length);
+            await t.applier.applyClaimed(c, stored.applied.map(({ id, userId }) => ({ ...planned.get(userId)!, id })), 'tracing');
+          });
+        }
+        continue;
+      }
       await t.ds.transaction(async (tx) => {
         await t.changes.insertRequests(tx, 100, ['1', '2', '3', '4', '5'].map((u) => request(u, 14)));
         await t.changes.insertRequests(tx, 101, [request('1', 15)]);
       });
     }
-    const [one, many] = twins;
-    for (const c of [...(await one!.changes.findPendingAuto(100)), ...(await one!.changes.findPendingAuto(101))]) await one!.applier.apply(c.id, 'tracing');
-    const pending = [...(await many!.changes.findPendingAuto(100)), ...(await many!.changes.findPendingAuto(101))];
+    const [one, many, stored] = twins;
+    const pendingAuto = (t: (typeof twins)[number]) => Promise.all([100, 101].map((w) => t.changes.findPendingAuto(t.ds, w))).then((l) => l.flat());
+    for (const c of await pendingAuto(one!)) await one!.applier.apply(c.id, 'tracing');
+    const pending = await pendingAuto(many!);
     expect(await many!.applier.applyMany(pending, 'tracing')).toBe(5);
     expect(await many!.applier.applyMany(pending, 'tracing')).toBe(0); // already decided: nothing twice
+    expect(await pendingAuto(stored!)).toEqual([]);
 
     const state = async (t: (typeof twins)[number]) => ({
       codes: await t.db.query(`SELECT user_id::int, color, version::int, expires_at, infectious_from FROM health_codes ORDER BY 1`),
@@ -69,6 +85,7 @@ describe('CodeChangeApplier.applyMany', () => {
     });
     const a = await state(one!);
     expect(await state(many!)).toEqual(a);
+    expect(await state(stored!)).toEqual(a);
     expect(a.changes.map((c) => c.status)).toEqual(['applied', 'applied', 'superseded', 'applied', 'applied', 'applied']);
     expect(a.codes.map((c) => c.color)).toEqual(['yellow', 'yellow', 'red', 'yellow', 'yellow', 'green']);
   });

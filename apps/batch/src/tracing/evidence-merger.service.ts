@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { DataSource } from 'typeorm';
+import { CodeWriter } from '#libs/codes/index.js';
 import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
 import { TracingRepository, WindowRepository } from '#libs/db/index.js';
 import { combinePairs, type PartialPair } from '#libs/domain/index.js';
@@ -26,7 +26,7 @@ const pairKey = (p: PartialPair): string => `${p.contactId}:${p.sourceId}`;
 export class EvidenceMerger {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly db: DataSource,
+    private readonly writer: CodeWriter,
     private readonly windows: WindowRepository,
     private readonly tracing: TracingRepository,
     private readonly requests: WindowRequests,
@@ -39,9 +39,10 @@ export class EvidenceMerger {
     inTx: (tx: EntityManager) => Promise<void>,
     counters: Record<string, number>,
   ): Promise<MergeStats | null> {
-    const stored = await this.db.transaction(async (tx) => {
+    return this.writer.transact(async (t) => {
+      const { tx } = t;
       if (!(await this.windows.lockDoneWindow(tx, windowId))) return null;
-      let result = { pairs: 0, created: 0, extended: [] as Awaited<ReturnType<WindowRequests['store']>>['extended'] };
+      let result: MergeStats = { pairs: 0, newRequests: 0, autoApplied: 0 };
       if (parts.length) {
         const { grid, thresholds } = this.config;
         const { pairs, contacts } = combinePairs([...(await this.tracing.windowPairs(tx, windowId)), ...parts], grid.slotSeconds, thresholds);
@@ -50,15 +51,12 @@ export class EvidenceMerger {
         const changed = pairs.filter((p) => touchedPairs.has(pairKey(p)));
         await this.tracing.upsertExposures(tx, windowId, changed);
         const breaker = await this.requests.plan(contacts);
-        const { created, extended } = await this.requests.store(tx, windowId, breaker.items.filter((r) => touchedContacts.has(r.userId)));
-        result = { pairs: changed.length, created, extended };
+        const { created, autoApplied } = await this.requests.decide(t, windowId, breaker.items.filter((r) => touchedContacts.has(r.userId)));
+        result = { pairs: changed.length, newRequests: created, autoApplied };
       }
       await inTx(tx);
       await this.windows.recordPass(tx, windowId, counters);
       return result;
     });
-    if (!stored) return null;
-    const autoApplied = await this.requests.applyAutomatic(windowId, stored.extended);
-    return { pairs: stored.pairs, newRequests: stored.created, autoApplied };
   }
 }

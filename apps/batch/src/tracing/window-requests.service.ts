@@ -1,17 +1,20 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CodeChangeApplier, CodeWriter } from '#libs/codes/index.js';
+import { CodeChangeApplier, type CodeTransaction } from '#libs/codes/index.js';
 import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
-import { CodeChangeRepository, HealthCodeRepository, type CodeChangeRow, type Db, type NewCodeChange } from '#libs/db/index.js';
+import { CodeChangeRepository, HealthCodeRepository, type CodeChangeRow, type NewCodeChange } from '#libs/db/index.js';
 import {
   applyCircuitBreaker, canRequestRaise, type Color, quarantineExpiresAtMs, quarantineExtension, slotStartMs, type ContactExposure, type ExposureDecision,
 } from '#libs/domain/index.js';
+
+/** Who applies the automatic requests (history rows, `decidedBy`). */
+const ACTOR = 'tracing';
 
 export type PlannedRequest = NewCodeChange & { decision: ExposureDecision };
 
 /**
  * From a window's contact exposures to code changes, shared by a full trace and by the passes
  * that merge more evidence into a traced window: the policy and circuit breaker decide, requests
- * are stored (one per user, window and colour), then the automatic ones are applied.
+ * are stored (one per user, window and colour) and the automatic ones applied, in one transaction.
  */
 @Injectable()
 export class WindowRequests {
@@ -20,7 +23,6 @@ export class WindowRequests {
     private readonly codes: HealthCodeRepository,
     private readonly changes: CodeChangeRepository,
     private readonly applier: CodeChangeApplier,
-    private readonly writer: CodeWriter,
   ) {}
 
   /** A yellow request for every contact over the review threshold whose code it would raise or extend; the breaker over them all. */
@@ -45,27 +47,35 @@ export class WindowRequests {
     return applyCircuitBreaker(items, this.config.autoApplyMaxPerWindow);
   }
 
-  store(tx: Db, windowId: number, items: PlannedRequest[]): Promise<{ created: number; extended: CodeChangeRow[] }> {
-    return this.changes.insertRequests(tx, windowId, items.map(({ decision, ...r }) => ({ ...r, auto: decision === 'auto' })));
+  /**
+   * Stores the requests and applies the automatic ones, in the caller's code transaction: a new
+   * automatic request is stored applied next to its code and history row, so no crash can leave it
+   * half done. Also applies the window's automatic requests still pending (raised from review by
+   * this or an earlier pass, or left by an older version's crash) and extends the quarantines of
+   * applied requests whose evidence grew. Returns how many requests were new and how many applied.
+   */
+  async decide(t: CodeTransaction, windowId: number, items: PlannedRequest[]): Promise<{ created: number; autoApplied: number }> {
+    const rows = items.map(({ decision, ...r }) => ({ ...r, auto: decision === 'auto' }));
+    const stored = await this.changes.insertRequests(t.tx, windowId, rows, ACTOR);
+    const planned = new Map(items.map((r) => [r.userId, r]));
+    const claimed = stored.applied.map(({ id, userId }) => {
+      const r = planned.get(userId)!;
+      return { id, userId, toColor: r.toColor, reason: r.reason, expiresAtMs: r.expiresAtMs };
+    });
+    let autoApplied = await this.applier.applyClaimed(t, claimed, ACTOR);
+    autoApplied += await this.applier.applyPending(t, await this.changes.findPendingAuto(t.tx, windowId), ACTOR);
+    await this.extend(t, stored.extended);
+    return { created: stored.created, autoApplied };
   }
 
-  /**
-   * Applies the window's pending automatic requests (also those a crashed earlier run left) and
-   * extends the quarantines of applied requests whose evidence grew; returns how many it applied.
-   */
-  async applyAutomatic(windowId: number, extended: CodeChangeRow[] = []): Promise<number> {
-    const applied = await this.applier.applyMany(await this.changes.findPendingAuto(windowId), 'tracing');
-    if (extended.length) {
-      const nowMs = Date.now();
-      await this.writer.transact(async (t) => {
-        for (const change of extended) {
-          await t.change(change.userId, 'tracing', null, (c) => {
-            const expiresAtMs = quarantineExtension(c.color, c.expiresAtMs, change.expiresAtMs!, nowMs);
-            return expiresAtMs === null ? null : { color: 'yellow', reason: change.reason, expiresAtMs, infectiousFromMs: c.infectiousFromMs };
-          });
-        }
+  /** A later exposure found for an applied request extends the person's quarantine (if still yellow). */
+  private async extend(t: CodeTransaction, extended: CodeChangeRow[]): Promise<void> {
+    const nowMs = Date.now();
+    for (const change of extended) {
+      await t.change(change.userId, ACTOR, null, (c) => {
+        const expiresAtMs = quarantineExtension(c.color, c.expiresAtMs, change.expiresAtMs!, nowMs);
+        return expiresAtMs === null ? null : { color: 'yellow', reason: change.reason, expiresAtMs, infectiousFromMs: c.infectiousFromMs };
       });
     }
-    return applied;
   }
 }

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { CodeWriter } from '#libs/codes/index.js';
 import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
 import {
   TraceShardRepository, TracingRepository, WindowExposureRepository, WindowRepository, type ShardRow, type WindowEvidence, type WindowRow,
@@ -33,7 +34,8 @@ export interface TraceStats {
   shardMsTotal: number;
   /**
    * Claim and shard plan; from the plan to the combine step (shards, queue); then its parts:
-   * merging the evidence into exposures (with one shard: matching too), requests, applying.
+   * merging the evidence into exposures (with one shard: matching too), storing the requests and
+   * applying the automatic ones (the same transaction), its commit and the cache write.
    */
   planMs: number;
   shardsWallMs: number;
@@ -49,7 +51,7 @@ export interface TraceStats {
  * The window-level steps of a trace. `begin` claims a closed window and plans its shards (ranges
  * of source cells); after every shard stored its partial pairs, `combine` merges them into
  * exposures per (contact, source), decides requests by the exposure policy and applies the
- * automatic ones. Every effect is keyed (plan and pairs per generation and shard, exposures
+ * automatic ones, all in one transaction. Every effect is keyed (plan and pairs per generation and shard, exposures
  * replaced per window, one request per user/window/colour, a request applied once), so running
  * any step again changes nothing.
  */
@@ -60,6 +62,7 @@ export class WindowTracer {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly db: DataSource,
+    private readonly writer: CodeWriter,
     private readonly windows: WindowRepository,
     private readonly tracing: TracingRepository,
     private readonly shards: TraceShardRepository,
@@ -108,24 +111,24 @@ export class WindowTracer {
 
   /**
    * From the window's evidence to exposures, requests and applied changes; the window is done.
-   * Exposures and requests are one transaction: Postgres forms and stores the pairs and sums
-   * them per contact, the exposure policy of libs/domain decides on those sums.
+   * Exposures, requests and the automatic changes are one transaction: Postgres forms and stores
+   * the pairs and sums them per contact, the exposure policy of libs/domain decides on those sums.
    */
   private async finish(windowId: number, generation: number, plan: ShardRow[], evidence: WindowEvidence, times: TraceTimes): Promise<TraceStats> {
     const combineStarted = Date.now();
     const { grid, thresholds } = this.config;
     let mergedAt = combineStarted;
-    const { stored, breaker, found } = await this.db.transaction(async (tx) => {
-      const found = await this.exposures.replace(tx, windowId, evidence, exposureSecondsBySlots(grid));
+    let storedAt = combineStarted;
+    const { decided, breaker, found } = await this.writer.transact(async (t) => {
+      const found = await this.exposures.replace(t.tx, windowId, evidence, exposureSecondsBySlots(grid));
       mergedAt = Date.now();
       const colors = new Map(found.contacts.map((c) => [c.contactId, c.color]));
       const contacts = found.contacts.map((c) => contactExposure(c, grid.slotSeconds, thresholds));
       const breaker = this.requests.planFor(contacts, (id) => colors.get(id) ?? null);
-      return { stored: await this.requests.store(tx, windowId, breaker.items), breaker, found };
+      const decided = await this.requests.decide(t, windowId, breaker.items);
+      storedAt = Date.now();
+      return { decided, breaker, found };
     });
-    // Also picks up automatic requests that a crashed earlier run created but did not apply.
-    const storedAt = Date.now();
-    const autoApplied = await this.requests.applyAutomatic(windowId, stored.extended);
     const stats: TraceStats = {
       shards: plan.length,
       sourcePings: plan.reduce((n, s) => n + s.sourcePings, 0),
@@ -133,8 +136,8 @@ export class WindowTracer {
       contacts: found.contacts.length,
       exposures: found.exposures,
       requests: breaker.items.length,
-      newRequests: stored.created,
-      autoApplied,
+      newRequests: decided.created,
+      autoApplied: decided.autoApplied,
       pendingReview: breaker.items.filter((r) => r.decision === 'review').length,
       breakerTripped: breaker.tripped,
       shardMsMax: Math.max(0, ...plan.map((s) => s.durationMs ?? 0)),
