@@ -22,18 +22,19 @@ export interface StoredExposures {
 // Parameters from $3 on ($1 the window, $2 the seconds by slot count).
 const HITS = {
   // One probe of the (cell, ts) index per search range, in the window's day partition(s). The whole
-  // statement (EXPLAIN ANALYZE on the 2M-ping bench window: 4,320 ranges, 27,286 hits, 10,835
-  // pairs, 10,209 contacts; PostgreSQL 15):
-  //   Nested Loop Left Join                                          (contacts and their codes)
+  // statement (EXPLAIN ANALYZE on the 2M-ping bench window: 4,338 ranges, 26,515 hits, 10,573
+  // pairs, 10,021 contacts; PostgreSQL 15, random_page_cost 1.1):
+  //   Sort (Sort Key: hits.contact_id)
+  //     CTE hits -> Nested Loop
+  //          -> Function Scan on unnest r                            (the search ranges, as arrays)
+  //          -> Index Scan using pings_<day>_cell_ts_idx on pings_<day> p
+  //               Index Cond: (cell = r.cell AND ts >= r.from AND ts < r.to AND ts in the window)
+  //               Filter: (user_id <> r.source_id)
   //     CTE stored -> Insert on exposures
-  //          -> GroupAggregate (Group Key: p.user_id, r.source_id)   (pairs)
-  //               -> Sort -> Nested Loop
-  //                    -> Function Scan on unnest r                  (the search ranges, as arrays)
-  //                    -> Index Scan using pings_<day>_cell_ts_idx on pings_<day> p
-  //                         Index Cond: (cell = r.cell AND ts >= r.from AND ts < r.to AND ts in the window)
-  //                         Filter: (user_id <> r.source_id)
-  //     -> GroupAggregate (Group Key: stored.contact_id) -> Sort -> Nested Loop (CTE Scan on stored, unnest slots)
-  //     -> Index Scan using health_codes_pkey on health_codes h
+  //          -> GroupAggregate (Group Key: contact_id, source_id) -> Sort -> CTE Scan on hits   (pairs)
+  //     -> Nested Loop Left Join                                     (contacts and their codes)
+  //          -> HashAggregate (contact_id) -> HashAggregate (contact_id, slot) -> CTE Scan on hits
+  //          -> Index Scan using health_codes_pkey on health_codes h
   match: `hits AS (
     SELECT p.user_id AS contact_id, r.source_id, floor(extract(epoch FROM p.ts) / $7)::bigint AS slot, p.cell
     FROM unnest($3::text[], $4::float8[], $5::float8[], $6::bigint[]) AS r(cell, from_ms, to_ms, source_id)
@@ -80,9 +81,11 @@ export class WindowExposureRepository {
        stored AS (
          INSERT INTO exposures (window_id, contact_id, source_id, seconds, slots, cells)
          SELECT $1, contact_id, source_id, ($2::int[])[cardinality(slots)], slots, cells FROM pairs
-         RETURNING contact_id, source_id, slots),
+         RETURNING source_id),
+       -- A contact's slots over all its pairs, from the hits (one dedupe, not a sort per contact).
        contacts AS (
-         SELECT contact_id, count(DISTINCT s)::int AS slots, max(s) AS last_slot FROM stored, unnest(stored.slots) s GROUP BY contact_id)
+         SELECT contact_id, count(*)::int AS slots, max(slot) AS last_slot
+         FROM (SELECT DISTINCT contact_id, slot FROM hits WHERE slot IS NOT NULL) d GROUP BY contact_id)
        SELECT c.contact_id::text AS id, c.slots, c.last_slot::float8 AS last, h.color,
               (SELECT count(*) FROM stored)::int AS exposures, (SELECT count(DISTINCT source_id) FROM stored)::int AS sources
        FROM contacts c LEFT JOIN health_codes h ON h.user_id = c.contact_id ORDER BY c.contact_id`,
