@@ -4,19 +4,18 @@ const COPY_DATA = 0x64; // 'd'
 const COPY_DONE = Buffer.from([0x63, 0, 0, 0, 4]); // 'c', length 4
 
 /**
- * A simple query ending in `COPY ... FROM STDIN`, written to the server together with its data
- * (a node-postgres submittable): one round trip where pg-copy-streams takes two, and the server
- * never waits for this process to answer its CopyInResponse (the app's event loop may be busy
- * with requests right then). The server reads the messages in order; if a statement fails, it
- * drops the data that follows (the protocol says stray CopyData is ignored).
+ * A simple query (several statements) with one `COPY ... FROM STDIN`, written to the server
+ * together with the COPY's data (a node-postgres submittable): one round trip, where
+ * pg-copy-streams waits for the server's CopyInResponse before sending the data and a statement
+ * after the COPY needs another query. The server reads the messages in order; if a statement
+ * fails, it skips the rest of the query and drops the data (stray CopyData is ignored, as the
+ * protocol says). Statements other than the COPY must return no rows.
  *
- * `done` resolves with the first column of the rows the statements before the COPY returned, as
- * text, once the server is ready again; it rejects with the first error.
+ * `done` resolves once the server has run the whole query; it rejects with the first error.
  */
 export class CopyWithRowsQuery {
-  readonly done: Promise<string[]>;
-  private readonly rows: string[] = [];
-  private settle!: { resolve: (rows: string[]) => void; reject: (err: Error) => void };
+  readonly done: Promise<void>;
+  private settle!: { resolve: () => void; reject: (err: Error) => void };
 
   constructor(private readonly text: string, private readonly data: Buffer) {
     this.done = new Promise((resolve, reject) => (this.settle = { resolve, reject }));
@@ -31,12 +30,8 @@ export class CopyWithRowsQuery {
     stream.write(Buffer.concat([header, this.data, COPY_DONE]));
   }
 
-  handleDataRow(msg: { fields: (string | null)[] }): void {
-    this.rows.push(msg.fields[0] ?? '');
-  }
-
   handleReadyForQuery(): void {
-    this.settle.resolve(this.rows);
+    this.settle.resolve();
   }
 
   /** node-postgres then forgets this query (no ReadyForQuery comes to it). */
@@ -46,6 +41,7 @@ export class CopyWithRowsQuery {
 
   // The other messages of the exchange carry nothing needed here.
   handleRowDescription(): void {}
+  handleDataRow(): void {}
   handleCommandComplete(): void {}
   handleCopyInResponse(): void {}
   handleEmptyQuery(): void {}
