@@ -83,6 +83,7 @@ interface IngestCounters {
   rejected: number;
   commits: number;
   committedPings: number;
+  commitSeconds: number;
   refused: number;
 }
 
@@ -96,6 +97,7 @@ async function ingestCounters(url: string): Promise<IngestCounters> {
     rejected: value('hc_pings_total', 'outcome="rejected"'),
     commits: value('hc_ingest_commit_pings_count'),
     committedPings: value('hc_ingest_commit_pings_sum'),
+    commitSeconds: value('hc_ingest_commit_seconds_sum'),
     refused: value('hc_ingest_writer_refused_total'),
   };
 }
@@ -106,6 +108,7 @@ const minus = (a: IngestCounters, b: IngestCounters): IngestCounters => ({
   rejected: a.rejected - b.rejected,
   commits: a.commits - b.commits,
   committedPings: a.committedPings - b.committedPings,
+  commitSeconds: a.commitSeconds - b.commitSeconds,
   refused: a.refused - b.refused,
 });
 
@@ -231,7 +234,7 @@ export const ingest: Scenario = {
     const apiPingsPerSec = api.acknowledged / load.durationSec;
     ctx.log(
       `ingest: api: ${Math.round(apiPingsPerSec)} pings/s (${Math.round(load.requestsPerSec)} req/s), p50 ${load.p50Ms.toFixed(2)} ms, p99 ${load.p99Ms.toFixed(2)} ms, max ${load.maxMs.toFixed(0)} ms; ` +
-        `${api.acknowledged} pings acknowledged, ${api.stored} stored, the app counted ${api.server.accepted + api.server.late} in ${api.server.commits} commits (${(api.server.committedPings / Math.max(1, api.server.commits)).toFixed(0)} pings per commit)` +
+        `${api.acknowledged} pings acknowledged, ${api.stored} stored, the app counted ${api.server.accepted + api.server.late} in ${api.server.commits} commits (${(api.server.committedPings / Math.max(1, api.server.commits)).toFixed(0)} pings and ${((api.server.commitSeconds * 1000) / Math.max(1, api.server.commits)).toFixed(1)} ms per commit)` +
         (load.non2xx + load.socketErrors ? `; ${load.non2xx} non-2xx, ${load.socketErrors} socket errors` : ''),
     );
     ctx.log(

@@ -8,53 +8,58 @@ export interface PingColumns {
 }
 
 /**
- * One request's pings, with their `COPY ... FROM STDIN` text rows built where the request is
- * handled: a group commit only joins the texts of its requests.
+ * One request's pings, with their `COPY ... FROM STDIN (FORMAT binary)` tuples built where the
+ * request is handled: a group commit only joins the tuples of its requests (PING_COPY_HEADER
+ * first, PING_COPY_TRAILER last).
  */
 export interface PingBatch {
   rows: PingColumns;
-  copyText: string;
+  copyTuples: Buffer;
   /** UTC day numbers (epoch ms / day) the pings fall in: their partitions must exist. */
   days: Set<number>;
 }
 
-const pad = (n: number, width: number) => String(n).padStart(width, '0');
-const TWO = Array.from({ length: 60 }, (_, i) => pad(i, 2));
-const THREE = Array.from({ length: 1000 }, (_, i) => pad(i, 3));
-const dayPrefixes = new Map<number, string>();
+/**
+ * Binary rather than text COPY: Postgres reads a timestamptz as 8 bytes instead of parsing a date
+ * string (measured on 2 cores, 3,000-row COPYs into `pings`: about 13% more rows/s), and the app
+ * writes numbers into a buffer instead of formatting ISO strings.
+ */
+export const PING_COPY_HEADER = Buffer.concat([Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1'), Buffer.alloc(8)]);
+export const PING_COPY_TRAILER = Buffer.from([0xff, 0xff]);
 
-/** `YYYY-MM-DDT`, once per day seen (a handful: the retention). */
-function dayPrefix(day: number): string {
-  let p = dayPrefixes.get(day);
-  if (p === undefined) {
-    if (dayPrefixes.size > 64) dayPrefixes.clear();
-    p = new Date(day * DAY_MS).toISOString().slice(0, 11);
-    dayPrefixes.set(day, p);
-  }
-  return p;
-}
+/** Postgres counts timestamps in microseconds from 2000-01-01 UTC. */
+const PG_EPOCH_MS = 946_684_800_000;
+const TWO_32 = 2 ** 32;
+/** Field count, then per field its length and bytes: bigint 8, timestamptz 8, the cell (a geohash: at most 12 ASCII characters). */
+const MAX_TUPLE_BYTES = 2 + (4 + 8) + (4 + 8) + (4 + 12);
 
-/** The same text as `new Date(ms).toISOString()` for times of years 0..9999, without a Date per ping. */
-export function isoTime(ms: number, day = Math.floor(ms / DAY_MS)): string {
-  let t = ms - day * DAY_MS;
-  const milli = t % 1000;
-  t = (t - milli) / 1000;
-  const sec = t % 60;
-  t = (t - sec) / 60;
-  const min = t % 60;
-  const hour = (t - min) / 60;
-  return `${dayPrefix(day)}${TWO[hour]}:${TWO[min]}:${TWO[sec]}.${THREE[milli]}Z`;
-}
-
-/** COPY text rows for these pings. User ids are digits and cells base32: nothing needs escaping. */
+/** Binary COPY tuples `(user_id bigint, ts timestamptz, cell text)` for these pings. */
 export function toPingBatch(rows: PingColumns): PingBatch {
   const days = new Set<number>();
-  let copyText = '';
+  const out = Buffer.allocUnsafe(rows.tsMs.length * MAX_TUPLE_BYTES);
+  // DataView's setters compile to plain stores (Buffer's write* methods check every call).
+  const view = new DataView(out.buffer, out.byteOffset, out.length);
+  let o = 0;
+  let userId: string | undefined;
+  let user = 0n;
   for (let i = 0; i < rows.tsMs.length; i++) {
+    // A request's pings share one user: convert the id once.
+    if (rows.userIds[i] !== userId) user = BigInt((userId = rows.userIds[i]!));
     const ms = rows.tsMs[i]!;
-    const day = Math.floor(ms / DAY_MS);
-    days.add(day);
-    copyText += `${rows.userIds[i]}\t${isoTime(ms, day)}\t${rows.cells[i]}\n`;
+    days.add(Math.floor(ms / DAY_MS));
+    const us = (ms - PG_EPOCH_MS) * 1000;
+    const hi = Math.floor(us / TWO_32);
+    const cell = rows.cells[i]!;
+    if (cell.length > 12) throw new RangeError('a cell is a geohash of at most 12 characters');
+    view.setInt16(o, 3);
+    view.setInt32(o + 2, 8);
+    view.setBigInt64(o + 6, user);
+    view.setInt32(o + 14, 8);
+    view.setInt32(o + 18, hi);
+    view.setUint32(o + 22, us - hi * TWO_32);
+    view.setInt32(o + 26, cell.length);
+    o += 30;
+    for (let j = 0; j < cell.length; j++) out[o++] = cell.charCodeAt(j);
   }
-  return { rows, copyText, days };
+  return { rows, copyTuples: out.subarray(0, o), days };
 }

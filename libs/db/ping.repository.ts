@@ -1,13 +1,11 @@
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { Injectable } from '@nestjs/common';
 import type pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
 import { DataSource } from 'typeorm';
 import { windowsAffectedByPing, type TimeGrid } from '#libs/domain/index.js';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
+import { CopyWithRowsQuery } from './copy-with-rows.query.js';
 import { PingPartitionRepository } from './ping-partition.repository.js';
-import type { PingBatch, PingColumns } from './ping-copy-rows.js';
+import { PING_COPY_HEADER, PING_COPY_TRAILER, type PingBatch, type PingColumns } from './ping-copy-rows.js';
 
 export * from './ping-copy-rows.js';
 
@@ -25,11 +23,24 @@ const windowsSql = (ids: number[], windowSeconds: number) =>
    WHERE windows.id = w.id AND windows.status IN ('processing', 'done', 'failed')
    RETURNING windows.id`;
 
-/** The same answer for windows known to be registered: one indexed UPDATE, cheaper for Postgres per commit. */
-const lateWindowsSql = (ids: number[]) =>
-  `UPDATE windows SET late_pings = true, updated_at = now()
-   WHERE id IN (${ids.join(',')}) AND status IN ('processing', 'done', 'failed')
-   RETURNING id`;
+/** The error with which the fast path's guard refuses pings of windows already traced. */
+const LATE_WINDOWS = 'HCL01';
+
+/**
+ * The fast path's guard, run before its COPY: registers the windows (unless this process knows
+ * they are) and, when one of them was already traced, aborts the transaction with LATE_WINDOWS:
+ * those pings take the careful path (windowsSql, late-ping rows). Ids are inlined: see windowsSql.
+ */
+const guardSql = (ids: number[], windowSeconds: number, register: boolean) =>
+  `DO $$BEGIN
+     ${register ? `INSERT INTO windows (id, starts_at, ends_at)
+       SELECT id, to_timestamp(id * ${windowSeconds}), to_timestamp((id + 1) * ${windowSeconds})
+       FROM unnest('{${ids.join(',')}}'::bigint[]) AS id ORDER BY 1
+       ON CONFLICT (id) DO NOTHING;` : ''}
+     IF EXISTS (SELECT 1 FROM windows WHERE id IN (${ids.join(',')}) AND status IN ('processing', 'done', 'failed')) THEN
+       RAISE EXCEPTION 'pings of windows already traced' USING ERRCODE = '${LATE_WINDOWS}';
+     END IF;
+   END$$`;
 
 /** Window ids remembered as registered (rows are never deleted); cleared past this many. */
 const MAX_KNOWN_WINDOWS = 10_000;
@@ -45,8 +56,8 @@ const INSERT_SQL = `INSERT INTO pings (user_id, ts, cell)
    ORDER BY 1, 2 -- one lock order for concurrent writers: no deadlock between them
    ON CONFLICT DO NOTHING`;
 
-// unique_violation (a retried ping) and deadlock_detected (two groups holding each other's keys).
-const RETRY_WITH_INSERT = new Set(['23505', '40P01']);
+// unique_violation (a retried ping), deadlock_detected (two groups holding each other's keys), late pings.
+const TAKE_CAREFUL_PATH = new Set(['23505', '40P01', LATE_WINDOWS]);
 
 @Injectable()
 export class PingRepository {
@@ -71,47 +82,47 @@ export class PingRepository {
    * the same transaction. `windowIds` are the windows whose trace these pings can change
    * (windowsAffectedByPing).
    *
-   * Three round trips on one connection: `BEGIN` with the window registration (only the check
-   * for already-traced windows once this process has registered them), the COPY, the COMMIT. Optimistic: the rows go in with COPY (about a third of the database's work of an
-   * INSERT from arrays). A retried batch (or a ping repeated within the group) makes COPY hit the
-   * primary key and abort; the group is then written again with INSERT ... ON CONFLICT DO
-   * NOTHING, which skips what is already there.
+   * Fast path, one round trip: `BEGIN`, the windows' guard (guardSql), a binary COPY and
+   * `COMMIT` as one query written together with the rows (CopyWithRowsQuery), so Postgres never
+   * waits for this process's event loop, busy with requests, in the middle of a commit. COPY costs
+   * about a third of the database's work of an INSERT from arrays. A retried batch (or a ping
+   * repeated within the group) makes COPY hit the primary key, and a late ping makes the guard
+   * fail; either aborts the transaction, and the group is written again by the careful path:
+   * INSERT ... ON CONFLICT DO NOTHING (which skips what is already there) and late-ping rows.
    */
   async insertPings(batches: readonly PingBatch[], windowIds: number[], grid: TimeGrid): Promise<Set<number>> {
     const { windowSeconds } = grid;
-    // Inlined into SQL text (one round trip with BEGIN): only integers may get there.
+    // Inlined into SQL text: only integers may get there.
     if (!Number.isSafeInteger(windowSeconds) || !windowIds.every(Number.isSafeInteger)) throw new RangeError('window ids and length must be integers');
     await this.ensurePartitionsFor(batches);
-    const windowsText = windowIds.length && windowIds.every((id) => this.knownWindows.has(id)) ? lateWindowsSql(windowIds) : windowsSql(windowIds, windowSeconds);
+    let late: Set<number>;
     try {
-      return await this.inTransaction(windowIds, windowsText, batches, grid, (c) => pipeline(Readable.from([batches.map((b) => b.copyText).join('')]), c.query(copyFrom('COPY pings (user_id, ts, cell) FROM STDIN'))));
+      const guard = windowIds.length ? `${guardSql(windowIds, windowSeconds, !windowIds.every((id) => this.knownWindows.has(id)))};` : '';
+      const tuples = Buffer.concat([PING_COPY_HEADER, ...batches.map((b) => b.copyTuples), PING_COPY_TRAILER]);
+      const query = new CopyWithRowsQuery(`BEGIN; ${guard} COPY pings (user_id, ts, cell) FROM STDIN (FORMAT binary); COMMIT`, tuples);
+      await this.onConnection((c) => {
+        void c.query(query);
+        return query.done;
+      });
+      late = new Set();
     } catch (err) {
-      if (!RETRY_WITH_INSERT.has((err as { code?: string }).code ?? '')) throw err;
-      const all = allRows(batches);
-      return this.inTransaction(windowIds, windowsText, batches, grid, (c) => c.query(INSERT_SQL, [all.userIds, all.tsMs, all.cells]));
+      if (!TAKE_CAREFUL_PATH.has((err as { code?: string }).code ?? '')) throw err;
+      late = await this.onConnection((c) => insertCarefully(c, allRows(batches), windowIds, grid));
     }
+    if (this.knownWindows.size > MAX_KNOWN_WINDOWS) this.knownWindows.clear();
+    for (const id of windowIds) this.knownWindows.add(id);
+    return late;
   }
 
-  /** `BEGIN` + the windows, then `write`, then COMMIT, on a connection of TypeORM's pool; remembers the windows once committed. */
-  private async inTransaction(windowIds: number[], windowsText: string, batches: readonly PingBatch[], grid: TimeGrid, write: (c: pg.PoolClient) => Promise<unknown>): Promise<Set<number>> {
+  /** Runs `work` on a connection of TypeORM's pool; rolls back what it left open if it fails. */
+  private async onConnection<T>(work: (c: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await ((this.db.driver as PostgresDriver).master as pg.Pool).connect();
     let broken: Error | undefined;
     // A connection lost while checked out says so with an 'error' event: unheard, it would end the process.
     const onError = (e: Error) => (broken = e);
     client.on('error', onError);
     try {
-      const [, windows] = (await client.query(`BEGIN; ${windowsText}`)) as unknown as [pg.QueryResult, pg.QueryResult<{ id: string }>];
-      await write(client);
-      const late = windows.rows.map((r) => Number(r.id));
-      // Rare (only late pings get here), so the common commit pays nothing for it.
-      if (late.length) {
-        const rows = latePingRows(allRows(batches), new Set(late), grid);
-        await client.query(LATE_PINGS_SQL, [rows.windowIds, rows.userIds, rows.tsMs]);
-      }
-      await client.query('COMMIT');
-      if (this.knownWindows.size > MAX_KNOWN_WINDOWS) this.knownWindows.clear();
-      for (const id of windowIds) this.knownWindows.add(id);
-      return new Set(late);
+      return await work(client);
     } catch (err) {
       await client.query('ROLLBACK').catch((e: Error) => (broken = e));
       throw err;
@@ -121,6 +132,20 @@ export class PingRepository {
       client.release(broken);
     }
   }
+}
+
+/** The careful path's transaction (see insertPings): answers the windows that were already traced. */
+async function insertCarefully(c: pg.PoolClient, all: PingColumns, windowIds: number[], grid: TimeGrid): Promise<Set<number>> {
+  const [, windows] = (await c.query(`BEGIN; ${windowsSql(windowIds, grid.windowSeconds)}`)) as unknown as [pg.QueryResult, pg.QueryResult<{ id: string }>];
+  await c.query(INSERT_SQL, [all.userIds, all.tsMs, all.cells]);
+  const late = new Set(windows.rows.map((r) => Number(r.id)));
+  // Rare (only late pings get here), so the common commit pays nothing for it.
+  if (late.size) {
+    const rows = latePingRows(all, late, grid);
+    await c.query(LATE_PINGS_SQL, [rows.windowIds, rows.userIds, rows.tsMs]);
+  }
+  await c.query('COMMIT');
+  return late;
 }
 
 /**
