@@ -125,6 +125,10 @@ export class BenchRun {
           processes: this.processes,
           log: env.log,
           detail: (key, value) => (scenarioDetails[key] = value),
+          fail: (message) => {
+            env.log(`scenario ${scenario.name}: ${message}`);
+            failures.push({ scenario: scenario.name, error: message });
+          },
         };
         const t0 = Date.now();
         env.log(`scenario ${scenario.name}: ${scenario.description}`);

@@ -26,6 +26,8 @@ export interface BenchContext {
   log: (msg: string) => void;
   /** Keeps a detail of the run (sizes, raw measurements) under the scenario in latest.json. */
   detail: (key: string, value: unknown) => void;
+  /** Records a failed check: the scenario's rows are still reported, but the run exits 1 and lists it. */
+  fail: (message: string) => void;
 }
 
 /**

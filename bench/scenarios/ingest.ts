@@ -281,7 +281,7 @@ export const ingest: Scenario = {
     if (api.server.refused) problems.push(`${api.server.refused} requests refused by a full writer (503)`);
     for (const r of copyRuns) if (r.stored !== r.copy.rows) problems.push(`the COPY baseline loaded ${r.copy.rows} rows but ${r.stored} are in pings`);
     const errors = load.non2xx + load.socketErrors;
-    for (const p of problems) ctx.log(`ingest: CHECK FAILED: ${p}`);
+    for (const p of problems) ctx.fail(`check failed: ${p}`);
 
     ctx.detail('users', size.users);
     ctx.detail('connections', CONNECTIONS);

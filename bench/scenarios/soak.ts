@@ -132,6 +132,7 @@ export const soak: Scenario = {
     ctx.log(`soak: live memory (right after full collections) over the ${Math.round(stretchSec)} s after the ${Math.round(warmSec)} s warm-up -> over the last ${Math.round(stretchSec)} s (the lowest probe of each):`);
     for (const g of growth) ctx.log(`  ${g.app} ${g.figure}: ${fixed(g.startMb, 1)} MB -> ${fixed(g.endMb, 1)} MB (${g.pct === null ? '?' : `${g.pct >= 0 ? '+' : ''}${g.pct.toFixed(1)}%`})`);
     ctx.log(`soak: ${verdict}`);
+    if (!pass) ctx.fail(verdict);
 
     const sum = (xs: Interval[], f: (i: Interval) => number) => xs.reduce((a, i) => a + f(i), 0);
     const readsPerSec = sum(measured, (i) => i.reads.requests) / sum(measured, (i) => i.reads.durationSec);
