@@ -39,7 +39,9 @@ async function loadCity(ctx: BenchContext, client: pg.Client, target: number, wi
     seed: 5, people: Math.round(target / slotsPerWindow / PINGS_PER_SLOT), firstWindowId: windowId, windowCount: 1, windowSeconds: GRID.windowSeconds,
     slotSeconds: GRID.slotSeconds, precision: 8, redFraction: RED_FRACTION, yellowFraction: 0,
   });
-  await client.query('TRUNCATE pings, windows, users RESTART IDENTITY CASCADE');
+  // Named one by one: requests, exposures and history rows lost their foreign keys to users and
+  // windows (migrations 20261126000100, 20261127000100), so CASCADE no longer empties them.
+  await client.query('TRUNCATE pings, windows, users, exposures, code_changes, code_history RESTART IDENTITY CASCADE');
   const t0 = Date.now();
   const ids = await insertPeople(client, city.options.people);
   await setRedCodes(client, city.red, (p) => ids[p]!);
