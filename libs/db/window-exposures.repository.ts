@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Color, ContactSlots, SearchRange } from '#libs/domain/index.js';
+import { WHOLE, type Color, type ContactPart, type ContactSlots, type SearchRange } from '#libs/domain/index.js';
 import { arrayLiteral, type Db, queryRows } from './sql.js';
 
 /** Where a window's (contact, source) evidence comes from: a match run now, or the shards' stored partial pairs. */
@@ -15,11 +15,12 @@ export interface WindowContact extends ContactSlots {
 export interface StoredExposures {
   contacts: WindowContact[];
   exposures: number;
-  sources: number;
+  /** The sources with contacts in this part. */
+  sources: string[];
 }
 
 // Each yields `hits (contact_id, source_id, slot, cell)`; a row may carry only a slot or only a cell.
-// Parameters from $3 on ($1 the window, $2 the seconds by slot count).
+// Parameters from $5 on ($1 the window, $2 the seconds by slot count, $3 and $4 the part: contact_id % $3 = $4).
 const HITS = {
   // One probe of the (cell, ts) index per search range, in the window's day partition(s). The whole
   // statement (EXPLAIN ANALYZE on the 2M-ping bench window: 4,338 ranges, 26,515 hits, 10,573
@@ -36,16 +37,18 @@ const HITS = {
   //          -> HashAggregate (contact_id) -> HashAggregate (contact_id, slot) -> CTE Scan on hits
   //          -> Index Scan using health_codes_pkey on health_codes h
   match: `hits AS (
-    SELECT p.user_id AS contact_id, r.source_id, floor(extract(epoch FROM p.ts) / $7)::bigint AS slot, p.cell
-    FROM unnest($3::text[], $4::float8[], $5::float8[], $6::bigint[]) AS r(cell, from_ms, to_ms, source_id)
+    SELECT p.user_id AS contact_id, r.source_id, floor(extract(epoch FROM p.ts) / $9)::bigint AS slot, p.cell
+    FROM unnest($5::text[], $6::float8[], $7::float8[], $8::bigint[]) AS r(cell, from_ms, to_ms, source_id)
     JOIN pings p ON p.cell = r.cell
      AND p.ts >= to_timestamp(r.from_ms / 1000.0) AND p.ts < to_timestamp(r.to_ms / 1000.0)
-    WHERE p.user_id <> r.source_id
-      AND p.ts >= to_timestamp($8 / 1000.0) AND p.ts < to_timestamp($9 / 1000.0))`,
+    WHERE p.user_id <> r.source_id AND p.user_id % $3 = $4
+      AND p.ts >= to_timestamp($10 / 1000.0) AND p.ts < to_timestamp($11 / 1000.0))`,
   shards: `hits AS (
-    SELECT contact_id, source_id, s AS slot, NULL::text AS cell FROM trace_pairs, unnest(slots) s WHERE window_id = $1 AND generation = $3
+    SELECT contact_id, source_id, s AS slot, NULL::text AS cell FROM trace_pairs, unnest(slots) s
+    WHERE window_id = $1 AND generation = $5 AND contact_id % $3 = $4
     UNION ALL
-    SELECT contact_id, source_id, NULL, c FROM trace_pairs, unnest(cells) c WHERE window_id = $1 AND generation = $3)`,
+    SELECT contact_id, source_id, NULL, c FROM trace_pairs, unnest(cells) c
+    WHERE window_id = $1 AND generation = $5 AND contact_id % $3 = $4)`,
 };
 
 const params = (e: WindowEvidence): unknown[] =>
@@ -66,11 +69,11 @@ export class WindowExposureRepository {
    * distinct slots and the contact's cells, sorted (cells by code point, as the app sorts them),
    * and its seconds from `secondsBySlots` (exposureSecondsBySlots of libs/domain).
    */
-  async replace(tx: Db, windowId: number, evidence: WindowEvidence, secondsBySlots: number[]): Promise<StoredExposures> {
-    // Two combines of one window (a duplicate job) take turns: the second replaces the first's
+  async replace(tx: Db, windowId: number, evidence: WindowEvidence, secondsBySlots: number[], part: ContactPart = WHOLE): Promise<StoredExposures> {
+    // Two combines of one window part (a duplicate job) take turns: the second replaces the first's
     // rows with the same ones instead of colliding with them on the primary key.
-    await queryRows(tx, `SELECT pg_advisory_xact_lock(hashtext('hc_window_evidence'), ($1::bigint % 2147483647)::int)`, [windowId]);
-    await queryRows(tx, 'DELETE FROM exposures WHERE window_id = $1', [windowId]);
+    await queryRows(tx, `SELECT pg_advisory_xact_lock(hashtext('hc_window_evidence'), (($1::bigint * $2 + $3) % 2147483647)::int)`, [windowId, part.count, part.index]);
+    await queryRows(tx, 'DELETE FROM exposures WHERE window_id = $1 AND contact_id % $2 = $3', [windowId, part.count, part.index]);
     const rows = await queryRows(tx,
       `WITH ${HITS[evidence.kind]},
        pairs AS (
@@ -81,21 +84,23 @@ export class WindowExposureRepository {
        stored AS (
          INSERT INTO exposures (window_id, contact_id, source_id, seconds, slots, cells)
          SELECT $1, contact_id, source_id, ($2::int[])[cardinality(slots)], slots, cells FROM pairs
-         RETURNING source_id),
+         RETURNING 1),
        -- A contact's slots over all its pairs, from the hits (one dedupe, not a sort per contact).
        contacts AS (
          SELECT contact_id, count(*)::int AS slots, max(slot) AS last_slot
          FROM (SELECT DISTINCT contact_id, slot FROM hits WHERE slot IS NOT NULL) d GROUP BY contact_id)
        SELECT c.contact_id::text AS id, c.slots, c.last_slot::float8 AS last, h.color,
-              (SELECT count(*) FROM stored)::int AS exposures, (SELECT count(DISTINCT source_id) FROM stored)::int AS sources
+              (SELECT count(*) FROM stored)::int AS exposures
        FROM contacts c LEFT JOIN health_codes h ON h.user_id = c.contact_id ORDER BY c.contact_id`,
-      [windowId, secondsBySlots, ...params(evidence)],
+      [windowId, secondsBySlots, part.count, part.index, ...params(evidence)],
     );
     return {
       contacts: rows.map((r: { id: string; slots: number; last: number; color: Color | null }) =>
         ({ contactId: r.id, distinctSlots: r.slots, lastSlot: r.last, color: r.color })),
       exposures: rows[0]?.exposures ?? 0,
-      sources: rows[0]?.sources ?? 0,
+      // Apart: as a column of every contact's row, ten thousand copies of the list to decode.
+      sources: (await queryRows(tx, `SELECT coalesce(array_agg(DISTINCT source_id::text), '{}') AS ids FROM exposures WHERE window_id = $1 AND contact_id % $2 = $3`,
+        [windowId, part.count, part.index]))[0].ids,
     };
   }
 }
