@@ -27,11 +27,14 @@ export async function setRedCodes(client: pg.ClientBase, red: RedPerson[], userI
   );
 }
 
-/** Creates the day partitions of pings for every day that [fromMs, toMs) touches. */
+/**
+ * Creates the day partitions of pings for every day that [fromMs, toMs) touches. The series starts
+ * at midnight of the first day: from 23:50, one step of a day would skip the next day's 00:10.
+ */
 export async function ensurePingPartitions(client: pg.ClientBase, fromMs: number, toMs: number): Promise<void> {
   await client.query(
     `SELECT hc_ensure_ping_partition(d::date)
-     FROM generate_series(to_timestamp($1 / 1000.0) AT TIME ZONE 'UTC', to_timestamp($2 / 1000.0) AT TIME ZONE 'UTC', interval '1 day') d`,
+     FROM generate_series(date_trunc('day', to_timestamp($1 / 1000.0) AT TIME ZONE 'UTC'), to_timestamp($2 / 1000.0) AT TIME ZONE 'UTC', interval '1 day') d`,
     [fromMs, toMs - 1],
   );
 }
