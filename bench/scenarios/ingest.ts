@@ -298,7 +298,7 @@ export const ingest: Scenario = {
     ctx.detail('checks', problems.length ? problems : 'ok');
 
     const base = { scenario: 'ingest' };
-    const copyLabel = `COPY pings FROM STDIN (the faster of ${COPY_ROUNDS} runs: ${copyRuns.map((r) => Math.round(r.copy.rowsPerSec).toLocaleString('en-US')).join(' and ')} rows/s), ${copy.streams} streams, commit every ${copy.chunkRows.toLocaleString('en-US')} rows, ${copy.rows.toLocaleString('en-US')} rows (${rowsChoice})`;
+    const copyLabel = `COPY pings FROM STDIN (FORMAT binary; the faster of ${COPY_ROUNDS} runs: ${copyRuns.map((r) => Math.round(r.copy.rowsPerSec).toLocaleString('en-US')).join(' and ')} rows/s), ${copy.streams} streams, commit every ${copy.chunkRows.toLocaleString('en-US')} rows, ${copy.rows.toLocaleString('en-US')} rows (${rowsChoice})`;
     const durability = `synchronous_commit=${settings.synchronous_commit}, fsync=${settings.fsync} (SHOW on the bench database)`;
     const where = `ingest app: ${INGEST_PROCESSES} process(es) (HC_HTTP_WORKERS); cpu during the api run: machine ${pct(api.cpu.machineBusy)} busy of ${cores} cores; ingest app ${cores1(api.cpu.cores.server)} cores, postgres ${cores1(api.cpu.cores.postgres)}, redis ${cores1(api.cpu.cores.redis)}, load generator ${cores1(api.cpu.cores.loadGenerator)}; during COPY: postgres ${cores1(copy.cpu.postgresCores)}, COPY client ${cores1(copy.cpu.clientCores)}`;
     const perK = (cpuSec: number | null | undefined, n: number) => (cpuSec == null || !n ? null : (cpuSec * 1000 * 1000) / n);

@@ -76,9 +76,10 @@ export class CodeChangeRepository {
     const [summary]: { created: number; applied: string[]; appliedUsers: string[]; extended: string[] }[] = await queryRows(tx,
       `WITH w AS (
          INSERT INTO code_changes AS c (user_id, window_id, from_color, to_color, status, auto, reason, exposure_seconds, expires_at, decided_at, decided_by)
-         SELECT u, $1, f, t, CASE WHEN a AND $9::text IS NOT NULL THEN 'applied' ELSE 'pending' END, a, r, e, to_timestamp(x / 1000.0),
-                CASE WHEN a AND $9::text IS NOT NULL THEN now() END, CASE WHEN a THEN $9::text END
-         FROM unnest($2::bigint[], $3::text[], $4::text[], $5::bool[], $6::text[], $7::int[], $8::float8[]) AS v(u, f, t, a, r, e, x)
+         SELECT u, $1, f, t, CASE WHEN applied THEN 'applied' ELSE 'pending' END, a, r, e, to_timestamp(x / 1000.0),
+                CASE WHEN applied THEN now() END, CASE WHEN applied THEN $9::text END
+         FROM unnest($2::bigint[], $3::text[], $4::text[], $5::bool[], $6::text[], $7::int[], $8::float8[]) AS v(u, f, t, a, r, e, x),
+              LATERAL (SELECT a AND $9::text IS NOT NULL AS applied) s
          ON CONFLICT (user_id, window_id, to_color) DO UPDATE SET
            exposure_seconds = GREATEST(c.exposure_seconds, EXCLUDED.exposure_seconds),
            expires_at = GREATEST(c.expires_at, EXCLUDED.expires_at),

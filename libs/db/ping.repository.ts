@@ -11,17 +11,24 @@ export * from './ping-copy-rows.js';
 
 const DAY_MS = 86_400_000;
 
-/** Registers windows; answers those already traced (their pings are late). Ids are inlined: see windowsSql. */
+// Window ids and the window length are inlined into these statements (sent with BEGIN and the
+// COPY as one query); insertPings lets only integers get there.
+
+/** Registers the windows (their grid start and end) unless they are; in id order, one lock order for concurrent writers. */
+const registerWindowsSql = (ids: number[], windowSeconds: number) =>
+  `INSERT INTO windows (id, starts_at, ends_at)
+   SELECT id, to_timestamp(id * ${windowSeconds}), to_timestamp((id + 1) * ${windowSeconds})
+   FROM unnest('{${ids.join(',')}}'::bigint[]) AS id ORDER BY 1
+   ON CONFLICT (id) DO NOTHING`;
+
+/** Windows whose trace has started (processing, done or failed): a ping of theirs is late. */
+const tracedWindowsWhere = (ids: number[]) => `id IN (${ids.join(',')}) AND status IN ('processing', 'done', 'failed')`;
+
+/** Registers the windows and marks those already traced; answers their ids (their pings are late). */
 const windowsSql = (ids: number[], windowSeconds: number) =>
-  `WITH w AS (SELECT DISTINCT unnest('{${ids.join(',')}}'::bigint[]) AS id ORDER BY 1),
-   ins AS (
-     INSERT INTO windows (id, starts_at, ends_at)
-     SELECT id, to_timestamp(id * ${windowSeconds}), to_timestamp((id + 1) * ${windowSeconds}) FROM w
-     ON CONFLICT (id) DO NOTHING
-   )
-   UPDATE windows SET late_pings = true, updated_at = now() FROM w
-   WHERE windows.id = w.id AND windows.status IN ('processing', 'done', 'failed')
-   RETURNING windows.id`;
+  `WITH registered AS (${registerWindowsSql(ids, windowSeconds)})
+   UPDATE windows SET late_pings = true, updated_at = now() WHERE ${tracedWindowsWhere(ids)}
+   RETURNING id`;
 
 /** The error with which the fast path's guard refuses pings of windows already traced. */
 const LATE_WINDOWS = 'HCL01';
@@ -29,15 +36,12 @@ const LATE_WINDOWS = 'HCL01';
 /**
  * The fast path's guard, run before its COPY: registers the windows (unless this process knows
  * they are) and, when one of them was already traced, aborts the transaction with LATE_WINDOWS:
- * those pings take the careful path (windowsSql, late-ping rows). Ids are inlined: see windowsSql.
+ * those pings take the careful path (windowsSql, late-ping rows).
  */
 const guardSql = (ids: number[], windowSeconds: number, register: boolean) =>
   `DO $$BEGIN
-     ${register ? `INSERT INTO windows (id, starts_at, ends_at)
-       SELECT id, to_timestamp(id * ${windowSeconds}), to_timestamp((id + 1) * ${windowSeconds})
-       FROM unnest('{${ids.join(',')}}'::bigint[]) AS id ORDER BY 1
-       ON CONFLICT (id) DO NOTHING;` : ''}
-     IF EXISTS (SELECT 1 FROM windows WHERE id IN (${ids.join(',')}) AND status IN ('processing', 'done', 'failed')) THEN
+     ${register ? `${registerWindowsSql(ids, windowSeconds)};` : ''}
+     IF EXISTS (SELECT 1 FROM windows WHERE ${tracedWindowsWhere(ids)}) THEN
        RAISE EXCEPTION 'pings of windows already traced' USING ERRCODE = '${LATE_WINDOWS}';
      END IF;
    END$$`;
@@ -92,7 +96,7 @@ export class PingRepository {
    */
   async insertPings(batches: readonly PingBatch[], windowIds: number[], grid: TimeGrid): Promise<Set<number>> {
     const { windowSeconds } = grid;
-    // Inlined into SQL text: only integers may get there.
+    // Inlined into SQL text (registerWindowsSql): only integers may get there.
     if (!Number.isSafeInteger(windowSeconds) || !windowIds.every(Number.isSafeInteger)) throw new RangeError('window ids and length must be integers');
     await this.ensurePartitionsFor(batches);
     let late: Set<number>;
