@@ -1,4 +1,4 @@
-import { CELL_RANGE_END, inContactPart, planShards, WHOLE, type PrefixCount } from './shard-plan.js';
+import { CELL_RANGE_END, planShards, type PrefixCount } from './shard-plan.js';
 
 const inRange = (cell: string, r: { from: string; to: string }) => cell >= r.from && cell < r.to;
 
@@ -44,16 +44,5 @@ describe('planShards', () => {
   it('does not cut little work into many shards', () => {
     expect(planShards(counts, 8, 30)).toHaveLength(2); // 65 pings, at least 30 each
     expect(planShards(counts, 8, 100)).toEqual([{ from: '', to: CELL_RANGE_END, sourcePings: 65 }]);
-  });
-});
-
-describe('inContactPart', () => {
-  it('puts every person in exactly one part, as contact_id % count = index does in SQL (ids beyond 2^53 too)', () => {
-    for (const id of ['1', '2', '17', '9007199254740993', '9223372036854775807']) {
-      const parts = [0, 1, 2].map((index) => inContactPart(id, { index, count: 3 }));
-      expect(parts.filter(Boolean)).toHaveLength(1);
-      expect(parts.indexOf(true)).toBe(Number(BigInt(id) % 3n));
-      expect(inContactPart(id, WHOLE)).toBe(true);
-    }
   });
 });

@@ -61,17 +61,3 @@ export function planShards(counts: PrefixCount[], maxShards: number, minPerShard
   return ranges;
 }
 
-/**
- * One of `count` parts of a window's contacts, by user id (contact_id % count = index): the
- * combine writes the parts at once, each in its own transaction, and a person is in one part only.
- */
-export interface ContactPart {
-  index: number;
-  count: number;
-}
-
-export const WHOLE: ContactPart = { index: 0, count: 1 };
-
-export function inContactPart(userId: string, part: ContactPart): boolean {
-  return Number(BigInt(userId) % BigInt(part.count)) === part.index;
-}

@@ -97,6 +97,36 @@ describe('tracing: exactly once through crashes, duplicates and a lost queue', (
     }
   }, 180_000);
 
+  it.each([
+    { shards: '1', evidence: 'matched in the window job' },
+    { shards: '4', evidence: 'merged from the shards' },
+  ])('the exposures and the requests transactions each fail once ($evidence): the retries give the same result', async ({ shards }) => {
+    const { sys, fixture } = await systemWithFixture(`trace-fail-${shards}`, { HC_TRACE_SHARDS: shards });
+    // A trigger refuses the first statement writing exposures and the second writing requests:
+    // sequences are not rolled back with the failed transaction, so each fails exactly once, while
+    // the other transaction of the same combine may commit (the retry must write the same rows).
+    await sys.db.query(`
+      CREATE SEQUENCE test_fail_exposures; CREATE SEQUENCE test_fail_requests;
+      CREATE FUNCTION test_fail_once() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+        IF nextval(TG_ARGV[0]::regclass) = TG_ARGV[1]::int THEN RAISE EXCEPTION 'injected failure on %', TG_TABLE_NAME; END IF;
+        RETURN NULL;
+      END $$;
+      CREATE TRIGGER test_fail_exposures BEFORE INSERT ON exposures FOR EACH STATEMENT EXECUTE FUNCTION test_fail_once('test_fail_exposures', '1');
+      CREATE TRIGGER test_fail_requests BEFORE INSERT ON code_changes FOR EACH STATEMENT EXECUTE FUNCTION test_fail_once('test_fail_requests', '2');`);
+    try {
+      await sys.startApp('batch');
+      await waitForWindowsDone(sys.db, fixture.windowIds, 90_000);
+      const [used] = await sys.db.query<{ exposures: string; requests: string }>(
+        'SELECT (SELECT last_value FROM test_fail_exposures) AS exposures, (SELECT last_value FROM test_fail_requests) AS requests');
+      expect(Number(used!.exposures)).toBeGreaterThan(1);
+      expect(Number(used!.requests)).toBeGreaterThan(2);
+      expect(await tracingResult(sys.db, fixture.windowIds)).toEqual(reference);
+      await expectNoDuplicateEffects(sys.db);
+    } finally {
+      await sys.stop();
+    }
+  }, 180_000);
+
   it('FLUSHALL on the queue Redis mid-run: the reconciler restores the schedule and every window is traced', async () => {
     const redis = await TestRedisServer.start();
     const { sys, fixture } = await systemWithFixture('trace-flush', { REDIS_URL: redis.url, HC_TRACE_SHARDS: '8' });

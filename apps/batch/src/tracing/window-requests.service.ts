@@ -3,7 +3,7 @@ import { CodeChangeApplier, type CodeTransaction } from '#libs/codes/index.js';
 import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
 import { CodeChangeRepository, HealthCodeRepository, type CodeChangeRow, type NewCodeChange } from '#libs/db/index.js';
 import {
-  applyCircuitBreaker, canRequestRaise, inContactPart, WHOLE, type Color, type ContactPart, quarantineExpiresAtMs, quarantineExtension, slotStartMs, type ContactExposure, type ExposureDecision,
+  applyCircuitBreaker, canRequestRaise, type Color, quarantineExpiresAtMs, quarantineExtension, slotStartMs, type ContactExposure, type ExposureDecision,
 } from '#libs/domain/index.js';
 
 /** Who applies the automatic requests (history rows, `decidedBy`). */
@@ -52,10 +52,9 @@ export class WindowRequests {
    * automatic request is stored applied next to its code and history row, so no crash can leave it
    * half done. Also applies the window's automatic requests still pending (raised from review by
    * this or an earlier pass, or left by an older version's crash) and extends the quarantines of
-   * applied requests whose evidence grew. With a part, only its people (the other parts run
-   * alongside). Returns how many requests were new and how many applied.
+   * applied requests whose evidence grew. Returns how many requests were new and how many applied.
    */
-  async decide(t: CodeTransaction, windowId: number, items: PlannedRequest[], part: ContactPart = WHOLE): Promise<{ created: number; autoApplied: number }> {
+  async decide(t: CodeTransaction, windowId: number, items: PlannedRequest[]): Promise<{ created: number; autoApplied: number }> {
     const rows = items.map(({ decision, ...r }) => ({ ...r, auto: decision === 'auto' }));
     const stored = await this.changes.insertRequests(t.tx, windowId, rows, ACTOR);
     const planned = new Map(items.map((r) => [r.userId, r]));
@@ -64,8 +63,7 @@ export class WindowRequests {
       return { id, userId, toColor: r.toColor, reason: r.reason, expiresAtMs: r.expiresAtMs };
     });
     let autoApplied = await this.applier.applyClaimed(t, claimed, ACTOR);
-    const pending = (await this.changes.findPendingAuto(t.tx, windowId)).filter((c) => inContactPart(c.userId, part));
-    autoApplied += await this.applier.applyPending(t, pending, ACTOR);
+    autoApplied += await this.applier.applyPending(t, await this.changes.findPendingAuto(t.tx, windowId), ACTOR);
     await this.extend(t, stored.extended);
     return { created: stored.created, autoApplied };
   }

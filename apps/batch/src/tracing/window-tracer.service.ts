@@ -3,28 +3,14 @@ import { DataSource } from 'typeorm';
 import { CodeWriter } from '#libs/codes/index.js';
 import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
 import {
-  TraceShardRepository, TracingRepository, WindowExposureRepository, WindowRepository, type ShardRow, type StoredExposures, type WindowEvidence, type WindowRow,
+  TraceShardRepository, TracingRepository, WindowExposureRepository, WindowRepository, type ShardRow, type WindowEvidence, type WindowRow,
 } from '#libs/db/index.js';
-import { contactExposure, exposureSecondsBySlots, inContactPart, planShards, sourceReachMs, type ContactPart } from '#libs/domain/index.js';
+import { contactExposure, exposureSecondsBySlots, planShards, sourceReachMs } from '#libs/domain/index.js';
 import { ShardTracer } from './shard-tracer.service.js';
 import { WindowRequests } from './window-requests.service.js';
 
 /** Cells are grouped by this many geohash characters (~1.2 x 0.6 km) before they are cut into shards. */
 const SHARD_PREFIX_LENGTH = 6;
-
-/**
- * The window's combine writes its contacts in this many parts at once, each on its own connection,
- * so Postgres writes on two cores (the result does not depend on it).
- */
-const CONTACT_PARTS = 2;
-
-/** A promise with its resolve and reject at hand (Promise.withResolvers from Node 22 on). */
-function deferred<T>() {
-  let resolve!: (value: T) => void;
-  let reject!: (err: Error) => void;
-  const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
-  return { promise, resolve, reject };
-}
 
 /** When the window's job first started and when its shards were planned (for the statistics). */
 export interface TraceTimes {
@@ -125,50 +111,42 @@ export class WindowTracer {
 
   /**
    * From the window's evidence to exposures, requests and applied changes; the window is done.
-   * The contacts are cut into CONTACT_PARTS parts by user id, each written in one transaction of
-   * its own, at the same time on its own connection: exposures, requests and the automatic
-   * changes. Postgres forms and stores the pairs and sums them per contact; the exposure policy of
-   * libs/domain decides on those sums, over all parts together (the circuit breaker counts the
-   * whole window), before any part writes its requests. A part committed before a crash is
-   * written again identically by the retry (every write is keyed).
+   * Two transactions at once, each on its own connection, so Postgres works on two cores: one
+   * stores the window's exposures (pairs formed, summed and written inside Postgres), the other
+   * sums the same evidence per contact, and the exposure policy of libs/domain and the circuit
+   * breaker decide on those sums; the requests are stored and the automatic ones applied in that
+   * transaction. Every write is keyed, so a retry after either one committed and the other failed
+   * writes the same rows again; the window is done only after both.
    */
   private async finish(windowId: number, generation: number, plan: ShardRow[], evidence: WindowEvidence, times: TraceTimes): Promise<TraceStats> {
     const combineStarted = Date.now();
     const { grid, thresholds } = this.config;
     let mergedAt = combineStarted;
     let storedAt = combineStarted;
-    const parts: ContactPart[] = Array.from({ length: CONTACT_PARTS }, (_, index) => ({ index, count: CONTACT_PARTS }));
-    const stored = parts.map(() => deferred<StoredExposures>());
-    const planned = Promise.all(stored.map((d) => d.promise)).then((all) => {
+    const storing = this.db.transaction((tx) => this.exposures.replace(tx, windowId, evidence, exposureSecondsBySlots(grid)));
+    const deciding = this.writer.transact(async (t) => {
+      const contacts = await this.exposures.contacts(t.tx, windowId, evidence);
       mergedAt = Date.now();
-      const found = all.flatMap((f) => f.contacts);
-      const colors = new Map(found.map((c) => [c.contactId, c.color]));
-      const breaker = this.requests.planFor(found.map((c) => contactExposure(c, grid.slotSeconds, thresholds)), (id) => colors.get(id) ?? null);
-      return { all, breaker };
+      const colors = new Map(contacts.map((c) => [c.contactId, c.color]));
+      const breaker = this.requests.planFor(contacts.map((c) => contactExposure(c, grid.slotSeconds, thresholds)), (id) => colors.get(id) ?? null);
+      const decided = await this.requests.decide(t, windowId, breaker.items);
+      storedAt = Date.now();
+      return { contacts: contacts.length, breaker, ...decided };
     });
-    planned.catch(() => undefined); // each part awaits it; this only keeps a failure from going unhandled
-    const decided = await Promise.all(parts.map((part, k) => this.writer.transact(async (t) => {
-      stored[k]!.resolve(await this.exposures.replace(t.tx, windowId, evidence, exposureSecondsBySlots(grid), part));
-      const { breaker } = await planned;
-      const result = await this.requests.decide(t, windowId, breaker.items.filter((r) => inContactPart(r.userId, part)), part);
-      storedAt = Math.max(storedAt, Date.now());
-      return result;
-    }).catch((err: Error) => {
-      stored[k]!.reject(err); // a part that failed before its exposures releases the others' wait (no-op after)
-      throw err;
-    })));
-    const { all, breaker } = await planned;
-    const found = { contacts: all.flatMap((f) => f.contacts), exposures: all.reduce((n, f) => n + f.exposures, 0), sources: new Set(all.flatMap((f) => f.sources)).size };
-    const sum = (key: 'created' | 'autoApplied') => decided.reduce((n, d) => n + d[key], 0);
+    // Both settle before any error is thrown, so a retry never runs beside a write still under way.
+    const [stored, decided] = await Promise.allSettled([storing, deciding]);
+    if (stored.status === 'rejected') throw stored.reason;
+    if (decided.status === 'rejected') throw decided.reason;
+    const { breaker } = decided.value;
     const stats: TraceStats = {
       shards: plan.length,
       sourcePings: plan.reduce((n, s) => n + s.sourcePings, 0),
-      sourcesWithContacts: found.sources,
-      contacts: found.contacts.length,
-      exposures: found.exposures,
+      sourcesWithContacts: stored.value.sources,
+      contacts: decided.value.contacts,
+      exposures: stored.value.exposures,
       requests: breaker.items.length,
-      newRequests: sum('created'),
-      autoApplied: sum('autoApplied'),
+      newRequests: decided.value.created,
+      autoApplied: decided.value.autoApplied,
       pendingReview: breaker.items.filter((r) => r.decision === 'review').length,
       breakerTripped: breaker.tripped,
       shardMsMax: Math.max(0, ...plan.map((s) => s.durationMs ?? 0)),
