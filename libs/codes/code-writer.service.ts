@@ -44,6 +44,7 @@ export class CodeWriter {
 
   async transact<T>(work: (t: CodeTransaction) => Promise<T>): Promise<T> {
     const written: CodeRow[] = [];
+    const unheld: CodeRow[] = [];
     const result = await this.db.transaction(async (tx) => {
       const out = await work({
         tx,
@@ -51,7 +52,10 @@ export class CodeWriter {
           const current = await this.codes.lockCode(tx, userId);
           const next = current ? decide(current) : null;
           const row = current && next ? await this.codes.writeCode(tx, current, next, actor, changeId) : null;
-          if (row) written.push(row);
+          if (row) {
+            written.push(row);
+            unheld.push(row);
+          }
           return { current, written: row };
         },
         changeMany: async (items, actor, decide) => {
@@ -61,20 +65,26 @@ export class CodeWriter {
             const next = code ? decide(code, i.changeId) : null;
             return code && next ? [{ current: code, next, changeId: i.changeId }] : [];
           });
-          const rows = await this.codes.writeCodes(tx, writes, actor);
+          // The versions about to be written are the locked ones plus one: held while Postgres writes them.
+          const holding = this.hold(writes.map((w) => ({ userId: w.current.userId, version: w.current.version + 1 })));
+          const [rows] = await Promise.all([this.codes.writeCodes(tx, writes, actor), holding]);
           written.push(...rows);
           return new Map(rows.map((r) => [r.userId, r]));
         },
       });
       // Before the commit: between the commit and the write-through below, the cache would still
-      // answer the old colour (a green for a person now yellow or red in Postgres). Best effort:
-      // with Redis away, reads go to Postgres anyway.
-      await this.cache.holdMany(written).catch((err: Error) => this.logger.warn(`cache hold failed for ${written.length} code changes: ${err.message}`));
+      // answer the old colour (a green for a person now yellow or red in Postgres).
+      await this.hold(unheld);
       return out;
     });
     if (written.length === 1) await this.publish(written[0]!);
     else if (written.length) await this.publishMany(written);
     return result;
+  }
+
+  /** Best effort: with Redis away, reads go to Postgres anyway (a hold of a version never committed just expires). */
+  private async hold(codes: { userId: string; version: number }[]): Promise<void> {
+    await this.cache.holdMany(codes).catch((err: Error) => this.logger.warn(`cache hold failed for ${codes.length} code changes: ${err.message}`));
   }
 
   /** One pipelined round trip for many codes; on failure, as `publish` does for each. */

@@ -89,4 +89,23 @@ describe('CodeChangeApplier.applyMany', () => {
     expect(a.changes.map((c) => c.status)).toEqual(['applied', 'applied', 'superseded', 'applied', 'applied', 'applied']);
     expect(a.codes.map((c) => c.color)).toEqual(['yellow', 'yellow', 'red', 'yellow', 'yellow', 'green']);
   });
+
+  it('holds the cache of every code written, by change or changeMany, before the commit, and writes it through after', async () => {
+    const t = twins[0]!;
+    await t.cache.putMany((await t.db.query<{ id: string }>('SELECT user_id::text AS id FROM health_codes WHERE user_id IN (5, 6)')).map((r) => ({
+      userId: r.id, color: 'green' as const, reason: 'registered', version: 1, updatedAtMs: Date.now(), expiresAtMs: null,
+    })));
+    const next = (color: 'yellow') => () => ({ color, reason: 'exposure', expiresAtMs: Date.now() + DAY, infectiousFromMs: null });
+    let before: unknown[] = [];
+    await t.writer.transact(async (c) => {
+      await c.change('5', 'test', null, next('yellow'));
+      await c.changeMany([{ userId: '6', changeId: null }], 'test', next('yellow'));
+      // Visible to a reader outside the transaction: a held key is a miss, so the reader asks Postgres.
+      before = [await t.cache.get('5'), await t.cache.get('6')];
+    });
+    expect(before).toEqual([null, null]);
+    const codes = await t.db.query<{ version: number }>('SELECT version::int FROM health_codes WHERE user_id IN (5, 6) ORDER BY user_id');
+    expect((await Promise.all(['5', '6'].map((u) => t.cache.get(u)))).map((v) => v && { color: v.color, version: v.version }))
+      .toEqual(codes.map((r) => ({ color: 'yellow', version: r.version })));
+  });
 });
