@@ -90,22 +90,20 @@ describe('CodeChangeApplier.applyMany', () => {
     expect(a.codes.map((c) => c.color)).toEqual(['yellow', 'yellow', 'red', 'yellow', 'yellow', 'green']);
   });
 
-  it('holds the cache of every code written, by change or changeMany, before the commit, and writes it through after', async () => {
+  it('changeMany holds the cache of the codes it writes before it returns (so before the commit), and the commit writes them through', async () => {
     const t = twins[0]!;
-    await t.cache.putMany((await t.db.query<{ id: string }>('SELECT user_id::text AS id FROM health_codes WHERE user_id IN (5, 6)')).map((r) => ({
-      userId: r.id, color: 'green' as const, reason: 'registered', version: 1, updatedAtMs: Date.now(), expiresAtMs: null,
-    })));
-    const next = (color: 'yellow') => () => ({ color, reason: 'exposure', expiresAtMs: Date.now() + DAY, infectiousFromMs: null });
+    const versions = async () => t.db.query<{ id: string; version: number }>('SELECT user_id::text AS id, version::int FROM health_codes WHERE user_id IN (5, 6) ORDER BY user_id');
+    await t.cache.putMany((await versions()).map((r) => ({ userId: r.id, color: 'green' as const, reason: 'registered', version: r.version, updatedAtMs: Date.now(), expiresAtMs: null })));
+    expect((await Promise.all(['5', '6'].map((u) => t.cache.get(u)))).every(Boolean)).toBe(true);
     let before: unknown[] = [];
     await t.writer.transact(async (c) => {
-      await c.change('5', 'test', null, next('yellow'));
-      await c.changeMany([{ userId: '6', changeId: null }], 'test', next('yellow'));
-      // Visible to a reader outside the transaction: a held key is a miss, so the reader asks Postgres.
-      before = [await t.cache.get('5'), await t.cache.get('6')];
+      await c.changeMany([{ userId: '5', changeId: null }, { userId: '6', changeId: null }], 'test',
+        () => ({ color: 'yellow', reason: 'exposure', expiresAtMs: Date.now() + DAY, infectiousFromMs: null }));
+      // Seen by a reader outside the transaction: a held key is a miss, so the reader asks Postgres.
+      before = await Promise.all(['5', '6'].map((u) => t.cache.get(u)));
     });
     expect(before).toEqual([null, null]);
-    const codes = await t.db.query<{ version: number }>('SELECT version::int FROM health_codes WHERE user_id IN (5, 6) ORDER BY user_id');
     expect((await Promise.all(['5', '6'].map((u) => t.cache.get(u)))).map((v) => v && { color: v.color, version: v.version }))
-      .toEqual(codes.map((r) => ({ color: 'yellow', version: r.version })));
+      .toEqual((await versions()).map((r) => ({ color: 'yellow', version: r.version })));
   });
 });
