@@ -37,12 +37,22 @@ export function arrayLiteral(values: readonly (number | string | boolean | null)
   return `{${parts.join(',')}}`;
 }
 
-/** A text[] literal: every element quoted (so no word reads as NULL) and escaped; null as NULL. */
+/**
+ * A text[] literal: every element quoted (so no word reads as NULL) and escaped; null as NULL.
+ * Each distinct value is escaped once (columns such as colours repeat a few words ten thousand times).
+ */
 export function textArrayLiteral(values: readonly (string | null)[]): string {
+  const quoted = new Map<string, string>();
   const parts = new Array<string>(values.length);
   for (let i = 0; i < values.length; i++) {
     const v = values[i] ?? null;
-    parts[i] = v === null ? 'NULL' : `"${v.replace(/[\\"]/g, '\\$&')}"`;
+    if (v === null) {
+      parts[i] = 'NULL';
+      continue;
+    }
+    let q = quoted.get(v);
+    if (q === undefined) quoted.set(v, (q = `"${v.replace(/[\\"]/g, '\\$&')}"`));
+    parts[i] = q;
   }
   return `{${parts.join(',')}}`;
 }
