@@ -127,6 +127,22 @@ describe('tracing: exactly once through crashes, duplicates and a lost queue', (
     }
   }, 180_000);
 
+  it('Postgres gone back (a restore) while Redis kept the finished jobs: the windows untraced again are traced again', async () => {
+    const { sys, fixture } = await systemWithFixture('trace-restore', { HC_TRACE_SHARDS: '1' });
+    try {
+      await sys.startApp('batch');
+      await waitForWindowsDone(sys.db, fixture.windowIds, 60_000);
+      // As a restore from before the trace leaves them: same generation, not traced, nothing stored.
+      await sys.db.query(`DELETE FROM exposures WHERE window_id = ANY($1)`, [fixture.windowIds]);
+      await sys.db.query(`UPDATE windows SET status = 'closing', stats = '{}', traced_at = NULL WHERE id = ANY($1)`, [fixture.windowIds]);
+      await waitForWindowsDone(sys.db, fixture.windowIds, 60_000);
+      expect(await tracingResult(sys.db, fixture.windowIds)).toEqual(reference);
+      await expectNoDuplicateEffects(sys.db);
+    } finally {
+      await sys.stop();
+    }
+  }, 180_000);
+
   it('FLUSHALL on the queue Redis mid-run: the reconciler restores the schedule and every window is traced', async () => {
     const redis = await TestRedisServer.start();
     const { sys, fixture } = await systemWithFixture('trace-flush', { REDIS_URL: redis.url, HC_TRACE_SHARDS: '8' });

@@ -69,6 +69,7 @@ export class WindowScheduler implements OnApplicationBootstrap, OnModuleDestroy 
     await this.windows.ensureWindows(Math.max(newest === null ? lastClosed : newest + 1, oldestKept), lastClosed, grid.windowSeconds);
     const due = await this.windows.queueClosedWindows(lastClosed, MAX_WINDOWS_PER_TICK);
     if (due.length) {
+      await this.dropFinishedJobs(due.map((w) => traceWindowJobId(w.id, w.generation)));
       await this.queue.addBulk(due.map((w) => ({
         name: JobName.TraceWindow,
         data: { windowId: w.id, generation: w.generation },
@@ -77,6 +78,19 @@ export class WindowScheduler implements OnApplicationBootstrap, OnModuleDestroy 
     }
     await this.queueIncrementalWork();
     return due.map((w) => w.id);
+  }
+
+  /**
+   * A window still untraced in Postgres whose job id is already finished in Redis (Postgres went
+   * back, a restore, while Redis kept its jobs for a day): BullMQ would ignore the add under that
+   * id, and the window would wait until Redis forgets the job. Such a job is removed so the add
+   * takes. (A job finishing meanwhile finished its window first, and the new one finds it done.)
+   */
+  private async dropFinishedJobs(jobIds: string[]): Promise<void> {
+    for (const id of jobIds) {
+      const state = await this.queue.getJobState(id);
+      if (state === 'completed' || state === 'failed') await this.queue.remove(id);
+    }
   }
 
   /** Late-ping passes of traced windows and unfinished retro-traces (ids from Postgres, never people). */
