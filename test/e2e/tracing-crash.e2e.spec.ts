@@ -20,6 +20,11 @@ async function systemWithFixture(label: string, env: Record<string, string> = {}
  */
 describe('tracing: exactly once through crashes, duplicates and a lost queue', () => {
   let reference: Awaited<ReturnType<typeof tracingResult>>;
+  /** The stored exposures and requests are the clean run's, and no effect is there twice. */
+  const expectReference = async (sys: TestSystem, fixture: TracingFixture) => {
+    expect(await tracingResult(sys.db, fixture.windowIds)).toEqual(reference);
+    await expectNoDuplicateEffects(sys.db);
+  };
 
   beforeAll(async () => {
     const { sys, fixture } = await systemWithFixture('trace-ref', { HC_TRACE_SHARDS: '1' });
@@ -63,8 +68,7 @@ describe('tracing: exactly once through crashes, duplicates and a lost queue', (
       }
       await sys.startApp('batch');
       await waitForWindowsDone(sys.db, fixture.windowIds, 90_000);
-      expect(await tracingResult(sys.db, fixture.windowIds)).toEqual(reference);
-      await expectNoDuplicateEffects(sys.db);
+      await expectReference(sys, fixture);
     } catch (err) {
       throw new Error(`${(err as Error).message}\n(kills ${kills.join(', ')} ms after a window was processing)`);
     } finally {
@@ -82,8 +86,7 @@ describe('tracing: exactly once through crashes, duplicates and a lost queue', (
       await Promise.all([sys.startApp('batch'), sys.startApp('batch')]);
       await Promise.all([0, 1, 2, 3, 4].map((i) => queue.add(JobName.TraceWindow, { windowId, generation: 1 }, { jobId: `duplicate-${windowId}-${i}` })));
       await waitForWindowsDone(sys.db, fixture.windowIds, 90_000);
-      expect(await tracingResult(sys.db, fixture.windowIds)).toEqual(reference);
-      await expectNoDuplicateEffects(sys.db);
+      await expectReference(sys, fixture);
       // The duplicates end as completed (each hands over to the job under the deterministic id), none failed.
       for (let i = 0; i < 5; i++) {
         const state = async () => queue.getJobState(`duplicate-${windowId}-${i}`);
@@ -120,8 +123,7 @@ describe('tracing: exactly once through crashes, duplicates and a lost queue', (
         'SELECT (SELECT last_value FROM test_fail_exposures) AS exposures, (SELECT last_value FROM test_fail_requests) AS requests');
       expect(Number(used!.exposures)).toBeGreaterThan(1);
       expect(Number(used!.requests)).toBeGreaterThan(2);
-      expect(await tracingResult(sys.db, fixture.windowIds)).toEqual(reference);
-      await expectNoDuplicateEffects(sys.db);
+      await expectReference(sys, fixture);
     } finally {
       await sys.stop();
     }
@@ -136,8 +138,7 @@ describe('tracing: exactly once through crashes, duplicates and a lost queue', (
       await sys.db.query(`DELETE FROM exposures WHERE window_id = ANY($1)`, [fixture.windowIds]);
       await sys.db.query(`UPDATE windows SET status = 'closing', stats = '{}', traced_at = NULL WHERE id = ANY($1)`, [fixture.windowIds]);
       await waitForWindowsDone(sys.db, fixture.windowIds, 60_000);
-      expect(await tracingResult(sys.db, fixture.windowIds)).toEqual(reference);
-      await expectNoDuplicateEffects(sys.db);
+      await expectReference(sys, fixture);
     } finally {
       await sys.stop();
     }
@@ -156,8 +157,7 @@ describe('tracing: exactly once through crashes, duplicates and a lost queue', (
       }
       await redis.flushAll();
       await waitForWindowsDone(sys.db, fixture.windowIds, 90_000);
-      expect(await tracingResult(sys.db, fixture.windowIds)).toEqual(reference);
-      await expectNoDuplicateEffects(sys.db);
+      await expectReference(sys, fixture);
     } finally {
       await sys.stop();
       await redis.stop();
