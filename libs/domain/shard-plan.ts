@@ -60,4 +60,3 @@ export function planShards(counts: PrefixCount[], maxShards: number, minPerShard
   }
   return ranges;
 }
-

@@ -34,8 +34,9 @@ export interface TraceStats {
   shardMsTotal: number;
   /**
    * Claim and shard plan; from the plan to the combine step (shards, queue); then its parts:
-   * merging the evidence into exposures (with one shard: matching too), storing the requests and
-   * applying the automatic ones (the same transaction), its commit and the cache write.
+   * summing the evidence per contact (with one shard: matching too; the exposures are stored
+   * alongside), storing the requests and applying the automatic ones (one transaction), then its
+   * commit, the cache write and the wait for the exposures' transaction.
    */
   planMs: number;
   shardsWallMs: number;
@@ -50,8 +51,8 @@ export interface TraceStats {
 /**
  * The window-level steps of a trace. `begin` claims a closed window and plans its shards (ranges
  * of source cells); after every shard stored its partial pairs, `combine` merges them into
- * exposures per (contact, source), decides requests by the exposure policy and applies the
- * automatic ones, all in one transaction. Every effect is keyed (plan and pairs per generation and shard, exposures
+ * exposures per (contact, source) and, beside that, decides requests by the exposure policy and
+ * applies the automatic ones. Every effect is keyed (plan and pairs per generation and shard, exposures
  * replaced per window, one request per user/window/colour, a request applied once), so running
  * any step again changes nothing.
  */
