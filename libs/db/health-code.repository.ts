@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { CodeState, Color, HealthCode } from '#libs/domain/index.js';
-import { arrayLiteral, textArrayLiteral, toDate, toMs, type Db, queryRows } from './sql.js';
+import { arrayLiteral, epochMs, textArrayLiteral, toDate, toMs, type Db, queryJsonRows, queryRows } from './sql.js';
 
 /** A person's code as Postgres holds it (the truth): what phones see, plus the infectious start. */
 export interface CodeRow extends HealthCode {
@@ -26,6 +26,10 @@ export interface HistoryRow {
 
 const COLUMNS = `user_id::text AS "userId", color, reason, version::int AS version,
   updated_at AS "updatedAt", expires_at AS "expiresAt", infectious_from AS "infectiousFrom"`;
+
+/** COLUMNS for `queryJsonRows`: CodeRow itself, timestamps as epoch milliseconds. */
+const JSON_CODE = (t: string) => `json_build_object('userId', ${t}.user_id::text, 'color', ${t}.color, 'reason', ${t}.reason, 'version', ${t}.version,
+  'updatedAtMs', ${epochMs(`${t}.updated_at`)}, 'expiresAtMs', ${epochMs(`${t}.expires_at`)}, 'infectiousFromMs', ${epochMs(`${t}.infectious_from`)})`;
 
 type RawCode = Omit<CodeRow, 'updatedAtMs' | 'expiresAtMs' | 'infectiousFromMs'> & { updatedAt: Date; expiresAt: Date | null; infectiousFrom: Date | null };
 
@@ -104,9 +108,10 @@ export class HealthCodeRepository {
 
   /** Reads and locks many codes (in user id order, so concurrent lockers cannot deadlock). */
   async lockCodes(tx: Db, userIds: string[]): Promise<Map<string, CodeRow>> {
-    const rows: RawCode[] = await queryRows(tx,
-      `SELECT ${COLUMNS} FROM health_codes WHERE user_id = ANY($1::bigint[]) ORDER BY user_id FOR UPDATE`, [arrayLiteral(userIds)]);
-    return new Map(rows.map((r) => [r.userId, fromRaw(r)]));
+    const rows = await queryJsonRows<CodeRow>(tx,
+      `SELECT json_agg(${JSON_CODE('c')}) AS rows
+       FROM (SELECT * FROM health_codes WHERE user_id = ANY($1::bigint[]) ORDER BY user_id FOR UPDATE) c`, [arrayLiteral(userIds)]);
+    return new Map(rows.map((r) => [r.userId, r]));
   }
 
   /**
@@ -115,7 +120,7 @@ export class HealthCodeRepository {
    */
   async writeCodes(tx: Db, writes: { current: CodeRow; next: NextCode; changeId: string | null }[], actor: string): Promise<CodeRow[]> {
     if (!writes.length) return [];
-    const rows: RawCode[] = await queryRows(tx,
+    const rows = await queryJsonRows<CodeRow>(tx,
       `WITH w AS (
          SELECT * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::float8[], $6::float8[], $7::text[], $8::bigint[])
            AS w(w_user, w_color, w_reason, w_expires_ms, w_infectious_ms, w_from, w_change)),
@@ -128,12 +133,12 @@ export class HealthCodeRepository {
          INSERT INTO code_history (user_id, from_color, to_color, reason, actor, change_id, version, at, expires_at, infectious_from)
          SELECT user_id, w_from, color, reason, $1, w_change, version, date_trunc('milliseconds', updated_at), expires_at, infectious_from
          FROM written)
-       SELECT ${COLUMNS} FROM written`,
+       SELECT json_agg(${JSON_CODE('written')}) AS rows FROM written`,
       [actor, arrayLiteral(writes.map((w) => w.current.userId)), textArrayLiteral(writes.map((w) => w.next.color)),
         textArrayLiteral(writes.map((w) => w.next.reason)), arrayLiteral(writes.map((w) => w.next.expiresAtMs)),
         arrayLiteral(writes.map((w) => w.next.infectiousFromMs)), textArrayLiteral(writes.map((w) => w.current.color)), arrayLiteral(writes.map((w) => w.changeId))],
     );
-    const written = new Map(rows.map((r) => [r.userId, fromRaw(r)]));
+    const written = new Map(rows.map((r) => [r.userId, r]));
     return writes.map((w) => written.get(w.current.userId)!);
   }
 

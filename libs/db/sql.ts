@@ -16,6 +16,20 @@ export async function queryRows<R = any>(db: Db, text: string, params?: unknown[
   return result;
 }
 
+/**
+ * Runs a statement that answers one row with one json column `rows` (`SELECT json_agg(...) AS rows`)
+ * and returns its elements. For thousands of rows: Postgres builds the JSON and the app parses it
+ * with one native JSON.parse, several times cheaper, in a cold batch process, than pg's decoding of
+ * every row and field. Timestamps go as epoch milliseconds (`epochMs`), ids as text.
+ */
+export async function queryJsonRows<R>(db: Db, text: string, params?: unknown[]): Promise<R[]> {
+  const [row] = await queryRows<{ rows: R[] | null }>(db, text, params);
+  return row?.rows ?? [];
+}
+
+/** A timestamptz column as epoch milliseconds, truncated as pg's Date parsing does (for `queryJsonRows`). */
+export const epochMs = (column: string): string => `floor(extract(epoch FROM ${column}) * 1000)::float8`;
+
 /** Digits and the geohash base32 alphabet (no a, i, l, o): never a word Postgres reads as NULL. */
 const PLAIN_ELEMENT = /^[0-9b-hjkmnp-z]+$/;
 

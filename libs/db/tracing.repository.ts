@@ -98,7 +98,7 @@ export class TracingRepository {
     if (!ranges.length) return [];
     const rows = await queryRows(this.db,
       `SELECT DISTINCT r.source_id::text AS "sourceId", r.source_cell AS "sourceCell", p.user_id::text AS "contactId",
-              p.cell AS "contactCell", floor(extract(epoch FROM p.ts) / $6)::float8 AS slot
+              p.cell AS "contactCell", floor(date_part('epoch', p.ts) / $6)::float8 AS slot
        FROM unnest($1::text[], $2::float8[], $3::float8[], $4::bigint[], $5::text[]) AS r(cell, from_ms, to_ms, source_id, source_cell)
        JOIN pings p ON p.cell = r.cell
         AND p.ts >= to_timestamp(r.from_ms / 1000.0) AND p.ts < to_timestamp(r.to_ms / 1000.0)

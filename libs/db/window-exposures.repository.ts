@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Color, ContactSlots, SearchRange } from '#libs/domain/index.js';
-import { arrayLiteral, type Db, queryRows } from './sql.js';
+import { arrayLiteral, type Db, queryJsonRows, queryRows } from './sql.js';
 
 /** Where a window's (contact, source) evidence comes from: a match run now, or the shards' stored partial pairs. */
 export type WindowEvidence =
@@ -36,7 +36,7 @@ const HITS = {
   //   Nested Loop Left Join -> GroupAggregate (contact_id) -> Unique -> Sort (contact_id, slot) -> CTE Scan on hits
   //                         -> Index Scan using health_codes_pkey on health_codes h
   match: `hits AS (
-    SELECT p.user_id AS contact_id, r.source_id, floor(extract(epoch FROM p.ts) / $5)::bigint AS slot, p.cell
+    SELECT p.user_id AS contact_id, r.source_id, floor(date_part('epoch', p.ts) / $5)::bigint AS slot, p.cell
     FROM unnest($1::text[], $2::float8[], $3::float8[], $4::bigint[]) AS r(cell, from_ms, to_ms, source_id)
     JOIN pings p ON p.cell = r.cell
      AND p.ts >= to_timestamp(r.from_ms / 1000.0) AND p.ts < to_timestamp(r.to_ms / 1000.0)
@@ -100,19 +100,17 @@ export class WindowExposureRepository {
 
   /**
    * The window's contacts from the same evidence, read only: per contact its distinct slots over
-   * all sources (one dedupe of the hits, not a sort per contact), its last slot and its colour.
+   * all sources, its last slot and its colour (in no order: the policy takes each on its own).
    */
   async contacts(db: Db, windowId: number, evidence: WindowEvidence): Promise<WindowContact[]> {
-    const rows = await queryRows(db,
+    return queryJsonRows<WindowContact>(db,
       `WITH ${HITS[evidence.kind]},
        contacts AS (
-         SELECT contact_id, count(*)::int AS slots, max(slot) AS last_slot
-         FROM (SELECT DISTINCT contact_id, slot FROM hits WHERE slot IS NOT NULL) d GROUP BY contact_id)
-       SELECT c.contact_id::text AS id, c.slots, c.last_slot::float8 AS last, h.color
-       FROM contacts c LEFT JOIN health_codes h ON h.user_id = c.contact_id ORDER BY c.contact_id`,
+         SELECT contact_id, count(DISTINCT slot)::int AS slots, max(slot) AS last_slot
+         FROM hits GROUP BY contact_id HAVING count(slot) > 0)
+       SELECT json_agg(json_build_object('contactId', c.contact_id::text, 'distinctSlots', c.slots, 'lastSlot', c.last_slot, 'color', h.color)) AS rows
+       FROM contacts c LEFT JOIN health_codes h ON h.user_id = c.contact_id`,
       params(windowId, evidence),
     );
-    return rows.map((r: { id: string; slots: number; last: number; color: Color | null }) =>
-      ({ contactId: r.id, distinctSlots: r.slots, lastSlot: r.last, color: r.color }));
   }
 }
