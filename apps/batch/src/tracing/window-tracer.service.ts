@@ -3,11 +3,14 @@ import { DataSource } from 'typeorm';
 import { CodeWriter } from '#libs/codes/index.js';
 import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
 import {
-  TraceShardRepository, TracingRepository, WindowExposureRepository, WindowRepository, type ShardRow, type WindowEvidence, type WindowRow,
+  TraceShardRepository, TracingRepository, WindowExposureRepository, WindowRepository, type ShardRow, type StoredExposures, type WindowEvidence, type WindowRow,
 } from '#libs/db/index.js';
 import { contactExposure, exposureSecondsBySlots, planShards, sourceReachMs } from '#libs/domain/index.js';
 import { ShardTracer } from './shard-tracer.service.js';
 import { WindowRequests } from './window-requests.service.js';
+
+/** The outcome of a promise, never a rejection: awaited later without an unhandled rejection in between. */
+const settled = <T>(p: Promise<T>): Promise<PromiseSettledResult<T>> => Promise.allSettled([p]).then(([r]) => r!);
 
 /** Cells are grouped by this many geohash characters (~1.2 x 0.6 km) before they are cut into shards. */
 const SHARD_PREFIX_LENGTH = 6;
@@ -34,8 +37,8 @@ export interface TraceStats {
   shardMsTotal: number;
   /**
    * Claim and shard plan; from the plan to the combine step (shards, queue); then its parts:
-   * summing the evidence per contact (with one shard: matching too; the exposures are stored
-   * alongside), storing the requests and applying the automatic ones (one transaction), then its
+   * summing the evidence per contact (with one shard: matching too), storing the requests and
+   * applying the automatic ones (one transaction, beside which the exposures are stored), then its
    * commit, the cache write and the wait for the exposures' transaction.
    */
   planMs: number;
@@ -112,21 +115,25 @@ export class WindowTracer {
 
   /**
    * From the window's evidence to exposures, requests and applied changes; the window is done.
-   * Two transactions at once, each on its own connection, so Postgres works on two cores: one
-   * stores the window's exposures (pairs formed, summed and written inside Postgres), the other
-   * sums the same evidence per contact, and the exposure policy of libs/domain and the circuit
-   * breaker decide on those sums; the requests are stored and the automatic ones applied in that
-   * transaction. Every write is keyed, so a retry after either one committed and the other failed
-   * writes the same rows again; the window is done only after both.
+   * Two transactions, each on its own connection: the first sums the evidence per contact, and
+   * the exposure policy of libs/domain and the circuit breaker decide on those sums; the requests
+   * are stored and the automatic ones applied in it. Once the sums are in, the second stores the
+   * window's exposures (pairs formed, summed and written inside Postgres) while the first goes on,
+   * so Postgres works on two cores. Every write is keyed, so a retry after either one committed
+   * and the other failed writes the same rows again; the window is done only after both.
    */
   private async finish(windowId: number, generation: number, plan: ShardRow[], evidence: WindowEvidence, times: TraceTimes): Promise<TraceStats> {
     const combineStarted = Date.now();
     const { grid, thresholds } = this.config;
     let mergedAt = combineStarted;
     let storedAt = combineStarted;
-    const storing = this.db.transaction((tx) => this.exposures.replace(tx, windowId, evidence, exposureSecondsBySlots(grid)));
+    let storing: Promise<PromiseSettledResult<StoredExposures>> | undefined;
     const deciding = this.writer.transact(async (t) => {
       const contacts = await this.exposures.contacts(t.tx, windowId, evidence);
+      // Started once the contacts are summed: both statements match the window, and side by side
+      // they slowed each other down on two cores; this way the exposures are stored while the
+      // app decides and the requests and codes are written.
+      storing = settled(this.db.transaction((tx) => this.exposures.replace(tx, windowId, evidence, exposureSecondsBySlots(grid))));
       mergedAt = Date.now();
       const colors = new Map(contacts.map((c) => [c.contactId, c.color]));
       const breaker = this.requests.planFor(contacts.map((c) => contactExposure(c, grid.slotSeconds, thresholds)), (id) => colors.get(id) ?? null);
@@ -135,9 +142,11 @@ export class WindowTracer {
       return { contacts: contacts.length, breaker, ...decided };
     });
     // Both settle before any error is thrown, so a retry never runs beside a write still under way.
-    const [stored, decided] = await Promise.allSettled([storing, deciding]);
-    if (stored.status === 'rejected') throw stored.reason;
+    const decided = await settled(deciding);
+    const stored = await storing;
+    if (stored?.status === 'rejected') throw stored.reason;
     if (decided.status === 'rejected') throw decided.reason;
+    if (!stored) throw new Error('unreachable: the contacts were summed, so the exposures were stored');
     const { breaker } = decided.value;
     const stats: TraceStats = {
       shards: plan.length,
