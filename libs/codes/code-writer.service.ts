@@ -65,9 +65,11 @@ export class CodeWriter {
             const next = code ? decide(code, i.changeId) : null;
             return code && next ? [{ current: code, next, changeId: i.changeId }] : [];
           });
-          // The versions about to be written are the locked ones plus one: held while Postgres writes them.
-          const holding = this.hold(writes.map((w) => ({ userId: w.current.userId, version: w.current.version + 1 })));
-          const [rows] = await Promise.all([this.codes.writeCodes(tx, writes, actor), holding]);
+          // The versions about to be written are the locked ones plus one: held while Postgres writes
+          // them. The hold's thousands of Redis commands are built once the write is on its way.
+          const writing = this.codes.writeCodes(tx, writes, actor);
+          const holding = new Promise((r) => setImmediate(r)).then(() => this.hold(writes.map((w) => ({ userId: w.current.userId, version: w.current.version + 1 }))));
+          const [rows] = await Promise.all([writing, holding]);
           written.push(...rows);
           return new Map(rows.map((r) => [r.userId, r]));
         },
