@@ -3,7 +3,7 @@ import { lastClosedWindowId, windowEndMs, windowStartMs, type TimeGrid } from '#
 import { copyPings, ensurePingPartitions, insertPeople, registerWindows, setRedCodes } from '../../test/support/city/load.js';
 import { City } from '../../test/support/city/simulator.js';
 import { productionAppEnv, row, type BenchContext, type BenchRow, type Scenario } from '../scenario.js';
-import { withClient } from '../support/postgres.js';
+import { checkpoint, withClient } from '../support/postgres.js';
 
 const SIZES = { quick: 200_000, default: 2_000_000, full: 10_000_000 };
 /** The production grid (DESIGN §2): one-hour windows, five-minute slots. */
@@ -55,6 +55,8 @@ async function loadCity(ctx: BenchContext, client: pg.Client, target: number, wi
   const loadSec = seconds(Date.now() - t0);
   const t1 = Date.now();
   await client.query('VACUUM ANALYZE pings, users, health_codes');
+  // The load's two million rows written out now, not during the runs being timed.
+  await checkpoint(client, (m) => ctx.log(`batch: ${m}`));
   ctx.log(`batch: ${city.options.people} people (${city.red.length} red) in ${peopleSec.toFixed(1)} s, ${pings} pings generated and copied in ${(loadSec - peopleSec).toFixed(1)} s, VACUUM ANALYZE ${seconds(Date.now() - t1).toFixed(1)} s`);
   return { people: city.options.people, red: city.red.length, pings, loadSec };
 }
@@ -86,16 +88,17 @@ async function backdateCodes(client: pg.Client, windowId: number): Promise<void>
 }
 
 /** Sets the window back to untraced (no exposures, requests or yellows from an earlier run). */
-async function resetWindow(client: pg.Client, windowId: number): Promise<void> {
+async function resetWindow(ctx: BenchContext, client: pg.Client, windowId: number): Promise<void> {
   await client.query('DELETE FROM code_changes WHERE window_id = $1', [windowId]);
   await client.query('DELETE FROM exposures WHERE window_id = $1', [windowId]);
   await client.query(`UPDATE health_codes SET color = 'green', reason = 'registered', expires_at = NULL, version = version + 1 WHERE color = 'yellow'`);
   await backdateCodes(client, windowId);
+  await checkpoint(client, (m) => ctx.log(`batch: ${m}`));
 }
 
 /** Starts `workers` batch processes, reopens the window so the scheduler's tick enqueues it, and times the trace. */
 async function traceWith(ctx: BenchContext, client: pg.Client, windowId: number, workers: number): Promise<TraceRun> {
-  await resetWindow(client, windowId);
+  await resetWindow(ctx, client, windowId);
   const env = productionAppEnv(ctx, { HC_WINDOW_SECONDS: String(GRID.windowSeconds), HC_SLOT_SECONDS: String(GRID.slotSeconds), HC_GRACE_SECONDS: String(GRID.graceSeconds) });
   const apps = [];
   for (let i = 0; i < workers; i++) apps.push(await ctx.processes.startApp('batch', env, `batch-${i + 1}`));

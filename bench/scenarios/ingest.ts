@@ -9,7 +9,7 @@ import type { LoadResult } from '../support/load-generator.js';
 import { fetchMetrics, metricValue } from '../support/metrics.js';
 import { userToken, writeUserTokens } from '../support/people.js';
 import { oldestTsOf, pingsBody, writeCellPool, PingBatchGenerator, type PingBatchSpec } from '../support/pings.js';
-import { durabilitySettings, localPostgresPid, withClient } from '../support/postgres.js';
+import { checkpoint, durabilitySettings, localPostgresPid, withClient } from '../support/postgres.js';
 import type { RunningProcess } from '../support/processes.js';
 import { localRedisPid } from '../support/redis.js';
 
@@ -51,7 +51,7 @@ const countPings = (databaseUrl: string) => withClient(databaseUrl, async (c) =>
 async function emptyPings(ctx: BenchContext): Promise<void> {
   await withClient(ctx.databaseUrl, async (c) => {
     await c.query('TRUNCATE pings');
-    await c.query('CHECKPOINT').catch((err: Error) => ctx.log(`ingest: CHECKPOINT refused (${err.message}); going on without it`));
+    await checkpoint(c, (m) => ctx.log(`ingest: ${m}`));
   });
 }
 

@@ -46,3 +46,12 @@ export async function localPostgresPid(databaseUrl: string): Promise<number | nu
     return null;
   }
 }
+
+/**
+ * Writes the dirty pages out now, so the server's background writes of what a scenario just
+ * loaded or reset do not overlap the runs being timed. Needs a superuser or pg_checkpoint; without
+ * it the scenario goes on (and says so).
+ */
+export async function checkpoint(client: pg.Client, log: (msg: string) => void): Promise<void> {
+  await client.query('CHECKPOINT').catch((err: Error) => log(`CHECKPOINT refused (${err.message}); going on without it`));
+}
