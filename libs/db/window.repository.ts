@@ -131,9 +131,14 @@ export class WindowRepository {
     return row ? fromRaw(row) : null;
   }
 
+  /**
+   * Marks the window done, if this generation still traces it. The times are the statement's
+   * (clock_timestamp), not its transaction's start: the caller's transaction wrote the window's
+   * requests and codes first.
+   */
   async finishWindow(tx: Db, id: number, generation: number, stats: Record<string, unknown>): Promise<boolean> {
     const rows = await queryRows(tx, 
-      `UPDATE windows SET status = 'done', stats = $3, error = NULL, traced_at = now(), updated_at = now()
+      `UPDATE windows SET status = 'done', stats = $3, error = NULL, traced_at = clock_timestamp(), updated_at = clock_timestamp()
        WHERE id = $1 AND generation = $2 AND status = 'processing' RETURNING id`,
       [id, generation, JSON.stringify(stats)],
     );

@@ -38,14 +38,14 @@ export interface TraceStats {
   /**
    * Claim and shard plan; from the plan to the combine step (shards, queue); then its parts:
    * summing the evidence per contact (with one shard: matching too), storing the requests and
-   * applying the automatic ones (one transaction, beside which the exposures are stored), then its
-   * commit, the cache write and the wait for the exposures' transaction.
+   * applying the automatic ones (beside which the exposures are stored), then the wait for the
+   * exposures' transaction. Measured before the commit that marks the window done.
    */
   planMs: number;
   shardsWallMs: number;
   mergeMs: number;
   requestsMs: number;
-  applyMs: number;
+  exposuresWaitMs: number;
   /** Merging, requests and applying, after the last shard. */
   combineMs: number;
   durationMs: number;
@@ -119,14 +119,13 @@ export class WindowTracer {
    * the exposure policy of libs/domain and the circuit breaker decide on those sums; the requests
    * are stored and the automatic ones applied in it. Once the sums are in, the second stores the
    * window's exposures (pairs formed, summed and written inside Postgres) while the first goes on,
-   * so Postgres works on two cores. Every write is keyed, so a retry after either one committed
-   * and the other failed writes the same rows again; the window is done only after both.
+   * so Postgres works on two cores. The first marks the window done once the second committed.
+   * Every write is keyed, so a retry after the exposures committed and the rest failed writes the
+   * same rows again.
    */
   private async finish(windowId: number, generation: number, plan: ShardRow[], evidence: WindowEvidence, times: TraceTimes): Promise<TraceStats> {
     const combineStarted = Date.now();
     const { grid, thresholds } = this.config;
-    let mergedAt = combineStarted;
-    let storedAt = combineStarted;
     let storing: Promise<PromiseSettledResult<StoredExposures>> | undefined;
     const deciding = this.writer.transact(async (t) => {
       const contacts = await this.exposures.contacts(t.tx, windowId, evidence);
@@ -134,46 +133,46 @@ export class WindowTracer {
       // they slowed each other down on two cores; this way the exposures are stored while the
       // app decides and the requests and codes are written.
       storing = settled(this.db.transaction((tx) => this.exposures.replace(tx, windowId, evidence, exposureSecondsBySlots(grid))));
-      mergedAt = Date.now();
+      const mergedAt = Date.now();
       const colors = new Map(contacts.map((c) => [c.contactId, c.color]));
       const breaker = this.requests.planFor(contacts.map((c) => contactExposure(c, grid.slotSeconds, thresholds)), (id) => colors.get(id) ?? null);
       const decided = await this.requests.decide(t, windowId, breaker.items);
-      storedAt = Date.now();
-      return { contacts: contacts.length, breaker, ...decided };
+      const storedAt = Date.now();
+      const stored = await storing;
+      if (stored.status === 'rejected') throw stored.reason;
+      const stats: TraceStats = {
+        shards: plan.length,
+        sourcePings: plan.reduce((n, s) => n + s.sourcePings, 0),
+        sourcesWithContacts: stored.value.sources,
+        contacts: contacts.length,
+        exposures: stored.value.exposures,
+        requests: breaker.items.length,
+        newRequests: decided.created,
+        autoApplied: decided.autoApplied,
+        pendingReview: breaker.items.filter((r) => r.decision === 'review').length,
+        breakerTripped: breaker.tripped,
+        shardMsMax: Math.max(0, ...plan.map((s) => s.durationMs ?? 0)),
+        shardMsTotal: plan.reduce((n, s) => n + (s.durationMs ?? 0), 0),
+        planMs: times.plannedAtMs - times.startedAtMs,
+        shardsWallMs: combineStarted - times.plannedAtMs,
+        mergeMs: mergedAt - combineStarted,
+        requestsMs: storedAt - mergedAt,
+        exposuresWaitMs: Date.now() - storedAt,
+        combineMs: Date.now() - combineStarted,
+        durationMs: Date.now() - times.startedAtMs,
+      };
+      // Done in the same commit as the window's requests and codes, and only after its exposures
+      // committed: a window reads done exactly when all its effects are there.
+      await this.windows.finishWindow(t.tx, windowId, generation, stats as unknown as Record<string, unknown>);
+      await this.shards.clear(t.tx, windowId, generation);
+      return stats;
     });
     // Both settle before any error is thrown, so a retry never runs beside a write still under way.
     const decided = await settled(deciding);
-    const stored = await storing;
-    if (stored?.status === 'rejected') throw stored.reason;
+    await storing;
     if (decided.status === 'rejected') throw decided.reason;
-    if (!stored) throw new Error('unreachable: the contacts were summed, so the exposures were stored');
-    const { breaker } = decided.value;
-    const stats: TraceStats = {
-      shards: plan.length,
-      sourcePings: plan.reduce((n, s) => n + s.sourcePings, 0),
-      sourcesWithContacts: stored.value.sources,
-      contacts: decided.value.contacts,
-      exposures: stored.value.exposures,
-      requests: breaker.items.length,
-      newRequests: decided.value.created,
-      autoApplied: decided.value.autoApplied,
-      pendingReview: breaker.items.filter((r) => r.decision === 'review').length,
-      breakerTripped: breaker.tripped,
-      shardMsMax: Math.max(0, ...plan.map((s) => s.durationMs ?? 0)),
-      shardMsTotal: plan.reduce((n, s) => n + (s.durationMs ?? 0), 0),
-      planMs: times.plannedAtMs - times.startedAtMs,
-      shardsWallMs: combineStarted - times.plannedAtMs,
-      mergeMs: mergedAt - combineStarted,
-      requestsMs: storedAt - mergedAt,
-      applyMs: Date.now() - storedAt,
-      combineMs: Date.now() - combineStarted,
-      durationMs: Date.now() - times.startedAtMs,
-    };
-    if (breaker.tripped) this.logger.warn(`window ${windowId}: circuit breaker tripped, ${breaker.items.length} requests sent to review`);
-    await this.db.transaction(async (tx) => {
-      await this.windows.finishWindow(tx, windowId, generation, stats as unknown as Record<string, unknown>);
-      await this.shards.clear(tx, windowId, generation);
-    });
+    const stats = decided.value;
+    if (stats.breakerTripped) this.logger.warn(`window ${windowId}: circuit breaker tripped, ${stats.requests} requests sent to review`);
     this.logger.log({ msg: 'window traced', windowId, ...stats });
     return stats;
   }
