@@ -43,4 +43,34 @@ describe('rate limits', () => {
     expect(Number(stored[0]!.n)).toBe(2);
     expect((await send(b.token, now - 1000)).status).toBe(202);
   });
+
+  // The limit's answer is awaited in the ingest writer's queue (it overlaps the commit before): the
+  // batches it refuses must never reach a commit, even when they arrive together with admitted ones.
+  it('pings: of six batches sent at once past the limit, exactly the two admitted are stored', async () => {
+    const { userId, token } = (await register('192.0.2.20')).body;
+    const now = Date.now();
+    const sent = await Promise.all(Array.from({ length: 6 }, async (_, i) => {
+      const ts = now - 10_000 + i;
+      const res = await call('POST', `${sys.url('ingest')}/v1/pings`, { token, body: { pings: [{ ts, geohash: 'u33dc0cp' }] } });
+      return { ts, status: res.status };
+    }));
+    expect(sent.map((s) => s.status).sort()).toEqual([202, 202, 429, 429, 429, 429]);
+    const stored = await sys.db.query<{ ms: string }>('SELECT (extract(epoch FROM ts) * 1000)::bigint AS ms FROM pings WHERE user_id = $1 ORDER BY ts', [userId]);
+    expect(stored.map((r) => Number(r.ms))).toEqual(sent.filter((s) => s.status === 202).map((s) => s.ts).sort((x, y) => x - y));
+  });
+
+  it('pings: past the limit, 429 also for a malformed batch and for one with nothing usable (as when the limit was checked first)', async () => {
+    const { userId, token } = (await register('192.0.2.21')).body;
+    const post = (body: unknown) => call('POST', `${sys.url('ingest')}/v1/pings`, { token, body });
+    const now = Date.now();
+    expect((await post({ pings: [{ ts: now - 2000, geohash: 'u33dc0cp' }] })).status).toBe(202);
+    expect((await post({ pings: [{ ts: now - 1000, geohash: 'u33dc0cp' }] })).status).toBe(202);
+    const malformed = await post({ pings: [{ ts: 'yesterday', geohash: 'u33dc0cp' }] });
+    expect(malformed.status).toBe(429);
+    const inSeconds = await post({ pings: [{ ts: Math.floor(now / 1000), geohash: 'u33dc0cp' }] });
+    expect(inSeconds.status).toBe(429);
+    expect(Number(inSeconds.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    const stored = await sys.db.query<{ n: string }>('SELECT count(*) AS n FROM pings WHERE user_id = $1', [userId]);
+    expect(Number(stored[0]!.n)).toBe(2);
+  });
 });
