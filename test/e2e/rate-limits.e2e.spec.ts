@@ -44,8 +44,8 @@ describe('rate limits', () => {
     expect((await send(b.token, now - 1000)).status).toBe(202);
   });
 
-  // The limit's answer is awaited in the ingest writer's queue (it overlaps the commit before): the
-  // batches it refuses must never reach a commit, even when they arrive together with admitted ones.
+  // Batches refused by the limit must never reach a group commit, even when they arrive together
+  // with admitted ones and are written in the same moment.
   it('pings: of six batches sent at once past the limit, exactly the two admitted are stored', async () => {
     const { userId, token } = (await register('192.0.2.20')).body;
     const now = Date.now();
@@ -59,7 +59,7 @@ describe('rate limits', () => {
     expect(stored.map((r) => Number(r.ms))).toEqual(sent.filter((s) => s.status === 202).map((s) => s.ts).sort((x, y) => x - y));
   });
 
-  it('pings: past the limit, 429 also for a malformed batch and for one with nothing usable (as when the limit was checked first)', async () => {
+  it('pings: past the limit, 429 also for a malformed batch and for one with nothing usable (the limit is checked first)', async () => {
     const { userId, token } = (await register('192.0.2.21')).body;
     const post = (body: unknown) => call('POST', `${sys.url('ingest')}/v1/pings`, { token, body });
     const now = Date.now();

@@ -28,8 +28,6 @@ const refused = new Counter({ name: 'hc_ingest_writer_refused_total', help: 'req
 interface Pending {
   batch: PingBatch;
   windowIds: number[];
-  /** False while the request's admission (the rate limit's answer) is awaited: no commit takes it before. */
-  admitted: boolean;
   resolve: (late: Set<number>) => void;
   reject: (err: Error) => void;
 }
@@ -38,8 +36,6 @@ interface Pending {
  * Group commit: requests that arrive while commits are running are written together by the next
  * one (one COPY for many requests), and each request is answered only after the commit that
  * holds its pings. Memory is bounded: a full writer refuses with 503, it never queues without end.
- * A request may wait in the queue for its admission (the per-user rate limit's Redis round trip),
- * so that round trip overlaps the commit running before it instead of adding to the request's time.
  */
 @Injectable()
 export class PingWriter implements OnApplicationShutdown {
@@ -50,35 +46,16 @@ export class PingWriter implements OnApplicationShutdown {
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig, private readonly pings: PingRepository) {}
 
-  /**
-   * Resolves with the windows among `windowIds` (those the pings can change) that were already
-   * traced, after the commit. With `admission`, the pings are committed only once it resolves; if
-   * it rejects they are dropped unwritten and the write rejects with its error.
-   */
-  write(batch: PingBatch, windowIds: number[], admission?: Promise<unknown>): Promise<Set<number>> {
+  /** Resolves with the windows among `windowIds` (those the pings can change) that were already traced, after the commit. */
+  write(batch: PingBatch, windowIds: number[]): Promise<Set<number>> {
     const n = batch.rows.tsMs.length;
     if (this.pendingRows + n > MAX_PENDING_ROWS) {
       refused.inc();
       return Promise.reject(new DomainError(ErrorCode.UNAVAILABLE, 'ingest is busy, retry the batch later'));
     }
-    let pending!: Pending;
-    const done = new Promise<Set<number>>((resolve, reject) => (pending = { batch, windowIds, admitted: !admission, resolve, reject }));
-    this.queue.push(pending);
+    const done = new Promise<Set<number>>((resolve, reject) => this.queue.push({ batch, windowIds, resolve, reject }));
     this.pendingRows += n;
     pendingGauge.set(this.pendingRows);
-    admission?.then(
-      () => {
-        pending.admitted = true;
-        this.pump();
-      },
-      (err: Error) => {
-        this.queue = this.queue.filter((p) => p !== pending);
-        this.pendingRows -= n;
-        pendingGauge.set(this.pendingRows);
-        pending.reject(err);
-        this.settleIdle();
-      },
-    );
     this.pump();
     return done;
   }
@@ -88,35 +65,24 @@ export class PingWriter implements OnApplicationShutdown {
     if (this.inFlight || this.queue.length) await new Promise<void>((r) => this.idle.push(r));
   }
 
-  /** Starts commits while there is room, each with the admitted requests that fit (in arrival order). */
   private pump(): void {
-    while (this.inFlight < MAX_IN_FLIGHT) {
+    while (this.queue.length && this.inFlight < MAX_IN_FLIGHT) {
       const group: Pending[] = [];
-      const waiting: Pending[] = [];
       let rows = 0;
-      for (const p of this.queue) {
-        const n = p.batch.rows.tsMs.length;
-        if (p.admitted && (rows === 0 || rows + n <= MAX_ROWS_PER_COMMIT)) {
-          group.push(p);
-          rows += n;
-        } else waiting.push(p);
+      while (this.queue.length && (rows === 0 || rows + this.queue[0]!.batch.rows.tsMs.length <= MAX_ROWS_PER_COMMIT)) {
+        const next = this.queue.shift()!;
+        rows += next.batch.rows.tsMs.length;
+        group.push(next);
       }
-      if (!group.length) return;
-      this.queue = waiting;
       this.pendingRows -= rows;
       pendingGauge.set(this.pendingRows);
       this.inFlight++;
       void this.commit(group, rows).finally(() => {
         this.inFlight--;
-        this.pump();
-        this.settleIdle();
+        if (this.queue.length) this.pump();
+        else if (!this.inFlight) this.idle.splice(0).forEach((r) => r());
       });
     }
-  }
-
-  /** Wakes a shutdown waiting for the writer once nothing is queued or running. */
-  private settleIdle(): void {
-    if (!this.queue.length && !this.inFlight) this.idle.splice(0).forEach((r) => r());
   }
 
   private async commit(group: Pending[], rows: number): Promise<void> {

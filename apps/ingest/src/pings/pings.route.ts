@@ -14,10 +14,9 @@ const RATE_WINDOW_MS = 60_000;
 /**
  * `POST /v1/pings` with a JSON body, served from the fast lane (libs/http/fast-lane.ts): every
  * phone's pings, so Fastify's and Nest's per-request work is skipped. It answers as the
- * controller does: the body (413, 400), the token (401, 403), the per-user limit (429 with
- * Retry-After, the same Redis counter under the same key as the controller's ThrottlerGuard, and
- * its X-RateLimit-* headers), then the batch (PingsService). The limit's answer is awaited by the
- * writer's queue rather than before the batch (see below); a 429 still wins over the batch's 400.
+ * controller does, step by step: the body (413, 400), the token (401, 403), the per-user limit
+ * (429 with Retry-After, the same Redis counter under the same key as the controller's
+ * ThrottlerGuard, and its X-RateLimit-* headers), then the batch (PingsService).
  */
 export function pingsRoute(app: NestFastifyApplication, config: AppConfig): FastRoute {
   const tokens = app.get(TokenService);
@@ -36,26 +35,15 @@ export function pingsRoute(app: NestFastifyApplication, config: AppConfig): Fast
       const principal = tokens.authenticate(req.headers.authorization);
       if (principal.kind !== 'user') throw new DomainError(ErrorCode.FORBIDDEN, 'this route is for users');
       const key = createHash('sha256').update(keyPrefix + principal.userId).digest('hex');
-      // Not awaited here: the batch is checked meanwhile and waits in the writer's queue for this
-      // answer, so the Redis round trip overlaps the commit before it (nothing is stored if refused).
-      const admission = limiter.increment(key, RATE_WINDOW_MS, limit, RATE_WINDOW_MS, 'default').then((hit) => {
-        if (hit.isBlocked) {
-          res.setHeader('Retry-After', hit.timeToBlockExpire);
-          throw new ThrottlerException();
-        }
-        res.setHeader('X-RateLimit-Limit', limit);
-        res.setHeader('X-RateLimit-Remaining', Math.max(0, limit - hit.totalHits));
-        res.setHeader('X-RateLimit-Reset', hit.timeToExpire);
-      });
-      admission.catch(() => undefined); // awaited below in every case; never an unhandled rejection meanwhile
-      try {
-        const answer = await pings.ingest(principal.userId, body, admission);
-        await admission; // a batch with nothing to store never waited for it
-        return answer;
-      } catch (err) {
-        await admission; // the limit answers first (429 before a 400), as when it was checked first
-        throw err;
+      const hit = await limiter.increment(key, RATE_WINDOW_MS, limit, RATE_WINDOW_MS, 'default');
+      if (hit.isBlocked) {
+        res.setHeader('Retry-After', hit.timeToBlockExpire);
+        throw new ThrottlerException();
       }
+      res.setHeader('X-RateLimit-Limit', limit);
+      res.setHeader('X-RateLimit-Remaining', Math.max(0, limit - hit.totalHits));
+      res.setHeader('X-RateLimit-Reset', hit.timeToExpire);
+      return pings.ingest(principal.userId, body);
     },
   };
 }

@@ -17,10 +17,9 @@ export class PingsService {
   /**
    * Stores the usable pings of a well-formed batch (cells only: coordinates are encoded and
    * dropped here) and answers only after the commit. The answer depends on the batch alone, so a
-   * retried batch gets the same one and stores nothing twice. With `admission` (the rate limit's
-   * answer), the pings wait in the writer's queue for it and are not stored if it rejects.
+   * retried batch gets the same one and stores nothing twice.
    */
-  async ingest(userId: string, body: unknown, admission?: Promise<unknown>, nowMs = Date.now()): Promise<PingsResponse> {
+  async ingest(userId: string, body: unknown, nowMs = Date.now()): Promise<PingsResponse> {
     const pings = parsePingBatch(body, this.config.geohashPrecision);
     batchSize.observe(pings.length);
     const rows: PingColumns = { userIds: [], tsMs: [], cells: [] };
@@ -37,7 +36,7 @@ export class PingsService {
       // A ping near a window edge can change the neighbouring window's trace too (as a source).
       const affected = new Set<number>();
       for (const t of rows.tsMs) for (const w of windowsAffectedByPing(t, grid)) affected.add(w);
-      const lateWindows = await this.writer.write(toPingBatch(rows), [...affected], admission);
+      const lateWindows = await this.writer.write(toPingBatch(rows), [...affected]);
       // `late` counts pings whose own window was already traced (rare: only then look at each ping).
       if (lateWindows.size) late = rows.tsMs.filter((t) => lateWindows.has(windowIdOf(t, grid))).length;
     }
