@@ -136,7 +136,7 @@ export class WindowTracer {
       const mergedAt = Date.now();
       const colors = new Map(contacts.map((c) => [c.contactId, c.color]));
       const breaker = this.requests.planFor(contacts.map((c) => contactExposure(c, grid.slotSeconds, thresholds)), (id) => colors.get(id) ?? null);
-      const decided = await this.requests.decide(t, windowId, breaker.items);
+      const decided = await this.requests.decide(t, windowId, breaker.items, true);
       const storedAt = Date.now();
       const stored = await storing;
       if (stored.status === 'rejected') throw stored.reason;
