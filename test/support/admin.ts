@@ -64,8 +64,11 @@ export async function insertPendingRequests(ds: DataSource, userIds: string[], o
   await ds.transaction((tx) => new CodeChangeRepository(ds).insertRequests(tx, windowId, userIds.map((userId) => ({
     userId, fromColor: 'green', toColor: 'yellow', auto: false, reason: 'exposure', exposureSeconds: opts.exposureSeconds ?? 20, expiresAtMs,
   }))));
-  const rows: { id: string }[] = await ds.query(`SELECT id::text FROM code_changes WHERE window_id = $1 AND user_id = ANY($2::bigint[]) ORDER BY id`, [windowId, userIds]);
-  return { windowId, ids: rows.map((r) => r.id) };
+  // In the order of `userIds` (ids are given in user id order, and people registered at once are not in it).
+  const rows: { id: string; userId: string }[] = await ds.query(
+    `SELECT id::text, user_id::text AS "userId" FROM code_changes WHERE window_id = $1 AND user_id = ANY($2::bigint[])`, [windowId, userIds]);
+  const idOf = new Map(rows.map((r) => [r.userId, r.id]));
+  return { windowId, ids: userIds.map((u) => idOf.get(u)!) };
 }
 
 export async function auditRows(sys: TestSystem, targetType: string, targetId: string): Promise<{ action: string; actor: string; before: any; after: any; note: string | null }[]> {
