@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Color } from '#libs/domain/index.js';
-import { arrayLiteral, inSavepoint, textArrayLiteral, type Db, queryRows, UNIQUE_VIOLATION } from './sql.js';
+import { arrayLiteral, epochMs, inSavepoint, textArrayLiteral, type Db, queryRows, UNIQUE_VIOLATION } from './sql.js';
 
 export const CODE_CHANGE_STATUSES = ['pending', 'applied', 'rejected', 'superseded', 'revoked'] as const;
 export type CodeChangeStatus = (typeof CODE_CHANGE_STATUSES)[number];
@@ -179,7 +179,7 @@ export class CodeChangeRepository {
     const rows = await queryRows(tx,
       `UPDATE code_changes SET status = $2, decided_at = now(), decided_by = $3, note = $4
        WHERE id = ANY($1::bigint[]) AND status = 'pending'
-       RETURNING id::text, user_id::text AS "userId", to_color AS "toColor", reason, (extract(epoch FROM expires_at) * 1000)::float8 AS "expiresAtMs"`,
+       RETURNING id::text, user_id::text AS "userId", to_color AS "toColor", reason, ${epochMs('expires_at')} AS "expiresAtMs"`,
       [arrayLiteral(ids), status, decidedBy, note],
     );
     return rows;

@@ -24,24 +24,15 @@ export interface HistoryRow {
   atMs: number;
 }
 
-const COLUMNS = `user_id::text AS "userId", color, reason, version::int AS version,
-  updated_at AS "updatedAt", expires_at AS "expiresAt", infectious_from AS "infectiousFrom"`;
-
-/** COLUMNS for `queryJsonRows`: CodeRow itself, timestamps as epoch milliseconds. */
-const JSON_CODE = (t: string) => `json_build_object('userId', ${t}.user_id::text, 'color', ${t}.color, 'reason', ${t}.reason, 'version', ${t}.version,
+/**
+ * A code row as the JSON of a CodeRow (for `queryJsonRows`; `t` names the row): one way to read a
+ * code, a few at a time (the read path) or thousands (a window's trace), timestamps as epoch ms.
+ */
+const CODE = (t: string) => `json_build_object('userId', ${t}.user_id::text, 'color', ${t}.color, 'reason', ${t}.reason, 'version', ${t}.version,
   'updatedAtMs', ${epochMs(`${t}.updated_at`)}, 'expiresAtMs', ${epochMs(`${t}.expires_at`)}, 'infectiousFromMs', ${epochMs(`${t}.infectious_from`)})`;
 
-type RawCode = Omit<CodeRow, 'updatedAtMs' | 'expiresAtMs' | 'infectiousFromMs'> & { updatedAt: Date; expiresAt: Date | null; infectiousFrom: Date | null };
-
-const fromRaw = (r: RawCode): CodeRow => ({
-  userId: r.userId,
-  color: r.color,
-  reason: r.reason,
-  version: Number(r.version),
-  updatedAtMs: r.updatedAt.getTime(),
-  expiresAtMs: toMs(r.expiresAt),
-  infectiousFromMs: toMs(r.infectiousFrom),
-});
+/** The codes of the rows `from` selects (aliased `c`), in user id order. */
+const codesSql = (from: string) => `SELECT json_agg(${CODE('c')} ORDER BY c.user_id) AS rows FROM ${from}`;
 
 @Injectable()
 export class HealthCodeRepository {
@@ -49,22 +40,20 @@ export class HealthCodeRepository {
 
   /** One query for many people (the read path batches concurrent cache misses). */
   async findCodes(userIds: string[]): Promise<Map<string, CodeRow>> {
-    const rows: RawCode[] = await queryRows(this.db, `SELECT ${COLUMNS} FROM health_codes WHERE user_id = ANY($1::bigint[])`, [userIds]);
-    return new Map(rows.map((r) => [r.userId, fromRaw(r)]));
+    const rows = await queryJsonRows<CodeRow>(this.db, codesSql('health_codes c WHERE user_id = ANY($1::bigint[])'), [userIds]);
+    return new Map(rows.map((r) => [r.userId, r]));
   }
 
   /** Codes in user id order after `afterUserId`, for walking the whole table in pages. */
   async findCodesAfter(afterUserId: string, limit: number): Promise<CodeRow[]> {
-    const rows: RawCode[] = await queryRows(this.db, `SELECT ${COLUMNS} FROM health_codes WHERE user_id > $1 ORDER BY user_id LIMIT $2`, [afterUserId, limit]);
-    return rows.map(fromRaw);
+    return queryJsonRows<CodeRow>(this.db, codesSql('(SELECT * FROM health_codes WHERE user_id > $1 ORDER BY user_id LIMIT $2) c'), [afterUserId, limit]);
   }
 
   /** Codes changed at or after `sinceMs`, in user id order after `afterUserId` (pages of a sweep). */
   async findCodesChangedSince(sinceMs: number, afterUserId: string, limit: number): Promise<CodeRow[]> {
-    const rows: RawCode[] = await queryRows(this.db,
-      `SELECT ${COLUMNS} FROM health_codes WHERE updated_at >= $1 AND user_id > $2 ORDER BY user_id LIMIT $3`,
+    return queryJsonRows<CodeRow>(this.db,
+      codesSql('(SELECT * FROM health_codes WHERE updated_at >= $1 AND user_id > $2 ORDER BY user_id LIMIT $3) c'),
       [new Date(sinceMs), afterUserId, limit]);
-    return rows.map(fromRaw);
   }
 
   /** Yellows whose quarantine ended at or before `nowMs`, soonest first (the partial index of yellow expiries). */
@@ -84,33 +73,33 @@ export class HealthCodeRepository {
 
   /** Reads and locks a code inside a transaction, so changes to one person are serialized. */
   async lockCode(tx: Db, userId: string): Promise<CodeRow | null> {
-    const rows: RawCode[] = await queryRows(tx, `SELECT ${COLUMNS} FROM health_codes WHERE user_id = $1 FOR UPDATE`, [userId]);
-    return rows[0] ? fromRaw(rows[0]) : null;
+    const [row] = await queryJsonRows<CodeRow>(tx, codesSql('(SELECT * FROM health_codes WHERE user_id = $1 FOR UPDATE) c'), [userId]);
+    return row ?? null;
   }
 
   /** Writes the next code with a new version and appends its history row. */
   async writeCode(tx: Db, current: CodeRow, next: NextCode, actor: string, changeId: string | null): Promise<CodeRow> {
-    const [row]: RawCode[] = await queryRows(tx, 
-      `UPDATE health_codes SET color = $2, reason = $3, version = version + 1, updated_at = now(),
-         expires_at = $4, infectious_from = $5
-       WHERE user_id = $1 RETURNING ${COLUMNS}`,
+    const [written] = await queryJsonRows<CodeRow>(tx,
+      `WITH c AS (
+         UPDATE health_codes SET color = $2, reason = $3, version = version + 1, updated_at = now(),
+           expires_at = $4, infectious_from = $5
+         WHERE user_id = $1 RETURNING *)
+       ${codesSql('c')}`,
       [current.userId, next.color, next.reason, toDate(next.expiresAtMs), toDate(next.infectiousFromMs)],
     );
-    const written = fromRaw(row!);
     await queryRows(tx, 
       `INSERT INTO code_history (user_id, from_color, to_color, reason, actor, change_id, version, at, expires_at, infectious_from)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-      [written.userId, current.color, written.color, written.reason, actor, changeId, written.version, new Date(written.updatedAtMs),
-        toDate(written.expiresAtMs), toDate(written.infectiousFromMs)],
+      [written!.userId, current.color, written!.color, written!.reason, actor, changeId, written!.version, new Date(written!.updatedAtMs),
+        toDate(written!.expiresAtMs), toDate(written!.infectiousFromMs)],
     );
-    return written;
+    return written!;
   }
 
   /** Reads and locks many codes (in user id order, so concurrent lockers cannot deadlock). */
   async lockCodes(tx: Db, userIds: string[]): Promise<Map<string, CodeRow>> {
     const rows = await queryJsonRows<CodeRow>(tx,
-      `SELECT json_agg(${JSON_CODE('c')}) AS rows
-       FROM (SELECT * FROM health_codes WHERE user_id = ANY($1::bigint[]) ORDER BY user_id FOR UPDATE) c`, [arrayLiteral(userIds)]);
+      codesSql('(SELECT * FROM health_codes WHERE user_id = ANY($1::bigint[]) ORDER BY user_id FOR UPDATE) c'), [arrayLiteral(userIds)]);
     return new Map(rows.map((r) => [r.userId, r]));
   }
 
@@ -133,7 +122,7 @@ export class HealthCodeRepository {
          INSERT INTO code_history (user_id, from_color, to_color, reason, actor, change_id, version, at, expires_at, infectious_from)
          SELECT user_id, w_from, color, reason, $1, w_change, version, date_trunc('milliseconds', updated_at), expires_at, infectious_from
          FROM written)
-       SELECT json_agg(${JSON_CODE('written')}) AS rows FROM written`,
+       ${codesSql('written c')}`,
       [actor, arrayLiteral(writes.map((w) => w.current.userId)), textArrayLiteral(writes.map((w) => w.next.color)),
         textArrayLiteral(writes.map((w) => w.next.reason)), arrayLiteral(writes.map((w) => w.next.expiresAtMs)),
         arrayLiteral(writes.map((w) => w.next.infectiousFromMs)), textArrayLiteral(writes.map((w) => w.current.color)), arrayLiteral(writes.map((w) => w.changeId))],

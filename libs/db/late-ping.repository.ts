@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { type Db, queryRows } from './sql.js';
+import { epochMs, type Db, queryRows } from './sql.js';
 
 /** A late ping waiting for its window's late-ping pass, with what the pass needs to know of it. */
 export interface PendingLatePing {
@@ -35,7 +35,7 @@ export class LatePingRepository {
   /** Every late ping waiting for this window (a ping whose partition retention dropped is gone). */
   async pending(windowId: number): Promise<PendingLatePing[]> {
     const rows = await queryRows(this.db,
-      `SELECT l.seq::float8 AS seq, l.user_id::text AS "userId", (extract(epoch FROM l.ts) * 1000)::float8 AS "tsMs", p.cell,
+      `SELECT l.seq::float8 AS seq, l.user_id::text AS "userId", ${epochMs('l.ts')} AS "tsMs", p.cell,
               coalesce(h.color = 'red' AND l.ts >= h.infectious_from, false) AS "isSource"
        FROM pending_late_pings l
        JOIN pings p ON p.user_id = l.user_id AND p.ts = l.ts

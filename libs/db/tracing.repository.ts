@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { PairExposure, PartialPair, PrefixCount, SearchRange, SourcePing, SourceSearchRange } from '#libs/domain/index.js';
-import { arrayLiteral, type Db, queryRows } from './sql.js';
+import { arrayLiteral, epochMs, type Db, queryRows, slotOfSql } from './sql.js';
 
 /** A contact ping found in a search range: who, where, in which slot, near which source cell. */
 export interface ContactHit {
@@ -44,7 +44,7 @@ export class TracingRepository {
   /** Source pings in [fromMs, toMs) whose cell lies in the range. */
   async findSourcePings(fromMs: number, toMs: number, cells: CellRange): Promise<SourcePing[]> {
     const rows = await queryRows(this.db,
-      `SELECT p.user_id::text AS "sourceId", (extract(epoch FROM p.ts) * 1000)::float8 AS "tsMs", p.cell
+      `SELECT p.user_id::text AS "sourceId", ${epochMs('p.ts')} AS "tsMs", p.cell
        ${SOURCE_PINGS} AND p.cell >= $3 AND p.cell < $4`,
       [fromMs, toMs, cells.from, cells.to],
     );
@@ -54,7 +54,7 @@ export class TracingRepository {
   /** One person's source pings in [fromMs, toMs) (none unless red and infectious then): a retro-trace's sources. */
   async findSourcePingsOf(userId: string, fromMs: number, toMs: number): Promise<SourcePing[]> {
     const rows = await queryRows(this.db,
-      `SELECT p.user_id::text AS "sourceId", (extract(epoch FROM p.ts) * 1000)::float8 AS "tsMs", p.cell
+      `SELECT p.user_id::text AS "sourceId", ${epochMs('p.ts')} AS "tsMs", p.cell
        ${SOURCE_PINGS} AND h.user_id = $3`,
       [fromMs, toMs, userId],
     );
@@ -98,7 +98,7 @@ export class TracingRepository {
     if (!ranges.length) return [];
     const rows = await queryRows(this.db,
       `SELECT DISTINCT r.source_id::text AS "sourceId", r.source_cell AS "sourceCell", p.user_id::text AS "contactId",
-              p.cell AS "contactCell", floor(date_part('epoch', p.ts) / $6)::float8 AS slot
+              p.cell AS "contactCell", ${slotOfSql('p.ts', '$6')}::float8 AS slot
        FROM unnest($1::text[], $2::float8[], $3::float8[], $4::bigint[], $5::text[]) AS r(cell, from_ms, to_ms, source_id, source_cell)
        JOIN pings p ON p.cell = r.cell
         AND p.ts >= to_timestamp(r.from_ms / 1000.0) AND p.ts < to_timestamp(r.to_ms / 1000.0)

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Color, ContactSlots, SearchRange } from '#libs/domain/index.js';
-import { arrayLiteral, type Db, queryJsonRows, queryRows } from './sql.js';
+import { arrayLiteral, type Db, queryJsonRows, queryRows, slotOfSql } from './sql.js';
 
 /** Where a window's (contact, source) evidence comes from: a match run now, or the shards' stored partial pairs. */
 export type WindowEvidence =
@@ -38,7 +38,7 @@ const HITS = {
   //     -> Hash -> GroupAggregate (contact_id; count(DISTINCT slot), max(slot)) -> Sort (contact_id) -> Nested Loop
   // (97 ms under EXPLAIN ANALYZE: 37 ms the probes, 23 ms sorting and counting, 22 ms the colours' join).
   match: `hits AS (
-    SELECT p.user_id AS contact_id, r.source_id, floor(date_part('epoch', p.ts) / $5)::bigint AS slot, p.cell
+    SELECT p.user_id AS contact_id, r.source_id, ${slotOfSql('p.ts', '$5')}::bigint AS slot, p.cell
     FROM unnest($1::text[], $2::float8[], $3::float8[], $4::bigint[]) AS r(cell, from_ms, to_ms, source_id)
     JOIN pings p ON p.cell = r.cell
      AND p.ts >= to_timestamp(r.from_ms / 1000.0) AND p.ts < to_timestamp(r.to_ms / 1000.0)

@@ -53,11 +53,11 @@ export class WindowRequests {
    * half done. Also applies the window's automatic requests still pending (raised from review by
    * this or an earlier pass, or left by an older version's crash) and extends the quarantines of
    * applied requests whose evidence grew. Returns how many requests were new and how many applied.
-   * `fullTrace`: the window's requests are most likely all new (insertRequests' `likelyNew`).
+   * `likelyNew`: a window's full trace, whose requests are most likely all new (see insertRequests).
    */
-  async decide(t: CodeTransaction, windowId: number, items: PlannedRequest[], fullTrace = false): Promise<{ created: number; autoApplied: number }> {
+  async decide(t: CodeTransaction, windowId: number, items: PlannedRequest[], likelyNew = false): Promise<{ created: number; autoApplied: number }> {
     const rows = items.map(({ decision, ...r }) => ({ ...r, auto: decision === 'auto' }));
-    const stored = await this.changes.insertRequests(t.tx, windowId, rows, ACTOR, fullTrace);
+    const stored = await this.changes.insertRequests(t.tx, windowId, rows, ACTOR, likelyNew);
     const planned = new Map(items.map((r) => [r.userId, r]));
     const claimed = stored.applied.map(({ id, userId }) => {
       const r = planned.get(userId)!;
