@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { PairExposure, PartialPair, PrefixCount, SearchRange, SourcePing, SourceSearchRange } from '#libs/domain/index.js';
-import { arrayLiteral, epochMs, type Db, queryRows, slotOfSql } from './sql.js';
+import { arrayLiteral, epochMs, type Db, queryJsonRows, queryRows, slotOfSql } from './sql.js';
 
 /** A contact ping found in a search range: who, where, in which slot, near which source cell. */
 export interface ContactHit {
@@ -28,6 +28,10 @@ const SOURCE_PINGS = `
    AND p.ts >= h.infectious_from
   WHERE h.color = 'red'`;
 
+/** Source pings as JSON (one native parse, where pg decodes each row and field: thousands in a window's trace). */
+const sourcePingsSql = (where: string) =>
+  `SELECT json_agg(json_build_object('sourceId', p.user_id::text, 'tsMs', ${epochMs('p.ts')}, 'cell', p.cell)) AS rows ${SOURCE_PINGS} AND ${where}`;
+
 @Injectable()
 export class TracingRepository {
   constructor(private readonly db: DataSource) {}
@@ -43,22 +47,12 @@ export class TracingRepository {
 
   /** Source pings in [fromMs, toMs) whose cell lies in the range. */
   async findSourcePings(fromMs: number, toMs: number, cells: CellRange): Promise<SourcePing[]> {
-    const rows = await queryRows(this.db,
-      `SELECT p.user_id::text AS "sourceId", ${epochMs('p.ts')} AS "tsMs", p.cell
-       ${SOURCE_PINGS} AND p.cell >= $3 AND p.cell < $4`,
-      [fromMs, toMs, cells.from, cells.to],
-    );
-    return rows.map((r: SourcePing) => ({ sourceId: r.sourceId, tsMs: Number(r.tsMs), cell: r.cell }));
+    return queryJsonRows<SourcePing>(this.db, sourcePingsSql('p.cell >= $3 AND p.cell < $4'), [fromMs, toMs, cells.from, cells.to]);
   }
 
   /** One person's source pings in [fromMs, toMs) (none unless red and infectious then): a retro-trace's sources. */
   async findSourcePingsOf(userId: string, fromMs: number, toMs: number): Promise<SourcePing[]> {
-    const rows = await queryRows(this.db,
-      `SELECT p.user_id::text AS "sourceId", ${epochMs('p.ts')} AS "tsMs", p.cell
-       ${SOURCE_PINGS} AND h.user_id = $3`,
-      [fromMs, toMs, userId],
-    );
-    return rows.map((r: SourcePing) => ({ sourceId: r.sourceId, tsMs: Number(r.tsMs), cell: r.cell }));
+    return queryJsonRows<SourcePing>(this.db, sourcePingsSql('h.user_id = $3'), [fromMs, toMs, userId]);
   }
 
   /**

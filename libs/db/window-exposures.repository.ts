@@ -12,6 +12,15 @@ export interface WindowContact extends ContactSlots {
   color: Color | null;
 }
 
+/** A contact as the contacts' statement gives it: its slots as bits, the window's first slot leftmost ('0110...'). */
+interface MaskedContact {
+  contactId: string;
+  slots: string;
+  color: Color | null;
+}
+
+const ONE = '1'.charCodeAt(0);
+
 export interface StoredExposures {
   exposures: number;
   /** The sources with contacts. */
@@ -32,11 +41,12 @@ const HITS = {
   //               Filter: (user_id <> r.source_id)
   //     CTE stored -> Insert on exposures
   //          -> GroupAggregate (Group Key: contact_id, source_id) -> Sort -> CTE Scan on hits   (pairs)
-  // The contacts' statement runs the same Nested Loop (4,212 ranges, 26,624 hits on the bench window), then
+  // The contacts' statement runs the same Nested Loop (4,167 ranges, 26,954 hits on the bench window), then
   //   Aggregate (json_agg) -> Hash Right Join (h.user_id = p.user_id)
   //     -> Seq Scan on health_codes h
-  //     -> Hash -> GroupAggregate (contact_id; count(DISTINCT slot), max(slot)) -> Sort (contact_id) -> Nested Loop
-  // (97 ms under EXPLAIN ANALYZE: 37 ms the probes, 23 ms sorting and counting, 22 ms the colours' join).
+  //     -> Hash -> HashAggregate (contact_id; bit_or of the slots' bits) -> Nested Loop
+  // (92 ms under EXPLAIN ANALYZE: 40 ms the probes, 13 ms the bits, 25 ms the colours' join; with
+  // count(DISTINCT slot) it was a Sort and a GroupAggregate, 23 ms).
   match: `hits AS (
     SELECT p.user_id AS contact_id, r.source_id, ${slotOfSql('p.ts', '$5')}::bigint AS slot, p.cell
     FROM unnest($1::text[], $2::float8[], $3::float8[], $4::bigint[]) AS r(cell, from_ms, to_ms, source_id)
@@ -103,16 +113,26 @@ export class WindowExposureRepository {
   /**
    * The window's contacts from the same evidence, read only: per contact its distinct slots over
    * all sources, its last slot and its colour (in no order: the policy takes each on its own).
+   * `slots`: the window's slots (windowSlotRange), where every hit's slot is. Each contact's
+   * slots are gathered as one bit per slot of the window: a hash aggregate, where counting
+   * distinct slots sorted every hit (on the bench window, 70-75 ms instead of 85-95 ms).
    */
-  async contacts(db: Db, windowId: number, evidence: WindowEvidence): Promise<WindowContact[]> {
-    return queryJsonRows<WindowContact>(db,
+  async contacts(db: Db, windowId: number, evidence: WindowEvidence, slots: { first: number; last: number }): Promise<WindowContact[]> {
+    const args = [...params(windowId, evidence), slots.first, slots.last - slots.first + 1];
+    const [first, width] = [`$${args.length - 1}::bigint`, `$${args.length}::int`];
+    const rows = await queryJsonRows<MaskedContact>(db,
       `WITH ${HITS[evidence.kind]},
        contacts AS (
-         SELECT contact_id, count(DISTINCT slot)::int AS slots, max(slot) AS last_slot
-         FROM hits GROUP BY contact_id HAVING count(slot) > 0)
-       SELECT json_agg(json_build_object('contactId', c.contact_id::text, 'distinctSlots', c.slots, 'lastSlot', c.last_slot, 'color', h.color)) AS rows
+         SELECT contact_id, bit_or(set_bit(repeat('0', ${width})::varbit, (slot - ${first})::int, 1)) AS slots
+         FROM hits WHERE slot IS NOT NULL GROUP BY contact_id)
+       SELECT json_agg(json_build_object('contactId', c.contact_id::text, 'slots', c.slots::text, 'color', h.color)) AS rows
        FROM contacts c LEFT JOIN health_codes h ON h.user_id = c.contact_id`,
-      params(windowId, evidence),
+      args,
     );
+    return rows.map(({ contactId, slots: mask, color }) => {
+      let distinctSlots = 0;
+      for (let i = 0; i < mask.length; i++) if (mask.charCodeAt(i) === ONE) distinctSlots++;
+      return { contactId, distinctSlots, lastSlot: slots.first + mask.lastIndexOf('1'), color };
+    });
   }
 }

@@ -5,7 +5,7 @@ import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
 import {
   TraceShardRepository, TracingRepository, WindowExposureRepository, WindowRepository, type ShardRow, type StoredExposures, type WindowEvidence, type WindowRow,
 } from '#libs/db/index.js';
-import { contactExposure, exposureSecondsBySlots, planShards, sourceReachMs } from '#libs/domain/index.js';
+import { contactExposure, exposureSecondsBySlots, planShards, sourceReachMs, windowSlotRange } from '#libs/domain/index.js';
 import { ShardTracer } from './shard-tracer.service.js';
 import { WindowRequests } from './window-requests.service.js';
 
@@ -128,7 +128,7 @@ export class WindowTracer {
     const { grid, thresholds } = this.config;
     let storing: Promise<PromiseSettledResult<StoredExposures>> | undefined;
     const deciding = this.writer.transact(async (t) => {
-      const contacts = await this.exposures.contacts(t.tx, windowId, evidence);
+      const contacts = await this.exposures.contacts(t.tx, windowId, evidence, windowSlotRange(windowId, grid));
       // Started once the contacts are summed: both statements match the window, and side by side
       // they slowed each other down on two cores; this way the exposures are stored while the
       // app decides and the requests and codes are written.
