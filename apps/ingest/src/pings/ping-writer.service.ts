@@ -11,8 +11,10 @@ import { DomainError, ErrorCode } from '#libs/domain/index.js';
  * COPY; the processes of HC_HTTP_WORKERS (one per core) give the parallelism. Measured on 2 cores
  * (`npm run bench -- --scenario ingest`, 256 connections, quiet machine): two processes with one
  * commit each, ratio to COPY 0.497, 0.516 and 0.513; one process with two commits (the second
- * from 6,000 waiting pings), 0.485, 0.486 and 0.444; two processes with two commits each, 0.479. With more
- * commits at once they are smaller, and more backends compete with the app for the cores.
+ * from 6,000 waiting pings), 0.485, 0.486 and 0.444; two processes with two commits each, 0.479, and
+ * again later in three runs alternating with one commit each: 0.44, 0.47 and 0.47 against 0.48,
+ * 0.47 and 0.52. With more commits at once they are smaller, and more backends compete with the
+ * app for the cores.
  */
 const MAX_IN_FLIGHT = 1;
 /** Rows one commit takes at most. */
