@@ -79,21 +79,21 @@ export class HealthCodeRepository {
 
   /** Writes the next code with a new version and appends its history row. */
   async writeCode(tx: Db, current: CodeRow, next: NextCode, actor: string, changeId: string | null): Promise<CodeRow> {
-    const [written] = await queryJsonRows<CodeRow>(tx,
+    const written = (await queryJsonRows<CodeRow>(tx,
       `WITH c AS (
          UPDATE health_codes SET color = $2, reason = $3, version = version + 1, updated_at = now(),
            expires_at = $4, infectious_from = $5
          WHERE user_id = $1 RETURNING *)
        ${codesSql('c')}`,
       [current.userId, next.color, next.reason, toDate(next.expiresAtMs), toDate(next.infectiousFromMs)],
-    );
+    ))[0]!;
     await queryRows(tx, 
       `INSERT INTO code_history (user_id, from_color, to_color, reason, actor, change_id, version, at, expires_at, infectious_from)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-      [written!.userId, current.color, written!.color, written!.reason, actor, changeId, written!.version, new Date(written!.updatedAtMs),
-        toDate(written!.expiresAtMs), toDate(written!.infectiousFromMs)],
+      [written.userId, current.color, written.color, written.reason, actor, changeId, written.version, new Date(written.updatedAtMs),
+        toDate(written.expiresAtMs), toDate(written.infectiousFromMs)],
     );
-    return written!;
+    return written;
   }
 
   /** Reads and locks many codes (in user id order, so concurrent lockers cannot deadlock). */

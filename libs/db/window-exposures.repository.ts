@@ -19,8 +19,6 @@ interface MaskedContact {
   color: Color | null;
 }
 
-const ONE = '1'.charCodeAt(0);
-
 export interface StoredExposures {
   exposures: number;
   /** The sources with contacts. */
@@ -129,10 +127,7 @@ export class WindowExposureRepository {
        FROM contacts c LEFT JOIN health_codes h ON h.user_id = c.contact_id`,
       args,
     );
-    return rows.map(({ contactId, slots: mask, color }) => {
-      let distinctSlots = 0;
-      for (let i = 0; i < mask.length; i++) if (mask.charCodeAt(i) === ONE) distinctSlots++;
-      return { contactId, distinctSlots, lastSlot: slots.first + mask.lastIndexOf('1'), color };
-    });
+    return rows.map(({ contactId, slots: mask, color }) =>
+      ({ contactId, distinctSlots: mask.replaceAll('0', '').length, lastSlot: slots.first + mask.lastIndexOf('1'), color }));
   }
 }
