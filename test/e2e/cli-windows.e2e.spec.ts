@@ -48,7 +48,7 @@ describe('operator CLI: windows', () => {
   it.each([
     [['windows', 'trace', 'yesterday'], 'neither a window id nor an ISO time'],
     [['windows', 'rerun', '10..9'], 'ends before it starts'],
-    [['windows', 'trace', String(lastClosedWindowId(Date.now(), FAST_GRID) + 5)], 'has not closed yet'],
+    [['windows', 'trace', String(lastClosedWindowId(Date.now(), FAST_GRID) + 1000)], 'has not closed yet'], // open for hours after the file loads
     [['windows', 'list', '--status', 'sleeping'], 'Allowed choices are open, closing, processing, done, failed'],
   ])('refuses %j with a message and exit code 1', async (args, message) => {
     const r = await runCli(sys, args);

@@ -1,4 +1,4 @@
-import { call } from '../support/http.js';
+import { call, eventually } from '../support/http.js';
 import { startSystem, type TestSystem } from '../support/system.js';
 
 /** HC_HTTP_WORKERS > 1: several processes serve one port, and /metrics speaks for all of them. */
@@ -20,6 +20,8 @@ describe('api with two workers', () => {
 
   it('counts every request in /metrics whichever worker answered it or the scrape', async () => {
     const user = (await call('POST', `${sys.url('api')}/v1/users`, { body: {} })).body;
+    // Both workers up: startApp returns when the first answers, and a scrape needs every worker.
+    await eventually(() => fetch(`${sys.url('api')}/metrics`, { headers: { connection: 'close' } }).then(async (r) => (await r.text(), r.status)), (s) => s === 200, 30_000, 'every worker to answer /metrics');
     // New connections each time, so both workers serve some of them.
     for (let i = 0; i < 20; i++) {
       const r = await fetch(`${sys.url('api')}/v1/codes/me`, { headers: { authorization: `Bearer ${user.token}`, connection: 'close' } });

@@ -39,10 +39,11 @@ describe('quarantine expiry', () => {
       await sys.db.query(
         `INSERT INTO windows (id, starts_at, ends_at) SELECT id, to_timestamp(id * 60), to_timestamp((id + 1) * 60) FROM unnest($1::bigint[]) id`,
         [[w1, w2]]);
-      // The first quarantine would end 20 s after the batch app starts, the extended one 30 s later.
-      // Timed from here, not from the test's start: a set-up slowed by a busy machine must not end
-      // the first quarantine before the batch app has traced w2 (that would be a second quarantine).
-      const quarantineSeconds = Math.ceil((Date.now() + 20_000 - firstEnd) / 1000);
+      // The first quarantine would end 40 s after the batch app starts, the extended one 30 s later.
+      // Timed from here, not from the test's start: a set-up or a start slowed by a busy machine
+      // must not end the first quarantine before the batch app has traced w2 (that would be a
+      // second quarantine). Both windows are traced about 5 s after this point on a quiet machine.
+      const quarantineSeconds = Math.ceil((Date.now() + 40_000 - firstEnd) / 1000);
       const expectedEnd = latestEnd + quarantineSeconds * 1000;
       await sys.startApp('batch', { HC_QUARANTINE_SECONDS: String(quarantineSeconds) });
 
@@ -51,7 +52,7 @@ describe('quarantine expiry', () => {
       // The sweep runs every 10 s: a quarantine that ended at the first end would be green by then.
       const firstQuarantineSurely = firstEnd + quarantineSeconds * 1000 + 12_000;
       let code: { color: string; expires_at: Date | null } | undefined;
-      for (const deadline = Date.now() + 90_000; ; await pause(200)) {
+      for (const deadline = Date.now() + 120_000; ; await pause(200)) {
         const checkedAt = Date.now();
         [code] = await sys.db.query<{ color: string; expires_at: Date | null }>('SELECT color, expires_at FROM health_codes WHERE user_id = 2');
         if (code!.color === 'green' && code!.expires_at === null && checkedAt > windowEndMs(w2, FAST_GRID)) {
@@ -90,5 +91,5 @@ describe('quarantine expiry', () => {
       redis.disconnect();
       await sys.stop();
     }
-  }, 150_000);
+  }, 180_000);
 });

@@ -45,7 +45,7 @@ describe('security battery: who may call what, on every route', () => {
     const found = await controllerRoutes();
     expect(found.ingest).toContain('POST /v1/pings');
     for (const app of ['api', 'ingest', 'batch'] as const) expect({ app, missing: found[app].filter((k) => !tableKeys(app).has(k)) }).toEqual({ app, missing: [] });
-  });
+  }, 90_000); // the route discovery's child process may take up to 60 s on a busy machine
 
   async function send(route: SecuredRoute, token: string | undefined): Promise<{ status: number; body: any }> {
     const [method, template] = route.key.split(' ') as [string, string];
