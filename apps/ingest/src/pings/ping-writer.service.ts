@@ -109,7 +109,7 @@ export class PingWriter implements OnApplicationShutdown {
     // event loop's next turn, the next COPY is written in this one): the database works while
     // this process writes the answers.
     this.inFlight--;
-    if (this.queue.length) this.pump();
+    this.pump();
     setImmediate(() => {
       group.forEach(settle);
       if (!--this.unanswered && !this.queue.length) this.idle.splice(0).forEach((r) => r());
