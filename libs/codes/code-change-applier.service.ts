@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { CodeChangeRepository, type ChangeToApply, type CodeChangeRow, type CodeRow, type NextCode } from '#libs/db/index.js';
+import { CodeChangeRepository, type ChangeToApply, type CodeChangeRow, type CodeRow, type CodeWrite, type NewCodeChange, type NextCode } from '#libs/db/index.js';
 import { canRequestRaise, extendQuarantine } from '#libs/domain/index.js';
 import { CodeWriter, type CodeTransaction } from './code-writer.service.js';
 
@@ -18,7 +18,7 @@ export interface ApplyOptions {
 }
 
 /** The code a request sets, or null when the rules of libs/domain say it may not (it would lower it). */
-function nextCodeFor(current: CodeRow, change: ChangeToApply): NextCode | null {
+function nextCodeFor(current: CodeRow, change: Pick<ChangeToApply, 'toColor' | 'reason' | 'expiresAtMs'>): NextCode | null {
   if (!canRequestRaise(current.color, change.toColor)) return null;
   return {
     color: change.toColor,
@@ -90,6 +90,27 @@ export class CodeChangeApplier {
     const written = await t.changeMany(items, actor, (current, id) => nextCodeFor(current, byId.get(id!)!));
     await this.changes.decideMany(t.tx, items.filter((i) => !written.has(i.userId)).map((i) => i.changeId), 'superseded', actor, null);
     return written.size;
+  }
+
+  /**
+   * A window's full trace: its requests, most likely all new, stored with the automatic ones
+   * applied in one statement (insertRequestsWithCodes), decided on the codes this transaction read
+   * with the contacts (`known`). An automatic request whose code changed since is applied under
+   * the lock as applyClaimed does. Undefined, with nothing written, when a request of the window
+   * already exists (a rerun): the caller stores them with insertRequests instead.
+   */
+  async insertApplied(t: CodeTransaction, windowId: number, rows: NewCodeChange[], actor: string, known: Map<string, CodeRow>): Promise<{ created: number; applied: number } | undefined> {
+    const writes: CodeWrite[] = rows.flatMap((r) => {
+      const current = r.auto ? known.get(r.userId) : undefined;
+      const next = current && nextCodeFor(current, r);
+      return current && next ? [{ current, next, changeId: null }] : [];
+    });
+    const stored = await t.writeWith(writes, () => this.changes.insertRequestsWithCodes(t.tx, windowId, rows, actor, writes));
+    if (!stored) return undefined;
+    const written = new Set(stored.written.map((c) => c.userId));
+    const byUser = new Map(rows.map((r) => [r.userId, r]));
+    const missed = stored.applied.filter((a) => !written.has(a.userId)).map(({ id, userId }) => ({ ...byUser.get(userId)!, id }));
+    return { created: stored.created, applied: written.size + (missed.length ? await this.applyClaimed(t, missed, actor) : 0) };
   }
 
   async apply(changeId: string, actor: string, opts: ApplyOptions = {}): Promise<CodeChangeRow | null> {

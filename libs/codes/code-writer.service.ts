@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { CodeCache, type CodeView } from '#libs/cache/index.js';
-import { HealthCodeRepository, type CodeRow, type NextCode } from '#libs/db/index.js';
+import { HealthCodeRepository, type CodeRow, type CodeWrite, type NextCode } from '#libs/db/index.js';
 
 export const toCodeView = (r: CodeRow): CodeView => ({
   userId: r.userId,
@@ -23,14 +23,24 @@ export interface CodeTransaction {
   change(userId: string, actor: string, changeId: string | null, decide: (current: CodeRow) => NextCode | null): Promise<{ current: CodeRow | null; written: CodeRow | null }>;
   /**
    * `change` for many people at once (each at most once), in a constant number of statements.
+   * `known`: their codes as this transaction read them earlier, without a lock: decided on and
+   * written where still unchanged, in one statement; the others are locked and decided again.
    * Returns the written rows by user id; a person `decide` said no to (or unknown) has none.
    */
-  changeMany(items: { userId: string; changeId: string | null }[], actor: string, decide: (current: CodeRow, changeId: string | null) => NextCode | null): Promise<Map<string, CodeRow>>;
+  changeMany(items: { userId: string; changeId: string | null }[], actor: string, decide: (current: CodeRow, changeId: string | null) => NextCode | null,
+    known?: Map<string, CodeRow>): Promise<Map<string, CodeRow>>;
+  /**
+   * Codes written by a statement of the caller's that writes other rows with them (a window's
+   * requests and the codes they apply): the versions `writes` lead to are held in the cache while
+   * it runs, and the codes it answers as written are published after the commit.
+   */
+  writeWith<T extends { written: CodeRow[] } | undefined>(writes: CodeWrite[], statement: () => Promise<T>): Promise<T>;
 }
 
 /**
- * The one way a health code changes: a transaction (locked code, new version, history row, and the
- * caller's rows such as a request status or an audit row), then the versioned cache write-through.
+ * The one way a health code changes: a transaction (the code locked, or written only if its
+ * version is still the one decided on; a new version, a history row, and the caller's rows such
+ * as a request status or an audit row), then the versioned cache write-through.
  */
 @Injectable()
 export class CodeWriter {
@@ -46,6 +56,15 @@ export class CodeWriter {
     const written: CodeRow[] = [];
     const unheld: CodeRow[] = [];
     const result = await this.db.transaction(async (tx) => {
+      const writeWith = async <T extends { written: CodeRow[] } | undefined>(writes: CodeWrite[], statement: () => Promise<T>): Promise<T> => {
+        // The versions about to be written are the read ones plus one: held while Postgres writes
+        // them. The hold's thousands of Redis commands are built once the statement is on its way.
+        const running = statement();
+        const holding = new Promise((r) => setImmediate(r)).then(() => this.hold(writes.map((w) => ({ userId: w.current.userId, version: w.current.version + 1 }))));
+        const [out] = await Promise.all([running, holding]);
+        written.push(...(out?.written ?? []));
+        return out;
+      };
       const out = await work({
         tx,
         change: async (userId, actor, changeId, decide) => {
@@ -58,21 +77,23 @@ export class CodeWriter {
           }
           return { current, written: row };
         },
-        changeMany: async (items, actor, decide) => {
-          const current = await this.codes.lockCodes(tx, items.map((i) => i.userId));
-          const writes = items.flatMap((i) => {
-            const code = current.get(i.userId);
-            const next = code ? decide(code, i.changeId) : null;
-            return code && next ? [{ current: code, next, changeId: i.changeId }] : [];
-          });
-          // The versions about to be written are the locked ones plus one: held while Postgres writes
-          // them. The hold's thousands of Redis commands are built once the write is on its way.
-          const writing = this.codes.writeCodes(tx, writes, actor);
-          const holding = new Promise((r) => setImmediate(r)).then(() => this.hold(writes.map((w) => ({ userId: w.current.userId, version: w.current.version + 1 }))));
-          const [rows] = await Promise.all([writing, holding]);
-          written.push(...rows);
-          return new Map(rows.map((r) => [r.userId, r]));
+        changeMany: async (items, actor, decide, known) => {
+          const byUser = new Map<string, CodeRow>();
+          const writeDecided = async (codes: Map<string, CodeRow>, batch: typeof items) => {
+            const writes = batch.flatMap((i) => {
+              const code = codes.get(i.userId);
+              const next = code ? decide(code, i.changeId) : null;
+              return code && next ? [{ current: code, next, changeId: i.changeId }] : [];
+            });
+            const { written: rows } = await writeWith(writes, async () => ({ written: await this.codes.writeCodes(tx, writes, actor) }));
+            for (const r of rows) byUser.set(r.userId, r);
+          };
+          if (known) await writeDecided(known, items);
+          const rest = known ? items.filter((i) => !byUser.has(i.userId)) : items;
+          if (rest.length) await writeDecided(await this.codes.lockCodes(tx, rest.map((i) => i.userId)), rest);
+          return byUser;
         },
+        writeWith,
       });
       // Before the commit: between the commit and the write-through below, the cache would still
       // answer the old colour (a green for a person now yellow or red in Postgres).

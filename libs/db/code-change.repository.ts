@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Color } from '#libs/domain/index.js';
+import { codeJsonSql, codeWriteParams, codeWritesSql, type CodeWrite } from './code-writes.sql.js';
+import type { CodeRow } from './health-code.repository.js';
 import { arrayLiteral, epochMs, inSavepoint, textArrayLiteral, type Db, queryRows, UNIQUE_VIOLATION } from './sql.js';
 
 export const CODE_CHANGE_STATUSES = ['pending', 'applied', 'rejected', 'superseded', 'revoked'] as const;
@@ -58,6 +60,13 @@ const fromRaw = ({ createdAt, decidedAt, expiresAt, ...r }: Raw): CodeChangeRow 
   expiresAtMs: expiresAt?.getTime() ?? null,
 });
 
+/** What insertRequestsWithCodes stored: requests as insertRequests (none extended: all are new) and the codes written. */
+export interface StoredRequestsWithCodes {
+  created: number;
+  applied: { id: string; userId: string }[];
+  written: CodeRow[];
+}
+
 interface RequestsSummary {
   created: number;
   applied: { id: string; userId: string }[];
@@ -65,13 +74,11 @@ interface RequestsSummary {
 }
 
 /**
- * insertRequests' statement: only counts and the few ids needed come back (ten thousand full rows
- * cost the app more than the upsert costs Postgres; the applied ones as JSON: one native parse,
- * where a text[] is parsed character by character). Without `upsert`, a request already stored
- * fails the statement (unique violation).
+ * The INSERT of a window's requests, RETURNING which were created and their status (parameters
+ * $1..$9: see requestParams). Without `upsert`, a request already stored fails the statement
+ * (unique violation).
  */
-const requestsSql = (upsert: boolean) => `WITH w AS (
-    INSERT INTO code_changes AS c (user_id, window_id, from_color, to_color, status, auto, reason, exposure_seconds, expires_at, decided_at, decided_by)
+const insertSql = (upsert: boolean) => `INSERT INTO code_changes AS c (user_id, window_id, from_color, to_color, status, auto, reason, exposure_seconds, expires_at, decided_at, decided_by)
     SELECT u, $1, f, t, CASE WHEN applied THEN 'applied' ELSE 'pending' END, a, r, e, to_timestamp(x / 1000.0),
            CASE WHEN applied THEN now() END, CASE WHEN applied THEN $9::text END
     FROM unnest($2::bigint[], $3::text[], $4::text[], $5::bool[], $6::text[], $7::int[], $8::float8[]) AS v(u, f, t, a, r, e, x),
@@ -83,11 +90,33 @@ const requestsSql = (upsert: boolean) => `WITH w AS (
       auto = CASE WHEN c.status = 'pending' THEN c.auto OR EXCLUDED.auto ELSE c.auto END
     WHERE EXCLUDED.exposure_seconds > c.exposure_seconds OR EXCLUDED.expires_at > c.expires_at
        OR (c.status = 'pending' AND EXCLUDED.auto AND NOT c.auto)` : ''}
-    RETURNING id, user_id, status, (xmax = 0) AS created)
-  SELECT count(*) FILTER (WHERE created)::int AS created,
-         coalesce(json_agg(json_build_object('id', id::text, 'userId', user_id::text) ORDER BY id) FILTER (WHERE created AND status = 'applied'), '[]') AS applied,
+    RETURNING id, user_id, status, (xmax = 0) AS created`;
+
+/** The new automatic requests stored applied (`ins`: insertSql's rows), as JSON: one native parse, where a text[] is parsed character by character. */
+const APPLIED_SQL = `coalesce(json_agg(json_build_object('id', id::text, 'userId', user_id::text) ORDER BY id) FILTER (WHERE created AND status = 'applied'), '[]')`;
+
+/**
+ * insertRequests' statement: only counts and the few ids needed come back (ten thousand full rows
+ * cost the app more than the upsert costs Postgres).
+ */
+const requestsSql = `WITH ins AS (${insertSql(true)})
+  SELECT count(*) FILTER (WHERE created)::int AS created, ${APPLIED_SQL} AS applied,
          coalesce(array_agg(id::text) FILTER (WHERE NOT created AND status = 'applied'), '{}') AS extended
-  FROM w`;
+  FROM ins`;
+
+/**
+ * A window's new requests with the codes of the automatic ones written in the same statement
+ * (codeWritesSql from $10, their history rows linked to the requests by user).
+ */
+const requestsWithCodesSql = `WITH ins AS (${insertSql(false)}),
+  ${codeWritesSql(10, '$9::text', { join: `JOIN ins ON ins.user_id = written.user_id AND ins.status = 'applied'`, changeId: 'ins.id' })}
+  SELECT (SELECT count(*)::int FROM ins) AS created, (SELECT ${APPLIED_SQL} FROM ins) AS applied,
+         (SELECT coalesce(json_agg(${codeJsonSql('c')}), '[]') FROM written c) AS written`;
+
+/** insertSql's parameters. Array literals: far cheaper to build than pg's encoding of ten thousand elements one by one. */
+const requestParams = (windowId: number, rows: NewCodeChange[], appliedBy: string | null) => [windowId, arrayLiteral(rows.map((r) => r.userId)),
+  textArrayLiteral(rows.map((r) => r.fromColor)), textArrayLiteral(rows.map((r) => r.toColor)), arrayLiteral(rows.map((r) => r.auto)),
+  textArrayLiteral(rows.map((r) => r.reason)), arrayLiteral(rows.map((r) => r.exposureSeconds)), arrayLiteral(rows.map((r) => r.expiresAtMs)), appliedBy];
 
 @Injectable()
 export class CodeChangeRepository {
@@ -100,22 +129,29 @@ export class CodeChangeRepository {
    * decided. With `appliedBy`, new automatic requests are stored applied by that actor (the caller
    * writes their codes in the same transaction). Returns how many were new, the new ones stored
    * applied, and the applied ones whose expiry grew (their quarantine is extended by the caller).
-   * `likelyNew` (a window's full trace): a plain INSERT is tried first, in a savepoint, and the
-   * upsert runs only if a request already exists (a rerun): about a fifth cheaper for Postgres
-   * than ON CONFLICT's speculative insertion of ten thousand rows.
    */
-  async insertRequests(tx: Db, windowId: number, rows: NewCodeChange[], appliedBy: string | null = null, likelyNew = false): Promise<StoredRequests> {
+  async insertRequests(tx: Db, windowId: number, rows: NewCodeChange[], appliedBy: string | null = null): Promise<StoredRequests> {
     if (!rows.length) return { created: 0, applied: [], extended: [] };
-    // Array literals: far cheaper to build than pg's encoding of ten thousand elements one by one.
-    const params = [windowId, arrayLiteral(rows.map((r) => r.userId)), textArrayLiteral(rows.map((r) => r.fromColor)), textArrayLiteral(rows.map((r) => r.toColor)),
-      arrayLiteral(rows.map((r) => r.auto)), textArrayLiteral(rows.map((r) => r.reason)), arrayLiteral(rows.map((r) => r.exposureSeconds)),
-      arrayLiteral(rows.map((r) => r.expiresAtMs)), appliedBy];
-    const inserted = likelyNew ? await inSavepoint(tx, 'hc_new_requests', UNIQUE_VIOLATION, () => queryRows<RequestsSummary>(tx, requestsSql(false), params)) : undefined;
-    const [summary] = inserted ?? await queryRows<RequestsSummary>(tx, requestsSql(true), params);
+    const [summary] = await queryRows<RequestsSummary>(tx, requestsSql, requestParams(windowId, rows, appliedBy));
     const extended: Raw[] = summary!.extended.length
       ? await queryRows(tx, `SELECT ${COLUMNS} FROM code_changes WHERE id = ANY($1::bigint[]) ORDER BY id`, [summary!.extended])
       : [];
     return { created: summary!.created, applied: summary!.applied, extended: extended.map(fromRaw) };
+  }
+
+  /**
+   * A window's full trace, whose requests are most likely all new: insertRequests (automatic ones
+   * stored applied by `appliedBy`) with their codes written in the same statement, one round trip
+   * instead of three (requests, locks, codes), and a plain INSERT, about a fifth cheaper for
+   * Postgres than ON CONFLICT's speculative insertion of ten thousand rows. `writes`: the codes,
+   * decided on versions read earlier; each is written only if its version is unchanged (see
+   * codeWritesSql), the others are left to the caller. Runs in a savepoint: undefined, with
+   * nothing written, when a request already exists (a rerun: the caller upserts instead).
+   */
+  async insertRequestsWithCodes(tx: Db, windowId: number, rows: NewCodeChange[], appliedBy: string, writes: CodeWrite[]): Promise<StoredRequestsWithCodes | undefined> {
+    const params = [...requestParams(windowId, rows, appliedBy), ...codeWriteParams(writes)];
+    const stored = await inSavepoint(tx, 'hc_new_requests', UNIQUE_VIOLATION, () => queryRows<StoredRequestsWithCodes>(tx, requestsWithCodesSql, params));
+    return stored?.[0];
   }
 
   /**

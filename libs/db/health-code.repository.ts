@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { CodeState, Color, HealthCode } from '#libs/domain/index.js';
-import { arrayLiteral, epochMs, textArrayLiteral, toDate, toMs, type Db, queryJsonRows, queryRows } from './sql.js';
+import { codeJsonSql, codeWriteParams, codeWritesSql, type CodeWrite } from './code-writes.sql.js';
+import { arrayLiteral, toDate, toMs, type Db, queryJsonRows, queryRows } from './sql.js';
 
 /** A person's code as Postgres holds it (the truth): what phones see, plus the infectious start. */
 export interface CodeRow extends HealthCode {
@@ -24,15 +25,8 @@ export interface HistoryRow {
   atMs: number;
 }
 
-/**
- * A code row as the JSON of a CodeRow (for `queryJsonRows`; `t` names the row): one way to read a
- * code, a few at a time (the read path) or thousands (a window's trace), timestamps as epoch ms.
- */
-const CODE = (t: string) => `json_build_object('userId', ${t}.user_id::text, 'color', ${t}.color, 'reason', ${t}.reason, 'version', ${t}.version,
-  'updatedAtMs', ${epochMs(`${t}.updated_at`)}, 'expiresAtMs', ${epochMs(`${t}.expires_at`)}, 'infectiousFromMs', ${epochMs(`${t}.infectious_from`)})`;
-
 /** The codes of the rows `from` selects (aliased `c`), in user id order. */
-const codesSql = (from: string) => `SELECT json_agg(${CODE('c')} ORDER BY c.user_id) AS rows FROM ${from}`;
+const codesSql = (from: string) => `SELECT json_agg(${codeJsonSql('c')} ORDER BY c.user_id) AS rows FROM ${from}`;
 
 @Injectable()
 export class HealthCodeRepository {
@@ -104,31 +98,14 @@ export class HealthCodeRepository {
   }
 
   /**
-   * writeCode for many people at once (each at most once): one statement updates the codes and
-   * appends their history rows, whatever their number. Returns the written rows.
+   * writeCode for many people at once (each at most once), in one statement whatever their number:
+   * each code is written only if its version is still the one `current` holds (so a code read
+   * earlier without a lock may be decided on: one changed since is left alone). Returns the
+   * written rows.
    */
-  async writeCodes(tx: Db, writes: { current: CodeRow; next: NextCode; changeId: string | null }[], actor: string): Promise<CodeRow[]> {
+  async writeCodes(tx: Db, writes: CodeWrite[], actor: string): Promise<CodeRow[]> {
     if (!writes.length) return [];
-    const rows = await queryJsonRows<CodeRow>(tx,
-      `WITH w AS (
-         SELECT * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::float8[], $6::float8[], $7::text[], $8::bigint[])
-           AS w(w_user, w_color, w_reason, w_expires_ms, w_infectious_ms, w_from, w_change)),
-       written AS (
-         UPDATE health_codes SET color = w_color, reason = w_reason, version = version + 1, updated_at = now(),
-           expires_at = to_timestamp(w_expires_ms / 1000.0), infectious_from = to_timestamp(w_infectious_ms / 1000.0)
-         FROM w WHERE user_id = w_user
-         RETURNING health_codes.*, w_from, w_change),
-       history AS (
-         INSERT INTO code_history (user_id, from_color, to_color, reason, actor, change_id, version, at, expires_at, infectious_from)
-         SELECT user_id, w_from, color, reason, $1, w_change, version, date_trunc('milliseconds', updated_at), expires_at, infectious_from
-         FROM written)
-       ${codesSql('written c')}`,
-      [actor, arrayLiteral(writes.map((w) => w.current.userId)), textArrayLiteral(writes.map((w) => w.next.color)),
-        textArrayLiteral(writes.map((w) => w.next.reason)), arrayLiteral(writes.map((w) => w.next.expiresAtMs)),
-        arrayLiteral(writes.map((w) => w.next.infectiousFromMs)), textArrayLiteral(writes.map((w) => w.current.color)), arrayLiteral(writes.map((w) => w.changeId))],
-    );
-    const written = new Map(rows.map((r) => [r.userId, r]));
-    return writes.map((w) => written.get(w.current.userId)!);
+    return queryJsonRows<CodeRow>(tx, `WITH ${codeWritesSql(2, '$1')} ${codesSql('written c')}`, [actor, ...codeWriteParams(writes)]);
   }
 
   /**

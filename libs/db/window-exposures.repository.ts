@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import type { Color, ContactSlots, SearchRange } from '#libs/domain/index.js';
+import type { ContactSlots, SearchRange } from '#libs/domain/index.js';
+import { codeJsonSql } from './code-writes.sql.js';
+import type { CodeRow } from './health-code.repository.js';
 import { arrayLiteral, type Db, queryJsonRows, queryRows, slotOfSql } from './sql.js';
 
 /** Where a window's (contact, source) evidence comes from: a match run now, or the shards' stored partial pairs. */
@@ -7,16 +9,16 @@ export type WindowEvidence =
   | { kind: 'match'; ranges: SearchRange[]; slotSeconds: number; fromMs: number; toMs: number }
   | { kind: 'shards'; generation: number };
 
-/** One contact of the window: its slots over all sources, and its code's colour now (null: no code). */
+/** One contact of the window: its slots over all sources, and its code now (null: no code). */
 export interface WindowContact extends ContactSlots {
-  color: Color | null;
+  code: CodeRow | null;
 }
 
 /** A contact as the contacts' statement gives it: its slots as bits, the window's first slot leftmost ('0110...'). */
 interface MaskedContact {
   contactId: string;
   slots: string;
-  color: Color | null;
+  code: CodeRow | null;
 }
 
 export interface StoredExposures {
@@ -110,7 +112,8 @@ export class WindowExposureRepository {
 
   /**
    * The window's contacts from the same evidence, read only: per contact its distinct slots over
-   * all sources, its last slot and its colour (in no order: the policy takes each on its own).
+   * all sources, its last slot and its code (in no order: the policy takes each on its own; the
+   * code is what the automatic requests are decided on, written only if still unchanged).
    * `slots`: the window's slots (windowSlotRange), where every hit's slot is. Each contact's
    * slots are gathered as one bit per slot of the window: a hash aggregate, where counting
    * distinct slots sorted every hit (on the bench window, 70-75 ms instead of 85-95 ms).
@@ -123,11 +126,12 @@ export class WindowExposureRepository {
        contacts AS (
          SELECT contact_id, bit_or(set_bit(repeat('0', ${width})::varbit, (slot - ${first})::int, 1)) AS slots
          FROM hits WHERE slot IS NOT NULL GROUP BY contact_id)
-       SELECT json_agg(json_build_object('contactId', c.contact_id::text, 'slots', c.slots::text, 'color', h.color)) AS rows
+       SELECT json_agg(json_build_object('contactId', c.contact_id::text, 'slots', c.slots::text,
+                                         'code', CASE WHEN h.user_id IS NOT NULL THEN ${codeJsonSql('h')} END)) AS rows
        FROM contacts c LEFT JOIN health_codes h ON h.user_id = c.contact_id`,
       args,
     );
-    return rows.map(({ contactId, slots: mask, color }) =>
-      ({ contactId, distinctSlots: mask.replaceAll('0', '').length, lastSlot: slots.first + mask.lastIndexOf('1'), color }));
+    return rows.map(({ contactId, slots: mask, code }) =>
+      ({ contactId, distinctSlots: mask.replaceAll('0', '').length, lastSlot: slots.first + mask.lastIndexOf('1'), code }));
   }
 }

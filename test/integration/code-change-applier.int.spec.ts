@@ -9,8 +9,9 @@ import { redisUrl, testKeyPrefix } from '../support/redis.js';
 const DAY = 86_400_000;
 
 /**
- * applyMany (set-based) and requests stored applied then written by applyClaimed (tracing, one
- * transaction per window) against apply (one request per transaction, used by admins): on twin
+ * applyMany (set-based), requests stored applied then written by applyClaimed, and requests
+ * stored with their codes in one statement decided on codes read before (insertApplied: a
+ * window's full trace) against apply (one request per transaction, used by admins): on twin
  * databases they must leave identical codes, history, request states and cache.
  */
 describe('CodeChangeApplier.applyMany', () => {
@@ -19,7 +20,7 @@ describe('CodeChangeApplier.applyMany', () => {
 
   beforeAll(async () => {
     redis = new Redis(redisUrl());
-    for (const label of ['apply_one', 'apply_many', 'apply_stored']) {
+    for (const label of ['apply_one', 'apply_many', 'apply_stored', 'apply_known']) {
       const db = await createTestDatabase(label);
       const ds = await new DataSource({ type: 'postgres', url: db.url }).initialize();
       const cache = new CodeCache(redis, testKeyPrefix(label));
@@ -61,18 +62,28 @@ describe('CodeChangeApplier.applyMany', () => {
         }
         continue;
       }
+      if (t === twins[3]) {
+        // As a window's full trace does: the codes read first, then requests and codes in one statement.
+        for (const [windowId, rows] of [[100, ['1', '2', '3', '4', '5'].map((u) => request(u, 14))], [101, [request('1', 15)]]] as const) {
+          const known = await new HealthCodeRepository(t.ds).findCodes(rows.map((r) => r.userId));
+          const stored = await t.writer.transact((c) => t.applier.insertApplied(c, windowId, [...rows], 'tracing', known));
+          expect(stored?.created).toBe(rows.length);
+        }
+        continue;
+      }
       await t.ds.transaction(async (tx) => {
         await t.changes.insertRequests(tx, 100, ['1', '2', '3', '4', '5'].map((u) => request(u, 14)));
         await t.changes.insertRequests(tx, 101, [request('1', 15)]);
       });
     }
-    const [one, many, stored] = twins;
+    const [one, many, stored, known] = twins;
     const pendingAuto = (t: (typeof twins)[number]) => Promise.all([100, 101].map((w) => t.changes.findPendingAuto(t.ds, w))).then((l) => l.flat());
     for (const c of await pendingAuto(one!)) await one!.applier.apply(c.id, 'tracing');
     const pending = await pendingAuto(many!);
     expect(await many!.applier.applyMany(pending, 'tracing')).toBe(5);
     expect(await many!.applier.applyMany(pending, 'tracing')).toBe(0); // already decided: nothing twice
     expect(await pendingAuto(stored!)).toEqual([]);
+    expect(await pendingAuto(known!)).toEqual([]);
 
     const state = async (t: (typeof twins)[number]) => ({
       codes: await t.db.query(`SELECT user_id::int, color, version::int, expires_at, infectious_from FROM health_codes ORDER BY 1`),
@@ -86,8 +97,42 @@ describe('CodeChangeApplier.applyMany', () => {
     const a = await state(one!);
     expect(await state(many!)).toEqual(a);
     expect(await state(stored!)).toEqual(a);
+    expect(await state(known!)).toEqual(a);
     expect(a.changes.map((c) => c.status)).toEqual(['applied', 'applied', 'superseded', 'applied', 'applied', 'applied']);
     expect(a.codes.map((c) => c.color)).toEqual(['yellow', 'yellow', 'red', 'yellow', 'yellow', 'green']);
+  });
+
+  it('insertApplied on codes that changed since they were read: those are decided again under the lock; a rerun writes nothing', async () => {
+    const t = twins[3]!;
+    const now = Date.now();
+    const users = new UserRepository(t.ds);
+    const ids = [(await users.registerUser()).userId, (await users.registerUser()).userId, (await users.registerUser()).userId];
+    const [fresh, turnedRed, turnedYellow] = ids as [string, string, string];
+    const known = await new HealthCodeRepository(t.ds).findCodes(ids);
+    // After the read, before the write: one person found positive, one quarantined for longer.
+    await t.db.query(`UPDATE health_codes SET color = 'red', infectious_from = $2, version = version + 1 WHERE user_id = $1`, [turnedRed, new Date(now - DAY)]);
+    await t.db.query(`UPDATE health_codes SET color = 'yellow', expires_at = $2, version = version + 1 WHERE user_id = $1`, [turnedYellow, new Date(now + 30 * DAY)]);
+    const rows: NewCodeChange[] = ids.map((userId) => ({ userId, fromColor: 'green', toColor: 'yellow', auto: true, reason: 'exposure', exposureSeconds: 900, expiresAtMs: now + 14 * DAY }));
+    const state = async () => ({
+      codes: await t.db.query<{ id: string; color: string; version: number; expires_at: Date }>(`SELECT user_id::text AS id, color, version::int, expires_at FROM health_codes WHERE user_id = ANY($1) ORDER BY user_id`, [ids]),
+      history: await t.db.query<{ id: string; change_id: string | null }>(`SELECT user_id::text AS id, to_color, change_id::text, version::int FROM code_history WHERE user_id = ANY($1) ORDER BY user_id, version`, [ids]),
+      changes: await t.db.query<{ id: string; userId: string; status: string }>(`SELECT id::text, user_id::text AS "userId", status FROM code_changes WHERE window_id = 102 ORDER BY user_id`),
+    });
+    await new WindowRepository(t.ds).ensureWindows(102, 102, 3600);
+    expect(await t.writer.transact((c) => t.applier.insertApplied(c, 102, rows, 'tracing', known))).toEqual({ created: 3, applied: 2 });
+    const after = await state();
+    expect(after.changes.map((c) => c.status)).toEqual(['applied', 'superseded', 'applied']);
+    expect(after.codes.map((c) => [c.color, c.version])).toEqual([['yellow', 2], ['red', 2], ['yellow', 3]]);
+    expect(after.codes[2]!.expires_at).toEqual(new Date(now + 30 * DAY)); // the longer quarantine kept
+    // Each written code's history row names its request.
+    const requestOf = new Map(after.changes.map((c) => [c.userId, c.id]));
+    expect(after.history.filter((h) => h.change_id).map((h) => [h.id, h.change_id]))
+      .toEqual([[fresh, requestOf.get(fresh)], [turnedYellow, requestOf.get(turnedYellow)]]);
+    expect((await t.cache.get(fresh))?.version).toBe(2);
+    // The same window again (a duplicate job): the requests exist, so nothing is written and the caller upserts instead.
+    const codesNow = await new HealthCodeRepository(t.ds).findCodes(ids);
+    expect(await t.writer.transact((c) => t.applier.insertApplied(c, 102, rows, 'tracing', codesNow))).toBeUndefined();
+    expect(await state()).toEqual(after);
   });
 
   it('changeMany holds the cache of the codes it writes before it returns (so before the commit), and the commit writes them through', async () => {

@@ -5,11 +5,11 @@ import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 const DAY = 86_400_000;
 
 /**
- * insertRequests with `likelyNew` (a window's full trace) tries a plain INSERT before the upsert:
+ * A window's full trace tries insertRequestsWithCodes (a plain INSERT) before insertRequests' upsert:
  * against twin databases, one always upserting, it must store and answer the same, first pass and
- * rerun alike (the rerun's INSERT hits the unique key and falls back inside the transaction).
+ * rerun alike (the rerun's INSERT hits the unique key, is undone and falls back inside the transaction).
  */
-describe('CodeChangeRepository.insertRequests, likely new or not', () => {
+describe('CodeChangeRepository.insertRequestsWithCodes, then insertRequests', () => {
   const twins: { db: TestDatabase; ds: DataSource; changes: CodeChangeRepository }[] = [];
 
   beforeAll(async () => {
@@ -37,11 +37,19 @@ describe('CodeChangeRepository.insertRequests, likely new or not', () => {
     const first = [request('1', true, 900), request('2', false, 300), request('3', false, 600)];
     const rerun = [request('1', true, 1200), request('2', true, 900), request('3', false, 600), request('4', false, 300)];
     const answers = [];
+    const fellBack: boolean[] = [];
     for (const [t, likelyNew] of [[twins[0]!, false], [twins[1]!, true]] as const) {
       const passes = [];
-      for (const rows of [first, rerun]) passes.push(await t.ds.transaction((tx) => t.changes.insertRequests(tx, 100, rows, 'tracing', likelyNew)));
+      for (const rows of [first, rerun]) {
+        passes.push(await t.ds.transaction(async (tx) => {
+          const fresh = likelyNew ? await t.changes.insertRequestsWithCodes(tx, 100, rows, 'tracing', []) : undefined;
+          if (likelyNew) fellBack.push(!fresh);
+          return fresh ? { ...fresh, extended: [] } : t.changes.insertRequests(tx, 100, rows, 'tracing');
+        }));
+      }
       answers.push(passes.map((p) => ({ created: p.created, applied: p.applied.map((a) => a.userId), extended: p.extended.map((e) => e.userId) })));
     }
+    expect(fellBack).toEqual([false, true]);
     expect(answers[1]).toEqual(answers[0]);
     expect(answers[0]).toEqual([
       { created: 3, applied: ['1'], extended: [] },

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CodeChangeApplier, type CodeTransaction } from '#libs/codes/index.js';
 import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
-import { CodeChangeRepository, HealthCodeRepository, type CodeChangeRow, type NewCodeChange } from '#libs/db/index.js';
+import { CodeChangeRepository, HealthCodeRepository, type CodeChangeRow, type CodeRow, type NewCodeChange } from '#libs/db/index.js';
 import {
   applyCircuitBreaker, canRequestRaise, type Color, quarantineExpiresAtMs, quarantineExtension, slotStartMs, type ContactExposure, type ExposureDecision,
 } from '#libs/domain/index.js';
@@ -53,20 +53,27 @@ export class WindowRequests {
    * half done. Also applies the window's automatic requests still pending (raised from review by
    * this or an earlier pass, or left by an older version's crash) and extends the quarantines of
    * applied requests whose evidence grew. Returns how many requests were new and how many applied.
-   * `likelyNew`: a window's full trace, whose requests are most likely all new (see insertRequests).
+   * `known`: a window's full trace, whose requests are most likely all new, passes the contacts'
+   * codes it read in this transaction (see CodeChangeApplier.insertApplied).
    */
-  async decide(t: CodeTransaction, windowId: number, items: PlannedRequest[], likelyNew = false): Promise<{ created: number; autoApplied: number }> {
+  async decide(t: CodeTransaction, windowId: number, items: PlannedRequest[], known?: Map<string, CodeRow>): Promise<{ created: number; autoApplied: number }> {
+    if (!items.length) return { created: 0, autoApplied: await this.applyPendingAuto(t, windowId) };
     const rows = items.map(({ decision, ...r }) => ({ ...r, auto: decision === 'auto' }));
-    const stored = await this.changes.insertRequests(t.tx, windowId, rows, ACTOR, likelyNew);
+    const fresh = known && (await this.applier.insertApplied(t, windowId, rows, ACTOR, known));
+    if (fresh) return { created: fresh.created, autoApplied: fresh.applied + (await this.applyPendingAuto(t, windowId)) };
+    const stored = await this.changes.insertRequests(t.tx, windowId, rows, ACTOR);
     const planned = new Map(items.map((r) => [r.userId, r]));
     const claimed = stored.applied.map(({ id, userId }) => {
       const r = planned.get(userId)!;
       return { id, userId, toColor: r.toColor, reason: r.reason, expiresAtMs: r.expiresAtMs };
     });
-    let autoApplied = await this.applier.applyClaimed(t, claimed, ACTOR);
-    autoApplied += await this.applier.applyPending(t, await this.changes.findPendingAuto(t.tx, windowId), ACTOR);
+    const autoApplied = (await this.applier.applyClaimed(t, claimed, ACTOR)) + (await this.applyPendingAuto(t, windowId));
     await this.extend(t, stored.extended);
     return { created: stored.created, autoApplied };
+  }
+
+  private async applyPendingAuto(t: CodeTransaction, windowId: number): Promise<number> {
+    return this.applier.applyPending(t, await this.changes.findPendingAuto(t.tx, windowId), ACTOR);
   }
 
   /** A later exposure found for an applied request extends the person's quarantine (if still yellow). */

@@ -134,9 +134,9 @@ export class WindowTracer {
       // app decides and the requests and codes are written.
       storing = settled(this.db.transaction((tx) => this.exposures.replace(tx, windowId, evidence, exposureSecondsBySlots(grid))));
       const mergedAt = Date.now();
-      const colors = new Map(contacts.map((c) => [c.contactId, c.color]));
-      const breaker = this.requests.planFor(contacts.map((c) => contactExposure(c, grid.slotSeconds, thresholds)), (id) => colors.get(id) ?? null);
-      const decided = await this.requests.decide(t, windowId, breaker.items, true);
+      const codes = new Map(contacts.flatMap((c) => (c.code ? [[c.contactId, c.code] as const] : [])));
+      const breaker = this.requests.planFor(contacts.map((c) => contactExposure(c, grid.slotSeconds, thresholds)), (id) => codes.get(id)?.color ?? null);
+      const decided = await this.requests.decide(t, windowId, breaker.items, codes);
       const storedAt = Date.now();
       const stored = await storing;
       if (stored.status === 'rejected') throw stored.reason;

@@ -1,0 +1,55 @@
+import type { CodeRow, NextCode } from './health-code.repository.js';
+import { arrayLiteral, epochMs, textArrayLiteral } from './sql.js';
+
+/**
+ * A code row as the JSON of a CodeRow (for `queryJsonRows`; `t` names the row): one way to read a
+ * code, a few at a time (the read path) or thousands (a window's trace), timestamps as epoch ms.
+ */
+export const codeJsonSql = (t: string) => `json_build_object('userId', ${t}.user_id::text, 'color', ${t}.color, 'reason', ${t}.reason, 'version', ${t}.version,
+  'updatedAtMs', ${epochMs(`${t}.updated_at`)}, 'expiresAtMs', ${epochMs(`${t}.expires_at`)}, 'infectiousFromMs', ${epochMs(`${t}.infectious_from`)})`;
+
+/** A code's next state, decided on the version `current` holds. */
+export interface CodeWrite {
+  current: CodeRow;
+  next: NextCode;
+  changeId: string | null;
+}
+
+/** How the history rows find their change id elsewhere in the statement (a CTE joined to `written`). */
+export interface ChangeIdLink {
+  join: string;
+  changeId: string;
+}
+
+/**
+ * The CTEs that write codes decided on known versions, for one statement whatever their number:
+ * `w` the writes (8 array parameters from `$first`: see codeWriteParams), `locked` their codes
+ * locked in user id order (so concurrent writers cannot deadlock), `written` the codes updated
+ * with a new version, only where the version is still the one decided on (a code changed since
+ * it was read is left alone: the caller decides again under the lock), and `history` their rows.
+ * `actor`: the SQL of the actor. `link`: where the change ids come from when `w` has none.
+ */
+export function codeWritesSql(first: number, actor: string, link?: ChangeIdLink): string {
+  const p = (i: number, type: string) => `$${first + i}::${type}[]`;
+  return `w AS (
+    SELECT * FROM unnest(${p(0, 'bigint')}, ${p(1, 'bigint')}, ${p(2, 'text')}, ${p(3, 'text')}, ${p(4, 'float8')}, ${p(5, 'float8')}, ${p(6, 'text')}, ${p(7, 'bigint')})
+      AS w(w_user, w_version, w_color, w_reason, w_expires_ms, w_infectious_ms, w_from, w_change)),
+  locked AS (SELECT user_id FROM health_codes WHERE user_id = ANY(${p(0, 'bigint')}) ORDER BY user_id FOR UPDATE),
+  written AS (
+    UPDATE health_codes SET color = w_color, reason = w_reason, version = version + 1, updated_at = now(),
+      expires_at = to_timestamp(w_expires_ms / 1000.0), infectious_from = to_timestamp(w_infectious_ms / 1000.0)
+    FROM w JOIN locked l ON l.user_id = w.w_user
+    WHERE health_codes.user_id = w.w_user AND health_codes.version = w.w_version
+    RETURNING health_codes.*, w_from, w_change),
+  history AS (
+    INSERT INTO code_history (user_id, from_color, to_color, reason, actor, change_id, version, at, expires_at, infectious_from)
+    SELECT written.user_id, w_from, color, reason, ${actor}, ${link?.changeId ?? 'w_change'}, version, date_trunc('milliseconds', updated_at), expires_at, infectious_from
+    FROM written ${link?.join ?? ''})`;
+}
+
+/** The 8 parameters of codeWritesSql, in its order. */
+export function codeWriteParams(writes: CodeWrite[]): string[] {
+  return [arrayLiteral(writes.map((w) => w.current.userId)), arrayLiteral(writes.map((w) => w.current.version)), textArrayLiteral(writes.map((w) => w.next.color)),
+    textArrayLiteral(writes.map((w) => w.next.reason)), arrayLiteral(writes.map((w) => w.next.expiresAtMs)), arrayLiteral(writes.map((w) => w.next.infectiousFromMs)),
+    textArrayLiteral(writes.map((w) => w.current.color)), arrayLiteral(writes.map((w) => w.changeId))];
+}
