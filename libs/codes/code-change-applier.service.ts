@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { CodeChangeRepository, type ChangeToApply, type CodeChangeRow, type CodeRow, type CodeWrite, type NewCodeChange, type NextCode } from '#libs/db/index.js';
+import { CodeChangeRepository, type ChangeToApply, type CodeChangeRow, type CodeRow, type CodeWrite, type NewCodeChange, type NextCode, type VersionedCode } from '#libs/db/index.js';
 import { canRequestRaise, extendQuarantine } from '#libs/domain/index.js';
 import { CodeWriter, type CodeTransaction } from './code-writer.service.js';
 
@@ -18,7 +18,7 @@ export interface ApplyOptions {
 }
 
 /** The code a request sets, or null when the rules of libs/domain say it may not (it would lower it). */
-function nextCodeFor(current: CodeRow, change: Pick<ChangeToApply, 'toColor' | 'reason' | 'expiresAtMs'>): NextCode | null {
+function nextCodeFor(current: VersionedCode, change: Pick<ChangeToApply, 'toColor' | 'reason' | 'expiresAtMs'>): NextCode | null {
   if (!canRequestRaise(current.color, change.toColor)) return null;
   return {
     color: change.toColor,
@@ -99,7 +99,7 @@ export class CodeChangeApplier {
    * the lock as applyClaimed does. Undefined, with nothing written, when a request of the window
    * already exists (a rerun): the caller stores them with insertRequests instead.
    */
-  async insertApplied(t: CodeTransaction, windowId: number, rows: NewCodeChange[], actor: string, known: Map<string, CodeRow>): Promise<{ created: number; applied: number } | undefined> {
+  async insertApplied(t: CodeTransaction, windowId: number, rows: NewCodeChange[], actor: string, known: Map<string, VersionedCode>): Promise<{ created: number; applied: number } | undefined> {
     const writes: CodeWrite[] = rows.flatMap((r) => {
       const current = r.auto ? known.get(r.userId) : undefined;
       const next = current && nextCodeFor(current, r);

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { CodeCache, type CodeView } from '#libs/cache/index.js';
-import { HealthCodeRepository, type CodeRow, type CodeWrite, type NextCode } from '#libs/db/index.js';
+import { HealthCodeRepository, type CodeRow, type CodeWrite, type NextCode, type VersionedCode } from '#libs/db/index.js';
 
 export const toCodeView = (r: CodeRow): CodeView => ({
   userId: r.userId,
@@ -27,8 +27,8 @@ export interface CodeTransaction {
    * written where still unchanged, in one statement; the others are locked and decided again.
    * Returns the written rows by user id; a person `decide` said no to (or unknown) has none.
    */
-  changeMany(items: { userId: string; changeId: string | null }[], actor: string, decide: (current: CodeRow, changeId: string | null) => NextCode | null,
-    known?: Map<string, CodeRow>): Promise<Map<string, CodeRow>>;
+  changeMany(items: { userId: string; changeId: string | null }[], actor: string, decide: (current: VersionedCode, changeId: string | null) => NextCode | null,
+    known?: Map<string, VersionedCode>): Promise<Map<string, CodeRow>>;
   /**
    * Codes written by a statement of the caller's that writes other rows with them (a window's
    * requests and the codes they apply): the versions `writes` lead to are held in the cache while
@@ -79,7 +79,7 @@ export class CodeWriter {
         },
         changeMany: async (items, actor, decide, known) => {
           const byUser = new Map<string, CodeRow>();
-          const writeDecided = async (codes: Map<string, CodeRow>, batch: typeof items) => {
+          const writeDecided = async (codes: Map<string, VersionedCode>, batch: typeof items) => {
             const writes = batch.flatMap((i) => {
               const code = codes.get(i.userId);
               const next = code ? decide(code, i.changeId) : null;

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Color } from '#libs/domain/index.js';
-import { codeJsonSql, codeWriteParams, codeWritesSql, type CodeWrite } from './code-writes.sql.js';
+import { codeWriteParams, codeWritesSql, WRITTEN_SQL, writtenCodes, type CodeWrite, type Written } from './code-writes.sql.js';
 import type { CodeRow } from './health-code.repository.js';
 import { arrayLiteral, epochMs, inSavepoint, textArrayLiteral, type Db, queryRows, UNIQUE_VIOLATION } from './sql.js';
 
@@ -110,8 +110,7 @@ const requestsSql = `WITH ins AS (${insertSql(true)})
  */
 const requestsWithCodesSql = `WITH ins AS (${insertSql(false)}),
   ${codeWritesSql(10, '$9::text', { join: `JOIN ins ON ins.user_id = written.user_id AND ins.status = 'applied'`, changeId: 'ins.id' })}
-  SELECT (SELECT count(*)::int FROM ins) AS created, (SELECT ${APPLIED_SQL} FROM ins) AS applied,
-         (SELECT coalesce(json_agg(${codeJsonSql('c')}), '[]') FROM written c) AS written`;
+  SELECT (SELECT count(*)::int FROM ins) AS created, (SELECT ${APPLIED_SQL} FROM ins) AS applied, ${WRITTEN_SQL}`;
 
 /** insertSql's parameters. Array literals: far cheaper to build than pg's encoding of ten thousand elements one by one. */
 const requestParams = (windowId: number, rows: NewCodeChange[], appliedBy: string | null) => [windowId, arrayLiteral(rows.map((r) => r.userId)),
@@ -150,8 +149,9 @@ export class CodeChangeRepository {
    */
   async insertRequestsWithCodes(tx: Db, windowId: number, rows: NewCodeChange[], appliedBy: string, writes: CodeWrite[]): Promise<StoredRequestsWithCodes | undefined> {
     const params = [...requestParams(windowId, rows, appliedBy), ...codeWriteParams(writes)];
-    const stored = await inSavepoint(tx, 'hc_new_requests', UNIQUE_VIOLATION, () => queryRows<StoredRequestsWithCodes>(tx, requestsWithCodesSql, params));
-    return stored?.[0];
+    type Row = Omit<StoredRequestsWithCodes, 'written'> & Written;
+    const [stored] = (await inSavepoint(tx, 'hc_new_requests', UNIQUE_VIOLATION, () => queryRows<Row>(tx, requestsWithCodesSql, params))) ?? [];
+    return stored && { created: stored.created, applied: stored.applied, written: writtenCodes(writes, stored) };
   }
 
   /**

@@ -1,16 +1,12 @@
 import type { CodeRow, NextCode } from './health-code.repository.js';
 import { arrayLiteral, epochMs, textArrayLiteral } from './sql.js';
 
-/**
- * A code row as the JSON of a CodeRow (for `queryJsonRows`; `t` names the row): one way to read a
- * code, a few at a time (the read path) or thousands (a window's trace), timestamps as epoch ms.
- */
-export const codeJsonSql = (t: string) => `json_build_object('userId', ${t}.user_id::text, 'color', ${t}.color, 'reason', ${t}.reason, 'version', ${t}.version,
-  'updatedAtMs', ${epochMs(`${t}.updated_at`)}, 'expiresAtMs', ${epochMs(`${t}.expires_at`)}, 'infectiousFromMs', ${epochMs(`${t}.infectious_from`)})`;
+/** What deciding a code's next state takes of it, and the version it is decided on. */
+export type VersionedCode = Pick<CodeRow, 'userId' | 'color' | 'version' | 'expiresAtMs' | 'infectiousFromMs'>;
 
 /** A code's next state, decided on the version `current` holds. */
 export interface CodeWrite {
-  current: CodeRow;
+  current: VersionedCode;
   next: NextCode;
   changeId: string | null;
 }
@@ -45,6 +41,24 @@ export function codeWritesSql(first: number, actor: string, link?: ChangeIdLink)
     INSERT INTO code_history (user_id, from_color, to_color, reason, actor, change_id, version, at, expires_at, infectious_from)
     SELECT written.user_id, w_from, color, reason, ${actor}, ${link?.changeId ?? 'w_change'}, version, date_trunc('milliseconds', updated_at), expires_at, infectious_from
     FROM written ${link?.join ?? ''})`;
+}
+
+/**
+ * The columns that tell what `written` (codeWritesSql) wrote: the people (JSON: one native parse)
+ * and the transaction's now(), which stamped them all; writtenCodes rebuilds the rows from that.
+ * Cheaper than the rows themselves, thousands of times three timestamps turned into epoch ms.
+ */
+export const WRITTEN_SQL = `(SELECT coalesce(json_agg(user_id::text), '[]') FROM written) AS "writtenIds", ${epochMs('now()')} AS "writtenAtMs"`;
+
+export interface Written {
+  writtenIds: string[];
+  writtenAtMs: number;
+}
+
+/** The rows `written` holds: each written person's next state at the version after the one decided on. */
+export function writtenCodes(writes: CodeWrite[], { writtenIds, writtenAtMs }: Written): CodeRow[] {
+  const ids = new Set(writtenIds);
+  return writes.filter((w) => ids.has(w.current.userId)).map(({ current, next }) => ({ userId: current.userId, version: current.version + 1, updatedAtMs: writtenAtMs, ...next }));
 }
 
 /** The 8 parameters of codeWritesSql, in its order. */

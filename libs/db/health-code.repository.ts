@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { CodeState, Color, HealthCode } from '#libs/domain/index.js';
-import { codeJsonSql, codeWriteParams, codeWritesSql, type CodeWrite } from './code-writes.sql.js';
-import { arrayLiteral, toDate, toMs, type Db, queryJsonRows, queryRows } from './sql.js';
+import { codeWriteParams, codeWritesSql, WRITTEN_SQL, writtenCodes, type CodeWrite, type Written } from './code-writes.sql.js';
+import { arrayLiteral, epochMs, toDate, toMs, type Db, queryJsonRows, queryRows } from './sql.js';
 
 /** A person's code as Postgres holds it (the truth): what phones see, plus the infectious start. */
 export interface CodeRow extends HealthCode {
@@ -24,6 +24,13 @@ export interface HistoryRow {
   actor: string;
   atMs: number;
 }
+
+/**
+ * A code row as the JSON of a CodeRow (for `queryJsonRows`; `t` names the row): one way to read a
+ * code, a few at a time (the read path) or thousands (a window's trace), timestamps as epoch ms.
+ */
+const codeJsonSql = (t: string) => `json_build_object('userId', ${t}.user_id::text, 'color', ${t}.color, 'reason', ${t}.reason, 'version', ${t}.version,
+  'updatedAtMs', ${epochMs(`${t}.updated_at`)}, 'expiresAtMs', ${epochMs(`${t}.expires_at`)}, 'infectiousFromMs', ${epochMs(`${t}.infectious_from`)})`;
 
 /** The codes of the rows `from` selects (aliased `c`), in user id order. */
 const codesSql = (from: string) => `SELECT json_agg(${codeJsonSql('c')} ORDER BY c.user_id) AS rows FROM ${from}`;
@@ -105,7 +112,8 @@ export class HealthCodeRepository {
    */
   async writeCodes(tx: Db, writes: CodeWrite[], actor: string): Promise<CodeRow[]> {
     if (!writes.length) return [];
-    return queryJsonRows<CodeRow>(tx, `WITH ${codeWritesSql(2, '$1')} ${codesSql('written c')}`, [actor, ...codeWriteParams(writes)]);
+    const [written] = await queryRows<Written>(tx, `WITH ${codeWritesSql(2, '$1')} SELECT ${WRITTEN_SQL}`, [actor, ...codeWriteParams(writes)]);
+    return writtenCodes(writes, written!);
   }
 
   /**

@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { ContactSlots, SearchRange } from '#libs/domain/index.js';
-import { codeJsonSql } from './code-writes.sql.js';
-import type { CodeRow } from './health-code.repository.js';
-import { arrayLiteral, type Db, queryJsonRows, queryRows, slotOfSql } from './sql.js';
+import type { VersionedCode } from './code-writes.sql.js';
+import { arrayLiteral, epochMs, type Db, queryJsonRows, queryRows, slotOfSql } from './sql.js';
 
 /** Where a window's (contact, source) evidence comes from: a match run now, or the shards' stored partial pairs. */
 export type WindowEvidence =
@@ -11,15 +10,15 @@ export type WindowEvidence =
 
 /** One contact of the window: its slots over all sources, and its code now (null: no code). */
 export interface WindowContact extends ContactSlots {
-  code: CodeRow | null;
+  code: VersionedCode | null;
 }
 
-/** A contact as the contacts' statement gives it: its slots as bits, the window's first slot leftmost ('0110...'). */
-interface MaskedContact {
-  contactId: string;
-  slots: string;
-  code: CodeRow | null;
-}
+/**
+ * A contact as the contacts' statement gives it, an array (no key repeated ten thousand times):
+ * its id, its slots as bits (the window's first slot leftmost, '0110...'), then its code's colour,
+ * version, expiry and infectious start (all null: no code).
+ */
+type MaskedContact = [string, string, VersionedCode['color'] | null, number | null, number | null, number | null];
 
 export interface StoredExposures {
   exposures: number;
@@ -126,12 +125,13 @@ export class WindowExposureRepository {
        contacts AS (
          SELECT contact_id, bit_or(set_bit(repeat('0', ${width})::varbit, (slot - ${first})::int, 1)) AS slots
          FROM hits WHERE slot IS NOT NULL GROUP BY contact_id)
-       SELECT json_agg(json_build_object('contactId', c.contact_id::text, 'slots', c.slots::text,
-                                         'code', CASE WHEN h.user_id IS NOT NULL THEN ${codeJsonSql('h')} END)) AS rows
+       SELECT json_agg(json_build_array(c.contact_id::text, c.slots::text, h.color, h.version, ${epochMs('h.expires_at')}, ${epochMs('h.infectious_from')})) AS rows
        FROM contacts c LEFT JOIN health_codes h ON h.user_id = c.contact_id`,
       args,
     );
-    return rows.map(({ contactId, slots: mask, code }) =>
-      ({ contactId, distinctSlots: mask.replaceAll('0', '').length, lastSlot: slots.first + mask.lastIndexOf('1'), code }));
+    return rows.map(([contactId, mask, color, version, expiresAtMs, infectiousFromMs]) => ({
+      contactId, distinctSlots: mask.replaceAll('0', '').length, lastSlot: slots.first + mask.lastIndexOf('1'),
+      code: color === null ? null : { userId: contactId, color, version: version!, expiresAtMs, infectiousFromMs },
+    }));
   }
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CodeChangeApplier, type CodeTransaction } from '#libs/codes/index.js';
 import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
-import { CodeChangeRepository, HealthCodeRepository, type CodeChangeRow, type CodeRow, type NewCodeChange } from '#libs/db/index.js';
+import { CodeChangeRepository, HealthCodeRepository, type CodeChangeRow, type NewCodeChange, type VersionedCode } from '#libs/db/index.js';
 import {
   applyCircuitBreaker, canRequestRaise, type Color, quarantineExpiresAtMs, quarantineExtension, slotStartMs, type ContactExposure, type ExposureDecision,
 } from '#libs/domain/index.js';
@@ -56,7 +56,7 @@ export class WindowRequests {
    * `known`: a window's full trace, whose requests are most likely all new, passes the contacts'
    * codes it read in this transaction (see CodeChangeApplier.insertApplied).
    */
-  async decide(t: CodeTransaction, windowId: number, items: PlannedRequest[], known?: Map<string, CodeRow>): Promise<{ created: number; autoApplied: number }> {
+  async decide(t: CodeTransaction, windowId: number, items: PlannedRequest[], known?: Map<string, VersionedCode>): Promise<{ created: number; autoApplied: number }> {
     if (!items.length) return { created: 0, autoApplied: await this.applyPendingAuto(t, windowId) };
     const rows = items.map(({ decision, ...r }) => ({ ...r, auto: decision === 'auto' }));
     const fresh = known && (await this.applier.insertApplied(t, windowId, rows, ACTOR, known));
