@@ -94,7 +94,7 @@ export class CodeChangeApplier {
 
   /**
    * A window's full trace: its requests, most likely all new, stored with the automatic ones
-   * applied in one statement (insertRequestsWithCodes), decided on the codes this transaction read
+   * applied in one statement (insertNewRequests), decided on the codes this transaction read
    * with the contacts (`known`). An automatic request whose code changed since is applied under
    * the lock as applyClaimed does. Undefined, with nothing written, when a request of the window
    * already exists (a rerun): the caller stores them with insertRequests instead.
@@ -105,7 +105,7 @@ export class CodeChangeApplier {
       const next = current && nextCodeFor(current, r);
       return current && next ? [{ current, next, changeId: null }] : [];
     });
-    const stored = await t.writeWith(writes, () => this.changes.insertRequestsWithCodes(t.tx, windowId, rows, actor, writes));
+    const stored = await t.writeWith(writes, () => this.changes.insertNewRequests(t.tx, windowId, rows, actor, writes));
     if (!stored) return undefined;
     const written = new Set(stored.written.map((c) => c.userId));
     const byUser = new Map(rows.map((r) => [r.userId, r]));

@@ -60,8 +60,8 @@ const fromRaw = ({ createdAt, decidedAt, expiresAt, ...r }: Raw): CodeChangeRow 
   expiresAtMs: expiresAt?.getTime() ?? null,
 });
 
-/** What insertRequestsWithCodes stored: requests as insertRequests (none extended: all are new) and the codes written. */
-export interface StoredRequestsWithCodes {
+/** What insertNewRequests stored: requests as insertRequests (none extended: all are new) and the codes written. */
+export interface StoredNewRequests {
   created: number;
   applied: { id: string; userId: string }[];
   written: CodeRow[];
@@ -108,7 +108,7 @@ const requestsSql = `WITH ins AS (${insertSql(true)})
  * A window's new requests with the codes of the automatic ones written in the same statement
  * (codeWritesSql from $10, their history rows linked to the requests by user).
  */
-const requestsWithCodesSql = `WITH ins AS (${insertSql(false)}),
+const newRequestsSql = `WITH ins AS (${insertSql(false)}),
   ${codeWritesSql(10, '$9::text', { join: `JOIN ins ON ins.user_id = written.user_id AND ins.status = 'applied'`, changeId: 'ins.id' })}
   SELECT (SELECT count(*)::int FROM ins) AS created, (SELECT ${APPLIED_SQL} FROM ins) AS applied, ${WRITTEN_SQL}`;
 
@@ -140,17 +140,17 @@ export class CodeChangeRepository {
 
   /**
    * A window's full trace, whose requests are most likely all new: insertRequests (automatic ones
-   * stored applied by `appliedBy`) with their codes written in the same statement, one round trip
-   * instead of three (requests, locks, codes), and a plain INSERT, about a fifth cheaper for
-   * Postgres than ON CONFLICT's speculative insertion of ten thousand rows. `writes`: the codes,
-   * decided on versions read earlier; each is written only if its version is unchanged (see
-   * codeWritesSql), the others are left to the caller. Runs in a savepoint: undefined, with
-   * nothing written, when a request already exists (a rerun: the caller upserts instead).
+   * stored applied by `appliedBy`) as a plain INSERT, about a fifth cheaper for Postgres than ON
+   * CONFLICT's speculative insertion of ten thousand rows, with the codes of the automatic ones
+   * written in the same statement: one round trip instead of three (requests, locks, codes).
+   * `writes`: those codes, decided on versions read earlier; each is written only if its version
+   * is unchanged (see codeWritesSql), the others are left to the caller. Runs in a savepoint:
+   * undefined, with nothing written, when a request already exists (a rerun: the caller upserts).
    */
-  async insertRequestsWithCodes(tx: Db, windowId: number, rows: NewCodeChange[], appliedBy: string, writes: CodeWrite[]): Promise<StoredRequestsWithCodes | undefined> {
+  async insertNewRequests(tx: Db, windowId: number, rows: NewCodeChange[], appliedBy: string, writes: CodeWrite[] = []): Promise<StoredNewRequests | undefined> {
     const params = [...requestParams(windowId, rows, appliedBy), ...codeWriteParams(writes)];
-    type Row = Omit<StoredRequestsWithCodes, 'written'> & Written;
-    const [stored] = (await inSavepoint(tx, 'hc_new_requests', UNIQUE_VIOLATION, () => queryRows<Row>(tx, requestsWithCodesSql, params))) ?? [];
+    type Row = Omit<StoredNewRequests, 'written'> & Written;
+    const [stored] = (await inSavepoint(tx, 'hc_new_requests', UNIQUE_VIOLATION, () => queryRows<Row>(tx, newRequestsSql, params))) ?? [];
     return stored && { created: stored.created, applied: stored.applied, written: writtenCodes(writes, stored) };
   }
 

@@ -5,11 +5,11 @@ import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 const DAY = 86_400_000;
 
 /**
- * A window's full trace tries insertRequestsWithCodes (a plain INSERT) before insertRequests' upsert:
+ * A window's full trace tries insertNewRequests (a plain INSERT) before insertRequests' upsert:
  * against twin databases, one always upserting, it must store and answer the same, first pass and
  * rerun alike (the rerun's INSERT hits the unique key, is undone and falls back inside the transaction).
  */
-describe('CodeChangeRepository.insertRequestsWithCodes, then insertRequests', () => {
+describe('CodeChangeRepository.insertNewRequests, then insertRequests', () => {
   const twins: { db: TestDatabase; ds: DataSource; changes: CodeChangeRepository }[] = [];
 
   beforeAll(async () => {
@@ -42,7 +42,7 @@ describe('CodeChangeRepository.insertRequestsWithCodes, then insertRequests', ()
       const passes = [];
       for (const rows of [first, rerun]) {
         passes.push(await t.ds.transaction(async (tx) => {
-          const fresh = likelyNew ? await t.changes.insertRequestsWithCodes(tx, 100, rows, 'tracing', []) : undefined;
+          const fresh = likelyNew ? await t.changes.insertNewRequests(tx, 100, rows, 'tracing') : undefined;
           if (likelyNew) fellBack.push(!fresh);
           return fresh ? { ...fresh, extended: [] } : t.changes.insertRequests(tx, 100, rows, 'tracing');
         }));

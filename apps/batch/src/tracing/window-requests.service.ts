@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { CodeChangeApplier, type CodeTransaction } from '#libs/codes/index.js';
 import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
 import { CodeChangeRepository, HealthCodeRepository, type CodeChangeRow, type NewCodeChange, type VersionedCode } from '#libs/db/index.js';
@@ -72,12 +73,25 @@ export class WindowRequests {
     return { created: stored.created, autoApplied };
   }
 
+  /**
+   * Stores requests that wait for an admin, no code changed, in a transaction of the caller's: a
+   * window's full trace stores them beside its code transaction (most likely all new: a plain
+   * INSERT first, the upsert on a rerun). Returns how many were new, and the applied requests
+   * whose evidence grew (a rerun after the breaker tripped): the code transaction extends those.
+   */
+  async storeForReview(tx: EntityManager, windowId: number, items: PlannedRequest[]): Promise<{ created: number; extended: CodeChangeRow[] }> {
+    if (!items.length) return { created: 0, extended: [] };
+    const rows = items.map(({ decision, ...r }) => ({ ...r, auto: false }));
+    const fresh = await this.changes.insertNewRequests(tx, windowId, rows, ACTOR);
+    return fresh ? { created: fresh.created, extended: [] } : this.changes.insertRequests(tx, windowId, rows, ACTOR);
+  }
+
   private async applyPendingAuto(t: CodeTransaction, windowId: number): Promise<number> {
     return this.applier.applyPending(t, await this.changes.findPendingAuto(t.tx, windowId), ACTOR);
   }
 
   /** A later exposure found for an applied request extends the person's quarantine (if still yellow). */
-  private async extend(t: CodeTransaction, extended: CodeChangeRow[]): Promise<void> {
+  async extend(t: CodeTransaction, extended: CodeChangeRow[]): Promise<void> {
     const nowMs = Date.now();
     for (const change of extended) {
       await t.change(change.userId, ACTOR, null, (c) => {

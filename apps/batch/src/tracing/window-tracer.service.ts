@@ -3,14 +3,23 @@ import { DataSource } from 'typeorm';
 import { CodeWriter } from '#libs/codes/index.js';
 import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
 import {
-  TraceShardRepository, TracingRepository, WindowExposureRepository, WindowRepository, type ShardRow, type StoredExposures, type WindowEvidence, type WindowRow,
+  TraceShardRepository, TracingRepository, WindowExposureRepository, WindowRepository, type ShardRow, type WindowEvidence, type WindowRow,
 } from '#libs/db/index.js';
 import { contactExposure, exposureSecondsBySlots, planShards, sourceReachMs, windowSlotRange } from '#libs/domain/index.js';
 import { ShardTracer } from './shard-tracer.service.js';
-import { WindowRequests } from './window-requests.service.js';
+import { WindowRequests, type PlannedRequest } from './window-requests.service.js';
 
 /** The outcome of a promise, never a rejection: awaited later without an unhandled rejection in between. */
 const settled = <T>(p: Promise<T>): Promise<PromiseSettledResult<T>> => Promise.allSettled([p]).then(([r]) => r!);
+
+/** A promise settled from outside (the first call counts); its rejection is never unhandled, whether awaited or not. */
+function promised<T>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (reason: Error) => void } {
+  let resolve!: (value: T) => void;
+  let reject!: (reason: Error) => void;
+  const promise = new Promise<T>((res, rej) => [resolve, reject] = [res, rej]);
+  promise.catch(() => undefined);
+  return { promise, resolve, reject };
+}
 
 /** Cells are grouped by this many geohash characters (~1.2 x 0.6 km) before they are cut into shards. */
 const SHARD_PREFIX_LENGTH = 6;
@@ -37,9 +46,9 @@ export interface TraceStats {
   shardMsTotal: number;
   /**
    * Claim and shard plan; from the plan to the combine step (shards, queue); then its parts:
-   * summing the evidence per contact (with one shard: matching too), storing the requests and
-   * applying the automatic ones (beside which the exposures are stored), then the wait for the
-   * exposures' transaction. Measured before the commit that marks the window done.
+   * summing the evidence per contact (with one shard: matching too), storing the automatic
+   * requests with their codes, then the wait for the transaction beside it (the exposures, then
+   * the requests for review). Measured before the commit that marks the window done.
    */
   planMs: number;
   shardsWallMs: number;
@@ -115,31 +124,34 @@ export class WindowTracer {
 
   /**
    * From the window's evidence to exposures, requests and applied changes; the window is done.
-   * Two transactions, each on its own connection: the first sums the evidence per contact, and
-   * the exposure policy of libs/domain and the circuit breaker decide on those sums; the requests
-   * are stored and the automatic ones applied in it. Once the sums are in, the second stores the
-   * window's exposures (pairs formed, summed and written inside Postgres) while the first goes on,
-   * so Postgres works on two cores. The first marks the window done once the second committed.
-   * Every write is keyed, so a retry after the exposures committed and the rest failed writes the
-   * same rows again.
+   * Two transactions, each on its own connection, so Postgres works on two cores. The first sums
+   * the evidence per contact (with their codes), and the exposure policy of libs/domain and the
+   * circuit breaker decide on those sums; it stores the automatic requests with their codes. The
+   * second stores the window's exposures (pairs formed, summed and written inside Postgres) while
+   * the first sums, then the requests left for review once decided. The first marks the window
+   * done once the second committed. Every write is keyed, so a retry after the second committed
+   * and the first failed writes the same rows again.
    */
   private async finish(windowId: number, generation: number, plan: ShardRow[], evidence: WindowEvidence, times: TraceTimes): Promise<TraceStats> {
     const combineStarted = Date.now();
     const { grid, thresholds } = this.config;
-    let storing: Promise<PromiseSettledResult<StoredExposures>> | undefined;
+    const forReview = promised<PlannedRequest[]>();
+    const storing = settled(this.db.transaction(async (tx) => {
+      const exposures = await this.exposures.replace(tx, windowId, evidence, exposureSecondsBySlots(grid));
+      return { ...exposures, ...(await this.requests.storeForReview(tx, windowId, await forReview.promise)) };
+    }));
     const deciding = this.writer.transact(async (t) => {
       const contacts = await this.exposures.contacts(t.tx, windowId, evidence, windowSlotRange(windowId, grid));
-      // Started once the contacts are summed: both statements match the window, and side by side
-      // they slowed each other down on two cores; this way the exposures are stored while the
-      // app decides and the requests and codes are written.
-      storing = settled(this.db.transaction((tx) => this.exposures.replace(tx, windowId, evidence, exposureSecondsBySlots(grid))));
       const mergedAt = Date.now();
       const codes = new Map(contacts.flatMap((c) => (c.code ? [[c.contactId, c.code] as const] : [])));
       const breaker = this.requests.planFor(contacts.map((c) => contactExposure(c, grid.slotSeconds, thresholds)), (id) => codes.get(id)?.color ?? null);
-      const decided = await this.requests.decide(t, windowId, breaker.items, codes);
+      const review = breaker.items.filter((r) => r.decision === 'review');
+      forReview.resolve(review);
+      const decided = await this.requests.decide(t, windowId, breaker.items.filter((r) => r.decision === 'auto'), codes);
       const storedAt = Date.now();
       const stored = await storing;
       if (stored.status === 'rejected') throw stored.reason;
+      await this.requests.extend(t, stored.value.extended);
       const stats: TraceStats = {
         shards: plan.length,
         sourcePings: plan.reduce((n, s) => n + s.sourcePings, 0),
@@ -147,9 +159,9 @@ export class WindowTracer {
         contacts: contacts.length,
         exposures: stored.value.exposures,
         requests: breaker.items.length,
-        newRequests: decided.created,
+        newRequests: decided.created + stored.value.created,
         autoApplied: decided.autoApplied,
-        pendingReview: breaker.items.filter((r) => r.decision === 'review').length,
+        pendingReview: review.length,
         breakerTripped: breaker.tripped,
         shardMsMax: Math.max(0, ...plan.map((s) => s.durationMs ?? 0)),
         shardMsTotal: plan.reduce((n, s) => n + (s.durationMs ?? 0), 0),
@@ -161,14 +173,16 @@ export class WindowTracer {
         combineMs: Date.now() - combineStarted,
         durationMs: Date.now() - times.startedAtMs,
       };
-      // Done in the same commit as the window's requests and codes, and only after its exposures
-      // committed: a window reads done exactly when all its effects are there.
+      // Done in the same commit as the window's automatic requests and codes, and only after its
+      // exposures and review requests committed: a window reads done exactly when all its effects are there.
       await this.windows.finishWindow(t.tx, windowId, generation, stats as unknown as Record<string, unknown>);
       await this.shards.clear(t.tx, windowId, generation);
       return stats;
     });
-    // Both settle before any error is thrown, so a retry never runs beside a write still under way.
+    // Both settle before any error is thrown, so a retry never runs beside a write still under way
+    // (the second gives up when the first failed before deciding).
     const decided = await settled(deciding);
+    forReview.reject(new Error(`window ${windowId}: its requests were not decided`));
     await storing;
     if (decided.status === 'rejected') throw decided.reason;
     const stats = decided.value;
