@@ -96,17 +96,16 @@ export class CodeChangeApplier {
    * A window's full trace: its requests, most likely all new, stored with the automatic ones
    * applied in one statement (insertNewRequests), decided on the codes this transaction read
    * with the contacts (`known`). An automatic request whose code changed since is applied under
-   * the lock as applyClaimed does. Undefined, with nothing written, when a request of the window
-   * already exists (a rerun): the caller stores them with insertRequests instead.
+   * the lock as applyClaimed does. Requests already stored (a rerun) are left as they are:
+   * `created` below the number of rows tells the caller to pass them to insertRequests.
    */
-  async insertApplied(t: CodeTransaction, windowId: number, rows: NewCodeChange[], actor: string, known: Map<string, VersionedCode>): Promise<{ created: number; applied: number } | undefined> {
+  async insertApplied(t: CodeTransaction, windowId: number, rows: NewCodeChange[], actor: string, known: Map<string, VersionedCode>): Promise<{ created: number; applied: number }> {
     const writes: CodeWrite[] = rows.flatMap((r) => {
       const current = r.auto ? known.get(r.userId) : undefined;
       const next = current && nextCodeFor(current, r);
       return current && next ? [{ current, next, changeId: null }] : [];
     });
     const stored = await t.writeWith(writes, () => this.changes.insertNewRequests(t.tx, windowId, rows, actor, writes));
-    if (!stored) return undefined;
     const written = new Set(stored.written.map((c) => c.userId));
     const byUser = new Map(rows.map((r) => [r.userId, r]));
     const missed = stored.applied.filter((a) => !written.has(a.userId)).map(({ id, userId }) => ({ ...byUser.get(userId)!, id }));

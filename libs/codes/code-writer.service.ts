@@ -34,7 +34,7 @@ export interface CodeTransaction {
    * requests and the codes they apply): the versions `writes` lead to are held in the cache while
    * it runs, and the codes it answers as written are published after the commit.
    */
-  writeWith<T extends { written: CodeRow[] } | undefined>(writes: CodeWrite[], statement: () => Promise<T>): Promise<T>;
+  writeWith<T extends { written: CodeRow[] }>(writes: CodeWrite[], statement: () => Promise<T>): Promise<T>;
 }
 
 /**
@@ -56,13 +56,13 @@ export class CodeWriter {
     const written: CodeRow[] = [];
     const unheld: CodeRow[] = [];
     const result = await this.db.transaction(async (tx) => {
-      const writeWith = async <T extends { written: CodeRow[] } | undefined>(writes: CodeWrite[], statement: () => Promise<T>): Promise<T> => {
+      const writeWith = async <T extends { written: CodeRow[] }>(writes: CodeWrite[], statement: () => Promise<T>): Promise<T> => {
         // The versions about to be written are the read ones plus one: held while Postgres writes
         // them. The hold's thousands of Redis commands are built once the statement is on its way.
         const running = statement();
         const holding = new Promise((r) => setImmediate(r)).then(() => this.hold(writes.map((w) => ({ userId: w.current.userId, version: w.current.version + 1 }))));
         const [out] = await Promise.all([running, holding]);
-        written.push(...(out?.written ?? []));
+        written.push(...out.written);
         return out;
       };
       const out = await work({

@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import type { Color } from '#libs/domain/index.js';
 import { codeWriteParams, codeWritesSql, WRITTEN_SQL, writtenCodes, type CodeWrite, type Written } from './code-writes.sql.js';
 import type { CodeRow } from './health-code.repository.js';
-import { arrayLiteral, epochMs, inSavepoint, textArrayLiteral, type Db, queryRows, UNIQUE_VIOLATION } from './sql.js';
+import { arrayLiteral, epochMs, textArrayLiteral, type Db, queryRows } from './sql.js';
 
 export const CODE_CHANGE_STATUSES = ['pending', 'applied', 'rejected', 'superseded', 'revoked'] as const;
 export type CodeChangeStatus = (typeof CODE_CHANGE_STATUSES)[number];
@@ -60,7 +60,7 @@ const fromRaw = ({ createdAt, decidedAt, expiresAt, ...r }: Raw): CodeChangeRow 
   expiresAtMs: expiresAt?.getTime() ?? null,
 });
 
-/** What insertNewRequests stored: requests as insertRequests (none extended: all are new) and the codes written. */
+/** What insertNewRequests stored: the new requests as insertRequests (none extended: all are new) and the codes written. */
 export interface StoredNewRequests {
   created: number;
   applied: { id: string; userId: string }[];
@@ -75,8 +75,8 @@ interface RequestsSummary {
 
 /**
  * The INSERT of a window's requests, RETURNING which were created and their status (parameters
- * $1..$9: see requestParams). Without `upsert`, a request already stored fails the statement
- * (unique violation).
+ * $1..$9: see requestParams). A request already stored is refreshed by `upsert` (see
+ * insertRequests), else left as it is and not returned.
  */
 const insertSql = (upsert: boolean) => `INSERT INTO code_changes AS c (user_id, window_id, from_color, to_color, status, auto, reason, exposure_seconds, expires_at, decided_at, decided_by)
     SELECT u, $1, f, t, CASE WHEN applied THEN 'applied' ELSE 'pending' END, a, r, e, to_timestamp(x / 1000.0),
@@ -84,12 +84,12 @@ const insertSql = (upsert: boolean) => `INSERT INTO code_changes AS c (user_id, 
     FROM unnest($2::bigint[], $3::text[], $4::text[], $5::bool[], $6::text[], $7::int[], $8::float8[]) AS v(u, f, t, a, r, e, x),
          LATERAL (SELECT a AND $9::text IS NOT NULL AS applied) s
     ORDER BY u -- one lock order for concurrent writers of a window (a duplicate job): no deadlock between them
-    ${upsert ? `ON CONFLICT (user_id, window_id, to_color) DO UPDATE SET
+    ON CONFLICT (user_id, window_id, to_color) ${upsert ? `DO UPDATE SET
       exposure_seconds = GREATEST(c.exposure_seconds, EXCLUDED.exposure_seconds),
       expires_at = GREATEST(c.expires_at, EXCLUDED.expires_at),
       auto = CASE WHEN c.status = 'pending' THEN c.auto OR EXCLUDED.auto ELSE c.auto END
     WHERE EXCLUDED.exposure_seconds > c.exposure_seconds OR EXCLUDED.expires_at > c.expires_at
-       OR (c.status = 'pending' AND EXCLUDED.auto AND NOT c.auto)` : ''}
+       OR (c.status = 'pending' AND EXCLUDED.auto AND NOT c.auto)` : 'DO NOTHING'}
     RETURNING id, user_id, status, (xmax = 0) AS created`;
 
 /** The new automatic requests stored applied (`ins`: insertSql's rows), as JSON: one native parse, where a text[] is parsed character by character. */
@@ -106,10 +106,10 @@ const requestsSql = `WITH ins AS (${insertSql(true)})
 
 /**
  * A window's new requests with the codes of the automatic ones written in the same statement
- * (codeWritesSql from $10, their history rows linked to the requests by user).
+ * (codeWritesSql from $10, for the requests stored applied now).
  */
 const newRequestsSql = `WITH ins AS (${insertSql(false)}),
-  ${codeWritesSql(10, '$9::text', { join: `JOIN ins ON ins.user_id = written.user_id AND ins.status = 'applied'`, changeId: 'ins.id' })}
+  ${codeWritesSql(10, '$9::text', 'ins')}
   SELECT (SELECT count(*)::int FROM ins) AS created, (SELECT ${APPLIED_SQL} FROM ins) AS applied, ${WRITTEN_SQL}`;
 
 /** insertSql's parameters. Array literals: far cheaper to build than pg's encoding of ten thousand elements one by one. */
@@ -139,19 +139,19 @@ export class CodeChangeRepository {
   }
 
   /**
-   * A window's full trace, whose requests are most likely all new: insertRequests (automatic ones
-   * stored applied by `appliedBy`) as a plain INSERT, about a fifth cheaper for Postgres than ON
-   * CONFLICT's speculative insertion of ten thousand rows, with the codes of the automatic ones
-   * written in the same statement: one round trip instead of three (requests, locks, codes).
-   * `writes`: those codes, decided on versions read earlier; each is written only if its version
-   * is unchanged (see codeWritesSql), the others are left to the caller. Runs in a savepoint:
-   * undefined, with nothing written, when a request already exists (a rerun: the caller upserts).
+   * A window's full trace, whose requests are most likely all new: insertRequests' new rows
+   * (automatic ones stored applied by `appliedBy`), with the codes of those automatic ones written
+   * in the same statement: one round trip instead of three (requests, locks, codes). A request
+   * already stored (a rerun) is left as it is, its code untouched: `created` below the number of
+   * rows tells the caller to pass them to insertRequests. `writes`: the codes, decided on versions
+   * read earlier; each is written only if its version is unchanged (see codeWritesSql), the
+   * others are left to the caller.
    */
-  async insertNewRequests(tx: Db, windowId: number, rows: NewCodeChange[], appliedBy: string, writes: CodeWrite[] = []): Promise<StoredNewRequests | undefined> {
+  async insertNewRequests(tx: Db, windowId: number, rows: NewCodeChange[], appliedBy: string, writes: CodeWrite[] = []): Promise<StoredNewRequests> {
+    if (!rows.length) return { created: 0, applied: [], written: [] };
     const params = [...requestParams(windowId, rows, appliedBy), ...codeWriteParams(writes)];
-    type Row = Omit<StoredNewRequests, 'written'> & Written;
-    const [stored] = (await inSavepoint(tx, 'hc_new_requests', UNIQUE_VIOLATION, () => queryRows<Row>(tx, newRequestsSql, params))) ?? [];
-    return stored && { created: stored.created, applied: stored.applied, written: writtenCodes(writes, stored) };
+    const [stored] = await queryRows<Omit<StoredNewRequests, 'written'> & Written>(tx, newRequestsSql, params);
+    return { created: stored!.created, applied: stored!.applied, written: writtenCodes(writes, stored!) };
   }
 
   /**

@@ -11,21 +11,17 @@ export interface CodeWrite {
   changeId: string | null;
 }
 
-/** How the history rows find their change id elsewhere in the statement (a CTE joined to `written`). */
-export interface ChangeIdLink {
-  join: string;
-  changeId: string;
-}
-
 /**
  * The CTEs that write codes decided on known versions, for one statement whatever their number:
  * `w` the writes (8 array parameters from `$first`: see codeWriteParams), `locked` their codes
  * locked in user id order (so concurrent writers cannot deadlock), `written` the codes updated
  * with a new version, only where the version is still the one decided on (a code changed since
  * it was read is left alone: the caller decides again under the lock), and `history` their rows.
- * `actor`: the SQL of the actor. `link`: where the change ids come from when `w` has none.
+ * `actor`: the SQL of the actor. `changes`: a CTE of requests (`id`, `user_id`, `status`) stored
+ * by the same statement: only the people with one stored applied are written, and its id is the
+ * history's change id (`w` has none then).
  */
-export function codeWritesSql(first: number, actor: string, link?: ChangeIdLink): string {
+export function codeWritesSql(first: number, actor: string, changes?: string): string {
   const p = (i: number, type: string) => `$${first + i}::${type}[]`;
   return `w AS (
     SELECT * FROM unnest(${p(0, 'bigint')}, ${p(1, 'bigint')}, ${p(2, 'text')}, ${p(3, 'text')}, ${p(4, 'float8')}, ${p(5, 'float8')}, ${p(6, 'text')}, ${p(7, 'bigint')})
@@ -34,13 +30,13 @@ export function codeWritesSql(first: number, actor: string, link?: ChangeIdLink)
   written AS (
     UPDATE health_codes SET color = w_color, reason = w_reason, version = version + 1, updated_at = now(),
       expires_at = to_timestamp(w_expires_ms / 1000.0), infectious_from = to_timestamp(w_infectious_ms / 1000.0)
-    FROM w JOIN locked l ON l.user_id = w.w_user
+    FROM w JOIN locked l ON l.user_id = w.w_user${changes ? ` JOIN ${changes} ch ON ch.user_id = w.w_user AND ch.status = 'applied'` : ''}
     WHERE health_codes.user_id = w.w_user AND health_codes.version = w.w_version
-    RETURNING health_codes.*, w_from, w_change),
+    RETURNING health_codes.*, w_from, ${changes ? 'ch.id' : 'w_change'} AS change_id),
   history AS (
     INSERT INTO code_history (user_id, from_color, to_color, reason, actor, change_id, version, at, expires_at, infectious_from)
-    SELECT written.user_id, w_from, color, reason, ${actor}, ${link?.changeId ?? 'w_change'}, version, date_trunc('milliseconds', updated_at), expires_at, infectious_from
-    FROM written ${link?.join ?? ''})`;
+    SELECT user_id, w_from, color, reason, ${actor}, change_id, version, date_trunc('milliseconds', updated_at), expires_at, infectious_from
+    FROM written)`;
 }
 
 /**

@@ -37,27 +37,6 @@ export const epochMs = (column: string): string => `floor(extract(epoch FROM ${c
  */
 export const slotOfSql = (column: string, slotSeconds: string): string => `floor(date_part('epoch', ${column}) / ${slotSeconds})`;
 
-/** Postgres' SQLSTATE for a duplicate key. */
-export const UNIQUE_VIOLATION = '23505';
-
-/**
- * Runs `work` inside a savepoint of the caller's transaction. If it fails with the SQLSTATE
- * `expected`, its writes are undone and undefined is returned (the transaction goes on);
- * any other error is thrown.
- */
-export async function inSavepoint<T>(tx: Db, name: string, expected: string, work: () => Promise<T>): Promise<T | undefined> {
-  await tx.query(`SAVEPOINT ${name}`);
-  try {
-    const result = await work();
-    await tx.query(`RELEASE SAVEPOINT ${name}`);
-    return result;
-  } catch (err) {
-    if ((err as { code?: string }).code !== expected) throw err;
-    await tx.query(`ROLLBACK TO SAVEPOINT ${name}`);
-    return undefined;
-  }
-}
-
 /** Digits and the geohash base32 alphabet (no a, i, l, o): never a word Postgres reads as NULL. */
 const PLAIN_ELEMENT = /^[0-9b-hjkmnp-z]+$/;
 

@@ -129,9 +129,9 @@ describe('CodeChangeApplier.applyMany', () => {
     expect(after.history.filter((h) => h.change_id).map((h) => [h.id, h.change_id]))
       .toEqual([[fresh, requestOf.get(fresh)], [turnedYellow, requestOf.get(turnedYellow)]]);
     expect((await t.cache.get(fresh))?.version).toBe(2);
-    // The same window again (a duplicate job): the requests exist, so nothing is written and the caller upserts instead.
+    // The same window again (a duplicate job): the requests exist, so nothing is written (the caller upserts them).
     const codesNow = await new HealthCodeRepository(t.ds).findCodes(ids);
-    expect(await t.writer.transact((c) => t.applier.insertApplied(c, 102, rows, 'tracing', codesNow))).toBeUndefined();
+    expect(await t.writer.transact((c) => t.applier.insertApplied(c, 102, rows, 'tracing', codesNow))).toEqual({ created: 0, applied: 0 });
     expect(await state()).toEqual(after);
   });
 

@@ -5,9 +5,9 @@ import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 const DAY = 86_400_000;
 
 /**
- * A window's full trace tries insertNewRequests (a plain INSERT) before insertRequests' upsert:
- * against twin databases, one always upserting, it must store and answer the same, first pass and
- * rerun alike (the rerun's INSERT hits the unique key, is undone and falls back inside the transaction).
+ * A window's full trace stores its new requests (insertNewRequests, existing ones left alone)
+ * before insertRequests' upsert, which it runs only when some existed: against twin databases,
+ * one always upserting, it must store and answer the same, first pass and rerun alike.
  */
 describe('CodeChangeRepository.insertNewRequests, then insertRequests', () => {
   const twins: { db: TestDatabase; ds: DataSource; changes: CodeChangeRepository }[] = [];
@@ -42,9 +42,13 @@ describe('CodeChangeRepository.insertNewRequests, then insertRequests', () => {
       const passes = [];
       for (const rows of [first, rerun]) {
         passes.push(await t.ds.transaction(async (tx) => {
-          const fresh = likelyNew ? await t.changes.insertNewRequests(tx, 100, rows, 'tracing') : undefined;
-          if (likelyNew) fellBack.push(!fresh);
-          return fresh ? { ...fresh, extended: [] } : t.changes.insertRequests(tx, 100, rows, 'tracing');
+          if (!likelyNew) return t.changes.insertRequests(tx, 100, rows, 'tracing');
+          // As tracing does: the new rows, then the upsert of all when some were stored before.
+          const fresh = await t.changes.insertNewRequests(tx, 100, rows, 'tracing');
+          fellBack.push(fresh.created < rows.length);
+          if (fresh.created === rows.length) return { ...fresh, extended: [] };
+          const stored = await t.changes.insertRequests(tx, 100, rows, 'tracing');
+          return { created: fresh.created + stored.created, applied: [...fresh.applied, ...stored.applied], extended: stored.extended };
         }));
       }
       answers.push(passes.map((p) => ({ created: p.created, applied: p.applied.map((a) => a.userId), extended: p.extended.map((e) => e.userId) })));
