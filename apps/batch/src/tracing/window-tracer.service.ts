@@ -146,7 +146,9 @@ export class WindowTracer {
       const codes = new Map(contacts.flatMap((c) => (c.code ? [[c.contactId, c.code] as const] : [])));
       const breaker = this.requests.planFor(contacts.map((c) => contactExposure(c, grid.slotSeconds, thresholds)), (id) => codes.get(id)?.color ?? null);
       const review = breaker.items.filter((r) => r.decision === 'review');
-      forReview.resolve(review);
+      // Handed over once the automatic requests' statement is sent (after this turn's promise
+      // jobs): the thousands of review rows are encoded while Postgres writes the codes, not before.
+      setImmediate(() => forReview.resolve(review));
       const decided = await this.requests.decide(t, windowId, breaker.items.filter((r) => r.decision === 'auto'), codes);
       const storedAt = Date.now();
       const stored = await storing;
