@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { CodeWriter } from '#libs/codes/index.js';
 import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
@@ -69,7 +69,7 @@ export interface TraceStats {
  * any step again changes nothing.
  */
 @Injectable()
-export class WindowTracer {
+export class WindowTracer implements OnApplicationBootstrap {
   private readonly logger = new Logger(WindowTracer.name);
 
   constructor(
@@ -83,6 +83,11 @@ export class WindowTracer {
     private readonly requests: WindowRequests,
     private readonly shardTracer: ShardTracer,
   ) {}
+
+  /** Opens the two connections a trace uses at once (the pool keeps them), so the first trace does not wait for them. */
+  async onApplicationBootstrap(): Promise<void> {
+    await Promise.all([0, 1].map(() => this.db.query('SELECT 1'))).catch((err: Error) => this.logger.warn(`could not open the trace's connections: ${err.message}`));
+  }
 
   /** Claims the window and returns it with its shard plan; null when the job is stale. */
   async begin(windowId: number, generation: number): Promise<{ window: WindowRow; plan: ShardRow[] } | null> {
