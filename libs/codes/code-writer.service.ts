@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { CodeCache, type CodeView } from '#libs/cache/index.js';
-import { HealthCodeRepository, type CodeRow, type CodeWrite, type NextCode, type VersionedCode } from '#libs/db/index.js';
+import { HealthCodeRepository, type CodeRow, type CodeWrite, type NextCode } from '#libs/db/index.js';
 
 export const toCodeView = (r: CodeRow): CodeView => ({
   userId: r.userId,
@@ -23,12 +23,9 @@ export interface CodeTransaction {
   change(userId: string, actor: string, changeId: string | null, decide: (current: CodeRow) => NextCode | null): Promise<{ current: CodeRow | null; written: CodeRow | null }>;
   /**
    * `change` for many people at once (each at most once), in a constant number of statements.
-   * `known`: their codes as this transaction read them earlier, without a lock: decided on and
-   * written where still unchanged, in one statement; the others are locked and decided again.
    * Returns the written rows by user id; a person `decide` said no to (or unknown) has none.
    */
-  changeMany(items: { userId: string; changeId: string | null }[], actor: string, decide: (current: VersionedCode, changeId: string | null) => NextCode | null,
-    known?: Map<string, VersionedCode>): Promise<Map<string, CodeRow>>;
+  changeMany(items: { userId: string; changeId: string | null }[], actor: string, decide: (current: CodeRow, changeId: string | null) => NextCode | null): Promise<Map<string, CodeRow>>;
   /**
    * Codes written by a statement of the caller's that writes other rows with them (a window's
    * requests and the codes they apply): the versions `writes` lead to are held in the cache while
@@ -77,21 +74,15 @@ export class CodeWriter {
           }
           return { current, written: row };
         },
-        changeMany: async (items, actor, decide, known) => {
-          const byUser = new Map<string, CodeRow>();
-          const writeDecided = async (codes: Map<string, VersionedCode>, batch: typeof items) => {
-            const writes = batch.flatMap((i) => {
-              const code = codes.get(i.userId);
-              const next = code ? decide(code, i.changeId) : null;
-              return code && next ? [{ current: code, next, changeId: i.changeId }] : [];
-            });
-            const { written: rows } = await writeWith(writes, async () => ({ written: await this.codes.writeCodes(tx, writes, actor) }));
-            for (const r of rows) byUser.set(r.userId, r);
-          };
-          if (known) await writeDecided(known, items);
-          const rest = known ? items.filter((i) => !byUser.has(i.userId)) : items;
-          if (rest.length) await writeDecided(await this.codes.lockCodes(tx, rest.map((i) => i.userId)), rest);
-          return byUser;
+        changeMany: async (items, actor, decide) => {
+          const current = await this.codes.lockCodes(tx, items.map((i) => i.userId));
+          const writes = items.flatMap((i) => {
+            const code = current.get(i.userId);
+            const next = code ? decide(code, i.changeId) : null;
+            return code && next ? [{ current: code, next, changeId: i.changeId }] : [];
+          });
+          const { written: rows } = await writeWith(writes, async () => ({ written: await this.codes.writeCodes(tx, writes, actor) }));
+          return new Map(rows.map((r) => [r.userId, r]));
         },
         writeWith,
       });
