@@ -94,22 +94,23 @@ export class CodeChangeApplier {
 
   /**
    * A window's full trace: its requests, most likely all new, stored with the automatic ones
-   * applied in one statement (insertNewRequests), decided on the codes this transaction read
-   * with the contacts (`known`). An automatic request whose code changed since is applied under
-   * the lock as applyClaimed does. Requests already stored (a rerun) are left as they are:
-   * `created` below the number of rows tells the caller to pass them to insertRequests.
+   * applied in one statement (storeNewRequests), decided on the codes this transaction read with
+   * the contacts (`known`). An automatic request whose code changed since is applied under the
+   * lock as applyClaimed does. Returns how many requests were new and applied, and the applied
+   * ones whose expiry grew (a rerun; the caller extends those quarantines).
    */
-  async insertApplied(t: CodeTransaction, windowId: number, rows: NewCodeChange[], actor: string, known: Map<string, VersionedCode>): Promise<{ created: number; applied: number }> {
+  async insertApplied(t: CodeTransaction, windowId: number, rows: NewCodeChange[], actor: string, known: Map<string, VersionedCode>): Promise<{ created: number; applied: number; extended: CodeChangeRow[] }> {
     const writes: CodeWrite[] = rows.flatMap((r) => {
       const current = r.auto ? known.get(r.userId) : undefined;
       const next = current && nextCodeFor(current, r);
       return current && next ? [{ current, next, changeId: null }] : [];
     });
-    const stored = await t.writeWith(writes, () => this.changes.insertNewRequests(t.tx, windowId, rows, actor, writes));
+    const stored = await t.writeWith(writes, () => this.changes.storeNewRequests(t.tx, windowId, rows, actor, writes));
     const written = new Set(stored.written.map((c) => c.userId));
-    const byUser = new Map(rows.map((r) => [r.userId, r]));
-    const missed = stored.applied.filter((a) => !written.has(a.userId)).map(({ id, userId }) => ({ ...byUser.get(userId)!, id }));
-    return { created: stored.created, applied: written.size + (missed.length ? await this.applyClaimed(t, missed, actor) : 0) };
+    const missed = stored.applied.filter((a) => !written.has(a.userId));
+    const byUser = missed.length ? new Map(rows.map((r) => [r.userId, r])) : new Map<string, NewCodeChange>();
+    const late = missed.length ? await this.applyClaimed(t, missed.map(({ id, userId }) => ({ ...byUser.get(userId)!, id })), actor) : 0;
+    return { created: stored.created, applied: written.size + late, extended: stored.extended };
   }
 
   async apply(changeId: string, actor: string, opts: ApplyOptions = {}): Promise<CodeChangeRow | null> {

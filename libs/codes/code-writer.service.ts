@@ -75,6 +75,7 @@ export class CodeWriter {
           return { current, written: row };
         },
         changeMany: async (items, actor, decide) => {
+          if (!items.length) return new Map();
           const current = await this.codes.lockCodes(tx, items.map((i) => i.userId));
           const writes = items.flatMap((i) => {
             const code = current.get(i.userId);

@@ -60,10 +60,8 @@ const fromRaw = ({ createdAt, decidedAt, expiresAt, ...r }: Raw): CodeChangeRow 
   expiresAtMs: expiresAt?.getTime() ?? null,
 });
 
-/** What insertNewRequests stored: the new requests as insertRequests (none extended: all are new) and the codes written. */
-export interface StoredNewRequests {
-  created: number;
-  applied: { id: string; userId: string }[];
+/** What storeNewRequests stored: requests as insertRequests, and the codes written. */
+export interface StoredNewRequests extends StoredRequests {
   written: CodeRow[];
 }
 
@@ -139,19 +137,22 @@ export class CodeChangeRepository {
   }
 
   /**
-   * A window's full trace, whose requests are most likely all new: insertRequests' new rows
-   * (automatic ones stored applied by `appliedBy`), with the codes of those automatic ones written
-   * in the same statement: one round trip instead of three (requests, locks, codes). A request
-   * already stored (a rerun) is left as it is, its code untouched: `created` below the number of
-   * rows tells the caller to pass them to insertRequests. `writes`: the codes, decided on versions
-   * read earlier; each is written only if its version is unchanged (see codeWritesSql), the
-   * others are left to the caller.
+   * insertRequests for a window's full trace, whose requests are most likely all new: the new rows
+   * go in first (automatic ones stored applied by `appliedBy`), with the codes of those automatic
+   * ones written in the same statement, one round trip instead of three (requests, locks, codes);
+   * only when some requests existed (a rerun) does the upsert refresh those. `writes`: the codes,
+   * decided on versions read earlier; each is written only if its version is unchanged (see
+   * codeWritesSql), the others are left to the caller.
    */
-  async insertNewRequests(tx: Db, windowId: number, rows: NewCodeChange[], appliedBy: string, writes: CodeWrite[] = []): Promise<StoredNewRequests> {
-    if (!rows.length) return { created: 0, applied: [], written: [] };
+  async storeNewRequests(tx: Db, windowId: number, rows: NewCodeChange[], appliedBy: string, writes: CodeWrite[] = []): Promise<StoredNewRequests> {
+    if (!rows.length) return { created: 0, applied: [], extended: [], written: [] };
     const params = [...requestParams(windowId, rows, appliedBy), ...codeWriteParams(writes)];
-    const [stored] = await queryRows<Omit<StoredNewRequests, 'written'> & Written>(tx, newRequestsSql, params);
-    return { created: stored!.created, applied: stored!.applied, written: writtenCodes(writes, stored!) };
+    const [fresh] = await queryRows<Omit<StoredRequests, 'extended'> & Written>(tx, newRequestsSql, params);
+    const written = writtenCodes(writes, fresh!);
+    if (fresh!.created === rows.length) return { created: fresh!.created, applied: fresh!.applied, extended: [], written };
+    // The upsert finds every row stored now (the new ones unchanged by it): it adds only the refreshed ones.
+    const { extended } = await this.insertRequests(tx, windowId, rows, appliedBy);
+    return { created: fresh!.created, applied: fresh!.applied, extended, written };
   }
 
   /**

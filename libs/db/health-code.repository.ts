@@ -29,11 +29,11 @@ export interface HistoryRow {
  * A code row as the JSON of a CodeRow (for `queryJsonRows`; `t` names the row): one way to read a
  * code, a few at a time (the read path) or thousands (a window's trace), timestamps as epoch ms.
  */
-const codeJsonSql = (t: string) => `json_build_object('userId', ${t}.user_id::text, 'color', ${t}.color, 'reason', ${t}.reason, 'version', ${t}.version,
+const CODE = (t: string) => `json_build_object('userId', ${t}.user_id::text, 'color', ${t}.color, 'reason', ${t}.reason, 'version', ${t}.version,
   'updatedAtMs', ${epochMs(`${t}.updated_at`)}, 'expiresAtMs', ${epochMs(`${t}.expires_at`)}, 'infectiousFromMs', ${epochMs(`${t}.infectious_from`)})`;
 
 /** The codes of the rows `from` selects (aliased `c`), in user id order. */
-const codesSql = (from: string) => `SELECT json_agg(${codeJsonSql('c')} ORDER BY c.user_id) AS rows FROM ${from}`;
+const codesSql = (from: string) => `SELECT json_agg(${CODE('c')} ORDER BY c.user_id) AS rows FROM ${from}`;
 
 @Injectable()
 export class HealthCodeRepository {

@@ -119,7 +119,7 @@ describe('CodeChangeApplier.applyMany', () => {
       changes: await t.db.query<{ id: string; userId: string; status: string }>(`SELECT id::text, user_id::text AS "userId", status FROM code_changes WHERE window_id = 102 ORDER BY user_id`),
     });
     await new WindowRepository(t.ds).ensureWindows(102, 102, 3600);
-    expect(await t.writer.transact((c) => t.applier.insertApplied(c, 102, rows, 'tracing', known))).toEqual({ created: 3, applied: 2 });
+    expect(await t.writer.transact((c) => t.applier.insertApplied(c, 102, rows, 'tracing', known))).toEqual({ created: 3, applied: 2, extended: [] });
     const after = await state();
     expect(after.changes.map((c) => c.status)).toEqual(['applied', 'superseded', 'applied']);
     expect(after.codes.map((c) => [c.color, c.version])).toEqual([['yellow', 2], ['red', 2], ['yellow', 3]]);
@@ -129,9 +129,9 @@ describe('CodeChangeApplier.applyMany', () => {
     expect(after.history.filter((h) => h.change_id).map((h) => [h.id, h.change_id]))
       .toEqual([[fresh, requestOf.get(fresh)], [turnedYellow, requestOf.get(turnedYellow)]]);
     expect((await t.cache.get(fresh))?.version).toBe(2);
-    // The same window again (a duplicate job): the requests exist, so nothing is written (the caller upserts them).
+    // The same window again (a duplicate job): the requests exist, so nothing is written (the upsert finds nothing to refresh).
     const codesNow = await new HealthCodeRepository(t.ds).findCodes(ids);
-    expect(await t.writer.transact((c) => t.applier.insertApplied(c, 102, rows, 'tracing', codesNow))).toEqual({ created: 0, applied: 0 });
+    expect(await t.writer.transact((c) => t.applier.insertApplied(c, 102, rows, 'tracing', codesNow))).toEqual({ created: 0, applied: 0, extended: [] });
     expect(await state()).toEqual(after);
   });
 

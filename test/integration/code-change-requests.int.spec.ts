@@ -5,11 +5,11 @@ import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 const DAY = 86_400_000;
 
 /**
- * A window's full trace stores its new requests (insertNewRequests, existing ones left alone)
- * before insertRequests' upsert, which it runs only when some existed: against twin databases,
- * one always upserting, it must store and answer the same, first pass and rerun alike.
+ * A window's full trace stores its new requests first (storeNewRequests, existing ones left
+ * alone) and runs insertRequests' upsert only when some existed: against twin databases, one
+ * always upserting, it must store and answer the same, first pass and rerun alike.
  */
-describe('CodeChangeRepository.insertNewRequests, then insertRequests', () => {
+describe('CodeChangeRepository.storeNewRequests against insertRequests', () => {
   const twins: { db: TestDatabase; ds: DataSource; changes: CodeChangeRepository }[] = [];
 
   beforeAll(async () => {
@@ -41,15 +41,9 @@ describe('CodeChangeRepository.insertNewRequests, then insertRequests', () => {
     for (const [t, likelyNew] of [[twins[0]!, false], [twins[1]!, true]] as const) {
       const passes = [];
       for (const rows of [first, rerun]) {
-        passes.push(await t.ds.transaction(async (tx) => {
-          if (!likelyNew) return t.changes.insertRequests(tx, 100, rows, 'tracing');
-          // As tracing does: the new rows, then the upsert of all when some were stored before.
-          const fresh = await t.changes.insertNewRequests(tx, 100, rows, 'tracing');
-          fellBack.push(fresh.created < rows.length);
-          if (fresh.created === rows.length) return { ...fresh, extended: [] };
-          const stored = await t.changes.insertRequests(tx, 100, rows, 'tracing');
-          return { created: fresh.created + stored.created, applied: [...fresh.applied, ...stored.applied], extended: stored.extended };
-        }));
+        const pass = await t.ds.transaction((tx) => (likelyNew ? t.changes.storeNewRequests(tx, 100, rows, 'tracing') : t.changes.insertRequests(tx, 100, rows, 'tracing')));
+        if (likelyNew) fellBack.push(pass.created < rows.length);
+        passes.push(pass);
       }
       answers.push(passes.map((p) => ({ created: p.created, applied: p.applied.map((a) => a.userId), extended: p.extended.map((e) => e.userId) })));
     }

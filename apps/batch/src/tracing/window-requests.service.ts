@@ -58,35 +58,29 @@ export class WindowRequests {
    * codes it read in this transaction (see CodeChangeApplier.insertApplied).
    */
   async decide(t: CodeTransaction, windowId: number, items: PlannedRequest[], known?: Map<string, VersionedCode>): Promise<{ created: number; autoApplied: number }> {
-    if (!items.length) return { created: 0, autoApplied: await this.applyPendingAuto(t, windowId) };
     const rows = items.map(({ decision, ...r }) => ({ ...r, auto: decision === 'auto' }));
-    const fresh = known ? await this.applier.insertApplied(t, windowId, rows, ACTOR, known) : { created: 0, applied: 0 };
-    if (fresh.created === rows.length) return { created: fresh.created, autoApplied: fresh.applied + (await this.applyPendingAuto(t, windowId)) };
-    // Some were stored before (a rerun): the upsert refreshes those (the new ones stay as they are).
-    const stored = await this.changes.insertRequests(t.tx, windowId, rows, ACTOR);
-    const planned = new Map(items.map((r) => [r.userId, r]));
-    const claimed = stored.applied.map(({ id, userId }) => {
-      const r = planned.get(userId)!;
-      return { id, userId, toColor: r.toColor, reason: r.reason, expiresAtMs: r.expiresAtMs };
-    });
-    const autoApplied = fresh.applied + (await this.applier.applyClaimed(t, claimed, ACTOR)) + (await this.applyPendingAuto(t, windowId));
+    const stored = known ? await this.applier.insertApplied(t, windowId, rows, ACTOR, known) : await this.upsert(t, windowId, rows);
+    const autoApplied = stored.applied + (await this.applyPendingAuto(t, windowId));
     await this.extend(t, stored.extended);
-    return { created: fresh.created + stored.created, autoApplied };
+    return { created: stored.created, autoApplied };
   }
 
   /**
    * Stores requests that wait for an admin, no code changed, in a transaction of the caller's: a
-   * window's full trace stores them beside its code transaction (most likely all new: new rows
-   * first, the upsert only on a rerun). Returns how many were new, and the applied requests
-   * whose evidence grew (a rerun after the breaker tripped): the code transaction extends those.
+   * window's full trace stores them beside its code transaction. Returns how many were new, and
+   * the applied requests whose evidence grew (a rerun after the breaker tripped): the code
+   * transaction extends those.
    */
   async storeForReview(tx: EntityManager, windowId: number, items: PlannedRequest[]): Promise<{ created: number; extended: CodeChangeRow[] }> {
-    if (!items.length) return { created: 0, extended: [] };
-    const rows = items.map(({ decision, ...r }) => ({ ...r, auto: false }));
-    const fresh = await this.changes.insertNewRequests(tx, windowId, rows, ACTOR);
-    if (fresh.created === rows.length) return { created: fresh.created, extended: [] };
-    const stored = await this.changes.insertRequests(tx, windowId, rows, ACTOR);
-    return { created: fresh.created + stored.created, extended: stored.extended };
+    return this.changes.storeNewRequests(tx, windowId, items.map(({ decision, ...r }) => ({ ...r, auto: false })), ACTOR);
+  }
+
+  /** A pass over a traced window (most requests exist): the upsert, then the codes of the new automatic ones. */
+  private async upsert(t: CodeTransaction, windowId: number, rows: NewCodeChange[]): Promise<{ created: number; applied: number; extended: CodeChangeRow[] }> {
+    const stored = await this.changes.insertRequests(t.tx, windowId, rows, ACTOR);
+    const planned = new Map(rows.map((r) => [r.userId, r]));
+    const claimed = stored.applied.map(({ id, userId }) => ({ ...planned.get(userId)!, id }));
+    return { created: stored.created, applied: await this.applier.applyClaimed(t, claimed, ACTOR), extended: stored.extended };
   }
 
   private async applyPendingAuto(t: CodeTransaction, windowId: number): Promise<number> {
