@@ -37,6 +37,25 @@ export const epochMs = (column: string): string => `floor(extract(epoch FROM ${c
  */
 export const slotOfSql = (column: string, slotSeconds: string): string => `floor(date_part('epoch', ${column}) / ${slotSeconds})`;
 
+/** Postgres' SQLSTATE for a duplicate key. */
+export const UNIQUE_VIOLATION = '23505';
+
+/**
+ * Runs one statement inside a savepoint of the caller's transaction. The savepoint and the
+ * statement are queued together, so node-postgres sends the statement as soon as the savepoint is
+ * set, with no turn of the app's event loop between. If the statement fails with the SQLSTATE
+ * `expected`, its writes are undone and undefined is returned (the transaction goes on); any other
+ * error is thrown. The savepoint is not released: it ends with the transaction.
+ */
+export async function inSavepoint<R>(tx: Db, name: string, expected: string, text: string, params: unknown[]): Promise<R[] | undefined> {
+  const [set, run] = await Promise.allSettled([tx.query(`SAVEPOINT ${name}`), queryRows<R>(tx, text, params)]);
+  if (set.status === 'rejected') throw set.reason;
+  if (run.status === 'fulfilled') return run.value;
+  if ((run.reason as { code?: string }).code !== expected) throw run.reason;
+  await tx.query(`ROLLBACK TO SAVEPOINT ${name}`);
+  return undefined;
+}
+
 /** Digits and the geohash base32 alphabet (no a, i, l, o): never a word Postgres reads as NULL. */
 const PLAIN_ELEMENT = /^[0-9b-hjkmnp-z]+$/;
 
