@@ -42,10 +42,11 @@ export const UNIQUE_VIOLATION = '23505';
 
 /**
  * Runs one statement inside a savepoint of the caller's transaction. The savepoint and the
- * statement are queued together, so node-postgres sends the statement as soon as the savepoint is
- * set, with no turn of the app's event loop between. If the statement fails with the SQLSTATE
- * `expected`, its writes are undone and undefined is returned (the transaction goes on); any other
- * error is thrown. The savepoint is not released: it ends with the transaction.
+ * statement are queued together: node-postgres writes the statement from the handler of the
+ * savepoint's reply, so the savepoint costs one round trip and no step of the caller's. If the
+ * statement fails with the SQLSTATE `expected`, its writes are undone and undefined is returned
+ * (the transaction goes on); any other error is thrown. The savepoint is not released: it ends
+ * with the transaction.
  */
 export async function inSavepoint<R>(tx: Db, name: string, expected: string, text: string, params: unknown[]): Promise<R[] | undefined> {
   const [set, run] = await Promise.allSettled([tx.query(`SAVEPOINT ${name}`), queryRows<R>(tx, text, params)]);

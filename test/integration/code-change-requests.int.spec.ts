@@ -5,9 +5,9 @@ import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 const DAY = 86_400_000;
 
 /**
- * A window's full trace stores its new requests first (storeNewRequests, existing ones left
- * alone) and runs insertRequests' upsert only when some existed: against twin databases, one
- * always upserting, it must store and answer the same, first pass and rerun alike.
+ * A window's full trace stores its requests by a plain INSERT in a savepoint (storeNewRequests),
+ * and by insertRequests' upsert only when some existed (the INSERT undone): against twin
+ * databases, one always upserting, it must store and answer the same, first pass and rerun alike.
  */
 describe('CodeChangeRepository.storeNewRequests against insertRequests', () => {
   const twins: { db: TestDatabase; ds: DataSource; changes: CodeChangeRepository }[] = [];
