@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { CodeChangeRepository, type ChangeToApply, type CodeChangeRow, type CodeRow, type CodeWrite, type NewCodeChange, type NextCode, type VersionedCode } from '#libs/db/index.js';
+import { CodeChangeRepository, type ChangeToApply, type CodeChangeRow, type CodeRow, type CodeWrite, type NewCodeChange, type NextCode, type Savepoint, type VersionedCode } from '#libs/db/index.js';
 import { canRequestRaise, extendQuarantine } from '#libs/domain/index.js';
 import { CodeWriter, type CodeTransaction } from './code-writer.service.js';
 
@@ -95,17 +95,18 @@ export class CodeChangeApplier {
   /**
    * A window's full trace: its requests, most likely all new, stored with the automatic ones
    * applied in one statement (storeNewRequests), decided on the codes this transaction read with
-   * the contacts (`known`). An automatic request whose code changed since is applied under the
-   * lock as applyClaimed does. Returns how many requests were new and applied, and the applied
-   * ones whose expiry grew (a rerun; the caller extends those quarantines).
+   * the contacts (`known`), in `savepoint` if the trace set one (storeNewRequests). An automatic
+   * request whose code changed since is applied under the lock as applyClaimed does. Returns how
+   * many requests were new and applied, and the applied ones whose expiry grew (a rerun; the
+   * caller extends those quarantines).
    */
-  async insertApplied(t: CodeTransaction, windowId: number, rows: NewCodeChange[], actor: string, known: Map<string, VersionedCode>): Promise<{ created: number; applied: number; extended: CodeChangeRow[] }> {
+  async insertApplied(t: CodeTransaction, windowId: number, rows: NewCodeChange[], actor: string, known: Map<string, VersionedCode>, savepoint?: Savepoint): Promise<{ created: number; applied: number; extended: CodeChangeRow[] }> {
     const writes: CodeWrite[] = rows.flatMap((r) => {
       const current = r.auto ? known.get(r.userId) : undefined;
       const next = current && nextCodeFor(current, r);
       return current && next ? [{ current, next, changeId: null }] : [];
     });
-    const stored = await t.writeWith(writes, () => this.changes.storeNewRequests(t.tx, windowId, rows, actor, writes));
+    const stored = await t.writeWith(writes, () => this.changes.storeNewRequests(t.tx, windowId, rows, actor, writes, savepoint));
     const written = new Set(stored.written.map((c) => c.userId));
     const missed = stored.applied.filter((a) => !written.has(a.userId));
     const byUser = missed.length ? new Map(rows.map((r) => [r.userId, r])) : new Map<string, NewCodeChange>();

@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import type { Color } from '#libs/domain/index.js';
 import { codeWriteParams, codeWritesSql, WRITTEN_SQL, writtenCodes, type CodeWrite, type Written } from './code-writes.sql.js';
 import type { CodeRow } from './health-code.repository.js';
-import { arrayLiteral, epochMs, inSavepoint, textArrayLiteral, type Db, queryRows, UNIQUE_VIOLATION } from './sql.js';
+import { arrayLiteral, epochMs, Savepoint, textArrayLiteral, type Db, queryRows, UNIQUE_VIOLATION } from './sql.js';
 
 export const CODE_CHANGE_STATUSES = ['pending', 'applied', 'rejected', 'superseded', 'revoked'] as const;
 export type CodeChangeStatus = (typeof CODE_CHANGE_STATUSES)[number];
@@ -139,6 +139,15 @@ export class CodeChangeRepository {
   }
 
   /**
+   * The savepoint storeNewRequests runs in, set now (ahead of reads only, see Savepoint): a full
+   * trace sets it when its code transaction starts, so the requests' statement goes out the
+   * moment it is ready.
+   */
+  newRequestsSavepoint(tx: Db): Savepoint {
+    return new Savepoint(tx, 'hc_new_requests');
+  }
+
+  /**
    * insertRequests for a window's full trace, whose requests are most likely all new: they go in
    * by a plain INSERT in a savepoint (automatic ones stored applied by `appliedBy`), with the codes
    * of those automatic ones written in the same statement, one round trip instead of three
@@ -146,12 +155,14 @@ export class CodeChangeRepository {
    * written only if its version is unchanged (see codeWritesSql), the others are left to the
    * caller. When a request existed (a rerun, or a duplicate job that committed first), nothing of
    * that statement stays: insertRequests' upsert stores them all, and the codes are left to the
-   * caller (`written` is empty).
+   * caller (`written` is empty). `savepoint`: one set earlier in `tx` by newRequestsSavepoint
+   * (else it is set now, one round trip before the statement).
    */
-  async storeNewRequests(tx: Db, windowId: number, rows: NewCodeChange[], appliedBy: string, writes: CodeWrite[] = []): Promise<StoredNewRequests> {
+  async storeNewRequests(tx: Db, windowId: number, rows: NewCodeChange[], appliedBy: string, writes: CodeWrite[] = [], savepoint?: Savepoint): Promise<StoredNewRequests> {
     if (!rows.length) return { created: 0, applied: [], extended: [], written: [] };
     const params = [...requestParams(windowId, rows, appliedBy), ...codeWriteParams(writes)];
-    const [fresh] = (await inSavepoint<Omit<StoredRequests, 'extended'> & Written>(tx, 'hc_new_requests', UNIQUE_VIOLATION, newRequestsSql, params)) ?? [];
+    const attempt = (savepoint ?? this.newRequestsSavepoint(tx)).attempt<Omit<StoredRequests, 'extended'> & Written>(UNIQUE_VIOLATION, newRequestsSql, params);
+    const [fresh] = (await attempt) ?? [];
     if (fresh) return { created: fresh.created, applied: fresh.applied, extended: [], written: writtenCodes(writes, fresh) };
     return { ...(await this.insertRequests(tx, windowId, rows, appliedBy)), written: [] };
   }

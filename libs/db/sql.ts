@@ -41,20 +41,34 @@ export const slotOfSql = (column: string, slotSeconds: string): string => `floor
 export const UNIQUE_VIOLATION = '23505';
 
 /**
- * Runs one statement inside a savepoint of the caller's transaction. The savepoint and the
- * statement are queued together: node-postgres writes the statement from the handler of the
- * savepoint's reply, so the savepoint costs one round trip and no step of the caller's. If the
- * statement fails with the SQLSTATE `expected`, its writes are undone and undefined is returned
- * (the transaction goes on); any other error is thrown. The savepoint is not released: it ends
- * with the transaction.
+ * A savepoint of the caller's transaction, queued at once behind whatever its connection runs,
+ * for one statement run in it later (`attempt`). Set ahead of a long statement, it is in place
+ * by the time the statement it guards is ready, which then goes out at once; set just before,
+ * it costs that statement one round trip (node-postgres sends one query at a time). Set it
+ * ahead of reads only: a rollback to it undoes whatever the transaction wrote since. Never
+ * released: it ends with the transaction.
  */
-export async function inSavepoint<R>(tx: Db, name: string, expected: string, text: string, params: unknown[]): Promise<R[] | undefined> {
-  const [set, run] = await Promise.allSettled([tx.query(`SAVEPOINT ${name}`), queryRows<R>(tx, text, params)]);
-  if (set.status === 'rejected') throw set.reason;
-  if (run.status === 'fulfilled') return run.value;
-  if ((run.reason as { code?: string }).code !== expected) throw run.reason;
-  await tx.query(`ROLLBACK TO SAVEPOINT ${name}`);
-  return undefined;
+export class Savepoint {
+  private readonly set: Promise<unknown>;
+
+  constructor(private readonly tx: Db, private readonly name: string) {
+    this.set = tx.query(`SAVEPOINT ${name}`);
+    // Seen by `attempt`; unheard if it is never called (the transaction fails anyway).
+    this.set.catch(() => undefined);
+  }
+
+  /**
+   * Runs the statement in the savepoint. If it fails with the SQLSTATE `expected`, its writes are
+   * undone and undefined is returned (the transaction goes on); any other error is thrown.
+   */
+  async attempt<R>(expected: string, text: string, params: unknown[]): Promise<R[] | undefined> {
+    const [set, run] = await Promise.allSettled([this.set, queryRows<R>(this.tx, text, params)]);
+    if (set.status === 'rejected') throw set.reason;
+    if (run.status === 'fulfilled') return run.value;
+    if ((run.reason as { code?: string }).code !== expected) throw run.reason;
+    await this.tx.query(`ROLLBACK TO SAVEPOINT ${this.name}`);
+    return undefined;
+  }
 }
 
 /** Digits and the geohash base32 alphabet (no a, i, l, o): never a word Postgres reads as NULL. */

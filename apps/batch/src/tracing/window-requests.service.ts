@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { CodeChangeApplier, type CodeTransaction } from '#libs/codes/index.js';
 import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
-import { CodeChangeRepository, HealthCodeRepository, type CodeChangeRow, type NewCodeChange, type VersionedCode } from '#libs/db/index.js';
+import { CodeChangeRepository, HealthCodeRepository, type CodeChangeRow, type NewCodeChange, type Savepoint, type VersionedCode } from '#libs/db/index.js';
 import {
   applyCircuitBreaker, canRequestRaise, type Color, quarantineExpiresAtMs, quarantineExtension, slotStartMs, type ContactExposure, type ExposureDecision,
 } from '#libs/domain/index.js';
@@ -11,6 +11,12 @@ import {
 const ACTOR = 'tracing';
 
 export type PlannedRequest = NewCodeChange & { decision: ExposureDecision };
+
+/** What a window's full trace has in hand when it decides: the contacts' codes read in its transaction, and the savepoint set there for the new requests. */
+export interface FullTrace {
+  codes: Map<string, VersionedCode>;
+  savepoint: Savepoint;
+}
 
 /**
  * From a window's contact exposures to code changes, shared by a full trace and by the passes
@@ -54,12 +60,15 @@ export class WindowRequests {
    * half done. Also applies the window's automatic requests still pending (raised from review by
    * this or an earlier pass, or left by an older version's crash) and extends the quarantines of
    * applied requests whose evidence grew. Returns how many requests were new and how many applied.
-   * `known`: a window's full trace, whose requests are most likely all new, passes the contacts'
-   * codes it read in this transaction (see CodeChangeApplier.insertApplied).
+   * `fullTrace`: a window's full trace, whose requests are most likely all new, passes the
+   * contacts' codes it read in this transaction and the savepoint it set for the new requests
+   * (see CodeChangeApplier.insertApplied).
    */
-  async decide(t: CodeTransaction, windowId: number, items: PlannedRequest[], known?: Map<string, VersionedCode>): Promise<{ created: number; autoApplied: number }> {
+  async decide(t: CodeTransaction, windowId: number, items: PlannedRequest[], fullTrace?: FullTrace): Promise<{ created: number; autoApplied: number }> {
     const rows = items.map(({ decision, ...r }) => ({ ...r, auto: decision === 'auto' }));
-    const stored = known ? await this.applier.insertApplied(t, windowId, rows, ACTOR, known) : await this.upsert(t, windowId, rows);
+    const stored = fullTrace
+      ? await this.applier.insertApplied(t, windowId, rows, ACTOR, fullTrace.codes, fullTrace.savepoint)
+      : await this.upsert(t, windowId, rows);
     const autoApplied = stored.applied + (await this.applyPendingAuto(t, windowId));
     await this.extend(t, stored.extended);
     return { created: stored.created, autoApplied };
@@ -73,6 +82,14 @@ export class WindowRequests {
    */
   async storeForReview(tx: EntityManager, windowId: number, items: PlannedRequest[]): Promise<{ created: number; extended: CodeChangeRow[] }> {
     return this.changes.storeNewRequests(tx, windowId, items.map(({ decision, ...r }) => ({ ...r, auto: false })), ACTOR);
+  }
+
+  /**
+   * The savepoint a full trace's new requests go in, set when its code transaction starts,
+   * before anything is written there: in place long before the requests are decided.
+   */
+  newRequestsSavepoint(tx: EntityManager): Savepoint {
+    return this.changes.newRequestsSavepoint(tx);
   }
 
   /** A pass over a traced window (most requests exist): the upsert, then the codes of the new automatic ones. */

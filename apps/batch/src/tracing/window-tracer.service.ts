@@ -146,6 +146,9 @@ export class WindowTracer implements OnApplicationBootstrap {
       return { ...exposures, ...(await this.requests.storeForReview(tx, windowId, await forReview.promise)) };
     }));
     const deciding = this.writer.transact(async (t) => {
+      // Set ahead of the contacts' read (nothing written before the requests, so a rerun's rollback
+      // to it undoes only them): the automatic requests' statement then goes out the moment it is ready.
+      const savepoint = this.requests.newRequestsSavepoint(t.tx);
       const contacts = await this.exposures.contacts(t.tx, windowId, evidence, windowSlotRange(windowId, grid));
       const mergedAt = Date.now();
       const codes = new Map(contacts.flatMap((c) => (c.code ? [[c.contactId, c.code] as const] : [])));
@@ -154,7 +157,7 @@ export class WindowTracer implements OnApplicationBootstrap {
       // Handed over once the automatic requests' statement is sent (after this turn's promise
       // jobs): the thousands of review rows are encoded while Postgres writes the codes, not before.
       setImmediate(() => forReview.resolve(review));
-      const decided = await this.requests.decide(t, windowId, breaker.items.filter((r) => r.decision === 'auto'), codes);
+      const decided = await this.requests.decide(t, windowId, breaker.items.filter((r) => r.decision === 'auto'), { codes, savepoint });
       const storedAt = Date.now();
       const stored = await storing;
       if (stored.status === 'rejected') throw stored.reason;
