@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { queryRows } from './sql.js';
+import { LOCK_NOT_AVAILABLE, queryRows } from './sql.js';
 
 export interface PingPartition {
   name: string;
@@ -33,8 +33,19 @@ export class PingPartitionRepository {
    * Drops a whole partition: no row-by-row DELETE, no table bloat. The app role does not own the
    * table, so a SECURITY DEFINER function drops it (and refuses anything but a ping partition).
    */
-  async dropPartition(name: string): Promise<void> {
+  /**
+   * Drops one day partition. False when it was not dropped because pings stayed in use: the drop
+   * needs pings to itself and gives up after a second (hc_drop_ping_partition's lock_timeout)
+   * rather than hold every reader and writer behind it.
+   */
+  async dropPartition(name: string): Promise<boolean> {
     if (!/^pings_\d{8}$/.test(name)) throw new Error(`not a ping partition: ${name}`);
-    await queryRows(this.db, 'SELECT hc_drop_ping_partition($1)', [name]);
+    try {
+      await queryRows(this.db, 'SELECT hc_drop_ping_partition($1)', [name]);
+      return true;
+    } catch (err) {
+      if ((err as { code?: string }).code === LOCK_NOT_AVAILABLE) return false;
+      throw err;
+    }
   }
 }

@@ -39,6 +39,8 @@ export const slotOfSql = (column: string, slotSeconds: string): string => `floor
 
 /** Postgres' SQLSTATE for a duplicate key. */
 export const UNIQUE_VIOLATION = '23505';
+/** SQLSTATE of a lock not had within `lock_timeout`. */
+export const LOCK_NOT_AVAILABLE = '55P03';
 
 /**
  * A savepoint of the caller's transaction, queued at once behind whatever its connection runs,

@@ -1,5 +1,6 @@
 import { Queue } from 'bullmq';
 import { JobName, TRACING_QUEUE, queuePrefix, traceWindowJobId } from '#libs/queue/index.js';
+import { appsReport } from '../support/apps.js';
 import { TestRedisServer } from '../support/redis-server.js';
 import { startSystem, type TestSystem } from '../support/system.js';
 import { expectNoDuplicateEffects, loadTracingFixture, tracingResult, waitForWindowsDone, type TracingFixture } from '../support/tracing-fixture.js';
@@ -70,7 +71,7 @@ describe('tracing: exactly once through crashes, duplicates and a lost queue', (
         await new Promise((r) => batch.process.once('exit', r));
       }
       await sys.startApp('batch');
-      await waitForWindowsDone(sys.db, fixture.windowIds, 90_000);
+      await waitForWindowsDone(sys.db, fixture.windowIds, 90_000, queue);
       await expectReference(sys, fixture);
     } catch (err) {
       throw new Error(`${(err as Error).message}\n(kills ${kills.join(', ')} ms after a window was processing)`);
@@ -81,14 +82,16 @@ describe('tracing: exactly once through crashes, duplicates and a lost queue', (
   }, 240_000);
 
   it('one window enqueued five times at once, with two workers: one result', async () => {
-    const { sys, fixture } = await systemWithFixture('trace-dup', { HC_TRACE_SHARDS: '4' });
+    const { sys, fixture } = await systemWithFixture('trace-dup', { HC_TRACE_SHARDS: '4', LOG_LEVEL: 'info' });
     const queue = new Queue(TRACING_QUEUE, { connection: { url: sys.env.REDIS_URL }, prefix: queuePrefix(sys.env.HC_KEY_PREFIX!) });
     try {
       const windowId = fixture.windowIds[0]!;
       await sys.db.query(`UPDATE windows SET status = 'closing', generation = 1 WHERE id = $1`, [windowId]);
-      await Promise.all([sys.startApp('batch'), sys.startApp('batch')]);
+      const batches = await Promise.all([sys.startApp('batch'), sys.startApp('batch')]);
       await Promise.all([0, 1, 2, 3, 4].map((i) => queue.add(JobName.TraceWindow, { windowId, generation: 1 }, { jobId: `duplicate-${windowId}-${i}` })));
-      await waitForWindowsDone(sys.db, fixture.windowIds, 90_000);
+      await waitForWindowsDone(sys.db, fixture.windowIds, 90_000, queue).catch((err: Error) => {
+        throw new Error(`${err.message}\n${appsReport(batches)}`);
+      });
       await expectReference(sys, fixture);
       // The duplicates end as completed (each hands over to the job under the deterministic id), none failed.
       for (let i = 0; i < 5; i++) {

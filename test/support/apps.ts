@@ -96,3 +96,12 @@ export function runNode(script: string, env: Record<string, string>, timeoutMs =
     });
   });
 }
+
+/** Whether each app still runs, and the end of its output (for a failure's message). */
+export function appsReport(apps: RunningApp[]): string {
+  return apps.map((a) => {
+    const { exitCode, signalCode, pid } = a.process;
+    const state = exitCode === null && signalCode === null ? 'running' : `exited (${exitCode ?? signalCode})`;
+    return `${a.name} pid ${pid}: ${state}; output ends:\n${a.output().slice(-1500) || '(none)'}`;
+  }).join('\n');
+}

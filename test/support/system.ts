@@ -55,8 +55,12 @@ export async function startSystem(
   };
   const apps: TestSystem['apps'] = {};
   const started: RunningApp[] = [];
+  const instances = new Map<AppName, number>();
   const start = async (name: AppName, appEnv: Record<string, string>) => {
-    const app = await startApp(name, appEnv, undefined, started.filter((a) => a.name === name).length + 1);
+    // Counted when asked (two started at once get their own logs), not when ready.
+    const instance = (instances.get(name) ?? 0) + 1;
+    instances.set(name, instance);
+    const app = await startApp(name, appEnv, undefined, instance);
     started.push(app);
     return (apps[name] = app);
   };

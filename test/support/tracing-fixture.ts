@@ -1,4 +1,6 @@
+import type { Queue } from 'bullmq';
 import { encodeCell } from '#libs/geo/index.js';
+import { traceShardJobId, traceWindowJobId } from '#libs/queue/index.js';
 import { lastClosedWindowId, windowStartMs, type TimeGrid } from '#libs/domain/index.js';
 import { seededRandom } from '../../bench/support/pings.js';
 import type { TestDatabase } from './databases.js';
@@ -84,15 +86,47 @@ export async function tracingResult(db: TestDatabase, windowIds: number[]): Prom
   return { exposures: exposures.map((r) => r.line), requests: requests.map((r) => r.line) };
 }
 
-/** Waits until every window is done; throws with their states when time runs out. */
-export async function waitForWindowsDone(db: TestDatabase, windowIds: number[], timeoutMs: number): Promise<void> {
+/**
+ * Waits until every window is done; throws with their states when time runs out, with what the
+ * database's sessions were doing and, given the tracing queue, the states of the windows' jobs.
+ */
+export async function waitForWindowsDone(db: TestDatabase, windowIds: number[], timeoutMs: number, queue?: Queue): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const rows = await db.query<{ id: number; status: string }>('SELECT id::float8 AS id, status FROM windows WHERE id = ANY($1) ORDER BY id', [windowIds]);
+    const rows = await db.query<{ id: number; status: string; generation: number }>(
+      'SELECT id::float8 AS id, status, generation FROM windows WHERE id = ANY($1) ORDER BY id', [windowIds]);
     if (rows.length === windowIds.length && rows.every((r) => r.status === 'done')) return;
-    if (Date.now() > deadline) throw new Error(`windows not done after ${timeoutMs} ms: ${JSON.stringify(rows)}`);
+    if (Date.now() > deadline) {
+      const jobs = queue ? `\n${await jobStates(db, queue, rows)}` : '';
+      throw new Error(`windows not done after ${timeoutMs} ms: ${JSON.stringify(rows)}\n${await sessions(db)}${jobs}`);
+    }
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+/** Each window's job and its planned shards' jobs (state, attempts, failure), and the queue's counts. */
+async function jobStates(db: TestDatabase, queue: Queue, windows: { id: number; generation: number }[]): Promise<string> {
+  const lines = [`queue: ${JSON.stringify(await queue.getJobCounts())}`];
+  for (const w of windows) {
+    const shards = await db.query<{ shard: number; done: boolean }>(
+      'SELECT shard, done FROM trace_shards WHERE window_id = $1 AND generation = $2 ORDER BY shard', [w.id, w.generation]);
+    lines.push(`window ${w.id}: shards done in Postgres ${shards.filter((s) => s.done).length} of ${shards.length}`);
+    const ids = [traceWindowJobId(w.id, w.generation), ...shards.map((s) => traceShardJobId(w.id, w.generation, s.shard))];
+    for (const id of ids) {
+      const job = await queue.getJob(id);
+      if (job) lines.push(`  ${id}: ${await job.getState()}, attempts ${job.attemptsMade}${job.failedReason ? `, failed: ${job.failedReason}` : ''}`);
+    }
+  }
+  return lines.join('\n');
+}
+
+/** What the database's sessions are doing and waiting for (for a failure's message). */
+async function sessions(db: TestDatabase): Promise<string> {
+  const rows = await db.query<{ line: string }>(
+    `SELECT concat_ws(' | ', pid, state, wait_event_type || ':' || wait_event, 'xact ' || round(extract(epoch FROM now() - xact_start)) || ' s',
+       'blocked by ' || nullif(pg_blocking_pids(pid)::text, '{}'), left(regexp_replace(query, '\\s+', ' ', 'g'), 160)) AS line
+     FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() ORDER BY pid`);
+  return `sessions:\n${rows.map((r) => `  ${r.line}`).join('\n')}`;
 }
 
 /** Every applied change wrote exactly one history row; no request exists twice. */
