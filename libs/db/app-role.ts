@@ -5,5 +5,10 @@
  */
 export const APP_DB_ROLE = 'hc_app';
 
-/** libpq start-up options for a connection acting as the app role (pg's `options`). */
-export const APP_DB_CONNECTION_OPTIONS = `-c role=${APP_DB_ROLE}`;
+/**
+ * libpq start-up options for a connection of the apps (pg's `options`): it acts as the app role,
+ * and no statement waits more than a minute for a lock. A wait that goes through the app (a
+ * trace's transaction waiting, idle, for its other one) is a deadlock Postgres cannot detect;
+ * with the limit the waiting statement fails, its job is retried, and nothing hangs for good.
+ */
+export const APP_DB_CONNECTION_OPTIONS = `-c role=${APP_DB_ROLE} -c lock_timeout=60s`;

@@ -74,6 +74,8 @@ describe('schema rules', () => {
     const app = new pg.Client({ connectionString: db.url, options: APP_DB_CONNECTION_OPTIONS });
     await app.connect();
     try {
+      // The apps' sessions never wait for a lock without end.
+      expect(await app.query('SHOW lock_timeout').then((r) => r.rows)).toEqual([{ lock_timeout: '1min' }]);
       await app.query(`SELECT hc_ensure_ping_partition('2030-02-01')`);
       await app.query(`INSERT INTO pings (user_id, ts, cell) VALUES (1, '2030-02-01T12:00:00Z', 'u33dc0cp')`);
       await expect(app.query('DROP TABLE pings_20300201')).rejects.toThrow(/must be owner/);
