@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import pg from 'pg';
 import { lastClosedWindowId, windowEndMs, windowStartMs, type TimeGrid } from '#libs/domain/index.js';
-import { JobName, TRACING_QUEUE, queuePrefix, traceWindowJobId } from '#libs/queue/index.js';
+import { DEFAULT_JOB_OPTIONS, JobName, TRACING_QUEUE, queuePrefix, traceWindowJobId } from '#libs/queue/index.js';
 import { copyPings, ensurePingPartitions, insertPeople, registerWindows, setRedCodes } from '../../test/support/city/load.js';
 import { City } from '../../test/support/city/simulator.js';
 import { productionAppEnv, row, type BenchContext, type BenchRow, type Scenario } from '../scenario.js';
@@ -154,7 +154,7 @@ export const batch: Scenario = {
       // every window, hour after hour): started once, it first traces the window untimed, as the
       // scan had its untimed run (after the load the caches are cold: 0.68-2.65 s where later
       // traces took 0.40-0.50 s, twelfth session). (--quick, a smoke check, goes without.)
-      const queue = new Queue(TRACING_QUEUE, { connection: { url: ctx.redisUrl }, prefix: queuePrefix(ctx.keyPrefix) });
+      const queue = new Queue(TRACING_QUEUE, { connection: { url: ctx.redisUrl }, prefix: queuePrefix(ctx.keyPrefix), defaultJobOptions: DEFAULT_JOB_OPTIONS });
       const runs: TraceRun[] = [];
       let warmUp: TraceRun | null = null;
       let fresh: TraceRun | null = null;
@@ -167,7 +167,7 @@ export const batch: Scenario = {
           // A second process joins for the 2-worker runs (new each time: the worker that picks the job up may be either).
           for (let round = 0; round < (ctx.quick ? 1 : ROUNDS); round++) {
             runs.push(await traceWith(ctx, client, queue, windowId, 1));
-            const second = await ctx.processes.startApp('batch', batchEnv(ctx), 'batch-2');
+            const second = await ctx.processes.startApp('batch', batchEnv(ctx), `batch-2-round-${round + 1}`);
             try {
               runs.push(await traceWith(ctx, client, queue, windowId, 2));
             } finally {

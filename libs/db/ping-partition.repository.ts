@@ -32,11 +32,9 @@ export class PingPartitionRepository {
   /**
    * Drops a whole partition: no row-by-row DELETE, no table bloat. The app role does not own the
    * table, so a SECURITY DEFINER function drops it (and refuses anything but a ping partition).
-   */
-  /**
-   * Drops one day partition. False when it was not dropped because pings stayed in use: the drop
-   * needs pings to itself and gives up after a second (hc_drop_ping_partition's lock_timeout)
-   * rather than hold every reader and writer behind it.
+   * False when it was not dropped because pings stayed in use: the drop needs pings to itself and
+   * gives up after a second (the function's lock_timeout) rather than hold every reader and
+   * writer behind it.
    */
   async dropPartition(name: string): Promise<boolean> {
     if (!/^pings_\d{8}$/.test(name)) throw new Error(`not a ping partition: ${name}`);

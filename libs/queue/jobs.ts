@@ -1,6 +1,17 @@
 /** Queue names (kebab-case) and the typed payload of every job: ids and times only, never people or cells. */
 export const TRACING_QUEUE = 'tracing';
 
+/**
+ * Every job's options unless it sets its own (the apps' BullMQ default; the bench queues with
+ * them too): retried with backoff; finished jobs trimmed by count and age.
+ */
+export const DEFAULT_JOB_OPTIONS = {
+  attempts: 5,
+  backoff: { type: 'exponential', delay: 2_000 },
+  removeOnComplete: { count: 1_000, age: 24 * 3600 },
+  removeOnFail: { count: 5_000, age: 7 * 24 * 3600 },
+} as const;
+
 export const JobName = {
   /** Periodic: registers closed windows and enqueues those needing a trace (the reconciler). */
   Tick: 'tick',

@@ -2,14 +2,13 @@ import { BullModule } from '@nestjs/bullmq';
 import { Global, Module } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
 import type { QueueConnection } from '#libs/cache/index.js';
-import { TRACING_QUEUE, queuePrefix } from './jobs.js';
+import { DEFAULT_JOB_OPTIONS, TRACING_QUEUE, queuePrefix } from './jobs.js';
 import { QUEUE_CONNECTION, QueueConnectionModule } from './queue-connection.module.js';
 import { WindowRequeuer } from './window-requeuer.service.js';
 
 /**
  * BullMQ on REDIS_URL (must be `noeviction`; one Redis or a Redis Cluster). The key prefix keeps
  * deployments and test runs that share a Redis apart, and is the queue's hash tag on a cluster.
- * Finished jobs are trimmed by count and age.
  */
 @Global()
 @Module({
@@ -20,12 +19,7 @@ import { WindowRequeuer } from './window-requeuer.service.js';
       useFactory: (c: AppConfig, connection: QueueConnection) => ({
         connection,
         prefix: queuePrefix(c.keyPrefix),
-        defaultJobOptions: {
-          attempts: 5,
-          backoff: { type: 'exponential', delay: 2_000 },
-          removeOnComplete: { count: 1_000, age: 24 * 3600 },
-          removeOnFail: { count: 5_000, age: 7 * 24 * 3600 },
-        },
+        defaultJobOptions: DEFAULT_JOB_OPTIONS,
       }),
     }),
     BullModule.registerQueue({ name: TRACING_QUEUE }),

@@ -69,5 +69,10 @@ describe('PartitionMaintenance', () => {
     // The attached partitions have the parent's indexes (the trace's probes and the primary key).
     const indexes = await db.query<{ indexdef: string }>(`SELECT indexdef FROM pg_indexes WHERE tablename = 'pings_20320621' ORDER BY indexdef`);
     expect(indexes.map((i) => i.indexdef.replace(/^.* USING /, ''))).toEqual(['btree (cell, ts)', 'btree (user_id, ts)']);
+    // ... as partitions of the parent's indexes (so the primary key holds across days and the planner sees one index).
+    const parents = await db.query<{ parent: string }>(
+      `SELECT p.relname AS parent FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
+       WHERE c.relkind = 'i' AND c.relname LIKE 'pings\\_20320621%' ORDER BY 1`);
+    expect(parents.map((r) => r.parent)).toEqual(['pings_cell_ts', 'pings_pkey']);
   });
 });

@@ -97,8 +97,11 @@ export async function waitForWindowsDone(db: TestDatabase, windowIds: number[], 
       'SELECT id::float8 AS id, status, generation FROM windows WHERE id = ANY($1) ORDER BY id', [windowIds]);
     if (rows.length === windowIds.length && rows.every((r) => r.status === 'done')) return;
     if (Date.now() > deadline) {
-      const jobs = queue ? `\n${await jobStates(db, queue, rows)}` : '';
-      throw new Error(`windows not done after ${timeoutMs} ms: ${JSON.stringify(rows)}\n${await sessions(db)}${jobs}`);
+      const report = async () => `${await sessions(db)}${queue ? `\n${await jobStates(db, queue, rows)}` : ''}`;
+      // The report never hides the failure (Redis or Postgres may be gone or hung themselves).
+      const details = await Promise.race([report(), new Promise<string>((r) => setTimeout(() => r('(no report: it took over 10 s)'), 10_000))])
+        .catch((err: Error) => `(no report: ${err.message})`);
+      throw new Error(`windows not done after ${timeoutMs} ms: ${JSON.stringify(rows)}\n${details}`);
     }
     await new Promise((r) => setTimeout(r, 250));
   }
