@@ -1,9 +1,13 @@
 import pg from 'pg';
+import { register } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '#libs/config/index.js';
 import { APP_DB_CONNECTION_OPTIONS, PingPartitionRepository } from '#libs/db/index.js';
 import { PartitionMaintenance } from '../../apps/batch/src/maintenance/partition-maintenance.service.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
+
+/** What the batch app exports as the partitions it could not drop yet. */
+const pastRetentionGauge = async () => (await register.getSingleMetric('hc_ping_partitions_past_retention')!.get()).values[0]?.value;
 
 /** Retention drops whole day partitions past HC_RETENTION_DAYS and creates the coming days'. */
 describe('PartitionMaintenance', () => {
@@ -58,6 +62,7 @@ describe('PartitionMaintenance', () => {
       expired = (await partitions.listPartitions()).map((p) => p.day).filter((d) => d < '2032-06-06');
       expect(await maintenance.maintain(now)).toEqual({ created: ['2032-06-19', '2032-06-20', '2032-06-21', '2032-06-22'], dropped: [], postponed: expired });
       expect(expired).toContain('2032-06-01');
+      expect(await pastRetentionGauge()).toBe(expired.length);
       // Meanwhile, nobody queued behind a waiting partition change: another session writes and reads the new day.
       await db.query(`INSERT INTO pings (user_id, ts, cell) VALUES (1, '2032-06-21T08:00:00Z', 'u33dc0cp')`);
       expect(await db.query(`SELECT count(*)::int AS n FROM pings_20320621`)).toEqual([{ n: 1 }]);
@@ -66,6 +71,7 @@ describe('PartitionMaintenance', () => {
       await reader.end();
     }
     expect(await maintenance.maintain(now)).toEqual({ created: [], dropped: expired, postponed: [] });
+    expect(await pastRetentionGauge()).toBe(0);
     // The attached partitions have the parent's indexes (the trace's probes and the primary key).
     const indexes = await db.query<{ indexdef: string }>(`SELECT indexdef FROM pg_indexes WHERE tablename = 'pings_20320621' ORDER BY indexdef`);
     expect(indexes.map((i) => i.indexdef.replace(/^.* USING /, ''))).toEqual(['btree (cell, ts)', 'btree (user_id, ts)']);

@@ -1,9 +1,15 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Gauge } from 'prom-client';
 import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
 import { PingPartitionRepository, utcDayRange } from '#libs/db/index.js';
 import { expiredPartitionDays } from '#libs/domain/index.js';
 
 const DAY_MS = 86_400_000;
+
+const pastRetention = new Gauge({
+  name: 'hc_ping_partitions_past_retention',
+  help: 'ping day partitions past the retention that the last maintenance run could not drop (pings in use); above 0 run after run: a long transaction holds pings',
+});
 
 /**
  * Keeps the pings table's day partitions: the next days exist before phones need them (ingest also
@@ -30,6 +36,7 @@ export class PartitionMaintenance {
     }
     const created = ahead.filter((d) => !before.has(d));
     if (created.length || dropped.length) this.logger.log(`ping partitions: created ${created.join(', ') || 'none'}; dropped ${dropped.join(', ') || 'none'}`);
+    pastRetention.set(postponed.length);
     if (postponed.length) this.logger.warn(`ping partitions ${postponed.join(', ')} past the retention not dropped: pings stayed in use; the next run drops them`);
     return { created, dropped, postponed };
   }
