@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { LOCK_NOT_AVAILABLE, queryRows } from './sql.js';
+import { LOCK_NOT_AVAILABLE, hasSqlState, queryRows } from './sql.js';
 
 export interface PingPartition {
   name: string;
@@ -42,7 +42,7 @@ export class PingPartitionRepository {
       await queryRows(this.db, 'SELECT hc_drop_ping_partition($1)', [name]);
       return true;
     } catch (err) {
-      if ((err as { code?: string }).code === LOCK_NOT_AVAILABLE) return false;
+      if (hasSqlState(err, LOCK_NOT_AVAILABLE)) return false;
       throw err;
     }
   }

@@ -42,6 +42,9 @@ export const UNIQUE_VIOLATION = '23505';
 /** SQLSTATE of a lock not had within `lock_timeout`. */
 export const LOCK_NOT_AVAILABLE = '55P03';
 
+/** Whether a query failed with this SQLSTATE (pg's `code`). */
+export const hasSqlState = (err: unknown, sqlState: string): boolean => (err as { code?: unknown } | null)?.code === sqlState;
+
 /**
  * A savepoint of the caller's transaction, queued at once behind whatever its connection runs,
  * for one statement run in it later (`attempt`). Set ahead of a long statement, it is in place
@@ -67,7 +70,7 @@ export class Savepoint {
     const [set, run] = await Promise.allSettled([this.set, queryRows<R>(this.tx, text, params)]);
     if (set.status === 'rejected') throw set.reason;
     if (run.status === 'fulfilled') return run.value;
-    if ((run.reason as { code?: string }).code !== expected) throw run.reason;
+    if (!hasSqlState(run.reason, expected)) throw run.reason;
     await this.tx.query(`ROLLBACK TO SAVEPOINT ${this.name}`);
     return undefined;
   }

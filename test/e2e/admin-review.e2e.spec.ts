@@ -1,10 +1,8 @@
-import { Queue } from 'bullmq';
 import type { DataSource } from 'typeorm';
-import { queueConnectionOptions } from '#libs/cache/index.js';
-import { JobName, TRACING_QUEUE, queuePrefix, traceWindowJobId } from '#libs/queue/index.js';
+import { JobName, traceWindowJobId } from '#libs/queue/index.js';
 import { appDataSource, auditRows, createAccount, insertPendingRequests, loginAdmin, registerUsers, type Session } from '../support/admin.js';
 import { call } from '../support/http.js';
-import { startSystem, type TestSystem } from '../support/system.js';
+import { startSystem, tracingQueue, type TestSystem } from '../support/system.js';
 
 /** Deciding code changes: exactly once, applied as tracing applies them, undone when allowed, audited. */
 describe('admin review of code changes', () => {
@@ -176,7 +174,7 @@ describe('admin review of code changes', () => {
     expect(rerun.status).toBe(202);
     expect(rerun.body).toEqual({ windowId: 5003, generation: 1, status: 'closing' });
     expect(await sys.db.query('SELECT status, generation FROM windows WHERE id = 5003')).toEqual([{ status: 'closing', generation: 1 }]);
-    const queue = new Queue(TRACING_QUEUE, { connection: queueConnectionOptions(sys.env.REDIS_URL!), prefix: queuePrefix(sys.env.HC_KEY_PREFIX!) });
+    const queue = tracingQueue(sys);
     try {
       const job = await queue.getJob(traceWindowJobId(5003, 1));
       expect({ name: job?.name, data: job?.data }).toEqual({ name: JobName.TraceWindow, data: { windowId: 5003, generation: 1 } });

@@ -1,8 +1,7 @@
-import { Queue } from 'bullmq';
-import { JobName, TRACING_QUEUE, queuePrefix, traceWindowJobId } from '#libs/queue/index.js';
+import { JobName, traceWindowJobId } from '#libs/queue/index.js';
 import { appsReport } from '../support/apps.js';
 import { TestRedisServer } from '../support/redis-server.js';
-import { startSystem, type TestSystem } from '../support/system.js';
+import { startSystem, tracingQueue, type TestSystem } from '../support/system.js';
 import { expectNoDuplicateEffects, loadTracingFixture, tracingResult, waitForWindowsDone, type TracingFixture } from '../support/tracing-fixture.js';
 
 const FIXTURE = { windows: 4, people: 300 };
@@ -45,7 +44,7 @@ describe('tracing: exactly once through crashes, duplicates and a lost queue', (
   it('a batch worker killed with SIGKILL ten times while tracing: every window done once, same result', async () => {
     const { sys, fixture } = await systemWithFixture('trace-crash', { HC_TRACE_SHARDS: '8', HC_JOB_LOCK_SECONDS: '2' });
     const kills: number[] = [];
-    const queue = new Queue(TRACING_QUEUE, { connection: { url: sys.env.REDIS_URL }, prefix: queuePrefix(sys.env.HC_KEY_PREFIX!) });
+    const queue = tracingQueue(sys);
     try {
       for (let i = 0; i < 10; i++) {
         const batch = await sys.startApp('batch');
@@ -83,7 +82,7 @@ describe('tracing: exactly once through crashes, duplicates and a lost queue', (
 
   it('one window enqueued five times at once, with two workers: one result', async () => {
     const { sys, fixture } = await systemWithFixture('trace-dup', { HC_TRACE_SHARDS: '4', LOG_LEVEL: 'info' });
-    const queue = new Queue(TRACING_QUEUE, { connection: { url: sys.env.REDIS_URL }, prefix: queuePrefix(sys.env.HC_KEY_PREFIX!) });
+    const queue = tracingQueue(sys);
     try {
       const windowId = fixture.windowIds[0]!;
       await sys.db.query(`UPDATE windows SET status = 'closing', generation = 1 WHERE id = $1`, [windowId]);

@@ -1,7 +1,5 @@
-import { Queue } from 'bullmq';
 import pg from 'pg';
-import { TRACING_QUEUE, queuePrefix } from '#libs/queue/index.js';
-import { startSystem } from '../support/system.js';
+import { startSystem, tracingQueue } from '../support/system.js';
 import { loadTracingFixture, waitForWindowsDone } from '../support/tracing-fixture.js';
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -20,7 +18,7 @@ const MAX_PARTITIONS = 2_000;
  */
 it('windows are traced while day partitions are being created', async () => {
   const sys = await startSystem('trace-ddl', [], { HC_TRACE_SHARDS: '1' });
-  const queue = new Queue(TRACING_QUEUE, { connection: { url: sys.env.REDIS_URL }, prefix: queuePrefix(sys.env.HC_KEY_PREFIX!) });
+  const queue = tracingQueue(sys);
   const ddl = new pg.Client({ connectionString: sys.db.url });
   let stop = false;
   let created = 0;

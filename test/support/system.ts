@@ -1,3 +1,6 @@
+import { Queue } from 'bullmq';
+import { queueConnectionOptions } from '#libs/cache/index.js';
+import { TRACING_QUEUE, queuePrefix } from '#libs/queue/index.js';
 import { createTestDatabase, type TestDatabase } from './databases.js';
 import { startApp, type AppName, type RunningApp } from './apps.js';
 import { redisUrl, testKeyPrefix } from './redis.js';
@@ -86,4 +89,9 @@ export async function startSystem(
       await db.drop();
     },
   };
+}
+
+/** The system's tracing queue as its apps see it (Redis, key prefix), for a test to add or inspect jobs; close it after. */
+export function tracingQueue(sys: Pick<TestSystem, 'env'>): Queue {
+  return new Queue(TRACING_QUEUE, { connection: queueConnectionOptions(sys.env.REDIS_URL!), prefix: queuePrefix(sys.env.HC_KEY_PREFIX!) });
 }
