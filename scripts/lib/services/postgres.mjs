@@ -1,3 +1,5 @@
+// The project-local Postgres: started (initdb on first use) or reused, probed, stopped.
+
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';

@@ -1,3 +1,6 @@
+// Child processes and pids: a command run with its output captured, liveness (a zombie
+// counts as dead), PATH lookups.
+
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';

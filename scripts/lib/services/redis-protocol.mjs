@@ -1,3 +1,5 @@
+// Just enough RESP to probe a Redis without a client library (this runs before npm install).
+
 import net from 'node:net';
 import { HOST } from './settings.mjs';
 

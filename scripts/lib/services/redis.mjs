@@ -1,3 +1,5 @@
+// The project-local Redis: started or reused (also when its pidfile was lost), stopped.
+
 import fs from 'node:fs';
 import { readText, rel, tail } from './files.mjs';
 import { ensureOsBinary } from './os-package.mjs';

@@ -1,3 +1,6 @@
+// Root only: the unprivileged user the servers run as (initdb refuses root), and the
+// ownership of their files.
+
 import fs from 'node:fs';
 import path from 'node:path';
 import { readText } from './files.mjs';

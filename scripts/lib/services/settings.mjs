@@ -1,3 +1,5 @@
+// Where the project-local servers listen, and the user that runs them when we are root.
+
 export const DEFAULT_PG_PORT = 54329;
 export const DEFAULT_REDIS_PORT = 63799;
 export const HOST = '127.0.0.1';
