@@ -2,12 +2,12 @@
 
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { ensureSecrets, readText, rel, tail } from './files.mjs';
 import { findPgBinaries, pgBinsIn } from './postgres-binaries.mjs';
 import { childEnv, cmdOutput, pidAlive, procCwd, procName, run, sleep } from './processes.mjs';
 import { chownR, ensureOwnedFile, ensureTraversable, runUserFor } from './service-user.mjs';
+import { tcpExchange } from './tcp-exchange.mjs';
 import { DEFAULT_PG_PORT, HOST, envPort } from './settings.mjs';
 
 function pgUrl(password, port) {
@@ -59,45 +59,27 @@ const PG_STARTUP = (() => {
  * | 'foreign' (something that is not Postgres) | 'unknown' (no answer).
  */
 export function pgProbe(port, timeoutMs = 3000) {
-  return new Promise((resolve) => {
-    let connected = false;
-    let buf = Buffer.alloc(0);
-    let settled = false;
-    const sock = net.createConnection({ host: HOST, port });
-    const finish = (state) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      sock.destroy();
-      resolve(state);
-    };
-    const timer = setTimeout(() => finish(connected ? 'unknown' : 'down'), timeoutMs);
-    sock.on('connect', () => {
-      connected = true;
-      sock.write(PG_STARTUP);
-    });
-    sock.on('data', (d) => {
-      buf = Buffer.concat([buf, d]);
-      const type = String.fromCharCode(buf[0]);
-      if (type === 'R' || type === 'v') return finish('ready');
-      if (type !== 'E') return finish('foreign');
-      if (buf.length < 5) return;
-      const len = buf.readInt32BE(1);
-      if (len < 4 || len > 65536) return finish('foreign');
-      if (buf.length < 1 + len) return;
-      let code = null;
-      for (let i = 5; i < 1 + len && buf[i] !== 0; ) {
-        const field = String.fromCharCode(buf[i]);
-        const end = buf.indexOf(0, i + 1);
-        if (end < 0) break;
-        if (field === 'C') code = buf.toString('utf8', i + 1, end);
-        i = end + 1;
-      }
-      finish(code === '57P03' ? 'starting' : 'ready');
-    });
-    sock.on('error', () => finish(connected ? 'unknown' : 'down'));
-    sock.on('close', () => finish(connected ? 'unknown' : 'down'));
-  });
+  return tcpExchange(port, PG_STARTUP, pgAnswer, (connected) => (connected ? 'unknown' : 'down'), timeoutMs);
+}
+
+/** The probe's state from the server's first message; undefined until it is complete. */
+function pgAnswer(buf) {
+  const type = String.fromCharCode(buf[0]);
+  if (type === 'R' || type === 'v') return 'ready';
+  if (type !== 'E') return 'foreign';
+  if (buf.length < 5) return undefined;
+  const len = buf.readInt32BE(1);
+  if (len < 4 || len > 65536) return 'foreign';
+  if (buf.length < 1 + len) return undefined;
+  let code = null;
+  for (let i = 5; i < 1 + len && buf[i] !== 0; ) {
+    const field = String.fromCharCode(buf[i]);
+    const end = buf.indexOf(0, i + 1);
+    if (end < 0) break;
+    if (field === 'C') code = buf.toString('utf8', i + 1, end);
+    i = end + 1;
+  }
+  return code === '57P03' ? 'starting' : 'ready';
 }
 
 async function waitPgReady(p, port, { timeoutMs, pid }) {
@@ -131,7 +113,7 @@ export async function startPostgres(p, log) {
 
   const probe = await pgProbe(port, 2000);
   if (probe !== 'down') {
-    throw new Error(`postgres: ${HOST}:${port} is already in use by another program (${probe === 'foreign' ? 'not Postgres' : `a Postgres that is not ${rel(p, p.pgDir)}`}). Stop it, set HC_LOCAL_PG_PORT to a free port, or set DATABASE_URL.`);
+    throw new Error(`postgres: ${HOST}:${port} is already in use by another program (${probe === 'foreign' ? 'not Postgres' : probe === 'unknown' ? 'it accepts connections but does not answer as Postgres' : `a Postgres that is not ${rel(p, p.pgDir)}`}). Stop it, set HC_LOCAL_PG_PORT to a free port, or set DATABASE_URL.`);
   }
 
   const bins = await findPgBinaries(p, log);

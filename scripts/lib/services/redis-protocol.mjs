@@ -1,7 +1,6 @@
 // Just enough RESP to probe a Redis without a client library (this runs before npm install).
 
-import net from 'node:net';
-import { HOST } from './settings.mjs';
+import { tcpExchange } from './tcp-exchange.mjs';
 
 function encodeResp(args) {
   let s = `*${args.length}\r\n`;
@@ -48,31 +47,8 @@ function parseResp(buf, i = 0) {
  * the server closed without replying (SHUTDOWN), { type: 'timeout' } if no full reply.
  */
 export function redisCommand(port, args, timeoutMs = 3000) {
-  return new Promise((resolve) => {
-    let connected = false;
-    let buf = Buffer.alloc(0);
-    let settled = false;
-    const sock = net.createConnection({ host: HOST, port });
-    const finish = (v) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      sock.destroy();
-      resolve(v);
-    };
-    const timer = setTimeout(() => finish({ type: connected ? 'timeout' : 'down' }), timeoutMs);
-    sock.on('connect', () => {
-      connected = true;
-      sock.write(encodeResp(args));
-    });
-    sock.on('data', (d) => {
-      buf = Buffer.concat([buf, d]);
-      const r = parseResp(buf);
-      if (r) finish(r.value);
-    });
-    sock.on('error', () => finish({ type: connected ? 'closed' : 'down' }));
-    sock.on('close', () => finish({ type: connected ? 'closed' : 'down' }));
-  });
+  const reply = (buf) => parseResp(buf)?.value;
+  return tcpExchange(port, encodeResp(args), reply, (connected, why) => ({ type: connected ? why : 'down' }), timeoutMs);
 }
 
 /** 'ready' | 'loading' | 'down' | 'foreign' (answers, but not PONG) | 'auth' (needs a password). */
