@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { productionAppEnv, row, type BenchContext, type BenchRow, type Scenario } from '../scenario.js';
+import { runCopyBaseline, type CopyRun } from '../support/copy-baseline.js';
 import { cpuUsageBetween, takeCpuSnapshot, withCpuUsage, type CpuUsage } from '../support/cpu.js';
 import type { LoadResult } from '../support/load-generator.js';
 import { fetchMetrics, metricValue } from '../support/metrics.js';
@@ -143,39 +142,6 @@ interface ApiRun {
   /** 202'd pings (accepted + late, as the answers said) inside the measured time. */
   acknowledged: number;
   server: IngestCounters;
-}
-
-interface CopyRun {
-  rows: number;
-  seconds: number;
-  rowsPerSec: number;
-  streams: number;
-  chunkRows: number;
-  commits: number;
-  days: string[];
-  maxBatchesPerUser: number;
-  cpu: { machineBusy: number | null; postgresCores: number | null; postgresCpuSec: number | null; clientCores: number; clientCpuSec: number };
-}
-
-/** Runs the COPY baseline as its own process; resolves with what it printed. */
-function runCopyBaseline(env: Record<string, string>): Promise<CopyRun> {
-  const script = fileURLToPath(new URL('../baseline/ingest-copy-baseline.js', import.meta.url));
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--enable-source-maps', script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    // A bench stopped by a signal exits at once: do not leave the baseline copying behind it.
-    const kill = () => child.kill('SIGKILL');
-    process.once('exit', kill);
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out = (out + d).slice(-20_000)));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      process.off('exit', kill);
-      const line = out.split('\n').find((l) => l.startsWith('COPY_JSON '));
-      if (code !== 0 || !line) reject(new Error(`the COPY baseline failed (exit ${code}):\n${out}`));
-      else resolve(JSON.parse(line.slice('COPY_JSON '.length)) as CopyRun);
-    });
-  });
 }
 
 export const ingest: Scenario = {
