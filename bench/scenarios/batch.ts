@@ -130,14 +130,30 @@ async function traceWith(ctx: BenchContext, client: pg.Client, queue: Queue, win
   }
 }
 
-/** Starts a batch process for one trace, times it and stops the process. */
-async function traceInNewProcess(ctx: BenchContext, client: pg.Client, queue: Queue, windowId: number, name: string): Promise<TraceRun> {
-  const app = await ctx.processes.startApp('batch', batchEnv(ctx), name);
-  try {
-    return await traceWith(ctx, client, queue, windowId, 1);
-  } finally {
-    await app.stop();
-  }
+/**
+ * The timed traces. Their worker lives through all of them, as a production worker does (it traces
+ * every window, hour after hour): started once, it first traces the window untimed, as the scan had
+ * its untimed run (after the load the caches are cold: 0.68-2.65 s where later traces took
+ * 0.40-0.50 s, twelfth session; --quick, a smoke check, goes without). Then alternating rounds, so
+ * a busy moment does not favour one side (the best round counts); a second process joins for the
+ * 2-worker runs, new each time (the worker that picks the job up may be either). Last, the first
+ * trace of a new process, on the caches the runs left: what a worker just started (a deploy, a
+ * crash) takes, its code not yet compiled by the JIT (until the fourteenth session every timed run
+ * was such a trace).
+ */
+async function timeTraces(ctx: BenchContext, trace: (workers: number) => Promise<TraceRun>): Promise<{ warmUp: TraceRun | null; runs: TraceRun[]; fresh: TraceRun | null }> {
+  const { warmUp, runs } = await ctx.processes.withApp('batch', batchEnv(ctx), 'batch-1', async () => {
+    const warmUp = ctx.quick ? null : await trace(1);
+    if (warmUp) ctx.log(`batch: warm-up trace (not counted): ${warmUp.traceSec.toFixed(2)} s`);
+    const runs: TraceRun[] = [];
+    for (let round = 0; round < (ctx.quick ? 1 : ROUNDS); round++) {
+      runs.push(await trace(1));
+      runs.push(await ctx.processes.withApp('batch', batchEnv(ctx), `batch-2-round-${round + 1}`, () => trace(2)));
+    }
+    return { warmUp, runs };
+  });
+  const fresh = ctx.quick ? null : await ctx.processes.withApp('batch', batchEnv(ctx), 'batch-fresh', () => trace(1));
+  return { warmUp, runs, fresh };
 }
 
 export const batch: Scenario = {
@@ -151,40 +167,8 @@ export const batch: Scenario = {
       const scan = await scanBaseline(client, windowId);
       if (scan.count !== city.pings) throw new Error(`the scan counted ${scan.count} pings, ${city.pings} were loaded`);
       ctx.log(`batch: count(*) sequential scan of the window: ${scan.sec.toFixed(3)} s (warm median of ${scan.runs.map((r) => r.toFixed(3)).join(', ')}); plan: ${scan.plan.join(' | ')}`);
-      // The timed runs' worker lives through all of them, as a production worker does (it traces
-      // every window, hour after hour): started once, it first traces the window untimed, as the
-      // scan had its untimed run (after the load the caches are cold: 0.68-2.65 s where later
-      // traces took 0.40-0.50 s, twelfth session). (--quick, a smoke check, goes without.)
       const queue = new Queue(TRACING_QUEUE, { connection: { url: ctx.redisUrl }, prefix: queuePrefix(ctx.keyPrefix), defaultJobOptions: DEFAULT_JOB_OPTIONS });
-      const runs: TraceRun[] = [];
-      let warmUp: TraceRun | null = null;
-      let fresh: TraceRun | null = null;
-      try {
-        const worker = await ctx.processes.startApp('batch', batchEnv(ctx), 'batch-1');
-        try {
-          warmUp = ctx.quick ? null : await traceWith(ctx, client, queue, windowId, 1);
-          if (warmUp) ctx.log(`batch: warm-up trace (not counted): ${warmUp.traceSec.toFixed(2)} s`);
-          // Alternating rounds, so a busy moment does not favour one side; the best round counts.
-          // A second process joins for the 2-worker runs (new each time: the worker that picks the job up may be either).
-          for (let round = 0; round < (ctx.quick ? 1 : ROUNDS); round++) {
-            runs.push(await traceWith(ctx, client, queue, windowId, 1));
-            const second = await ctx.processes.startApp('batch', batchEnv(ctx), `batch-2-round-${round + 1}`);
-            try {
-              runs.push(await traceWith(ctx, client, queue, windowId, 2));
-            } finally {
-              await second.stop();
-            }
-          }
-        } finally {
-          await worker.stop();
-        }
-        // Then the first trace of a new process, on the caches the runs above left: what a worker
-        // just started (a deploy, a crash) takes, its code not yet compiled by the JIT (until the
-        // fourteenth session every timed run was such a trace).
-        fresh = ctx.quick ? null : await traceInNewProcess(ctx, client, queue, windowId, 'batch-fresh');
-      } finally {
-        await queue.close();
-      }
+      const { warmUp, runs, fresh } = await timeTraces(ctx, (workers) => traceWith(ctx, client, queue, windowId, workers)).finally(() => queue.close());
       const best = (workers: number) => runs.filter((r) => r.workers === workers).sort((a, b) => a.traceSec - b.traceSec)[0]!;
       const [one, two] = [best(1), best(2)];
       const shards = process.env.HC_TRACE_SHARDS ?? 'default';

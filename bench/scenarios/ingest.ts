@@ -20,14 +20,11 @@ const SIZES = {
  * Phones posting at once (keep-alive connections, each sending its next batch on the answer). A
  * country's phones posting every few minutes keep hundreds of requests open at once (10 million
  * phones every 5 minutes at 20-50 ms each: 700-1,700). The group commits grow with the requests
- * waiting, and Postgres spends less per ping in a large commit when the cores are shared (the
- * baseline script measured alone at 2,280 and 20,000 rows per commit: 5.44-5.51 against
- * 5.08-5.44 ms of CPU per 1000 rows; beside two busy loops, 6.96 against 4.80). A closed loop
- * caps the waiting pings at connections x 50, where phones arriving on their own keep coming
- * while commits are slow, so too few connections measure less than the app sustains. Same bench
- * on 2 cores: 256 connections, commits of ~2,300 pings, ratio 0.42-0.43, p99 150-165 ms; 512,
- * ~4,500 pings, 0.52 and 0.63, p99 231-251 ms; 1024, ~9,000 pings, 0.47-0.56 (median 0.54 in
- * seven runs) but p99 0.5-3.2 s, the same throughput for four times the wait.
+ * waiting, and Postgres spends less per ping in a large commit when it shares the cores; a closed
+ * loop caps the waiting pings at connections x 50 (phones arriving on their own do not stop while
+ * commits are slow), so too few connections measure less than the app sustains. 256 gave commits
+ * of ~2,300 pings and ratios of 0.42-0.43; 512 ~4,500 pings and a median of 0.52; 1024 the same
+ * throughput as 512 with a p99 of seconds (README, Benchmarks, fifteenth session).
  */
 const CONNECTIONS = 512;
 const BATCH_SIZE = 50;

@@ -54,9 +54,8 @@ async function trace(ctx: BenchContext, client: pg.Client, city: City, config: M
     HC_AUTO_APPLY_MAX_PER_WINDOW: '1000000',
   });
   const t0 = Date.now();
-  const app = await ctx.processes.startApp('batch', env, `batch-quality-${config.label.replace(' ', '-')}`);
   const range = [city.options.firstWindowId, city.options.firstWindowId + city.options.windowCount - 1];
-  try {
+  return ctx.processes.withApp('batch', env, `batch-quality-${config.label.replace(' ', '-')}`, async () => {
     for (;;) {
       const rows = (await client.query<{ id: string; status: string; error: string | null }>('SELECT id, status, error FROM windows WHERE id BETWEEN $1 AND $2', range)).rows;
       const failed = rows.find((r) => r.status === 'failed');
@@ -65,9 +64,7 @@ async function trace(ctx: BenchContext, client: pg.Client, city: City, config: M
       if (Date.now() - t0 > TRACE_TIMEOUT_MS) throw new Error(`windows ${range.join('-')} not traced after ${TRACE_TIMEOUT_MS / 60_000} min: ${JSON.stringify(rows)}`);
       await sleep(250);
     }
-  } finally {
-    await app.stop();
-  }
+  });
 }
 
 /** What the pipeline stored, keyed by person (ids differ between loads only in theory). */

@@ -76,6 +76,16 @@ export class ProcessStarter {
     return this.start({ name, script: `dist/apps/${app}/src/main.js`, env, portVar, readyPath: '/health/ready', nodeArgs: [...appNodeArgs(this.root, app), ...nodeArgs] });
   }
 
+  /** Runs `work` with one of the apps started for it (startApp), and stops the app after, also on a failure. */
+  async withApp<T>(app: 'api' | 'ingest' | 'batch', env: Record<string, string>, name: string, work: (proc: RunningProcess) => Promise<T>): Promise<T> {
+    const proc = await this.startApp(app, env, name);
+    try {
+      return await work(proc);
+    } finally {
+      await proc.stop();
+    }
+  }
+
   async start(opts: StartOptions): Promise<RunningProcess> {
     const port = await freePort();
     if (this.closed) throw new Error(`not starting ${opts.name}: the bench is stopping`);
