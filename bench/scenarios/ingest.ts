@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { productionAppEnv, row, type BenchContext, type BenchRow, type Scenario } from '../scenario.js';
 import { runCopyBaseline, type CopyRun } from '../support/copy-baseline.js';
-import { cpuUsageBetween, takeCpuSnapshot, withCpuUsage, type CpuUsage } from '../support/cpu.js';
+import { withCpuUsage, type CpuUsage } from '../support/cpu.js';
 import type { LoadResult } from '../support/load-generator.js';
 import { fetchMetrics, metricValue } from '../support/metrics.js';
 import { userToken, writeUserTokens } from '../support/people.js';
@@ -182,17 +182,13 @@ export const ingest: Scenario = {
     try {
       await checkAnswers(ctx, app.url, size.users + 1, spec, cells);
       const loadSpec = { url: app.url, method: 'POST' as const, path: '/v1/pings', tokensFile, connections: CONNECTIONS, pingBatches: spec };
-      ctx.log(`ingest: ${ctx.load.describe(CONNECTIONS)}, a fresh batch per request; warm-up ${size.warmupSec} s, then ${size.durationSec} s measured`);
+      ctx.log(`ingest: ${ctx.load.describe(CONNECTIONS, true)}, a fresh batch per request; warm-up ${size.warmupSec} s, then ${size.durationSec} s measured`);
       await ctx.load.run({ ...loadSpec, durationSec: size.warmupSec });
       await settledCount(ctx.databaseUrl);
       // The measured run numbers each user's batches from 0 again: an empty table keeps every row new.
       await emptyPings(ctx);
       const before = await ingestCounters(app.url);
-      const pgBefore = takeCpuSnapshot({ postgres: pids.postgres });
-      const { result: load, cpu } = await withCpuUsage({ server: app.process.pid!, redis: pids.redis }, () => ctx.load.run({ ...loadSpec, durationSec: size.durationSec }));
-      const pgCpu = cpuUsageBetween(pgBefore, takeCpuSnapshot({ postgres: pids.postgres }));
-      cpu.cpuSec.postgres = pgCpu.cpuSec.postgres ?? null;
-      cpu.cores.postgres = pgCpu.cores.postgres ?? null;
+      const { result: load, cpu } = await withCpuUsage({ server: app.process.pid!, ...pids }, (onStart) => ctx.load.run({ ...loadSpec, durationSec: size.durationSec, onStart }));
       const stored = await settledCount(ctx.databaseUrl);
       const server = minus(await ingestCounters(app.url), before);
       const acknowledged = (load.pings?.accepted ?? 0) + (load.pings?.late ?? 0);
@@ -261,7 +257,7 @@ export const ingest: Scenario = {
     ctx.detail('cellPool', pool);
     ctx.detail('warmupSec', size.warmupSec);
     ctx.detail('durationSec', size.durationSec);
-    ctx.detail('loadGenerator', ctx.load.describe(CONNECTIONS));
+    ctx.detail('loadGenerator', ctx.load.describe(CONNECTIONS, true));
     ctx.detail('postgres', settings);
     ctx.detail('api', { ...api, pingsPerSec: apiPingsPerSec });
     ctx.detail('copy', { ...copy, rowsChoice, stored: copyStored, rounds: copyRuns.map((r) => r.copy.rowsPerSec) });

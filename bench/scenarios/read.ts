@@ -45,7 +45,7 @@ const pct = (x: number | null | undefined) => (x == null ? '?' : `${Math.round(x
 async function measureOnce(ctx: BenchContext, target: Target, proc: RunningProcess, tokensFile: string, durationSec: number): Promise<Measurement> {
   const spec = { url: proc.url, method: 'GET' as const, path: '/v1/codes/me', tokensFile, connections: CONNECTIONS };
   const pids = { server: proc.process.pid!, redis: await localRedisPid(ctx.redisUrl) };
-  const { result, cpu } = await withCpuUsage(pids, () => ctx.load.run({ ...spec, durationSec }));
+  const { result, cpu } = await withCpuUsage(pids, (onStart) => ctx.load.run({ ...spec, durationSec, onStart }));
   const serverCpu = cpu.cpuSec.server;
   const m: Measurement = { ...result, cpu, serverCpuUsPerRequest: serverCpu == null || !result.requests ? null : (serverCpu * 1e6) / result.requests };
   const errors = result.non2xx + result.socketErrors;

@@ -94,7 +94,7 @@ export const soak: Scenario = {
     const totalSec = Math.round(minutes * 60);
     const warmSec = totalSec * WARMUP_SHARE;
     const periodSec = Math.max(INTERVAL_SEC, Math.round(totalSec / 10 / INTERVAL_SEC) * INTERVAL_SEC);
-    ctx.log(`soak: ${minutes} min: ${ctx.load.describe(READ_CONNECTIONS)} reading, another with ${PING_CONNECTIONS} connections posting, in ${INTERVAL_SEC} s intervals, live memory probed after each`);
+    ctx.log(`soak: ${minutes} min: ${ctx.load.describe(READ_CONNECTIONS)} reading, ${ctx.load.describe(PING_CONNECTIONS, true)} posting, in ${INTERVAL_SEC} s intervals, live memory probed after each`);
     const t0 = Date.now();
     const intervals: Interval[] = [];
     for (let left = totalSec; left >= 1; left = totalSec - Math.round((Date.now() - t0) / 1000)) {

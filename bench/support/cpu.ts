@@ -105,19 +105,29 @@ function selfWithReapedChildrenTicks(): number | null {
 }
 
 /**
- * Runs `fn` (a load run) and says where the CPU went meanwhile: the measured server (with its
- * workers), Redis, and the load generator (this process and the children it reaped: wrk).
+ * Runs `fn` (a load run) and says where the CPU went from the load's start (`onStart`, which `fn`
+ * hands to the load generator: its own set-up is left out) to its end: the measured server (with
+ * its workers), Redis, Postgres when given, and the load generator (this process and the children it reaped: wrk).
  */
-export async function withCpuUsage<T>(pids: { server: number; redis: number | null }, fn: () => Promise<T>): Promise<{ result: T; cpu: CpuUsage }> {
-  const groups = { server: pids.server, redis: pids.redis };
-  const before = takeCpuSnapshot(groups);
-  const selfBefore = selfWithReapedChildrenTicks();
-  const result = await fn();
-  const selfAfter = selfWithReapedChildrenTicks();
+export async function withCpuUsage<T>(
+  groups: { server: number; redis: number | null; postgres?: number | null },
+  fn: (onStart: (loaderPid: number | null) => void) => Promise<T>,
+): Promise<{ result: T; cpu: CpuUsage }> {
+  let before: CpuSnapshot | null = null;
+  let loadBefore: number | null = null;
+  const result = await fn((loaderPid) => {
+    before = takeCpuSnapshot(groups);
+    // wrk's CPU so far (its init) is counted once it is reaped: taken off here.
+    const self = selfWithReapedChildrenTicks();
+    const loader = loaderPid === null ? 0 : treeTicks(loaderPid);
+    loadBefore = self === null || loader === null ? null : self + loader;
+  });
+  const loadAfter = selfWithReapedChildrenTicks();
   const after = takeCpuSnapshot(groups);
+  if (!before) throw new Error('the load generator never said that the load started');
   const usage = cpuUsageBetween(before, after);
-  const wallSec = (after.atMs - before.atMs) / 1000;
-  const loadSec = selfBefore === null || selfAfter === null ? null : (selfAfter - selfBefore) / TICKS_PER_SEC;
+  const wallSec = (after.atMs - (before as CpuSnapshot).atMs) / 1000;
+  const loadSec = loadBefore === null || loadAfter === null ? null : (loadAfter - loadBefore) / TICKS_PER_SEC;
   usage.cpuSec.loadGenerator = loadSec;
   usage.cores.loadGenerator = loadSec === null || wallSec <= 0 ? null : loadSec / wallSec;
   return { result, cpu: usage };

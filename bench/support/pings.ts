@@ -134,6 +134,9 @@ export function pingsBody(batch: { tsMs: number[]; cells: string[] }): string {
   return `{"pings":[${batch.tsMs.map((ts, i) => `{"ts":${ts},"geohash":"${batch.cells[i]}"}`).join(',')}]}`;
 }
 
+/** What each wrk thread's Lua init writes on stderr when it is done: the load starts after the last. */
+export const WRK_READY = 'WRK_READY';
+
 /**
  * wrk's script for ping batches: args are the tokens file (line i = user i), method, path, cells
  * file, batch size, newest ms, step ms, thread count, requests to build ahead. Thread t of T owns
@@ -142,6 +145,7 @@ export function pingsBody(batch: { tsMs: number[]; cells: string[] }): string {
  * first, then each further one is built when it is sent: building a 50-ping body costs wrk about
  * 35 µs, two thirds of its work per request, on the cores the measured servers share. It counts
  * the 202 answers' accepted, late and rejected and reports them with wrk's figures on one marked line.
+ * The load generator runs it on one wrk thread (see WrkLoadGenerator.threadsFor).
  */
 export const WRK_PINGS_SCRIPT = `
 local tokens, cells, counts, headers, ahead, nextAhead = {}, {}, {}, {}, {}, 1
@@ -167,6 +171,7 @@ function init(args)
   headers["Content-Type"] = "application/json"
   answers, accepted, late, rejected = 0, 0, 0, 0
   for i = 1, math.floor((tonumber(args[9]) or 0) / nthreads) do ahead[i] = build() end
+  io.stderr:write("${WRK_READY}\\n")
 end
 function request()
   if nextAhead <= #ahead then
