@@ -4,17 +4,23 @@ import path from 'node:path';
 import { productionAppEnv, row, type BenchContext, type BenchRow, type Scenario } from '../scenario.js';
 import { runCopyBaseline, type CopyRun } from '../support/copy-baseline.js';
 import { withCpuUsage, type CpuUsage } from '../support/cpu.js';
-import type { LoadResult } from '../support/load-generator.js';
+import type { LoadResult, LoadSpec } from '../support/load-generator.js';
 import { fetchMetrics, metricValue } from '../support/metrics.js';
 import { userToken, writeUserTokens } from '../support/people.js';
 import { oldestTsOf, pingsBody, writeCellPool, PingBatchGenerator, type PingBatchSpec } from '../support/pings.js';
 import { checkpoint, durabilitySettings, localPostgresPid, withClient } from '../support/postgres.js';
 import type { RunningProcess } from '../support/processes.js';
 import { localRedisPid } from '../support/redis.js';
+import { median } from '../support/stats.js';
 
+/**
+ * `rounds`: the API and the COPY baseline measured in turn (API, COPY, API, COPY, ...), and the
+ * medians compared: the machine's speed drifts by tens of percent from minute to minute (the same
+ * COPY ran 333-454k rows/s between runs), so a lone measurement of either side decides the ratio.
+ */
 const SIZES = {
-  quick: { users: 10_000, warmupSec: 2, durationSec: 5, minCopyRows: 200_000 },
-  full: { users: 100_000, warmupSec: 5, durationSec: 20, minCopyRows: 2_000_000 },
+  quick: { users: 10_000, warmupSec: 2, durationSec: 5, minCopyRows: 200_000, rounds: 1 },
+  full: { users: 100_000, warmupSec: 5, durationSec: 20, minCopyRows: 2_000_000, rounds: 3 },
 };
 /**
  * Phones posting at once (keep-alive connections, each sending its next batch on the answer). A
@@ -36,7 +42,6 @@ const CELL_POOL = 100_000;
 /** Rows per COPY (one transaction each) in the baseline: the ingest app's largest group commit. */
 const COPY_CHUNK_ROWS = 20_000;
 const RETENTION_DAYS = 14;
-const COPY_ROUNDS = 2;
 /**
  * Processes of the ingest app (HC_HTTP_WORKERS): one per core, as deployed. Each makes one group
  * commit at a time (apps/ingest/src/pings/ping-writer.service.ts), so two processes keep two
@@ -138,12 +143,38 @@ interface ApiRun {
   stored: number;
   /** 202'd pings (accepted + late, as the answers said) inside the measured time. */
   acknowledged: number;
+  pingsPerSec: number;
   server: IngestCounters;
 }
 
+/** One measured load on the running app, into an emptied table (each run numbers its batches from 0 again). */
+async function measureApi(ctx: BenchContext, appUrl: string, groups: { server: number; redis: number | null; postgres: number | null }, loadSpec: Omit<LoadSpec, 'durationSec'>, durationSec: number): Promise<ApiRun> {
+  await emptyPings(ctx);
+  const before = await ingestCounters(appUrl);
+  const { result: load, cpu } = await withCpuUsage(groups, (onStart) => ctx.load.run({ ...loadSpec, durationSec, onStart }));
+  const stored = await settledCount(ctx.databaseUrl);
+  const server = minus(await ingestCounters(appUrl), before);
+  const acknowledged = (load.pings?.accepted ?? 0) + (load.pings?.late ?? 0);
+  return { load, cpu, stored, acknowledged, pingsPerSec: acknowledged / load.durationSec, server };
+}
+
+/** What is wrong with one API run: every acknowledged ping stored, nothing deduplicated away, nothing refused. */
+function apiProblems(api: ApiRun): string[] {
+  const problems: string[] = [];
+  const inFlightMax = CONNECTIONS * BATCH_SIZE;
+  if (api.server.accepted + api.server.late !== api.stored) problems.push(`the app counted ${api.server.accepted + api.server.late} pings stored but ${api.stored} rows are in pings (duplicates?)`);
+  if (api.stored < api.acknowledged || api.stored > api.acknowledged + inFlightMax) problems.push(`${api.acknowledged} pings acknowledged but ${api.stored} rows stored (at most ${inFlightMax} more expected: requests in flight when the load stopped)`);
+  if (api.server.late) problems.push(`${api.server.late} pings late (their windows were traced): not the path measured`);
+  if (api.load.pings?.rejected) problems.push(`${api.load.pings.rejected} pings rejected (out of the time rules)`);
+  if (api.server.refused) problems.push(`${api.server.refused} requests refused by a full writer (503)`);
+  return problems;
+}
+
+const sum = (xs: (number | null | undefined)[]): number | null => (xs.some((x) => x == null) ? null : xs.reduce<number>((a, b) => a + b!, 0));
+
 export const ingest: Scenario = {
   name: 'ingest',
-  description: `POST /v1/pings (${BATCH_SIZE}-ping batches, ${CONNECTIONS} phones at once, random users) to the ingest app against COPY of as many rows into the same table`,
+  description: `POST /v1/pings (${BATCH_SIZE}-ping batches, ${CONNECTIONS} phones at once, random users) to the ingest app against COPY of as many rows into the same table, in interleaved rounds`,
 
   async run(ctx: BenchContext): Promise<BenchRow[]> {
     const size = ctx.quick ? SIZES.quick : SIZES.full;
@@ -156,7 +187,7 @@ export const ingest: Scenario = {
     };
 
     const settings = await durabilitySettings(ctx.databaseUrl);
-    ctx.log(`ingest: Postgres ${settings.server_version}: synchronous_commit=${settings.synchronous_commit}, fsync=${settings.fsync}, wal_sync_method=${settings.wal_sync_method}, commit_delay=${settings.commit_delay}, shared_buffers=${settings.shared_buffers}`);
+    ctx.log(`ingest: Postgres ${settings.server_version}: synchronous_commit=${settings.synchronous_commit}, fsync=${settings.fsync}, wal_sync_method=${settings.wal_sync_method}, commit_delay=${settings.commit_delay}, shared_buffers=${settings.shared_buffers}, max_wal_size=${settings.max_wal_size}`);
     const durable = settings.synchronous_commit === 'on' && settings.fsync === 'on';
     if (!durable) ctx.log('ingest: WARNING: commits are not durable on this server; both sides are measured alike, but not as in production');
     const pids = { postgres: await localPostgresPid(ctx.databaseUrl), redis: await localRedisPid(ctx.redisUrl) };
@@ -172,82 +203,69 @@ export const ingest: Scenario = {
     while (oldestTsOf(spec, maxBatches) > Date.now() - (RETENTION_DAYS * 24 - 1) * 3_600_000) maxBatches++;
     ctx.log(`ingest: ${pool}; ${size.users} users, ${BATCH_SIZE} pings a batch (one a minute), up to ${maxBatches} batches per user stay within the retention`);
 
-    // The ingest app, as in production, with the per-user limit out of the way.
+    // The ingest app, as in production, with the per-user limit out of the way; it stays up through the rounds.
     await forgetWindows(ctx);
     await emptyPings(ctx);
     const app: RunningProcess = await step(`started the ingest app (HC_HTTP_WORKERS=${INGEST_PROCESSES}: ${INGEST_PROCESSES} process${INGEST_PROCESSES > 1 ? 'es' : ''} on ${cores} cores)`, () =>
       ctx.processes.startApp('ingest', productionAppEnv(ctx, { HC_HTTP_WORKERS: String(INGEST_PROCESSES), HC_PING_BATCHES_PER_MINUTE: '1000000' })),
     );
-    let api: ApiRun;
+    const apiRuns: ApiRun[] = [];
+    const copyRuns: { copy: CopyRun; stored: number }[] = [];
+    const problems: string[] = [];
     try {
       await checkAnswers(ctx, app.url, size.users + 1, spec, cells);
       const loadSpec = { url: app.url, method: 'POST' as const, path: '/v1/pings', tokensFile, connections: CONNECTIONS, pingBatches: spec };
-      ctx.log(`ingest: ${ctx.load.describe(CONNECTIONS, true)}, a fresh batch per request; warm-up ${size.warmupSec} s, then ${size.durationSec} s measured`);
+      ctx.log(`ingest: ${ctx.load.describe(CONNECTIONS, true)}; warm-up ${size.warmupSec} s, then ${size.rounds} round(s) of ${size.durationSec} s, each followed by the COPY baseline of as many rows`);
       await ctx.load.run({ ...loadSpec, durationSec: size.warmupSec });
       await settledCount(ctx.databaseUrl);
-      // The measured run numbers each user's batches from 0 again: an empty table keeps every row new.
-      await emptyPings(ctx);
-      const before = await ingestCounters(app.url);
-      const { result: load, cpu } = await withCpuUsage({ server: app.process.pid!, ...pids }, (onStart) => ctx.load.run({ ...loadSpec, durationSec: size.durationSec, onStart }));
-      const stored = await settledCount(ctx.databaseUrl);
-      const server = minus(await ingestCounters(app.url), before);
-      const acknowledged = (load.pings?.accepted ?? 0) + (load.pings?.late ?? 0);
-      api = { load, cpu, stored, acknowledged, server };
+      for (let round = 1; round <= size.rounds; round++) {
+        const api = await measureApi(ctx, app.url, { server: app.process.pid!, ...pids }, loadSpec, size.durationSec);
+        apiRuns.push(api);
+        problems.push(...apiProblems(api).map((p) => `round ${round}: ${p}`));
+        const { load } = api;
+        ctx.log(
+          `ingest: round ${round}/${size.rounds}: api: ${Math.round(api.pingsPerSec)} pings/s (${Math.round(load.requestsPerSec)} req/s), p50 ${load.p50Ms.toFixed(2)} ms, p99 ${load.p99Ms.toFixed(2)} ms, max ${load.maxMs.toFixed(0)} ms; ` +
+            `${api.acknowledged} pings acknowledged, ${api.stored} stored, the app counted ${api.server.accepted + api.server.late} in ${api.server.commits} commits (${(api.server.committedPings / Math.max(1, api.server.commits)).toFixed(0)} pings and ${((api.server.commitSeconds * 1000) / Math.max(1, api.server.commits)).toFixed(1)} ms per commit)` +
+            (load.non2xx + load.socketErrors ? `; ${load.non2xx} non-2xx, ${load.socketErrors} socket errors` : '') +
+            `; cpu: machine ${pct(api.cpu.machineBusy)} busy of ${cores} cores, ingest app ${cores1(api.cpu.cores.server)} cores, postgres ${cores1(api.cpu.cores.postgres)}, redis ${cores1(api.cpu.cores.redis)}, load generator ${cores1(api.cpu.cores.loadGenerator)}`,
+        );
+
+        // The baseline: as many rows (at least minCopyRows), COPY'd into the same emptied table.
+        const rows = Math.max(api.stored, size.minCopyRows);
+        await emptyPings(ctx);
+        const copy = await step(`round ${round}/${size.rounds}: COPY baseline of ${rows} rows`, () =>
+          runCopyBaseline({
+            DATABASE_URL: ctx.databaseUrl,
+            ROWS: String(rows),
+            USERS: String(size.users),
+            CELLS_FILE: cellsFile,
+            BATCH_SIZE: String(BATCH_SIZE),
+            NEWEST_MS: String(spec.newestMs),
+            STEP_MS: String(STEP_MS),
+            STREAMS: String(cores),
+            CHUNK_ROWS: String(COPY_CHUNK_ROWS),
+            ...(pids.postgres ? { POSTGRES_PID: String(pids.postgres) } : {}),
+          }),
+        );
+        const stored = await countPings(ctx.databaseUrl);
+        copyRuns.push({ copy, stored });
+        if (stored !== copy.rows) problems.push(`round ${round}: the COPY baseline loaded ${copy.rows} rows but ${stored} are in pings`);
+        ctx.log(
+          `ingest: round ${round}/${size.rounds}: COPY: ${Math.round(copy.rowsPerSec)} rows/s (${copy.rows} rows in ${copy.seconds.toFixed(2)} s, ${copy.streams} streams, ${copy.commits} commits of up to ${copy.chunkRows}, days ${copy.days.join(' ')}); ` +
+            `cpu: machine ${pct(copy.cpu.machineBusy)} busy; postgres ${cores1(copy.cpu.postgresCores)} cores, COPY client ${cores1(copy.cpu.clientCores)}; this round's ratio ${(api.pingsPerSec / copy.rowsPerSec).toFixed(2)}`,
+        );
+      }
     } finally {
       await app.stop();
     }
-    const { load } = api;
-    const apiPingsPerSec = api.acknowledged / load.durationSec;
-    ctx.log(
-      `ingest: api: ${Math.round(apiPingsPerSec)} pings/s (${Math.round(load.requestsPerSec)} req/s), p50 ${load.p50Ms.toFixed(2)} ms, p99 ${load.p99Ms.toFixed(2)} ms, max ${load.maxMs.toFixed(0)} ms; ` +
-        `${api.acknowledged} pings acknowledged, ${api.stored} stored, the app counted ${api.server.accepted + api.server.late} in ${api.server.commits} commits (${(api.server.committedPings / Math.max(1, api.server.commits)).toFixed(0)} pings and ${((api.server.commitSeconds * 1000) / Math.max(1, api.server.commits)).toFixed(1)} ms per commit)` +
-        (load.non2xx + load.socketErrors ? `; ${load.non2xx} non-2xx, ${load.socketErrors} socket errors` : ''),
-    );
-    ctx.log(
-      `ingest: api cpu: machine ${pct(api.cpu.machineBusy)} busy of ${cores} cores; ingest app ${cores1(api.cpu.cores.server)} cores, postgres ${cores1(api.cpu.cores.postgres)}, redis ${cores1(api.cpu.cores.redis)}, load generator ${cores1(api.cpu.cores.loadGenerator)}`,
-    );
-
-    // The baseline: as many rows (at least minCopyRows), COPY'd into the same emptied table.
-    const copyRows = Math.max(api.stored, size.minCopyRows);
-    const rowsChoice = copyRows === api.stored ? "the API's stored row count" : `the fixed minimum; the API stored ${api.stored.toLocaleString('en-US')}`;
-    // Two COPY runs, the faster counts: a slow baseline (the machine busy with something else) would flatter the ratio.
-    const copyRuns: { copy: CopyRun; stored: number }[] = [];
-    for (let round = 1; round <= COPY_ROUNDS; round++) {
-      await emptyPings(ctx);
-      const run = await step(`COPY baseline ${round}/${COPY_ROUNDS}: ${copyRows} rows, ${rowsChoice}`, () =>
-        runCopyBaseline({
-          DATABASE_URL: ctx.databaseUrl,
-          ROWS: String(copyRows),
-          USERS: String(size.users),
-          CELLS_FILE: cellsFile,
-          BATCH_SIZE: String(BATCH_SIZE),
-          NEWEST_MS: String(spec.newestMs),
-          STEP_MS: String(STEP_MS),
-          STREAMS: String(cores),
-          CHUNK_ROWS: String(COPY_CHUNK_ROWS),
-          ...(pids.postgres ? { POSTGRES_PID: String(pids.postgres) } : {}),
-        }),
-      );
-      copyRuns.push({ copy: run, stored: await countPings(ctx.databaseUrl) });
-      ctx.log(
-        `ingest: COPY: ${Math.round(run.rowsPerSec)} rows/s (${run.rows} rows in ${run.seconds.toFixed(2)} s, ${run.streams} streams, ${run.commits} commits of up to ${run.chunkRows}, days ${run.days.join(' ')}); ` +
-          `cpu: machine ${pct(run.cpu.machineBusy)} busy; postgres ${cores1(run.cpu.postgresCores)} cores, COPY client ${cores1(run.cpu.clientCores)}`,
-      );
-    }
-    const { copy, stored: copyStored } = copyRuns.reduce((a, b) => (b.copy.rowsPerSec > a.copy.rowsPerSec ? b : a));
     await withClient(ctx.databaseUrl, (c) => c.query('TRUNCATE pings'));
-
-    // Checks: every acknowledged ping stored, nothing deduplicated away, nothing refused.
-    const problems: string[] = [];
-    const inFlightMax = CONNECTIONS * BATCH_SIZE;
-    if (api.server.accepted + api.server.late !== api.stored) problems.push(`the app counted ${api.server.accepted + api.server.late} pings stored but ${api.stored} rows are in pings (duplicates?)`);
-    if (api.stored < api.acknowledged || api.stored > api.acknowledged + inFlightMax) problems.push(`${api.acknowledged} pings acknowledged but ${api.stored} rows stored (at most ${inFlightMax} more expected: requests in flight when the load stopped)`);
-    if (api.server.late) problems.push(`${api.server.late} pings late (their windows were traced): not the path measured`);
-    if (load.pings && load.pings.rejected) problems.push(`${load.pings.rejected} pings rejected (out of the time rules)`);
-    if (api.server.refused) problems.push(`${api.server.refused} requests refused by a full writer (503)`);
-    for (const r of copyRuns) if (r.stored !== r.copy.rows) problems.push(`the COPY baseline loaded ${r.copy.rows} rows but ${r.stored} are in pings`);
-    const errors = load.non2xx + load.socketErrors;
     for (const p of problems) ctx.fail(`check failed: ${p}`);
+
+    const apiPingsPerSec = median(apiRuns.map((a) => a.pingsPerSec));
+    const copyRowsPerSec = median(copyRuns.map((r) => r.copy.rowsPerSec));
+    const p99Ms = median(apiRuns.map((a) => a.load.p99Ms));
+    const errors = sum(apiRuns.map((a) => a.load.non2xx + a.load.socketErrors))!;
+    const copy = copyRuns[0]!.copy;
 
     ctx.detail('users', size.users);
     ctx.detail('connections', CONNECTIONS);
@@ -257,25 +275,29 @@ export const ingest: Scenario = {
     ctx.detail('cellPool', pool);
     ctx.detail('warmupSec', size.warmupSec);
     ctx.detail('durationSec', size.durationSec);
+    ctx.detail('rounds', size.rounds);
     ctx.detail('loadGenerator', ctx.load.describe(CONNECTIONS, true));
     ctx.detail('postgres', settings);
-    ctx.detail('api', { ...api, pingsPerSec: apiPingsPerSec });
-    ctx.detail('copy', { ...copy, rowsChoice, stored: copyStored, rounds: copyRuns.map((r) => r.copy.rowsPerSec) });
+    ctx.detail('api', apiRuns);
+    ctx.detail('copy', copyRuns);
     ctx.detail('checks', problems.length ? problems : 'ok');
 
     const base = { scenario: 'ingest' };
-    const copyLabel = `COPY pings FROM STDIN (FORMAT binary; the faster of ${COPY_ROUNDS} runs: ${copyRuns.map((r) => Math.round(r.copy.rowsPerSec).toLocaleString('en-US')).join(' and ')} rows/s), ${copy.streams} streams, commit every ${copy.chunkRows.toLocaleString('en-US')} rows, ${copy.rows.toLocaleString('en-US')} rows (${rowsChoice})`;
+    const list = (xs: number[]) => xs.map((x) => Math.round(x).toLocaleString('en-US')).join(', ');
+    const copyLabel = `COPY pings FROM STDIN (FORMAT binary), ${copy.streams} streams, commit every ${copy.chunkRows.toLocaleString('en-US')} rows, as many rows as the API stored (at least ${size.minCopyRows.toLocaleString('en-US')}); the median of ${copyRuns.length} round(s): ${list(copyRuns.map((r) => r.copy.rowsPerSec))} rows/s`;
     const durability = `synchronous_commit=${settings.synchronous_commit}, fsync=${settings.fsync} (SHOW on the bench database)`;
-    const where = `ingest app: ${INGEST_PROCESSES} process(es) (HC_HTTP_WORKERS); cpu during the api run: machine ${pct(api.cpu.machineBusy)} busy of ${cores} cores; ingest app ${cores1(api.cpu.cores.server)} cores, postgres ${cores1(api.cpu.cores.postgres)}, redis ${cores1(api.cpu.cores.redis)}, load generator ${cores1(api.cpu.cores.loadGenerator)}; during COPY: postgres ${cores1(copy.cpu.postgresCores)}, COPY client ${cores1(copy.cpu.clientCores)}`;
-    const perK = (cpuSec: number | null | undefined, n: number) => (cpuSec == null || !n ? null : (cpuSec * 1000 * 1000) / n);
-    const pgPerK = perK(api.cpu.cpuSec.postgres, api.stored);
-    const copyPgPerK = perK(copy.cpu.postgresCpuSec, copy.rows);
-    const appPerK = perK(api.cpu.cpuSec.server, api.stored);
+    const apiCores = (k: string) => cores1(median(apiRuns.map((a) => a.cpu.cores[k] ?? NaN)));
+    const where = `ingest app: ${INGEST_PROCESSES} process(es) (HC_HTTP_WORKERS); the median of ${apiRuns.length} round(s): ${list(apiRuns.map((a) => a.pingsPerSec))} pings/s; cpu during the api runs (medians): machine ${pct(median(apiRuns.map((a) => a.cpu.machineBusy ?? NaN)))} busy of ${cores} cores; ingest app ${apiCores('server')} cores, postgres ${apiCores('postgres')}, redis ${apiCores('redis')}, load generator ${apiCores('loadGenerator')}`;
+    const perK = (cpuSec: number | null, n: number) => (cpuSec === null || !n ? null : (cpuSec * 1000 * 1000) / n);
+    const apiStored = sum(apiRuns.map((a) => a.stored))!;
+    const pgPerK = perK(sum(apiRuns.map((a) => a.cpu.cpuSec.postgres)), apiStored);
+    const copyPgPerK = perK(sum(copyRuns.map((r) => r.copy.cpu.postgresCpuSec)), sum(copyRuns.map((r) => r.copy.rows))!);
+    const appPerK = perK(sum(apiRuns.map((a) => a.cpu.cpuSec.server)), apiStored);
     return [
-      { ...row({ ...base, metric: 'ingest pings/s', unit: 'pings/s', value: apiPingsPerSec, baseline: copy.rowsPerSec, baselineLabel: copyLabel }), note: `${durability}; ${where}` },
-      { ...base, metric: 'ingest req/s', unit: 'req/s', value: load.requestsPerSec, baseline: null, baselineLabel: null, ratio: null },
-      { ...base, metric: 'ingest p99 latency', unit: 'ms', value: load.p99Ms, baseline: null, baselineLabel: null, ratio: null, note: `closed loop, ${CONNECTIONS} connections at full speed (p50 ${load.p50Ms.toFixed(2)} ms, max ${load.maxMs.toFixed(0)} ms)` },
-      ...(pgPerK !== null && copyPgPerK !== null ? [row({ ...base, metric: 'postgres cpu per 1000 pings', unit: 'ms', value: pgPerK, baseline: copyPgPerK, baselineLabel: copyLabel })] : []),
+      { ...row({ ...base, metric: 'ingest pings/s', unit: 'pings/s', value: apiPingsPerSec, baseline: copyRowsPerSec, baselineLabel: copyLabel }), note: `${durability}; ${where}` },
+      { ...base, metric: 'ingest req/s', unit: 'req/s', value: median(apiRuns.map((a) => a.load.requestsPerSec)), baseline: null, baselineLabel: null, ratio: null },
+      { ...base, metric: 'ingest p99 latency', unit: 'ms', value: p99Ms, baseline: null, baselineLabel: null, ratio: null, note: `closed loop, ${CONNECTIONS} connections at full speed; the median of ${apiRuns.length} round(s): ${apiRuns.map((a) => a.load.p99Ms.toFixed(0)).join(', ')} ms` },
+      ...(pgPerK !== null && copyPgPerK !== null ? [row({ ...base, metric: 'postgres cpu per 1000 pings', unit: 'ms', value: pgPerK, baseline: copyPgPerK, baselineLabel: 'the COPY baseline, all rounds' })] : []),
       ...(appPerK !== null ? [{ ...base, metric: 'ingest app cpu per 1000 pings', unit: 'ms', value: appPerK, baseline: null, baselineLabel: null, ratio: null }] : []),
       {
         ...base,
@@ -285,7 +307,7 @@ export const ingest: Scenario = {
         baseline: null,
         baselineLabel: null,
         ratio: null,
-        ...(errors || problems.length ? { note: `${load.non2xx} non-2xx, ${load.socketErrors} socket errors${problems.length ? `; ${problems.join('; ')}` : ''}` } : {}),
+        ...(errors || problems.length ? { note: `${errors} non-2xx or socket errors${problems.length ? `; ${problems.join('; ')}` : ''}` } : {}),
       },
     ];
   },
