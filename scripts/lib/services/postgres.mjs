@@ -166,6 +166,11 @@ export async function startPostgres(p, log) {
     // Data on SSD, mostly cached: a random page costs about what a sequential one does. With the
     // default 4, a window's trace updated a few thousand codes through a scan of every code.
     '-c random_page_cost=1.1',
+    // The ping stream writes WAL at tens of MB/s: with the default 1GB, checkpoints came every 3-10 s
+    // in the ingest bench (Postgres's log: "checkpoints are occurring too frequently"), each
+    // followed by full-page images. Checkpoints by time instead, as a write-heavy server is set up.
+    '-c max_wal_size=8GB',
+    '-c checkpoint_timeout=15min',
     '-c fsync=on',
     '-c synchronous_commit=on',
     '-c full_page_writes=on',
