@@ -171,6 +171,24 @@ function apiProblems(api: ApiRun): string[] {
   return problems;
 }
 
+/** The baseline: `rows` rows COPY'd into the emptied table by bench/baseline/ingest-copy-baseline.ts, one stream per core. */
+async function measureCopy(ctx: BenchContext, rows: number, users: number, spec: PingBatchSpec, postgresPid: number | null): Promise<{ copy: CopyRun; stored: number }> {
+  await emptyPings(ctx);
+  const copy = await runCopyBaseline({
+    DATABASE_URL: ctx.databaseUrl,
+    ROWS: String(rows),
+    USERS: String(users),
+    CELLS_FILE: spec.cellsFile,
+    BATCH_SIZE: String(spec.size),
+    NEWEST_MS: String(spec.newestMs),
+    STEP_MS: String(spec.stepMs),
+    STREAMS: String(os.availableParallelism()),
+    CHUNK_ROWS: String(COPY_CHUNK_ROWS),
+    ...(postgresPid ? { POSTGRES_PID: String(postgresPid) } : {}),
+  });
+  return { copy, stored: await countPings(ctx.databaseUrl) };
+}
+
 const sum = (xs: (number | null | undefined)[]): number | null => (xs.some((x) => x == null) ? null : xs.reduce<number>((a, b) => a + b!, 0));
 
 export const ingest: Scenario = {
@@ -233,22 +251,7 @@ export const ingest: Scenario = {
 
         // The baseline: as many rows (at least minCopyRows), COPY'd into the same emptied table.
         const rows = Math.max(api.stored, size.minCopyRows);
-        await emptyPings(ctx);
-        const copy = await step(`round ${round}/${size.rounds}: COPY baseline of ${rows} rows`, () =>
-          runCopyBaseline({
-            DATABASE_URL: ctx.databaseUrl,
-            ROWS: String(rows),
-            USERS: String(size.users),
-            CELLS_FILE: cellsFile,
-            BATCH_SIZE: String(BATCH_SIZE),
-            NEWEST_MS: String(spec.newestMs),
-            STEP_MS: String(STEP_MS),
-            STREAMS: String(cores),
-            CHUNK_ROWS: String(COPY_CHUNK_ROWS),
-            ...(pids.postgres ? { POSTGRES_PID: String(pids.postgres) } : {}),
-          }),
-        );
-        const stored = await countPings(ctx.databaseUrl);
+        const { copy, stored } = await step(`round ${round}/${size.rounds}: COPY baseline of ${rows} rows`, () => measureCopy(ctx, rows, size.users, spec, pids.postgres));
         copyRuns.push({ copy, stored });
         if (stored !== copy.rows) problems.push(`round ${round}: the COPY baseline loaded ${copy.rows} rows but ${stored} are in pings`);
         ctx.log(

@@ -117,7 +117,7 @@ export async function withCpuUsage<T>(
   let loadBefore: number | null = null;
   const result = await fn((loaderPid) => {
     before = takeCpuSnapshot(groups);
-    // wrk's CPU so far (its init) is counted once it is reaped: taken off here.
+    // wrk's CPU so far (its init) will be among the reaped children's ticks after the run: counted as spent before.
     const self = selfWithReapedChildrenTicks();
     const loader = loaderPid === null ? 0 : treeTicks(loaderPid);
     loadBefore = self === null || loader === null ? null : self + loader;
