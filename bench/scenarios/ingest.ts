@@ -30,8 +30,8 @@ const SIZES = {
  * loop caps the waiting pings at connections x 50 (phones arriving on their own do not stop while
  * commits are slow), so too few connections measure less than the app sustains. 256 gave commits
  * of ~2,300 pings and ratios of 0.42-0.43; 512 ~4,500 pings and a median of 0.52; 1024 the same
- * throughput as 512 with a p99 of seconds (README, Benchmarks, fifteenth session; figures taken
- * before the sixteenth's corrections of the bench, comparable with each other only).
+ * throughput as 512 with a p99 of seconds (README, Benchmarks, fifteenth session: single API runs
+ * against the faster of two COPY runs, before the interleaved rounds).
  */
 const CONNECTIONS = 512;
 const BATCH_SIZE = 50;

@@ -1,8 +1,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PingBatchGenerator, pingsBody, WRK_PINGS_SCRIPT, WRK_READY, type PingBatchSpec, type PingCounts } from './pings.js';
+import { PingBatchGenerator, pingsBody, WRK_PINGS_SCRIPT, type PingBatchSpec, type PingCounts } from './pings.js';
+import { WRK_READY, WRK_START_LUA } from './wrk-start.js';
 
 /** One load run: `connections` keep-alive connections, as fast as the server answers. */
 export interface LoadSpec {
@@ -62,8 +63,9 @@ export interface LoadGenerator {
 const REQUESTS_AHEAD_PER_SEC = 6_000;
 const MAX_REQUESTS_AHEAD = 150_000;
 
-// wrk: picks a random token per request; reports as JSON on one marked line.
-const WRK_SCRIPT = `
+// wrk: picks a random token per request; reports as JSON on one marked line. Args: tokens file,
+// method, path, body file (or ''), thread count, start file (bench/support/wrk-start.ts).
+const WRK_SCRIPT = `${WRK_START_LUA}
 local tokens, method, path, body, headers = {}, nil, nil, nil, nil
 local counter = 0
 function setup(thread)
@@ -81,9 +83,10 @@ function init(args)
   math.randomseed(os.time() * 1000 + (tid or 0) * 7919)
   headers = {}
   if body then headers["Content-Type"] = "application/json" end
-  io.stderr:write("${WRK_READY}\\n")
+  arrive(args[6], tid == tonumber(args[5]))
 end
 function request()
+  if not started then holdUntilStart(tid == 1) end
   headers["Authorization"] = tokens[math.random(#tokens)]
   return wrk.format(method, path, headers, body)
 end
@@ -126,6 +129,7 @@ class WrkLoadGenerator implements LoadGenerator {
   readonly name = 'wrk';
   private readonly threads: number;
   private readonly current = new Set<ChildProcess>();
+  private runs = 0;
 
   constructor(private readonly bin: string, readonly version: string, private readonly scriptFile: string) {
     // wrk shares the machine with the servers it measures: half the cores at most, 4 at most.
@@ -133,20 +137,8 @@ class WrkLoadGenerator implements LoadGenerator {
   }
 
   describe(connections: number, pingBatches = false): string {
-    const threads = this.threadsFor(connections, pingBatches);
+    const threads = Math.min(this.threads, connections);
     return `wrk ${this.version} (${threads} thread${threads > 1 ? 's' : ''}, ${connections} connections, Lua: ${pingBatches ? 'a fresh ping batch' : 'random token'} per request)`;
-  }
-
-  /**
-   * wrk runs thread i's Lua init after thread i-1 has started sending, and starts its clock after
-   * the last init, but counts every thread's answers: a long init (the ping batches built ahead,
-   * ~4 s for 60,000 of them) gives the first thread a head start that flatters the rate (measured
-   * with 2 threads against a counting server: 41% of a 4 s run's answers came before the clock).
-   * Ping batches are therefore sent by one thread, whose init ends before anything is sent; one
-   * thread drives the few thousand requests a second the ingest app answers with room to spare.
-   */
-  private threadsFor(connections: number, pingBatches: boolean): number {
-    return pingBatches ? 1 : Math.min(this.threads, connections);
   }
 
   abort(): void {
@@ -154,7 +146,10 @@ class WrkLoadGenerator implements LoadGenerator {
   }
 
   async run(spec: LoadSpec): Promise<LoadResult> {
-    const threads = this.threadsFor(spec.connections, !!spec.pingBatches);
+    const threads = Math.min(this.threads, spec.connections);
+    // Made by the last thread's init, removed after the run (bench/support/wrk-start.ts).
+    const startFile = `${this.scriptFile}.start-${process.pid}-${++this.runs}`;
+    rmSync(startFile, { force: true });
     let script = this.scriptFile;
     let scriptArgs: string[];
     if (spec.pingBatches) {
@@ -162,8 +157,8 @@ class WrkLoadGenerator implements LoadGenerator {
       script = path.join(path.dirname(this.scriptFile), 'ping-batches.lua');
       writeFileSync(script, WRK_PINGS_SCRIPT);
       const ahead = Math.min(MAX_REQUESTS_AHEAD, spec.durationSec * REQUESTS_AHEAD_PER_SEC);
-      scriptArgs = [spec.tokensFile, spec.method, spec.path, b.cellsFile, String(b.size), String(b.newestMs), String(b.stepMs), String(threads), String(ahead)];
-    } else scriptArgs = this.bodyArgs(spec);
+      scriptArgs = [spec.tokensFile, spec.method, spec.path, b.cellsFile, String(b.size), String(b.newestMs), String(b.stepMs), String(threads), String(ahead), startFile];
+    } else scriptArgs = [...this.bodyArgs(spec), String(threads), startFile];
     const args = [
       '-t', String(threads),
       '-c', String(spec.connections),
@@ -173,7 +168,11 @@ class WrkLoadGenerator implements LoadGenerator {
       spec.url,
       '--', ...scriptArgs,
     ];
-    return this.runWrk(args, threads, spec.onStart);
+    try {
+      return await this.runWrk(args, threads, spec.onStart);
+    } finally {
+      rmSync(startFile, { force: true });
+    }
   }
 
   private bodyArgs(spec: LoadSpec): string[] {

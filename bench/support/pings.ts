@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import ngeohash from 'ngeohash';
+import { WRK_START_LUA } from './wrk-start.js';
 
 // What the phones of the `ingest` scenario send, shared by the load generators (wrk's Lua below
 // and the JS generator for autocannon) and the COPY baseline, so both sides store rows of the same
@@ -134,9 +135,6 @@ export function pingsBody(batch: { tsMs: number[]; cells: string[] }): string {
   return `{"pings":[${batch.tsMs.map((ts, i) => `{"ts":${ts},"geohash":"${batch.cells[i]}"}`).join(',')}]}`;
 }
 
-/** What each wrk thread's Lua init writes on stderr when it is done: the load starts after the last. */
-export const WRK_READY = 'WRK_READY';
-
 /**
  * wrk's script for ping batches: args are the tokens file (line i = user i), method, path, cells
  * file, batch size, newest ms, step ms, thread count, requests to build ahead. Thread t of T owns
@@ -145,9 +143,9 @@ export const WRK_READY = 'WRK_READY';
  * first, then each further one is built when it is sent: building a 50-ping body costs wrk about
  * 35 µs, two thirds of its work per request, on the cores the measured servers share. It counts
  * the 202 answers' accepted, late and rejected and reports them with wrk's figures on one marked line.
- * The load generator runs it on one wrk thread (see WrkLoadGenerator.threadsFor).
+ * The 10th arg is the start file of the barrier (bench/support/wrk-start.ts).
  */
-export const WRK_PINGS_SCRIPT = `
+export const WRK_PINGS_SCRIPT = `${WRK_START_LUA}
 local tokens, cells, counts, headers, ahead, nextAhead = {}, {}, {}, {}, {}, 1
 local method, path, size, newest, step, nthreads, nusers, ncells, mine
 local threads, counter = {}, 0
@@ -171,9 +169,10 @@ function init(args)
   headers["Content-Type"] = "application/json"
   answers, accepted, late, rejected = 0, 0, 0, 0
   for i = 1, math.floor((tonumber(args[9]) or 0) / nthreads) do ahead[i] = build() end
-  io.stderr:write("${WRK_READY}\\n")
+  arrive(args[10], tid == nthreads)
 end
 function request()
+  if not started then holdUntilStart(tid == 1) end
   if nextAhead <= #ahead then
     local r = ahead[nextAhead]
     ahead[nextAhead] = false

@@ -17,9 +17,7 @@ import { DomainError, ErrorCode } from '#libs/domain/index.js';
  * more backends compete with the app for the cores. A finished commit's answers wait for the next
  * turn of the event loop, after the next commit is sent: five runs alternating with the previous
  * order (answers first), 0.50, 0.50, 0.55, 0.51 and 0.53 against 0.49, 0.50, 0.54 and 0.49 (one run
- * failed to print): within the noise, but not worse. (All these runs predate the sixteenth
- * session's bench, which stopped counting a head start of wrk's first thread: compare them with
- * each other, not with today's figures.)
+ * failed to print): within the noise, but not worse.
  */
 const MAX_IN_FLIGHT = 1;
 /** Rows one commit takes at most. */
