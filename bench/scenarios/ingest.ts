@@ -290,8 +290,10 @@ export const ingest: Scenario = {
     const list = (xs: number[]) => xs.map((x) => Math.round(x).toLocaleString('en-US')).join(', ');
     const copyLabel = `COPY pings FROM STDIN (FORMAT binary), ${copy.streams} streams, commit every ${copy.chunkRows.toLocaleString('en-US')} rows, as many rows as the API stored (at least ${size.minCopyRows.toLocaleString('en-US')}); the median of ${copyRuns.length} round(s): ${list(copyRuns.map((r) => r.copy.rowsPerSec))} rows/s`;
     const durability = `synchronous_commit=${settings.synchronous_commit}, fsync=${settings.fsync} (SHOW on the bench database)`;
-    const apiCores = (k: string) => cores1(median(apiRuns.map((a) => a.cpu.cores[k] ?? NaN)));
-    const where = `ingest app: ${INGEST_PROCESSES} process(es) (HC_HTTP_WORKERS); the median of ${apiRuns.length} round(s): ${list(apiRuns.map((a) => a.pingsPerSec))} pings/s; cpu during the api runs (medians): machine ${pct(median(apiRuns.map((a) => a.cpu.machineBusy ?? NaN)))} busy of ${cores} cores; ingest app ${apiCores('server')} cores, postgres ${apiCores('postgres')}, redis ${apiCores('redis')}, load generator ${apiCores('loadGenerator')}`;
+    // A CPU figure /proc could not give in some round: none (printed as '?').
+    const medianOf = (xs: (number | null | undefined)[]) => (xs.some((x) => x == null) ? null : median(xs as number[]));
+    const apiCores = (k: string) => cores1(medianOf(apiRuns.map((a) => a.cpu.cores[k])));
+    const where = `ingest app: ${INGEST_PROCESSES} process(es) (HC_HTTP_WORKERS); the median of ${apiRuns.length} round(s): ${list(apiRuns.map((a) => a.pingsPerSec))} pings/s; cpu during the api runs (medians): machine ${pct(medianOf(apiRuns.map((a) => a.cpu.machineBusy)))} busy of ${cores} cores; ingest app ${apiCores('server')} cores, postgres ${apiCores('postgres')}, redis ${apiCores('redis')}, load generator ${apiCores('loadGenerator')}`;
     const perK = (cpuSec: number | null, n: number) => (cpuSec === null || !n ? null : (cpuSec * 1000 * 1000) / n);
     const apiStored = sum(apiRuns.map((a) => a.stored))!;
     const pgPerK = perK(sum(apiRuns.map((a) => a.cpu.cpuSec.postgres)), apiStored);

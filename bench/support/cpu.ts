@@ -116,6 +116,7 @@ export async function withCpuUsage<T>(
   let before: CpuSnapshot | null = null;
   let loadBefore: number | null = null;
   const result = await fn((loaderPid) => {
+    if (before) return;
     before = takeCpuSnapshot(groups);
     // wrk's CPU so far (its init) will be among the reaped children's ticks after the run: counted as spent before.
     const self = selfWithReapedChildrenTicks();
