@@ -11,7 +11,7 @@ import { oldestTsOf, pingsBody, writeCellPool, PingBatchGenerator, type PingBatc
 import { checkpoint, durabilitySettings, localPostgresPid, withClient } from '../support/postgres.js';
 import type { RunningProcess } from '../support/processes.js';
 import { localRedisPid } from '../support/redis.js';
-import { median } from '../support/stats.js';
+import { median, ofAll, sum } from '../support/stats.js';
 
 /**
  * `rounds`: the API and the COPY baseline measured in turn (API, COPY, API, COPY, ...), and the
@@ -189,8 +189,6 @@ async function measureCopy(ctx: BenchContext, rows: number, users: number, spec:
   return { copy, stored: await countPings(ctx.databaseUrl) };
 }
 
-const sum = (xs: (number | null | undefined)[]): number | null => (xs.some((x) => x == null) ? null : xs.reduce<number>((a, b) => a + b!, 0));
-
 export const ingest: Scenario = {
   name: 'ingest',
   description: `POST /v1/pings (${BATCH_SIZE}-ping batches, ${CONNECTIONS} phones at once, random users) to the ingest app against COPY of as many rows into the same table, in interleaved rounds`,
@@ -268,7 +266,7 @@ export const ingest: Scenario = {
     const apiPingsPerSec = median(apiRuns.map((a) => a.pingsPerSec));
     const copyRowsPerSec = median(copyRuns.map((r) => r.copy.rowsPerSec));
     const p99Ms = median(apiRuns.map((a) => a.load.p99Ms));
-    const errors = sum(apiRuns.map((a) => a.load.non2xx + a.load.socketErrors))!;
+    const errors = sum(apiRuns.map((a) => a.load.non2xx + a.load.socketErrors));
     const copy = copyRuns[0]!.copy;
 
     ctx.detail('users', size.users);
@@ -290,15 +288,13 @@ export const ingest: Scenario = {
     const list = (xs: number[]) => xs.map((x) => Math.round(x).toLocaleString('en-US')).join(', ');
     const copyLabel = `COPY pings FROM STDIN (FORMAT binary), ${copy.streams} streams, commit every ${copy.chunkRows.toLocaleString('en-US')} rows, as many rows as the API stored (at least ${size.minCopyRows.toLocaleString('en-US')}); the median of ${copyRuns.length} round(s): ${list(copyRuns.map((r) => r.copy.rowsPerSec))} rows/s`;
     const durability = `synchronous_commit=${settings.synchronous_commit}, fsync=${settings.fsync} (SHOW on the bench database)`;
-    // A CPU figure /proc could not give in some round: none (printed as '?').
-    const medianOf = (xs: (number | null | undefined)[]) => (xs.some((x) => x == null) ? null : median(xs as number[]));
-    const apiCores = (k: string) => cores1(medianOf(apiRuns.map((a) => a.cpu.cores[k])));
-    const where = `ingest app: ${INGEST_PROCESSES} process(es) (HC_HTTP_WORKERS); the median of ${apiRuns.length} round(s): ${list(apiRuns.map((a) => a.pingsPerSec))} pings/s; cpu during the api runs (medians): machine ${pct(medianOf(apiRuns.map((a) => a.cpu.machineBusy)))} busy of ${cores} cores; ingest app ${apiCores('server')} cores, postgres ${apiCores('postgres')}, redis ${apiCores('redis')}, load generator ${apiCores('loadGenerator')}`;
+    const apiCores = (k: string) => cores1(ofAll(apiRuns.map((a) => a.cpu.cores[k]), median));
+    const where = `ingest app: ${INGEST_PROCESSES} process(es) (HC_HTTP_WORKERS); the median of ${apiRuns.length} round(s): ${list(apiRuns.map((a) => a.pingsPerSec))} pings/s; cpu during the api runs (medians): machine ${pct(ofAll(apiRuns.map((a) => a.cpu.machineBusy), median))} busy of ${cores} cores; ingest app ${apiCores('server')} cores, postgres ${apiCores('postgres')}, redis ${apiCores('redis')}, load generator ${apiCores('loadGenerator')}`;
     const perK = (cpuSec: number | null, n: number) => (cpuSec === null || !n ? null : (cpuSec * 1000 * 1000) / n);
-    const apiStored = sum(apiRuns.map((a) => a.stored))!;
-    const pgPerK = perK(sum(apiRuns.map((a) => a.cpu.cpuSec.postgres)), apiStored);
-    const copyPgPerK = perK(sum(copyRuns.map((r) => r.copy.cpu.postgresCpuSec)), sum(copyRuns.map((r) => r.copy.rows))!);
-    const appPerK = perK(sum(apiRuns.map((a) => a.cpu.cpuSec.server)), apiStored);
+    const apiStored = sum(apiRuns.map((a) => a.stored));
+    const pgPerK = perK(ofAll(apiRuns.map((a) => a.cpu.cpuSec.postgres), sum), apiStored);
+    const copyPgPerK = perK(ofAll(copyRuns.map((r) => r.copy.cpu.postgresCpuSec), sum), sum(copyRuns.map((r) => r.copy.rows)));
+    const appPerK = perK(ofAll(apiRuns.map((a) => a.cpu.cpuSec.server), sum), apiStored);
     return [
       { ...row({ ...base, metric: 'ingest pings/s', unit: 'pings/s', value: apiPingsPerSec, baseline: copyRowsPerSec, baselineLabel: copyLabel }), note: `${durability}; ${where}` },
       { ...base, metric: 'ingest req/s', unit: 'req/s', value: median(apiRuns.map((a) => a.load.requestsPerSec)), baseline: null, baselineLabel: null, ratio: null },

@@ -113,7 +113,7 @@ export async function withCpuUsage<T>(
   groups: { server: number; redis: number | null; postgres?: number | null },
   fn: (onStart: (loaderPid: number | null) => void) => Promise<T>,
 ): Promise<{ result: T; cpu: CpuUsage }> {
-  let before: CpuSnapshot | null = null;
+  let before: CpuSnapshot | undefined;
   let loadBefore: number | null = null;
   const result = await fn((loaderPid) => {
     if (before) return;
@@ -127,7 +127,7 @@ export async function withCpuUsage<T>(
   const after = takeCpuSnapshot(groups);
   if (!before) throw new Error('the load generator never said that the load started');
   const usage = cpuUsageBetween(before, after);
-  const wallSec = (after.atMs - (before as CpuSnapshot).atMs) / 1000;
+  const wallSec = (after.atMs - before.atMs) / 1000;
   const loadSec = loadBefore === null || loadAfter === null ? null : (loadAfter - loadBefore) / TICKS_PER_SEC;
   usage.cpuSec.loadGenerator = loadSec;
   usage.cores.loadGenerator = loadSec === null || wallSec <= 0 ? null : loadSec / wallSec;

@@ -138,7 +138,7 @@ class WrkLoadGenerator implements LoadGenerator {
   }
 
   describe(connections: number, pingBatches = false): string {
-    const threads = Math.min(this.threads, connections);
+    const threads = this.threadsFor(connections);
     return `wrk ${this.version} (${threads} thread${threads > 1 ? 's' : ''}, ${connections} connections, Lua: ${pingBatches ? 'a fresh ping batch' : 'random token'} per request)`;
   }
 
@@ -146,8 +146,13 @@ class WrkLoadGenerator implements LoadGenerator {
     for (const child of this.current) child.kill('SIGKILL');
   }
 
+  /** wrk needs a connection per thread at least. */
+  private threadsFor(connections: number): number {
+    return Math.min(this.threads, connections);
+  }
+
   async run(spec: LoadSpec): Promise<LoadResult> {
-    const threads = Math.min(this.threads, spec.connections);
+    const threads = this.threadsFor(spec.connections);
     // Made by the last thread's init, removed after the run (bench/support/wrk-start.ts).
     const startFile = `${this.scriptFile}.start-${process.pid}-${++this.runs}`;
     rmSync(startFile, { force: true });
