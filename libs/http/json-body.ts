@@ -19,12 +19,8 @@ export function isPlainJson(contentType: string | undefined): boolean {
   return t === 'application/json' || t === 'application/json; charset=utf-8';
 }
 
-/**
- * Reads a JSON body of at most `limitBytes` (413 beyond, without reading the rest) and parses it
- * as Fastify's JSON parser does: an empty body is a 400, and so are `__proto__` and
- * `constructor.prototype` keys (secure-json-parse, the parser Fastify uses).
- */
-export function readJsonBody(req: IncomingMessage, limitBytes: number): Promise<unknown> {
+/** Reads a body of at most `limitBytes` (413 beyond, without reading the rest). */
+export function readBody(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
   if (Number(req.headers['content-length'] ?? 0) > limitBytes) return Promise.reject(new BodyError(413, true));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -42,14 +38,20 @@ export function readJsonBody(req: IncomingMessage, limitBytes: number): Promise<
     req.on('data', onData);
     req.once('error', reject);
     req.once('end', () => {
-      if (size > limitBytes) return;
-      const text = (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString('utf8');
-      if (!text.length) return reject(new BodyError(400));
-      try {
-        resolve(secureJson.parse(text, null, { protoAction: 'error', constructorAction: 'error' }));
-      } catch {
-        reject(new BodyError(400));
-      }
+      if (size <= limitBytes) resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
     });
   });
+}
+
+/**
+ * Parses a JSON body as Fastify's JSON parser does: an empty body is a 400, and so are
+ * `__proto__` and `constructor.prototype` keys (secure-json-parse, the parser Fastify uses).
+ */
+export function parseJsonBody(body: Buffer): unknown {
+  if (!body.length) throw new BodyError(400);
+  try {
+    return secureJson.parse(body.toString('utf8'), null, { protoAction: 'error', constructorAction: 'error' });
+  } catch {
+    throw new BodyError(400);
+  }
 }

@@ -69,6 +69,24 @@ describe('POST /v1/pings: body edges', () => {
     expect(r.status).toBe(202);
   });
 
+  // The compact body phones send is read from its bytes (scanPingBatch), any other through JSON.
+  it('answers and stores a batch alike whether it comes compact or written otherwise', async () => {
+    const t = Date.now() - 20_000; // apart from the other tests' pings (10-13 s ago)
+    const pings = [{ ts: t, geohash: 'u33dc0cpzzzz' }, { ts: t + 1, geohash: 'u33dc0cp' }, { ts: Math.floor(t / 1000), geohash: 'u33dc0cp' }];
+    const compact = JSON.stringify({ pings });
+    const spaced = JSON.stringify({ pings }, null, 2);
+    const stored = async () => (await sys.db.query<{ ms: string; cell: string }>('SELECT (extract(epoch FROM ts) * 1000)::bigint AS ms, cell FROM pings WHERE user_id = $1 AND ts BETWEEN to_timestamp($2 / 1000.0) AND to_timestamp(($2 + 1) / 1000.0) ORDER BY ts', [user.userId, t])).map((r) => [Number(r.ms), r.cell]);
+    const first = await raw(compact, { 'content-type': 'application/json' });
+    expect(first.status).toBe(202);
+    expect(first.body).toEqual({ accepted: 2, late: 0, rejected: 1 });
+    const afterCompact = await stored();
+    expect(afterCompact).toEqual([[t, 'u33dc0cp'], [t + 1, 'u33dc0cp']]);
+    const again = await raw(spaced, { 'content-type': 'application/json' });
+    expect(again.status).toBe(202);
+    expect(again.body).toEqual(first.body);
+    expect(await stored()).toEqual(afterCompact);
+  });
+
   it.each([
     ['an empty body', ''],
     ['a truncated body', '{"pings": ['],

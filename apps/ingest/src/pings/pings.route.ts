@@ -1,11 +1,12 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ThrottlerException, ThrottlerStorage } from '@nestjs/throttler';
 import { TokenService } from '#libs/auth/index.js';
 import type { AppConfig } from '#libs/config/index.js';
 import { DomainError, ErrorCode } from '#libs/domain/index.js';
-import { isPlainJson, readJsonBody, type FastRoute } from '#libs/http/index.js';
+import { isPlainJson, parseJsonBody, readBody, type FastRoute } from '#libs/http/index.js';
 import { PING_BODY_LIMIT_BYTES } from './ping-batch.parser.js';
+import { scanPingBatch } from './ping-batch.scanner.js';
 import { PingsController } from './pings.controller.js';
 import { PingsService } from './pings.service.js';
 
@@ -23,6 +24,7 @@ export function pingsRoute(app: NestFastifyApplication, config: AppConfig): Fast
   const pings = app.get(PingsService);
   const limiter = app.get<ThrottlerStorage>(ThrottlerStorage, { strict: false });
   const limit = config.pingBatchesPerMinute;
+  const precision = config.geohashPrecision;
   // ThrottlerGuard's key: sha256 of `<controller>-<handler>-<throttler name>-<tracker>`.
   const keyPrefix = `${PingsController.name}-${PingsController.prototype.ingest.name}-default-`;
   return {
@@ -31,10 +33,13 @@ export function pingsRoute(app: NestFastifyApplication, config: AppConfig): Fast
     status: 202,
     accepts: (req) => isPlainJson(req.headers['content-type']),
     handle: async (req, res) => {
-      const body = await readJsonBody(req, PING_BODY_LIMIT_BYTES);
+      const raw = await readBody(req, PING_BODY_LIMIT_BYTES);
+      // The body phones send is read straight from its bytes; any other is JSON (400 if it is not), checked below.
+      const scanned = scanPingBatch(raw, precision);
+      const body = scanned ? null : parseJsonBody(raw);
       const principal = tokens.authenticate(req.headers.authorization);
       if (principal.kind !== 'user') throw new DomainError(ErrorCode.FORBIDDEN, 'this route is for users');
-      const key = createHash('sha256').update(keyPrefix + principal.userId).digest('hex');
+      const key = hash('sha256', keyPrefix + principal.userId);
       const hit = await limiter.increment(key, RATE_WINDOW_MS, limit, RATE_WINDOW_MS, 'default');
       if (hit.isBlocked) {
         res.setHeader('Retry-After', hit.timeToBlockExpire);
@@ -43,7 +48,7 @@ export function pingsRoute(app: NestFastifyApplication, config: AppConfig): Fast
       res.setHeader('X-RateLimit-Limit', limit);
       res.setHeader('X-RateLimit-Remaining', Math.max(0, limit - hit.totalHits));
       res.setHeader('X-RateLimit-Reset', hit.timeToExpire);
-      return pings.ingest(principal.userId, body);
+      return scanned ? pings.store(principal.userId, scanned) : pings.ingest(principal.userId, body);
     },
   };
 }

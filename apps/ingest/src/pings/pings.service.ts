@@ -3,11 +3,13 @@ import { Counter, Histogram } from 'prom-client';
 import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
 import { toPingBatch, type PingColumns } from '#libs/db/index.js';
 import { classifyPingTime, windowIdOf, windowsAffectedByPing } from '#libs/domain/index.js';
-import { parsePingBatch } from './ping-batch.parser.js';
+import { parsePingBatch, type ParsedPing } from './ping-batch.parser.js';
 import type { PingsResponse } from './pings.dto.js';
 import { PingWriter } from './ping-writer.service.js';
 
 const outcomes = new Counter({ name: 'hc_pings_total', help: 'pings received, by outcome (accepted, late, rejected)', labelNames: ['outcome'] });
+// Bound once: counted for every request.
+const count = { accepted: outcomes.labels('accepted'), late: outcomes.labels('late'), rejected: outcomes.labels('rejected') };
 const batchSize = new Histogram({ name: 'hc_ping_batch_size', help: 'pings per request', buckets: [1, 5, 10, 25, 50, 100, 250, 500, 1000] });
 
 @Injectable()
@@ -20,7 +22,11 @@ export class PingsService {
    * retried batch gets the same one and stores nothing twice.
    */
   async ingest(userId: string, body: unknown, nowMs = Date.now()): Promise<PingsResponse> {
-    const pings = parsePingBatch(body, this.config.geohashPrecision);
+    return this.store(userId, parsePingBatch(body, this.config.geohashPrecision), nowMs);
+  }
+
+  /** As ingest, for a batch already checked (parsePingBatch, or scanPingBatch for the phones' own body). */
+  async store(userId: string, pings: ParsedPing[], nowMs = Date.now()): Promise<PingsResponse> {
     batchSize.observe(pings.length);
     const rows: PingColumns = { userIds: [], tsMs: [], cells: [] };
     for (const p of pings) {
@@ -41,9 +47,9 @@ export class PingsService {
       if (lateWindows.size) late = rows.tsMs.filter((t) => lateWindows.has(windowIdOf(t, grid))).length;
     }
     const accepted = rows.tsMs.length - late;
-    outcomes.inc({ outcome: 'accepted' }, accepted);
-    outcomes.inc({ outcome: 'late' }, late);
-    outcomes.inc({ outcome: 'rejected' }, rejected);
+    count.accepted.inc(accepted);
+    count.late.inc(late);
+    count.rejected.inc(rejected);
     return { accepted, late, rejected };
   }
 }
