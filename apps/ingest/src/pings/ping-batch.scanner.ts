@@ -23,9 +23,9 @@ function matches(body: Uint8Array, at: number, bytes: Uint8Array): boolean {
  * `{"pings":[{"ts":<epoch ms>,"geohash":"<geohash>"},...]}` (no spaces, keys in that order, 1 to
  * MAX_PINGS_PER_BATCH pings, geohashes of the precision to 12 characters). For such a body this
  * answers what parsePingBatch(JSON.parse(body)) answers (a property test holds it to that), at
- * about a third of the cost (no object per item, no string per key); for any other body, valid or
- * not, it answers null and the caller takes the general path, which answers as before. A few
- * microseconds per request, on the heaviest stream of the system.
+ * about a third of the cost (one object per ping instead of two, no key strings, no interning of
+ * the geohashes); for any other body, valid or not, it answers null and the caller takes the
+ * general path, which answers as before. Every phone's pings come this way (README, Benchmarks).
  */
 export function scanPingBatch(body: Buffer, precision: number): ParsedPing[] | null {
   if (!matches(body, 0, OPEN)) return null;
