@@ -39,14 +39,20 @@ interface Batch {
 export class RedisThrottlerStorage implements ThrottlerStorage {
   private readonly logger = new Logger(RedisThrottlerStorage.name);
   private readonly hits: (numberOfKeys: number, ...keysThenTtl: string[]) => Promise<number[]>;
+  private readonly hitOne: (key: string, ttlMs: string) => Promise<number[]>;
   private readonly batched: boolean;
   /** The batch being filled in this turn of the event loop, per window length. */
   private readonly filling = new Map<string, Batch>();
 
   constructor(redis: RedisClient, private readonly prefix: string) {
-    // A defined command runs by EVALSHA (the script is sent once, not with every call).
+    // A defined command runs by EVALSHA (the script is sent once, not with every call). The
+    // one-key form says where its key is: a cluster client's auto-pipelining routes a custom
+    // command by its first argument, which in the other form is the key count.
     redis.defineCommand('hcRateLimitHits', { lua: HITS });
-    this.hits = (redis as unknown as { hcRateLimitHits: RedisThrottlerStorage['hits'] }).hcRateLimitHits.bind(redis);
+    redis.defineCommand('hcRateLimitHit', { lua: HITS, numberOfKeys: 1 });
+    const commands = redis as unknown as { hcRateLimitHits: RedisThrottlerStorage['hits']; hcRateLimitHit: RedisThrottlerStorage['hitOne'] };
+    this.hits = commands.hcRateLimitHits.bind(redis);
+    this.hitOne = commands.hcRateLimitHit.bind(redis);
     this.batched = redis instanceof Redis;
   }
 
@@ -62,7 +68,7 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
   }
 
   private hit(key: string, ttlMs: string): Promise<Hit> {
-    if (!this.batched) return this.hits(1, key, ttlMs).then(([hits, pttl]) => [hits!, pttl!]);
+    if (!this.batched) return this.hitOne(key, ttlMs).then(([hits, pttl]) => [hits!, pttl!]);
     let batch = this.filling.get(ttlMs);
     if (!batch) {
       batch = { ttlMs, keys: [], waiters: [] };
@@ -79,9 +85,12 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
   private send(batch: Batch): void {
     if (this.filling.get(batch.ttlMs) !== batch) return; // sent already (it was full)
     this.filling.delete(batch.ttlMs);
-    this.hits(batch.keys.length, ...batch.keys, batch.ttlMs).then(
-      (out) => batch.waiters.forEach((w, i) => w.resolve([out[2 * i]!, out[2 * i + 1]!])),
-      (err: Error) => batch.waiters.forEach((w) => w.reject(err)),
-    );
+    this.hits(batch.keys.length, ...batch.keys, batch.ttlMs)
+      .then((out) => {
+        if (out.length !== 2 * batch.keys.length) throw new Error(`rate-limit script answered ${out.length} values for ${batch.keys.length} keys`);
+        batch.waiters.forEach((w, i) => w.resolve([out[2 * i]!, out[2 * i + 1]!]));
+      })
+      // Every waiter is answered, whatever failed (a settled promise ignores the second call).
+      .catch((err: Error) => batch.waiters.forEach((w) => w.reject(err)));
   }
 }

@@ -56,4 +56,13 @@ describe('the cache libraries on a Redis Cluster', () => {
     for (let i = 0; i < 3; i++) hits.push(await storage.increment('someone', 60_000, 2));
     expect(hits.map((h) => [h.totalHits, h.isBlocked])).toEqual([[1, false], [2, false], [3, true]]);
   });
+
+  // Different users' keys live in different slots: hits taken together must not go in one call.
+  it('counts rate-limit hits of many users taken at once in the cluster', async () => {
+    const storage = new RedisThrottlerStorage(redis, prefix);
+    const users = Array.from({ length: 40 }, (_, i) => `user-${i}`);
+    const hits = await Promise.all([...users, ...users].map((u) => storage.increment(u, 60_000, 1)));
+    expect(hits.map((h) => h.totalHits)).toEqual([...users.map(() => 1), ...users.map(() => 2)]);
+    expect(hits.filter((h) => h.isBlocked)).toHaveLength(users.length);
+  });
 });

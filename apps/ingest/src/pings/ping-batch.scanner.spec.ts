@@ -29,13 +29,16 @@ describe('scanPingBatch', () => {
     expect(scanPingBatch(body, 5)).toEqual(general(body, 5));
   });
 
-  it('answers exactly what the general path answers for any batch of that shape', () => {
+  it('answers exactly what the general path answers for any batch of that shape, at any precision', () => {
+    const atPrecision = fc.integer({ min: 1, max: 12 }).chain((precision) =>
+      fc.tuple(fc.constant(precision), fc.array(fc.record({ ts: fc.nat({ max: 999_999_999_999_999 }), geohash: geohash(precision) }), { minLength: 1, maxLength: 60 })),
+    );
     fc.assert(
-      fc.property(batch, (pings) => {
+      fc.property(atPrecision, ([precision, pings]) => {
         const body = bytes(canonical(pings));
-        const scanned = scanPingBatch(body, PRECISION);
+        const scanned = scanPingBatch(body, precision);
         expect(scanned).not.toBeNull();
-        expect(scanned).toEqual(general(body));
+        expect(scanned).toEqual(general(body, precision));
       }),
       { numRuns: 500 },
     );
@@ -45,7 +48,7 @@ describe('scanPingBatch', () => {
     const edit = fc.record({
       at: fc.nat(),
       remove: fc.nat({ max: 3 }),
-      insert: fc.string({ unit: fc.constantFrom(...' \t\n"\\{}[],:.-+eE0123456789tsgeohash4u\u00e9'.split('')), maxLength: 3 }),
+      insert: fc.string({ unit: fc.constantFrom(...' \t\n\0"\\{}[],:.-+eE0123456789tsgeohash4u\u00e9\ufeff'.split('')), maxLength: 3 }),
     });
     fc.assert(
       fc.property(batch, edit, (pings, { at, remove, insert }) => {
@@ -69,6 +72,7 @@ describe('scanPingBatch', () => {
     ['an exponent', '{"pings":[{"ts":1795e9,"geohash":"u33dc0cp"}]}'],
     ['a negative time', '{"pings":[{"ts":-1,"geohash":"u33dc0cp"}]}'],
     ['16 digits', '{"pings":[{"ts":1000000000000000,"geohash":"u33dc0cp"}]}'],
+    ['a character outside ASCII', '{"pings":[{"ts":1795000000000,"geohash":"u33dc0c\u00ff"}]}'],
     ['a short geohash', '{"pings":[{"ts":1795000000000,"geohash":"u33dc0c"}]}'],
     ['a geohash of 13', '{"pings":[{"ts":1795000000000,"geohash":"u33dc0cpzzzzz"}]}'],
     ['an upper-case geohash', '{"pings":[{"ts":1795000000000,"geohash":"U33DC0CP"}]}'],
@@ -82,6 +86,11 @@ describe('scanPingBatch', () => {
     ['an empty body', ''],
   ])('leaves a body with %s to the general path', (_, text) => {
     expect(scanPingBatch(bytes(text), PRECISION)).toBeNull();
+  });
+
+  it('leaves a body with a byte that is not UTF-8 to the general path', () => {
+    const body = Buffer.concat([bytes('{"pings":[{"ts":1795000000000,"geohash":"u33dc0c'), Buffer.from([0xff]), bytes('"}]}')]);
+    expect(scanPingBatch(body, PRECISION)).toBeNull();
   });
 
   it('leaves a batch of more than 1000 pings to the general path (which refuses it)', () => {
