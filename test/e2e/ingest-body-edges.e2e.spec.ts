@@ -1,5 +1,5 @@
 import { request } from 'node:http';
-import { call } from '../support/http.js';
+import { call, metricIn } from '../support/http.js';
 import { startSystem, type TestSystem } from '../support/system.js';
 
 /**
@@ -70,7 +70,9 @@ describe('POST /v1/pings: body edges', () => {
   });
 
   // The compact body phones send is read from its bytes (scanPingBatch), any other through JSON.
-  it('answers and stores a batch alike whether it comes compact or written otherwise', async () => {
+  it('answers and stores a batch alike whether it comes compact (scanned) or written otherwise (parsed)', async () => {
+    const readAs = async (read: string) => metricIn(await fetch(`${sys.url('ingest')}/metrics`).then((r) => r.text()), 'hc_ping_bodies_total', `read="${read}"`);
+    const [compactBefore, jsonBefore] = [await readAs('compact'), await readAs('json')];
     const t = Date.now() - 20_000; // apart from the other tests' pings (10-13 s ago)
     const pings = [{ ts: t, geohash: 'u33dc0cpzzzz' }, { ts: t + 1, geohash: 'u33dc0cp' }, { ts: Math.floor(t / 1000), geohash: 'u33dc0cp' }];
     const compact = JSON.stringify({ pings });
@@ -85,6 +87,7 @@ describe('POST /v1/pings: body edges', () => {
     expect(again.status).toBe(202);
     expect(again.body).toEqual(first.body);
     expect(await stored()).toEqual(afterCompact);
+    expect([await readAs('compact'), await readAs('json')]).toEqual([compactBefore + 1, jsonBefore + 1]);
   });
 
   it.each([

@@ -1,10 +1,5 @@
-import { call } from '../support/http.js';
+import { call, metricIn as metric } from '../support/http.js';
 import { startSystem, type TestSystem } from '../support/system.js';
-
-const metric = (text: string, name: string, labels = ''): number => {
-  const line = text.split('\n').find((l) => l.startsWith(name) && l.includes(labels) && !l.startsWith('#'));
-  return line ? Number(line.split(' ').pop()) : 0;
-};
 
 /** Concurrent phones are written together (group commit), each answered after its commit. */
 describe('ingest group commit', () => {

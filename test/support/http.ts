@@ -33,3 +33,9 @@ export async function eventually<T>(fn: () => Promise<T>, accept: (v: T) => bool
     await new Promise((r) => setTimeout(r, 500));
   }
 }
+
+/** A sample in an app's Prometheus text (`GET /metrics`): the first line of `name` that holds `labels`; 0 when there is none. */
+export function metricIn(text: string, name: string, labels = ''): number {
+  const line = text.split('\n').find((l) => l.startsWith(name) && l.includes(labels) && !l.startsWith('#'));
+  return line ? Number(line.split(' ').pop()) : 0;
+}

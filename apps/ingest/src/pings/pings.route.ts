@@ -1,6 +1,7 @@
 import { hash } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ThrottlerException, ThrottlerStorage } from '@nestjs/throttler';
+import { Counter } from 'prom-client';
 import { TokenService } from '#libs/auth/index.js';
 import type { AppConfig } from '#libs/config/index.js';
 import { DomainError, ErrorCode } from '#libs/domain/index.js';
@@ -11,6 +12,11 @@ import { PingsController } from './pings.controller.js';
 import { PingsService } from './pings.service.js';
 
 const RATE_WINDOW_MS = 60_000;
+
+// How the phones' bodies are read: a client release that stops sending the compact form costs the
+// ingest tier CPU (README, Benchmarks), and this shows it.
+const bodies = new Counter({ name: 'hc_ping_bodies_total', help: 'JSON ping bodies read by the fast lane: compact (scanned from its bytes) or json (parsed)', labelNames: ['read'] });
+const readAs = { compact: bodies.labels('compact'), json: bodies.labels('json') };
 
 /**
  * `POST /v1/pings` with a JSON body, served from the fast lane (libs/http/fast-lane.ts): every
@@ -37,6 +43,7 @@ export function pingsRoute(app: NestFastifyApplication, config: AppConfig): Fast
       // The body phones send is read straight from its bytes; any other is JSON (400 if it is not), checked below.
       const scanned = scanPingBatch(raw, precision);
       const body = scanned ? null : parseJsonBody(raw);
+      (scanned ? readAs.compact : readAs.json).inc();
       const principal = tokens.authenticate(req.headers.authorization);
       if (principal.kind !== 'user') throw new DomainError(ErrorCode.FORBIDDEN, 'this route is for users');
       const key = hash('sha256', keyPrefix + principal.userId);
