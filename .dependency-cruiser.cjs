@@ -1,0 +1,65 @@
+/**
+ * The layering of the code (README, Layout): apps -> libs/{db,cache,queue,config,auth,...} -> libs/{domain,geo}.
+ * `npm run lint` fails on any import that breaks it.
+ */
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'A cycle means a boundary is wrong: move the shared piece down a layer.',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'pure-rules-import-no-framework',
+      severity: 'error',
+      comment: 'libs/domain and libs/geo are pure rules: Node built-ins, ngeohash and each other only.',
+      from: { path: '^libs/(domain|geo)/' },
+      to: {
+        pathNot: ['^libs/(domain|geo)/', 'node_modules/ngeohash/'],
+        dependencyTypesNot: ['core'],
+      },
+    },
+    {
+      name: 'no-app-to-other-app',
+      severity: 'error',
+      comment: 'Apps share code through libs/, never by importing each other.',
+      from: { path: '^apps/([^/]+)/' },
+      to: { path: '^apps/', pathNot: '^apps/$1/' },
+    },
+    {
+      name: 'libs-import-no-app',
+      severity: 'error',
+      comment: 'Libraries serve the apps; they never reach into one.',
+      from: { path: '^libs/' },
+      to: { path: '^(apps|test|bench)/' },
+    },
+    {
+      name: 'apps-import-no-tests',
+      severity: 'error',
+      comment: 'Production code never depends on test or bench helpers.',
+      from: { path: '^(apps|libs)/', pathNot: '\\.spec\\.ts$' },
+      to: { path: '^(test|bench)/' },
+    },
+    {
+      name: 'not-to-unresolvable',
+      severity: 'error',
+      comment: 'An import that does not resolve is a typo or a missing dependency.',
+      from: {},
+      to: { couldNotResolve: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '^(dist|node_modules|\\.data)/' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+      extensions: ['.ts', '.js', '.mjs', '.cjs', '.d.ts'],
+    },
+  },
+};
