@@ -25,10 +25,19 @@ export interface BenchOptions {
 }
 
 export function parseOptions(argv: string[]): BenchOptions & { list: boolean } {
-  const opts: BenchOptions & { list: boolean } = { quick: false, full: false, scenarios: [], loader: null, soakMinutes: null, list: false };
+  const opts: BenchOptions & { list: boolean } = {
+    quick: false,
+    full: false,
+    scenarios: [],
+    loader: null,
+    soakMinutes: null,
+    list: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const [flag, inline] = arg.includes('=')
+      ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
+      : [arg, undefined];
     const value = () => {
       const v = inline ?? argv[++i];
       if (!v) throw new Error(`${flag} needs a value (see npm run bench -- --help)`);
@@ -41,13 +50,14 @@ export function parseOptions(argv: string[]): BenchOptions & { list: boolean } {
     else if (flag === '--soak') {
       const v = value();
       const minutes = Number(v);
-      if (!/^\d+(\.\d+)?$/.test(v) || !(minutes > 0)) throw new Error(`--soak needs a number of minutes above 0, got "${v}"`);
+      if (!/^\d+(\.\d+)?$/.test(v) || !(minutes > 0))
+        throw new Error(`--soak needs a number of minutes above 0, got "${v}"`);
       opts.soakMinutes = minutes;
       if (!opts.scenarios.includes('soak')) opts.scenarios.push('soak');
-    }
-    else if (flag === '--loader') {
+    } else if (flag === '--loader') {
       const v = value();
-      if (v !== 'wrk' && v !== 'autocannon') throw new Error(`--loader must be wrk or autocannon (see npm run bench -- --help)`);
+      if (v !== 'wrk' && v !== 'autocannon')
+        throw new Error(`--loader must be wrk or autocannon (see npm run bench -- --help)`);
       opts.loader = v;
     } else throw new Error(`unknown option ${arg} (see npm run bench -- --help)`);
   }
@@ -58,7 +68,9 @@ export function parseOptions(argv: string[]): BenchOptions & { list: boolean } {
 }
 
 export function listScenarios(): string {
-  return SCENARIOS.map((s) => `${s.name.padEnd(10)} ${s.description}${s.onDemand ? ' (only when asked for)' : ''}`).join('\n');
+  return SCENARIOS.map(
+    (s) => `${s.name.padEnd(10)} ${s.description}${s.onDemand ? ' (only when asked for)' : ''}`,
+  ).join('\n');
 }
 
 export interface BenchEnvironment {
@@ -76,7 +88,10 @@ export class BenchRun {
   private workDir: string | null = null;
   private aborted = false;
 
-  constructor(private readonly opts: BenchOptions, private readonly env: BenchEnvironment) {
+  constructor(
+    private readonly opts: BenchOptions,
+    private readonly env: BenchEnvironment,
+  ) {
     this.resultsDir = path.join(env.root, 'bench', 'results');
     this.processes = new ProcessStarter(env.root, path.join(this.resultsDir, 'logs'));
   }
@@ -94,9 +109,12 @@ export class BenchRun {
     const { env, opts } = this;
     // The scenarios replace everyone in this database: never let them near a real one.
     const dbName = decodeURIComponent(new URL(env.databaseUrl).pathname.slice(1));
-    if (!dbName.includes('bench')) throw new Error(`refusing to run the bench on database "${dbName}": its name lacks "bench"`);
+    if (!dbName.includes('bench'))
+      throw new Error(`refusing to run the bench on database "${dbName}": its name lacks "bench"`);
     const started = Date.now();
-    const scenarios: Scenario[] = opts.scenarios.length ? SCENARIOS.filter((s) => opts.scenarios.includes(s.name)) : SCENARIOS.filter((s) => !s.onDemand);
+    const scenarios: Scenario[] = opts.scenarios.length
+      ? SCENARIOS.filter((s) => opts.scenarios.includes(s.name))
+      : SCENARIOS.filter((s) => !s.onDemand);
     const workDir = mkdtempSync(path.join(os.tmpdir(), 'hc-bench-'));
     this.workDir = workDir;
     const rows: BenchRow[] = [];
@@ -149,7 +167,13 @@ export class BenchRun {
         timestamp: new Date(started).toISOString(),
         durationSec: (Date.now() - started) / 1000,
         machine: machineInfo(),
-        options: { quick: opts.quick, full: opts.full, soakMinutes: opts.soakMinutes, scenarios: scenarios.map((s) => s.name), loader: load.name },
+        options: {
+          quick: opts.quick,
+          full: opts.full,
+          soakMinutes: opts.soakMinutes,
+          scenarios: scenarios.map((s) => s.name),
+          loader: load.name,
+        },
         loadGenerator: `${load.name} ${load.version}`,
         rows,
         details,
@@ -157,14 +181,20 @@ export class BenchRun {
       };
       const file = writeResults(this.resultsDir, results);
       const m = results.machine;
-      console.log(`\nbench ${opts.quick ? '(quick) ' : ''}on ${m.cpus} cpus (${m.cpuModel}), ${(m.memoryBytes / 2 ** 30).toFixed(1)} GiB, node ${m.node}; load generator: ${load.name} ${load.version}`);
+      console.log(
+        `\nbench ${opts.quick ? '(quick) ' : ''}on ${m.cpus} cpus (${m.cpuModel}), ${(m.memoryBytes / 2 ** 30).toFixed(1)} GiB, node ${m.node}; load generator: ${load.name} ${load.version}`,
+      );
       console.log(formatTable(rows));
       for (const f of failures) console.log(`FAILED ${f.scenario}: ${f.error}`);
-      env.log(`results written to ${path.relative(env.root, file)} (app logs in ${path.relative(env.root, path.join(this.resultsDir, 'logs'))}/)`);
+      env.log(
+        `results written to ${path.relative(env.root, file)} (app logs in ${path.relative(env.root, path.join(this.resultsDir, 'logs'))}/)`,
+      );
       return failures.length ? 1 : 0;
     } finally {
       await this.processes.stopAll();
-      await clearKeyPrefix(env.redisUrl, BENCH_KEY_PREFIX).catch((err: Error) => env.log(`could not clear the bench Redis keys: ${err.message}`));
+      await clearKeyPrefix(env.redisUrl, BENCH_KEY_PREFIX).catch((err: Error) =>
+        env.log(`could not clear the bench Redis keys: ${err.message}`),
+      );
       rmSync(workDir, { recursive: true, force: true });
     }
   }

@@ -49,7 +49,12 @@ try {
     console.log(bench.listScenarios());
     status = 0;
   } else {
-    run = new bench.BenchRun(opts, { root: ROOT, databaseUrl, redisUrl: services.redisUrl, log: (m) => console.error(`[bench] ${m}`) });
+    run = new bench.BenchRun(opts, {
+      root: ROOT,
+      databaseUrl,
+      redisUrl: services.redisUrl,
+      log: (m) => console.error(`[bench] ${m}`),
+    });
     status = await run.run();
   }
 } catch (err) {

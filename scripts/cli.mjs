@@ -14,7 +14,9 @@ if (!fs.existsSync(MAIN)) build();
 const services = await startServices({ root: ROOT, log });
 let status = 1;
 try {
-  const databaseUrl = process.env.DATABASE_URL ? services.databaseUrl : await ensureDatabase(services.databaseUrl, 'healthcode');
+  const databaseUrl = process.env.DATABASE_URL
+    ? services.databaseUrl
+    : await ensureDatabase(services.databaseUrl, 'healthcode');
   migrate(databaseUrl);
   const r = spawnSync(process.execPath, [MAIN, ...process.argv.slice(2)], {
     cwd: ROOT,

@@ -35,7 +35,9 @@ async function main(cmd) {
           : `postgres: stopped (${pg.initialized ? `cluster initialized, PostgreSQL ${pg.version}` : 'no cluster yet'})${ext('DATABASE_URL')}`,
       );
       console.log(
-        r.running ? `redis: running, pid ${r.pid ?? '?'}, 127.0.0.1:${r.port}, ${r.state}${ext('REDIS_URL')}` : `redis: stopped${ext('REDIS_URL')}`,
+        r.running
+          ? `redis: running, pid ${r.pid ?? '?'}, 127.0.0.1:${r.port}, ${r.state}${ext('REDIS_URL')}`
+          : `redis: stopped${ext('REDIS_URL')}`,
       );
       console.log(`data: ${path.relative(process.cwd(), st.dataDir) || '.'}`);
       return 0;

@@ -25,7 +25,11 @@ const env = {
 };
 
 const children = APPS.map((app) => {
-  const child = spawn(process.execPath, ['--enable-source-maps', ...(nodeArgs[app.name] ?? []), `dist/apps/${app.name}/src/main.js`], { cwd: ROOT, env, stdio: 'inherit' });
+  const child = spawn(
+    process.execPath,
+    ['--enable-source-maps', ...(nodeArgs[app.name] ?? []), `dist/apps/${app.name}/src/main.js`],
+    { cwd: ROOT, env, stdio: 'inherit' },
+  );
   child.on('exit', (code, signal) => {
     if (!stopping) {
       log(`${app.name} exited (${code ?? signal}); stopping everything`);
@@ -39,7 +43,9 @@ const port = (app) => process.env[app.portVar] || app.port;
 log('the system is starting:');
 for (const app of APPS) log(`  ${app.name.padEnd(6)} http://localhost:${port(app)}  (ready: /health/ready)`);
 log(`  OpenAPI http://localhost:${port(APPS[0])}/docs`);
-log(`  first admin: ${env.HC_ADMIN_USERNAME || 'admin'} / ${process.env.HC_ADMIN_PASSWORD ? '(HC_ADMIN_PASSWORD)' : env.HC_ADMIN_PASSWORD}`);
+log(
+  `  first admin: ${env.HC_ADMIN_USERNAME || 'admin'} / ${process.env.HC_ADMIN_PASSWORD ? '(HC_ADMIN_PASSWORD)' : env.HC_ADMIN_PASSWORD}`,
+);
 log('Ctrl-C stops the apps and the servers this command started.');
 
 let stopping = false;
@@ -47,12 +53,17 @@ async function shutdown(code) {
   if (stopping) return;
   stopping = true;
   log('stopping the apps');
-  await Promise.all(children.map((c) => new Promise((resolve) => {
-    if (c.exitCode !== null || c.signalCode !== null) return resolve();
-    c.once('exit', resolve);
-    c.kill('SIGTERM');
-    setTimeout(() => c.kill('SIGKILL'), 15_000).unref();
-  })));
+  await Promise.all(
+    children.map(
+      (c) =>
+        new Promise((resolve) => {
+          if (c.exitCode !== null || c.signalCode !== null) return resolve();
+          c.once('exit', resolve);
+          c.kill('SIGTERM');
+          setTimeout(() => c.kill('SIGKILL'), 15_000).unref();
+        }),
+    ),
+  );
   await services.stop();
   process.exit(code);
 }

@@ -11,7 +11,9 @@ const RESULTS = path.join(ROOT, 'test-artifacts', 'jest-results.json');
 function printSummary() {
   if (!fs.existsSync(RESULTS)) return;
   const r = JSON.parse(fs.readFileSync(RESULTS, 'utf8'));
-  console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
+  console.log(
+    `tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`,
+  );
 }
 
 fs.rmSync(RESULTS, { force: true });
@@ -24,11 +26,25 @@ try {
   log('running the tests (jest)');
   const r = spawnSync(
     process.execPath,
-    ['--experimental-vm-modules', '--no-warnings=ExperimentalWarning', '--enable-source-maps', path.join(ROOT, 'node_modules/jest/bin/jest.js'), '--json', `--outputFile=${RESULTS}`, ...process.argv.slice(2)],
+    [
+      '--experimental-vm-modules',
+      '--no-warnings=ExperimentalWarning',
+      '--enable-source-maps',
+      path.join(ROOT, 'node_modules/jest/bin/jest.js'),
+      '--json',
+      `--outputFile=${RESULTS}`,
+      ...process.argv.slice(2),
+    ],
     {
       cwd: ROOT,
       stdio: 'inherit',
-      env: { ...process.env, TEST_PG_SERVER_URL: databaseUrl, REDIS_URL: redisUrl, HC_JWT_SECRET: localSecrets().jwtSecret, HC_TEST_CHROMIUM: chromium },
+      env: {
+        ...process.env,
+        TEST_PG_SERVER_URL: databaseUrl,
+        REDIS_URL: redisUrl,
+        HC_JWT_SECRET: localSecrets().jwtSecret,
+        HC_TEST_CHROMIUM: chromium,
+      },
     },
   );
   status = r.status ?? 1;

@@ -38,7 +38,11 @@ const postgresPid = process.env.POSTGRES_PID ? Number(process.env.POSTGRES_PID) 
 
 // Rows, as binary COPY tuples (the app's encoder), in chunks dealt round-robin to the streams (batches in the order made: random users).
 const cells = readFileSync(env('CELLS_FILE'), 'utf8').split('\n').filter(Boolean);
-const gen = new PingBatchGenerator({ size, newestMs: Number(env('NEWEST_MS')), stepMs: Number(env('STEP_MS')) }, cells, users);
+const gen = new PingBatchGenerator(
+  { size, newestMs: Number(env('NEWEST_MS')), stepMs: Number(env('STEP_MS')) },
+  cells,
+  users,
+);
 const chunks: Buffer[][] = Array.from({ length: streams }, () => []);
 const days = new Set<string>();
 let made = 0;
@@ -55,7 +59,7 @@ while (made < rows) {
   const user = String(userId);
   const b = gen.next(userId);
   // A chunk ends exactly at chunkRows rows, so a batch may be split across two chunks.
-  for (let from = 0; from < b.tsMs.length && made < rows; ) {
+  for (let from = 0; from < b.tsMs.length && made < rows;) {
     const n = Math.min(b.tsMs.length - from, chunkRows - inChunk, rows - made);
     const tsMs = b.tsMs.slice(from, from + n);
     for (const ms of tsMs) days.add(new Date(ms).toISOString().slice(0, 10));
@@ -82,7 +86,11 @@ try {
   const t0 = performance.now();
   await Promise.all(
     clients.map(async (c, i) => {
-      for (const data of chunks[i]!) await pipeline(Readable.from([data]), c.query(copyFrom('COPY pings (user_id, ts, cell) FROM STDIN (FORMAT binary)')));
+      for (const data of chunks[i]!)
+        await pipeline(
+          Readable.from([data]),
+          c.query(copyFrom('COPY pings (user_id, ts, cell) FROM STDIN (FORMAT binary)')),
+        );
     }),
   );
   const seconds = (performance.now() - t0) / 1000;
@@ -99,7 +107,13 @@ try {
       commits: chunkCount,
       days: [...days].sort(),
       maxBatchesPerUser: gen.maxBatchesPerUser(),
-      cpu: { machineBusy: cpu.machineBusy, postgresCores: cpu.cores.postgres ?? null, postgresCpuSec: cpu.cpuSec.postgres ?? null, clientCores: selfSec / seconds, clientCpuSec: selfSec },
+      cpu: {
+        machineBusy: cpu.machineBusy,
+        postgresCores: cpu.cores.postgres ?? null,
+        postgresCpuSec: cpu.cpuSec.postgres ?? null,
+        clientCores: selfSec / seconds,
+        clientCpuSec: selfSec,
+      },
     })}`,
   );
 } finally {

@@ -42,7 +42,10 @@ function answer(userId: string, raw: string): string {
 }
 
 function send(res: http.ServerResponse, status: number, body: string): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+  });
   res.end(body);
 }
 
@@ -52,20 +55,29 @@ function serve(): void {
     if (m === 'all-listening') allListening = true;
   });
   const prefix = process.env.HC_KEY_PREFIX ?? 'hc';
-  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { enableAutoPipelining: true, maxRetriesPerRequest: 1 });
+  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', {
+    enableAutoPipelining: true,
+    maxRetriesPerRequest: 1,
+  });
   const server = http.createServer((req, res) => {
     if (req.url === '/v1/codes/me' && req.method === 'GET') {
       const userId = userIdOf(req.headers.authorization);
       if (!userId) return send(res, 401, '{"error":"unauthenticated","message":"a bearer token is required"}');
       redis.get(`${prefix}:code:${userId}`).then(
-        (raw) => (raw === null ? send(res, 404, '{"error":"not_found","message":"no health code for this user"}') : send(res, 200, answer(userId, raw))),
+        (raw) =>
+          raw === null
+            ? send(res, 404, '{"error":"not_found","message":"no health code for this user"}')
+            : send(res, 200, answer(userId, raw)),
         () => send(res, 503, '{"error":"unavailable","message":"redis is unavailable"}'),
       );
       return;
     }
     if (req.url === '/health/ready') {
       if (!allListening) return send(res, 503, '{"status":"starting"}');
-      redis.ping().then(() => send(res, 200, '{"status":"ok"}'), () => send(res, 503, '{"status":"error"}'));
+      redis.ping().then(
+        () => send(res, 200, '{"status":"ok"}'),
+        () => send(res, 503, '{"status":"error"}'),
+      );
       return;
     }
     send(res, 404, '{"error":"not_found","message":"no such route"}');

@@ -2,7 +2,13 @@ import { Queue } from 'bullmq';
 import pg from 'pg';
 import { lastClosedWindowId, windowEndMs, windowStartMs, type TimeGrid } from '#libs/domain/index.js';
 import { DEFAULT_JOB_OPTIONS, JobName, TRACING_QUEUE, queuePrefix } from '#libs/queue/index.js';
-import { copyPings, ensurePingPartitions, insertPeople, registerWindows, setRedCodes } from '../../test/support/city/load.js';
+import {
+  copyPings,
+  ensurePingPartitions,
+  insertPeople,
+  registerWindows,
+  setRedCodes,
+} from '../../test/support/city/load.js';
 import { City } from '../../test/support/city/simulator.js';
 import { productionAppEnv, row, type BenchContext, type BenchRow, type Scenario } from '../scenario.js';
 import { checkpoint, withClient } from '../support/postgres.js';
@@ -38,8 +44,15 @@ interface TraceRun {
 async function loadCity(ctx: BenchContext, client: pg.Client, target: number, windowId: number) {
   const slotsPerWindow = GRID.windowSeconds / GRID.slotSeconds;
   const city = new City({
-    seed: 5, people: Math.round(target / slotsPerWindow / PINGS_PER_SLOT), firstWindowId: windowId, windowCount: 1, windowSeconds: GRID.windowSeconds,
-    slotSeconds: GRID.slotSeconds, precision: 8, redFraction: RED_FRACTION, yellowFraction: 0,
+    seed: 5,
+    people: Math.round(target / slotsPerWindow / PINGS_PER_SLOT),
+    firstWindowId: windowId,
+    windowCount: 1,
+    windowSeconds: GRID.windowSeconds,
+    slotSeconds: GRID.slotSeconds,
+    precision: 8,
+    redFraction: RED_FRACTION,
+    yellowFraction: 0,
   });
   // Named one by one: requests, exposures and history rows lost their foreign keys to users and
   // windows (migrations 20261126000100, 20261127000100), so CASCADE no longer empties them.
@@ -59,7 +72,9 @@ async function loadCity(ctx: BenchContext, client: pg.Client, target: number, wi
   await client.query('VACUUM ANALYZE pings, users, health_codes');
   // The load's two million rows written out now, not during the runs being timed.
   await checkpoint(client, (m) => ctx.log(`batch: ${m}`));
-  ctx.log(`batch: ${city.options.people} people (${city.red.length} red) in ${peopleSec.toFixed(1)} s, ${pings} pings generated and copied in ${(loadSec - peopleSec).toFixed(1)} s, VACUUM ANALYZE ${seconds(Date.now() - t1).toFixed(1)} s`);
+  ctx.log(
+    `batch: ${city.options.people} people (${city.red.length} red) in ${peopleSec.toFixed(1)} s, ${pings} pings generated and copied in ${(loadSec - peopleSec).toFixed(1)} s, VACUUM ANALYZE ${seconds(Date.now() - t1).toFixed(1)} s`,
+  );
   return { people: city.options.people, red: city.red.length, pings, loadSec };
 }
 
@@ -67,8 +82,11 @@ async function loadCity(ctx: BenchContext, client: pg.Client, target: number, wi
 async function scanBaseline(client: pg.Client, windowId: number) {
   const range = [windowStartMs(windowId, GRID), windowEndMs(windowId, GRID)];
   await client.query('SET enable_indexscan = off; SET enable_indexonlyscan = off; SET enable_bitmapscan = off');
-  const sql = 'SELECT count(*)::int AS n FROM pings WHERE ts >= to_timestamp($1 / 1000.0) AND ts < to_timestamp($2 / 1000.0)';
-  const plan = (await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`, range)).rows.map((r) => r['QUERY PLAN'].trim());
+  const sql =
+    'SELECT count(*)::int AS n FROM pings WHERE ts >= to_timestamp($1 / 1000.0) AND ts < to_timestamp($2 / 1000.0)';
+  const plan = (await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`, range)).rows.map((r) =>
+    r['QUERY PLAN'].trim(),
+  );
   const runs: number[] = [];
   let count = 0;
   for (let i = 0; i <= SCAN_RUNS; i++) {
@@ -86,46 +104,80 @@ async function scanBaseline(client: pg.Client, windowId: number) {
  * the last 10 minutes, once a minute), 145,000 cache writes overlapping the trace being timed.
  */
 async function backdateCodes(client: pg.Client, windowId: number): Promise<void> {
-  await client.query('UPDATE health_codes SET updated_at = to_timestamp($1 / 1000.0) WHERE updated_at > to_timestamp($1 / 1000.0)', [windowStartMs(windowId, GRID)]);
+  await client.query(
+    'UPDATE health_codes SET updated_at = to_timestamp($1 / 1000.0) WHERE updated_at > to_timestamp($1 / 1000.0)',
+    [windowStartMs(windowId, GRID)],
+  );
 }
 
 /** Sets the window back to untraced (no exposures, requests or yellows from an earlier run). */
 async function resetWindow(ctx: BenchContext, client: pg.Client, windowId: number): Promise<void> {
   await client.query('DELETE FROM code_changes WHERE window_id = $1', [windowId]);
   await client.query('DELETE FROM exposures WHERE window_id = $1', [windowId]);
-  await client.query(`UPDATE health_codes SET color = 'green', reason = 'registered', expires_at = NULL, version = version + 1 WHERE color = 'yellow'`);
+  await client.query(
+    `UPDATE health_codes SET color = 'green', reason = 'registered', expires_at = NULL, version = version + 1 WHERE color = 'yellow'`,
+  );
   await backdateCodes(client, windowId);
   await checkpoint(client, (m) => ctx.log(`batch: ${m}`));
 }
 
 /** The batch app's environment on the production grid. */
 const batchEnv = (ctx: BenchContext) =>
-  productionAppEnv(ctx, { HC_WINDOW_SECONDS: String(GRID.windowSeconds), HC_SLOT_SECONDS: String(GRID.slotSeconds), HC_GRACE_SECONDS: String(GRID.graceSeconds) });
+  productionAppEnv(ctx, {
+    HC_WINDOW_SECONDS: String(GRID.windowSeconds),
+    HC_SLOT_SECONDS: String(GRID.slotSeconds),
+    HC_GRACE_SECONDS: String(GRID.graceSeconds),
+  });
 
 /**
  * Reopens the window and has the running batch processes (`workers` of them) trace it: a tick job
  * now, so the scheduler queues it at once instead of at its next tick (up to a minute). Times the trace.
  */
-async function traceWith(ctx: BenchContext, client: pg.Client, queue: Queue, windowId: number, workers: number): Promise<TraceRun> {
+async function traceWith(
+  ctx: BenchContext,
+  client: pg.Client,
+  queue: Queue,
+  windowId: number,
+  workers: number,
+): Promise<TraceRun> {
   await resetWindow(ctx, client, windowId);
-  await client.query(`UPDATE windows SET status = 'open', stats = '{}', late_pings = false, updated_at = now() WHERE id = $1`, [windowId]);
+  await client.query(
+    `UPDATE windows SET status = 'open', stats = '{}', late_pings = false, updated_at = now() WHERE id = $1`,
+    [windowId],
+  );
   await queue.add(JobName.Tick, {});
   let claimedAt: Date | null = null;
   const deadline = Date.now() + TRACE_TIMEOUT_MS;
   for (;;) {
-    const w = (await client.query<{ status: string; updated_at: Date; traced_at: Date | null; stats: Record<string, unknown>; error: string | null }>(
-      'SELECT status, updated_at, traced_at, stats, error FROM windows WHERE id = $1', [windowId])).rows[0]!;
+    const w = (
+      await client.query<{
+        status: string;
+        updated_at: Date;
+        traced_at: Date | null;
+        stats: Record<string, unknown>;
+        error: string | null;
+      }>('SELECT status, updated_at, traced_at, stats, error FROM windows WHERE id = $1', [windowId])
+    ).rows[0]!;
     if (w.status === 'processing') claimedAt ??= w.updated_at;
     if (w.status === 'failed') throw new Error(`window ${windowId} failed: ${w.error}`);
     if (w.status === 'done') {
       // A trace shorter than the polling before the claim (--quick) is timed by the engine itself.
-      const traceSec = claimedAt ? seconds(w.traced_at!.getTime() - claimedAt.getTime()) : seconds(Number(w.stats.durationMs));
-      const written = (await client.query<{ at: Date | null }>('SELECT min(created_at) AS at FROM code_changes WHERE window_id = $1', [windowId])).rows[0]!.at;
+      const traceSec = claimedAt
+        ? seconds(w.traced_at!.getTime() - claimedAt.getTime())
+        : seconds(Number(w.stats.durationMs));
+      const written = (
+        await client.query<{ at: Date | null }>('SELECT min(created_at) AS at FROM code_changes WHERE window_id = $1', [
+          windowId,
+        ])
+      ).rows[0]!.at;
       const untilWriteSec = written && claimedAt ? seconds(written.getTime() - claimedAt.getTime()) : null;
-      ctx.log(`batch: ${workers} worker(s): traced in ${traceSec.toFixed(2)} s, of which until the exposures transaction ${untilWriteSec?.toFixed(2) ?? '?'} s (stats ${JSON.stringify(w.stats)})${claimedAt ? '' : ' (claim not seen: polling too slow; timed by the engine, durationMs)'}`);
+      ctx.log(
+        `batch: ${workers} worker(s): traced in ${traceSec.toFixed(2)} s, of which until the exposures transaction ${untilWriteSec?.toFixed(2) ?? '?'} s (stats ${JSON.stringify(w.stats)})${claimedAt ? '' : ' (claim not seen: polling too slow; timed by the engine, durationMs)'}`,
+      );
       return { workers, traceSec, untilWriteSec, stats: w.stats };
     }
-    if (Date.now() > deadline) throw new Error(`window ${windowId} not traced after ${TRACE_TIMEOUT_MS / 60_000} min (status ${w.status})`);
+    if (Date.now() > deadline)
+      throw new Error(`window ${windowId} not traced after ${TRACE_TIMEOUT_MS / 60_000} min (status ${w.status})`);
     await sleep(claimedAt ? 20 : 200);
   }
 }
@@ -141,7 +193,10 @@ async function traceWith(ctx: BenchContext, client: pg.Client, queue: Queue, win
  * crash) takes, its code not yet compiled by the JIT (until the fourteenth session every timed run
  * was such a trace).
  */
-async function timeTraces(ctx: BenchContext, trace: (workers: number) => Promise<TraceRun>): Promise<{ warmUp: TraceRun | null; runs: TraceRun[]; fresh: TraceRun | null }> {
+async function timeTraces(
+  ctx: BenchContext,
+  trace: (workers: number) => Promise<TraceRun>,
+): Promise<{ warmUp: TraceRun | null; runs: TraceRun[]; fresh: TraceRun | null }> {
   const { warmUp, runs } = await ctx.processes.withApp('batch', batchEnv(ctx), 'batch-1', async () => {
     const warmUp = ctx.quick ? null : await trace(1);
     if (warmUp) ctx.log(`batch: warm-up trace (not counted): ${warmUp.traceSec.toFixed(2)} s`);
@@ -158,7 +213,8 @@ async function timeTraces(ctx: BenchContext, trace: (workers: number) => Promise
 
 export const batch: Scenario = {
   name: 'batch',
-  description: 'trace one closed window of 2M pings (--full 10M, --quick 200k; 0.1% red) with 1 and 2 batch processes against a count(*) sequential scan of its rows',
+  description:
+    'trace one closed window of 2M pings (--full 10M, --quick 200k; 0.1% red) with 1 and 2 batch processes against a count(*) sequential scan of its rows',
   async run(ctx: BenchContext): Promise<BenchRow[]> {
     const target = ctx.quick ? SIZES.quick : ctx.full ? SIZES.full : SIZES.default;
     const windowId = lastClosedWindowId(Date.now(), GRID);
@@ -166,25 +222,82 @@ export const batch: Scenario = {
       const city = await loadCity(ctx, client, target, windowId);
       const scan = await scanBaseline(client, windowId);
       if (scan.count !== city.pings) throw new Error(`the scan counted ${scan.count} pings, ${city.pings} were loaded`);
-      ctx.log(`batch: count(*) sequential scan of the window: ${scan.sec.toFixed(3)} s (warm median of ${scan.runs.map((r) => r.toFixed(3)).join(', ')}); plan: ${scan.plan.join(' | ')}`);
-      const queue = new Queue(TRACING_QUEUE, { connection: { url: ctx.redisUrl }, prefix: queuePrefix(ctx.keyPrefix), defaultJobOptions: DEFAULT_JOB_OPTIONS });
-      const { warmUp, runs, fresh } = await timeTraces(ctx, (workers) => traceWith(ctx, client, queue, windowId, workers)).finally(() => queue.close());
-      const best = (workers: number) => runs.filter((r) => r.workers === workers).sort((a, b) => a.traceSec - b.traceSec)[0]!;
+      ctx.log(
+        `batch: count(*) sequential scan of the window: ${scan.sec.toFixed(3)} s (warm median of ${scan.runs.map((r) => r.toFixed(3)).join(', ')}); plan: ${scan.plan.join(' | ')}`,
+      );
+      const queue = new Queue(TRACING_QUEUE, {
+        connection: { url: ctx.redisUrl },
+        prefix: queuePrefix(ctx.keyPrefix),
+        defaultJobOptions: DEFAULT_JOB_OPTIONS,
+      });
+      const { warmUp, runs, fresh } = await timeTraces(ctx, (workers) =>
+        traceWith(ctx, client, queue, windowId, workers),
+      ).finally(() => queue.close());
+      const best = (workers: number) =>
+        runs.filter((r) => r.workers === workers).sort((a, b) => a.traceSec - b.traceSec)[0]!;
       const [one, two] = [best(1), best(2)];
       const shards = process.env.HC_TRACE_SHARDS ?? 'default';
-      for (const [k, v] of Object.entries({ ...city, windowId, grid: GRID, traceShards: shards, scan, warmUp, traces: runs, fresh })) ctx.detail(k, v);
+      for (const [k, v] of Object.entries({
+        ...city,
+        windowId,
+        grid: GRID,
+        traceShards: shards,
+        scan,
+        warmUp,
+        traces: runs,
+        fresh,
+      }))
+        ctx.detail(k, v);
       const baselineLabel = `SELECT count(*) of the window's ${city.pings.toLocaleString('en-US')} rows, sequential scan, warm (median of ${SCAN_RUNS})`;
       const s = one.stats;
       const note = `best of ${runs.length / 2} alternating rounds in a worker process that lives through them${warmUp ? ', after its untimed warm-up trace' : ''}; ${city.people.toLocaleString('en-US')} people, ${city.red} red, ${s.contacts} contacts, ${s.autoApplied} applied automatically; until the exposures transaction ${one.untilWriteSec?.toFixed(2)} s, engine durationMs ${s.durationMs} (1 worker); shards: ${shards}`;
       return [
-        row({ scenario: 'batch', metric: 'trace, 1 worker', unit: 's', value: one.traceSec, baseline: scan.sec, baselineLabel, note }),
-        row({ scenario: 'batch', metric: 'trace, 2 workers', unit: 's', value: two.traceSec, baseline: scan.sec, baselineLabel }),
-        ...(fresh ? [row({
-          scenario: 'batch', metric: 'trace, 1 worker, new process', unit: 's', value: fresh.traceSec, baseline: scan.sec, baselineLabel,
-          note: 'the first trace of a process just started (one run)',
-        })] : []),
-        row({ scenario: 'batch', metric: 'pings/s, 1 worker', unit: 'pings/s', value: city.pings / one.traceSec, baseline: null, baselineLabel: null }),
-        row({ scenario: 'batch', metric: 'pings/s, 2 workers', unit: 'pings/s', value: city.pings / two.traceSec, baseline: null, baselineLabel: null }),
+        row({
+          scenario: 'batch',
+          metric: 'trace, 1 worker',
+          unit: 's',
+          value: one.traceSec,
+          baseline: scan.sec,
+          baselineLabel,
+          note,
+        }),
+        row({
+          scenario: 'batch',
+          metric: 'trace, 2 workers',
+          unit: 's',
+          value: two.traceSec,
+          baseline: scan.sec,
+          baselineLabel,
+        }),
+        ...(fresh
+          ? [
+              row({
+                scenario: 'batch',
+                metric: 'trace, 1 worker, new process',
+                unit: 's',
+                value: fresh.traceSec,
+                baseline: scan.sec,
+                baselineLabel,
+                note: 'the first trace of a process just started (one run)',
+              }),
+            ]
+          : []),
+        row({
+          scenario: 'batch',
+          metric: 'pings/s, 1 worker',
+          unit: 'pings/s',
+          value: city.pings / one.traceSec,
+          baseline: null,
+          baselineLabel: null,
+        }),
+        row({
+          scenario: 'batch',
+          metric: 'pings/s, 2 workers',
+          unit: 'pings/s',
+          value: city.pings / two.traceSec,
+          baseline: null,
+          baselineLabel: null,
+        }),
       ];
     });
   },

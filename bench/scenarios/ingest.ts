@@ -54,7 +54,10 @@ const pct = (x: number | null | undefined) => (x == null ? '?' : `${Math.round(x
 const cores1 = (x: number | null | undefined) => (x == null ? '?' : x.toFixed(2));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const countPings = (databaseUrl: string) => withClient(databaseUrl, async (c) => Number((await c.query<{ n: string }>('SELECT count(*) AS n FROM pings')).rows[0]!.n));
+const countPings = (databaseUrl: string) =>
+  withClient(databaseUrl, async (c) =>
+    Number((await c.query<{ n: string }>('SELECT count(*) AS n FROM pings')).rows[0]!.n),
+  );
 
 /** Empties `pings` (every partition, the partitions stay) and writes the dirty pages out, so each side starts alike. */
 async function emptyPings(ctx: BenchContext): Promise<void> {
@@ -122,18 +125,33 @@ const minus = (a: IngestCounters, b: IngestCounters): IngestCounters => ({
 });
 
 /** One batch for a user outside the load's range, twice: stored once, the same answer both times. */
-async function checkAnswers(ctx: BenchContext, url: string, userId: number, spec: PingBatchSpec, cells: string[]): Promise<void> {
+async function checkAnswers(
+  ctx: BenchContext,
+  url: string,
+  userId: number,
+  spec: PingBatchSpec,
+  cells: string[],
+): Promise<void> {
   const body = pingsBody(new PingBatchGenerator(spec, cells, userId).next(userId));
   const post = async () => {
-    const res = await fetch(`${url}/v1/pings`, { method: 'POST', headers: { authorization: `Bearer ${userToken(ctx.jwtSecret, userId)}`, 'content-type': 'application/json' }, body });
+    const res = await fetch(`${url}/v1/pings`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${userToken(ctx.jwtSecret, userId)}`, 'content-type': 'application/json' },
+      body,
+    });
     return { status: res.status, body: (await res.json()) as { accepted?: number; late?: number; rejected?: number } };
   };
   const first = await post();
   const again = await post();
-  const stored = await withClient(ctx.databaseUrl, async (c) => Number((await c.query<{ n: string }>('SELECT count(*) AS n FROM pings WHERE user_id = $1', [userId])).rows[0]!.n));
-  const ok = (a: typeof first) => a.status === 202 && (a.body.accepted ?? 0) + (a.body.late ?? 0) === BATCH_SIZE && a.body.rejected === 0;
+  const stored = await withClient(ctx.databaseUrl, async (c) =>
+    Number((await c.query<{ n: string }>('SELECT count(*) AS n FROM pings WHERE user_id = $1', [userId])).rows[0]!.n),
+  );
+  const ok = (a: typeof first) =>
+    a.status === 202 && (a.body.accepted ?? 0) + (a.body.late ?? 0) === BATCH_SIZE && a.body.rejected === 0;
   if (!ok(first) || JSON.stringify(first) !== JSON.stringify(again) || stored !== BATCH_SIZE) {
-    throw new Error(`POST /v1/pings of ${BATCH_SIZE} pings answered ${JSON.stringify(first)}, then ${JSON.stringify(again)}; ${stored} rows stored`);
+    throw new Error(
+      `POST /v1/pings of ${BATCH_SIZE} pings answered ${JSON.stringify(first)}, then ${JSON.stringify(again)}; ${stored} rows stored`,
+    );
   }
 }
 
@@ -149,10 +167,18 @@ interface ApiRun {
 }
 
 /** One measured load on the running app, into an emptied table (each run numbers its batches from 0 again). */
-async function measureApi(ctx: BenchContext, appUrl: string, groups: { server: number; redis: number | null; postgres: number | null }, loadSpec: Omit<LoadSpec, 'durationSec'>, durationSec: number): Promise<ApiRun> {
+async function measureApi(
+  ctx: BenchContext,
+  appUrl: string,
+  groups: { server: number; redis: number | null; postgres: number | null },
+  loadSpec: Omit<LoadSpec, 'durationSec'>,
+  durationSec: number,
+): Promise<ApiRun> {
   await emptyPings(ctx);
   const before = await ingestCounters(appUrl);
-  const { result: load, cpu } = await withCpuUsage(groups, (onStart) => ctx.load.run({ ...loadSpec, durationSec, onStart }));
+  const { result: load, cpu } = await withCpuUsage(groups, (onStart) =>
+    ctx.load.run({ ...loadSpec, durationSec, onStart }),
+  );
   const stored = await settledCount(ctx.databaseUrl);
   const server = minus(await ingestCounters(appUrl), before);
   const acknowledged = (load.pings?.accepted ?? 0) + (load.pings?.late ?? 0);
@@ -163,16 +189,29 @@ async function measureApi(ctx: BenchContext, appUrl: string, groups: { server: n
 function apiProblems(api: ApiRun): string[] {
   const problems: string[] = [];
   const inFlightMax = CONNECTIONS * BATCH_SIZE;
-  if (api.server.accepted + api.server.late !== api.stored) problems.push(`the app counted ${api.server.accepted + api.server.late} pings stored but ${api.stored} rows are in pings (duplicates?)`);
-  if (api.stored < api.acknowledged || api.stored > api.acknowledged + inFlightMax) problems.push(`${api.acknowledged} pings acknowledged but ${api.stored} rows stored (at most ${inFlightMax} more expected: requests in flight when the load stopped)`);
-  if (api.server.late) problems.push(`${api.server.late} pings late (their windows were traced): not the path measured`);
+  if (api.server.accepted + api.server.late !== api.stored)
+    problems.push(
+      `the app counted ${api.server.accepted + api.server.late} pings stored but ${api.stored} rows are in pings (duplicates?)`,
+    );
+  if (api.stored < api.acknowledged || api.stored > api.acknowledged + inFlightMax)
+    problems.push(
+      `${api.acknowledged} pings acknowledged but ${api.stored} rows stored (at most ${inFlightMax} more expected: requests in flight when the load stopped)`,
+    );
+  if (api.server.late)
+    problems.push(`${api.server.late} pings late (their windows were traced): not the path measured`);
   if (api.load.pings?.rejected) problems.push(`${api.load.pings.rejected} pings rejected (out of the time rules)`);
   if (api.server.refused) problems.push(`${api.server.refused} requests refused by a full writer (503)`);
   return problems;
 }
 
 /** The baseline: `rows` rows COPY'd into the emptied table by bench/baseline/ingest-copy-baseline.ts, one stream per core. */
-async function measureCopy(ctx: BenchContext, rows: number, users: number, spec: PingBatchSpec, postgresPid: number | null): Promise<{ copy: CopyRun; stored: number }> {
+async function measureCopy(
+  ctx: BenchContext,
+  rows: number,
+  users: number,
+  spec: PingBatchSpec,
+  postgresPid: number | null,
+): Promise<{ copy: CopyRun; stored: number }> {
   await emptyPings(ctx);
   const copy = await runCopyBaseline({
     DATABASE_URL: ctx.databaseUrl,
@@ -204,9 +243,14 @@ export const ingest: Scenario = {
     };
 
     const settings = await durabilitySettings(ctx.databaseUrl);
-    ctx.log(`ingest: Postgres ${settings.server_version}: synchronous_commit=${settings.synchronous_commit}, fsync=${settings.fsync}, wal_sync_method=${settings.wal_sync_method}, commit_delay=${settings.commit_delay}, shared_buffers=${settings.shared_buffers}, max_wal_size=${settings.max_wal_size}`);
+    ctx.log(
+      `ingest: Postgres ${settings.server_version}: synchronous_commit=${settings.synchronous_commit}, fsync=${settings.fsync}, wal_sync_method=${settings.wal_sync_method}, commit_delay=${settings.commit_delay}, shared_buffers=${settings.shared_buffers}, max_wal_size=${settings.max_wal_size}`,
+    );
     const durable = settings.synchronous_commit === 'on' && settings.fsync === 'on';
-    if (!durable) ctx.log('ingest: WARNING: commits are not durable on this server; both sides are measured alike, but not as in production');
+    if (!durable)
+      ctx.log(
+        'ingest: WARNING: commits are not durable on this server; both sides are measured alike, but not as in production',
+      );
     const pids = { postgres: await localPostgresPid(ctx.databaseUrl), redis: await localRedisPid(ctx.redisUrl) };
 
     const cellsFile = path.join(ctx.workDir, 'ingest-cells.txt');
@@ -218,21 +262,37 @@ export const ingest: Scenario = {
     // How many batches one user may get before the oldest would pass the retention (with an hour to spare).
     let maxBatches = 0;
     while (oldestTsOf(spec, maxBatches) > Date.now() - (RETENTION_DAYS * 24 - 1) * 3_600_000) maxBatches++;
-    ctx.log(`ingest: ${pool}; ${size.users} users, ${BATCH_SIZE} pings a batch (one a minute), up to ${maxBatches} batches per user stay within the retention`);
+    ctx.log(
+      `ingest: ${pool}; ${size.users} users, ${BATCH_SIZE} pings a batch (one a minute), up to ${maxBatches} batches per user stay within the retention`,
+    );
 
     // The ingest app, as in production, with the per-user limit out of the way; it stays up through the rounds.
     await forgetWindows(ctx);
     await emptyPings(ctx);
-    const app: RunningProcess = await step(`started the ingest app (HC_HTTP_WORKERS=${INGEST_PROCESSES}: ${INGEST_PROCESSES} process${INGEST_PROCESSES > 1 ? 'es' : ''} on ${cores} cores)`, () =>
-      ctx.processes.startApp('ingest', productionAppEnv(ctx, { HC_HTTP_WORKERS: String(INGEST_PROCESSES), HC_PING_BATCHES_PER_MINUTE: '1000000' })),
+    const app: RunningProcess = await step(
+      `started the ingest app (HC_HTTP_WORKERS=${INGEST_PROCESSES}: ${INGEST_PROCESSES} process${INGEST_PROCESSES > 1 ? 'es' : ''} on ${cores} cores)`,
+      () =>
+        ctx.processes.startApp(
+          'ingest',
+          productionAppEnv(ctx, { HC_HTTP_WORKERS: String(INGEST_PROCESSES), HC_PING_BATCHES_PER_MINUTE: '1000000' }),
+        ),
     );
     const apiRuns: ApiRun[] = [];
     const copyRuns: { copy: CopyRun; stored: number }[] = [];
     const problems: string[] = [];
     try {
       await checkAnswers(ctx, app.url, size.users + 1, spec, cells);
-      const loadSpec = { url: app.url, method: 'POST' as const, path: '/v1/pings', tokensFile, connections: CONNECTIONS, pingBatches: spec };
-      ctx.log(`ingest: ${ctx.load.describe(CONNECTIONS, true)}; warm-up ${size.warmupSec} s, then ${size.rounds} round(s) of ${size.durationSec} s, each followed by the COPY baseline of as many rows`);
+      const loadSpec = {
+        url: app.url,
+        method: 'POST' as const,
+        path: '/v1/pings',
+        tokensFile,
+        connections: CONNECTIONS,
+        pingBatches: spec,
+      };
+      ctx.log(
+        `ingest: ${ctx.load.describe(CONNECTIONS, true)}; warm-up ${size.warmupSec} s, then ${size.rounds} round(s) of ${size.durationSec} s, each followed by the COPY baseline of as many rows`,
+      );
       await ctx.load.run({ ...loadSpec, durationSec: size.warmupSec });
       await settledCount(ctx.databaseUrl);
       for (let round = 1; round <= size.rounds; round++) {
@@ -249,9 +309,12 @@ export const ingest: Scenario = {
 
         // The baseline: as many rows (at least minCopyRows), COPY'd into the same emptied table.
         const rows = Math.max(api.stored, size.minCopyRows);
-        const { copy, stored } = await step(`round ${round}/${size.rounds}: COPY baseline of ${rows} rows`, () => measureCopy(ctx, rows, size.users, spec, pids.postgres));
+        const { copy, stored } = await step(`round ${round}/${size.rounds}: COPY baseline of ${rows} rows`, () =>
+          measureCopy(ctx, rows, size.users, spec, pids.postgres),
+        );
         copyRuns.push({ copy, stored });
-        if (stored !== copy.rows) problems.push(`round ${round}: the COPY baseline loaded ${copy.rows} rows but ${stored} are in pings`);
+        if (stored !== copy.rows)
+          problems.push(`round ${round}: the COPY baseline loaded ${copy.rows} rows but ${stored} are in pings`);
         ctx.log(
           `ingest: round ${round}/${size.rounds}: COPY: ${Math.round(copy.rowsPerSec)} rows/s (${copy.rows} rows in ${copy.seconds.toFixed(2)} s, ${copy.streams} streams, ${copy.commits} commits of up to ${copy.chunkRows}, days ${copy.days.join(' ')}); ` +
             `cpu: machine ${pct(copy.cpu.machineBusy)} busy; postgres ${cores1(copy.cpu.postgresCores)} cores, COPY client ${cores1(copy.cpu.clientCores)}; this round's ratio ${(api.pingsPerSec / copy.rowsPerSec).toFixed(2)}`,
@@ -288,19 +351,98 @@ export const ingest: Scenario = {
     const list = (xs: number[]) => xs.map((x) => Math.round(x).toLocaleString('en-US')).join(', ');
     const copyLabel = `COPY pings FROM STDIN (FORMAT binary), ${copy.streams} streams, commit every ${copy.chunkRows.toLocaleString('en-US')} rows, as many rows as the API stored (at least ${size.minCopyRows.toLocaleString('en-US')}); the median of ${copyRuns.length} round(s): ${list(copyRuns.map((r) => r.copy.rowsPerSec))} rows/s`;
     const durability = `synchronous_commit=${settings.synchronous_commit}, fsync=${settings.fsync} (SHOW on the bench database)`;
-    const apiCores = (k: string) => cores1(ofAll(apiRuns.map((a) => a.cpu.cores[k]), median));
-    const where = `ingest app: ${INGEST_PROCESSES} process(es) (HC_HTTP_WORKERS); the median of ${apiRuns.length} round(s): ${list(apiRuns.map((a) => a.pingsPerSec))} pings/s; cpu during the api runs (medians): machine ${pct(ofAll(apiRuns.map((a) => a.cpu.machineBusy), median))} busy of ${cores} cores; ingest app ${apiCores('server')} cores, postgres ${apiCores('postgres')}, redis ${apiCores('redis')}, load generator ${apiCores('loadGenerator')}`;
+    const apiCores = (k: string) =>
+      cores1(
+        ofAll(
+          apiRuns.map((a) => a.cpu.cores[k]),
+          median,
+        ),
+      );
+    const where = `ingest app: ${INGEST_PROCESSES} process(es) (HC_HTTP_WORKERS); the median of ${apiRuns.length} round(s): ${list(apiRuns.map((a) => a.pingsPerSec))} pings/s; cpu during the api runs (medians): machine ${pct(
+      ofAll(
+        apiRuns.map((a) => a.cpu.machineBusy),
+        median,
+      ),
+    )} busy of ${cores} cores; ingest app ${apiCores('server')} cores, postgres ${apiCores('postgres')}, redis ${apiCores('redis')}, load generator ${apiCores('loadGenerator')}`;
     const perK = (cpuSec: number | null, n: number) => (cpuSec === null || !n ? null : (cpuSec * 1000 * 1000) / n);
     const apiStored = sum(apiRuns.map((a) => a.stored));
-    const pgPerK = perK(ofAll(apiRuns.map((a) => a.cpu.cpuSec.postgres), sum), apiStored);
-    const copyPgPerK = perK(ofAll(copyRuns.map((r) => r.copy.cpu.postgresCpuSec), sum), sum(copyRuns.map((r) => r.copy.rows)));
-    const appPerK = perK(ofAll(apiRuns.map((a) => a.cpu.cpuSec.server), sum), apiStored);
+    const pgPerK = perK(
+      ofAll(
+        apiRuns.map((a) => a.cpu.cpuSec.postgres),
+        sum,
+      ),
+      apiStored,
+    );
+    const copyPgPerK = perK(
+      ofAll(
+        copyRuns.map((r) => r.copy.cpu.postgresCpuSec),
+        sum,
+      ),
+      sum(copyRuns.map((r) => r.copy.rows)),
+    );
+    const appPerK = perK(
+      ofAll(
+        apiRuns.map((a) => a.cpu.cpuSec.server),
+        sum,
+      ),
+      apiStored,
+    );
     return [
-      { ...row({ ...base, metric: 'ingest pings/s', unit: 'pings/s', value: apiPingsPerSec, baseline: copyRowsPerSec, baselineLabel: copyLabel }), note: `${durability}; ${where}` },
-      { ...base, metric: 'ingest req/s', unit: 'req/s', value: median(apiRuns.map((a) => a.load.requestsPerSec)), baseline: null, baselineLabel: null, ratio: null },
-      { ...base, metric: 'ingest p99 latency', unit: 'ms', value: p99Ms, baseline: null, baselineLabel: null, ratio: null, note: `closed loop, ${CONNECTIONS} connections at full speed; the median of ${apiRuns.length} round(s): ${apiRuns.map((a) => a.load.p99Ms.toFixed(0)).join(', ')} ms` },
-      ...(pgPerK !== null && copyPgPerK !== null ? [row({ ...base, metric: 'postgres cpu per 1000 pings', unit: 'ms', value: pgPerK, baseline: copyPgPerK, baselineLabel: 'the COPY baseline, all rounds' })] : []),
-      ...(appPerK !== null ? [{ ...base, metric: 'ingest app cpu per 1000 pings', unit: 'ms', value: appPerK, baseline: null, baselineLabel: null, ratio: null }] : []),
+      {
+        ...row({
+          ...base,
+          metric: 'ingest pings/s',
+          unit: 'pings/s',
+          value: apiPingsPerSec,
+          baseline: copyRowsPerSec,
+          baselineLabel: copyLabel,
+        }),
+        note: `${durability}; ${where}`,
+      },
+      {
+        ...base,
+        metric: 'ingest req/s',
+        unit: 'req/s',
+        value: median(apiRuns.map((a) => a.load.requestsPerSec)),
+        baseline: null,
+        baselineLabel: null,
+        ratio: null,
+      },
+      {
+        ...base,
+        metric: 'ingest p99 latency',
+        unit: 'ms',
+        value: p99Ms,
+        baseline: null,
+        baselineLabel: null,
+        ratio: null,
+        note: `closed loop, ${CONNECTIONS} connections at full speed; the median of ${apiRuns.length} round(s): ${apiRuns.map((a) => a.load.p99Ms.toFixed(0)).join(', ')} ms`,
+      },
+      ...(pgPerK !== null && copyPgPerK !== null
+        ? [
+            row({
+              ...base,
+              metric: 'postgres cpu per 1000 pings',
+              unit: 'ms',
+              value: pgPerK,
+              baseline: copyPgPerK,
+              baselineLabel: 'the COPY baseline, all rounds',
+            }),
+          ]
+        : []),
+      ...(appPerK !== null
+        ? [
+            {
+              ...base,
+              metric: 'ingest app cpu per 1000 pings',
+              unit: 'ms',
+              value: appPerK,
+              baseline: null,
+              baselineLabel: null,
+              ratio: null,
+            },
+          ]
+        : []),
       {
         ...base,
         metric: 'ingest errors (non-2xx + socket + failed checks)',
@@ -309,7 +451,9 @@ export const ingest: Scenario = {
         baseline: null,
         baselineLabel: null,
         ratio: null,
-        ...(errors || problems.length ? { note: `${errors} non-2xx or socket errors${problems.length ? `; ${problems.join('; ')}` : ''}` } : {}),
+        ...(errors || problems.length
+          ? { note: `${errors} non-2xx or socket errors${problems.length ? `; ${problems.join('; ')}` : ''}` }
+          : {}),
       },
     ];
   },

@@ -2,7 +2,13 @@ import type pg from 'pg';
 import { lastClosedWindowId, type TimeGrid } from '#libs/domain/index.js';
 import { encodeCell } from '#libs/geo/index.js';
 import { agreement, exactContacts, type Agreement, type TruthRules } from '../../test/support/city/ground-truth.js';
-import { copyPings, ensurePingPartitions, insertPeople, registerWindows, setRedCodes } from '../../test/support/city/load.js';
+import {
+  copyPings,
+  ensurePingPartitions,
+  insertPeople,
+  registerWindows,
+  setRedCodes,
+} from '../../test/support/city/load.js';
 import { CITY_CENTRE } from '../../test/support/city/places.js';
 import { City, type SimPing } from '../../test/support/city/simulator.js';
 import { productionAppEnv, row, type BenchContext, type BenchRow, type Scenario } from '../scenario.js';
@@ -38,7 +44,11 @@ async function load(client: pg.Client, city: City, pings: SimPing[], precision: 
   const ids = await insertPeople(client, city.options.people);
   await setRedCodes(client, city.red, (p) => ids[p]!);
   await ensurePingPartitions(client, city.startMs, city.endMs);
-  await copyPings(client, pings.map((p) => ({ ...p, cell: encodeCell(p.lat, p.lon, precision) })), (p) => ids[p]!);
+  await copyPings(
+    client,
+    pings.map((p) => ({ ...p, cell: encodeCell(p.lat, p.lon, precision) })),
+    (p) => ids[p]!,
+  );
   await registerWindows(client, city.options.firstWindowId, city.options.windowCount, GRID.windowSeconds);
   await client.query('ANALYZE pings, users, health_codes');
   return ids;
@@ -47,9 +57,13 @@ async function load(client: pg.Client, city: City, pings: SimPing[], precision: 
 /** Runs the real batch app with this configuration until the city's windows are traced. */
 async function trace(ctx: BenchContext, client: pg.Client, city: City, config: MatchingConfig): Promise<number> {
   const env = productionAppEnv(ctx, {
-    HC_WINDOW_SECONDS: String(GRID.windowSeconds), HC_SLOT_SECONDS: String(GRID.slotSeconds), HC_GRACE_SECONDS: String(GRID.graceSeconds),
-    HC_EXPOSURE_REVIEW_SECONDS: String(POLICY.reviewSeconds), HC_EXPOSURE_AUTO_SECONDS: String(POLICY.autoSeconds),
-    HC_GEOHASH_PRECISION: String(config.precision), ...(config.radiusMeters === null ? {} : { HC_CONTACT_RADIUS_METERS: String(config.radiusMeters) }),
+    HC_WINDOW_SECONDS: String(GRID.windowSeconds),
+    HC_SLOT_SECONDS: String(GRID.slotSeconds),
+    HC_GRACE_SECONDS: String(GRID.graceSeconds),
+    HC_EXPOSURE_REVIEW_SECONDS: String(POLICY.reviewSeconds),
+    HC_EXPOSURE_AUTO_SECONDS: String(POLICY.autoSeconds),
+    HC_GEOHASH_PRECISION: String(config.precision),
+    ...(config.radiusMeters === null ? {} : { HC_CONTACT_RADIUS_METERS: String(config.radiusMeters) }),
     // Every request counts, automatic or not: the circuit breaker must not matter here.
     HC_AUTO_APPLY_MAX_PER_WINDOW: '1000000',
   });
@@ -57,11 +71,19 @@ async function trace(ctx: BenchContext, client: pg.Client, city: City, config: M
   const range = [city.options.firstWindowId, city.options.firstWindowId + city.options.windowCount - 1];
   return ctx.processes.withApp('batch', env, `batch-quality-${config.label.replace(' ', '-')}`, async () => {
     for (;;) {
-      const rows = (await client.query<{ id: string; status: string; error: string | null }>('SELECT id, status, error FROM windows WHERE id BETWEEN $1 AND $2', range)).rows;
+      const rows = (
+        await client.query<{ id: string; status: string; error: string | null }>(
+          'SELECT id, status, error FROM windows WHERE id BETWEEN $1 AND $2',
+          range,
+        )
+      ).rows;
       const failed = rows.find((r) => r.status === 'failed');
       if (failed) throw new Error(`window ${failed.id} failed: ${failed.error}`);
       if (rows.every((r) => r.status === 'done')) return (Date.now() - t0) / 1000;
-      if (Date.now() - t0 > TRACE_TIMEOUT_MS) throw new Error(`windows ${range.join('-')} not traced after ${TRACE_TIMEOUT_MS / 60_000} min: ${JSON.stringify(rows)}`);
+      if (Date.now() - t0 > TRACE_TIMEOUT_MS)
+        throw new Error(
+          `windows ${range.join('-')} not traced after ${TRACE_TIMEOUT_MS / 60_000} min: ${JSON.stringify(rows)}`,
+        );
       await sleep(250);
     }
   });
@@ -71,8 +93,18 @@ async function trace(ctx: BenchContext, client: pg.Client, city: City, config: M
 async function stored(client: pg.Client, city: City, ids: string[]) {
   const person = new Map(ids.map((id, i) => [id, i]));
   const range = [city.options.firstWindowId, city.options.firstWindowId + city.options.windowCount - 1];
-  const requests = (await client.query<{ w: string; u: string }>(`SELECT window_id::text AS w, user_id::text AS u FROM code_changes WHERE to_color = 'yellow' AND window_id BETWEEN $1 AND $2`, range)).rows;
-  const exposures = (await client.query<{ w: string; c: string; s: string }>('SELECT window_id::text AS w, contact_id::text AS c, source_id::text AS s FROM exposures WHERE window_id BETWEEN $1 AND $2', range)).rows;
+  const requests = (
+    await client.query<{ w: string; u: string }>(
+      `SELECT window_id::text AS w, user_id::text AS u FROM code_changes WHERE to_color = 'yellow' AND window_id BETWEEN $1 AND $2`,
+      range,
+    )
+  ).rows;
+  const exposures = (
+    await client.query<{ w: string; c: string; s: string }>(
+      'SELECT window_id::text AS w, contact_id::text AS c, source_id::text AS s FROM exposures WHERE window_id BETWEEN $1 AND $2',
+      range,
+    )
+  ).rows;
   return {
     requests: requests.map((r) => `${r.w}|${person.get(r.u)}`),
     exposures: exposures.map((e) => `${e.w}|${person.get(e.c)}|${person.get(e.s)}`),
@@ -82,11 +114,20 @@ async function stored(client: pg.Client, city: City, ids: string[]) {
 function table(results: ConfigResult[], truthRequests: number): string[] {
   const head = ['config', 'radius', 'recall', 'precision', 'found', 'truth', 'pair recall', 'pair precision', 'trace'];
   const lines = results.map((r) => [
-    r.label, r.radiusMeters === null ? '-' : `${r.radiusMeters} m`, pct(r.requests.recall), pct(r.requests.precision), String(r.requests.found), String(truthRequests),
-    pct(r.exposures.recall), pct(r.exposures.precision), `${r.traceSec.toFixed(1)} s`,
+    r.label,
+    r.radiusMeters === null ? '-' : `${r.radiusMeters} m`,
+    pct(r.requests.recall),
+    pct(r.requests.precision),
+    String(r.requests.found),
+    String(truthRequests),
+    pct(r.exposures.recall),
+    pct(r.exposures.precision),
+    `${r.traceSec.toFixed(1)} s`,
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  return [head, ...lines].map((l) => l.map((v, i) => (i < 2 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('  '));
+  return [head, ...lines].map((l) =>
+    l.map((v, i) => (i < 2 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('  '),
+  );
 }
 
 export const quality: Scenario = {
@@ -96,8 +137,15 @@ export const quality: Scenario = {
     const size = ctx.quick ? SIZES.quick : SIZES.default;
     const firstWindowId = lastClosedWindowId(Date.now(), GRID) - size.windows - 2;
     const city = new City({
-      seed: 6, people: size.people, firstWindowId, windowCount: size.windows, windowSeconds: GRID.windowSeconds, slotSeconds: GRID.slotSeconds,
-      precision: 8, redFraction: RED_FRACTION, yellowFraction: 0,
+      seed: 6,
+      people: size.people,
+      firstWindowId,
+      windowCount: size.windows,
+      windowSeconds: GRID.windowSeconds,
+      slotSeconds: GRID.slotSeconds,
+      precision: 8,
+      redFraction: RED_FRACTION,
+      yellowFraction: 0,
     });
     const pings = [...city.pings()];
     const truePings = pings.map((p) => ({ userId: String(p.person), tsMs: p.tsMs, lat: p.lat, lon: p.lon }));
@@ -107,7 +155,9 @@ export const quality: Scenario = {
     const within30 = exactContacts({ pings: truePings, infectiousFromMs, rules: { ...RULES, meters: 30 } }).pairs;
     const truthRequests = truth.requests.map((r) => `${r.windowId}|${r.userId}`);
     const truthExposures = truth.exposures.map((e) => `${e.windowId}|${e.contactId}|${e.sourceId}`);
-    ctx.log(`quality: ${size.people} people (${city.red.length} red), ${pings.length} pings over ${size.windows} windows; truth: ${truth.pairs} ping pairs within ${R_METERS} m and one slot (${within30 - truth.pairs} more at 20-30 m), ${truth.exposures.length} (contact, source) exposures, ${truth.requests.length} requests (${truth.requests.filter((r) => r.auto).length} automatic)`);
+    ctx.log(
+      `quality: ${size.people} people (${city.red.length} red), ${pings.length} pings over ${size.windows} windows; truth: ${truth.pairs} ping pairs within ${R_METERS} m and one slot (${within30 - truth.pairs} more at 20-30 m), ${truth.exposures.length} (contact, source) exposures, ${truth.requests.length} requests (${truth.requests.filter((r) => r.auto).length} automatic)`,
+    );
 
     const results: ConfigResult[] = [];
     await withClient(ctx.databaseUrl, async (client) => {
@@ -116,21 +166,59 @@ export const quality: Scenario = {
         const ids = await load(client, city, pings, config.precision);
         const traceSec = await trace(ctx, client, city, config);
         const found = await stored(client, city, ids);
-        const result = { ...config, requests: agreement(found.requests, truthRequests), exposures: agreement(found.exposures, truthExposures), traceSec };
+        const result = {
+          ...config,
+          requests: agreement(found.requests, truthRequests),
+          exposures: agreement(found.exposures, truthExposures),
+          traceSec,
+        };
         results.push(result);
-        ctx.log(`quality: ${config.label} (${config.why}): recall ${pct(result.requests.recall)}, precision ${pct(result.requests.precision)} (${result.requests.found} requests, ${result.requests.both} true of ${truth.requests.length}); traced in ${traceSec.toFixed(1)} s`);
+        ctx.log(
+          `quality: ${config.label} (${config.why}): recall ${pct(result.requests.recall)}, precision ${pct(result.requests.precision)} (${result.requests.found} requests, ${result.requests.both} true of ${truth.requests.length}); traced in ${traceSec.toFixed(1)} s`,
+        );
       }
       await emptyBenchData(client, ctx.redisUrl, ctx.keyPrefix);
     });
     for (const line of table(results, truth.requests.length)) ctx.log(`quality: ${line}`);
 
-    ctx.detail('city', { people: size.people, red: city.red.length, pings: pings.length, windows: size.windows, firstWindowId, grid: GRID, policy: POLICY });
-    ctx.detail('truth', { meters: R_METERS, seconds: RULES.seconds, pairs: truth.pairs, pairsAt20to30m: within30 - truth.pairs, exposures: truth.exposures.length, requests: truth.requests.length });
+    ctx.detail('city', {
+      people: size.people,
+      red: city.red.length,
+      pings: pings.length,
+      windows: size.windows,
+      firstWindowId,
+      grid: GRID,
+      policy: POLICY,
+    });
+    ctx.detail('truth', {
+      meters: R_METERS,
+      seconds: RULES.seconds,
+      pairs: truth.pairs,
+      pairsAt20to30m: within30 - truth.pairs,
+      exposures: truth.exposures.length,
+      requests: truth.requests.length,
+    });
     ctx.detail('configurations', results);
-    const note = (r: ConfigResult) => `${r.why}; ${r.requests.found} requests found, ${r.requests.both} of ${r.requests.truth} true ones; (contact, source) pairs: recall ${pct(r.exposures.recall)}, precision ${pct(r.exposures.precision)}`;
+    const note = (r: ConfigResult) =>
+      `${r.why}; ${r.requests.found} requests found, ${r.requests.both} of ${r.requests.truth} true ones; (contact, source) pairs: recall ${pct(r.exposures.recall)}, precision ${pct(r.exposures.precision)}`;
     return results.flatMap((r) => [
-      row({ scenario: 'quality', metric: `recall, ${r.label}`, unit: '%', value: 100 * r.requests.recall, baseline: null, baselineLabel: null, note: note(r) }),
-      row({ scenario: 'quality', metric: `precision, ${r.label}`, unit: '%', value: 100 * r.requests.precision, baseline: null, baselineLabel: null }),
+      row({
+        scenario: 'quality',
+        metric: `recall, ${r.label}`,
+        unit: '%',
+        value: 100 * r.requests.recall,
+        baseline: null,
+        baselineLabel: null,
+        note: note(r),
+      }),
+      row({
+        scenario: 'quality',
+        metric: `precision, ${r.label}`,
+        unit: '%',
+        value: 100 * r.requests.precision,
+        baseline: null,
+        baselineLabel: null,
+      }),
     ]);
   },
 };

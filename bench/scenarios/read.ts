@@ -3,7 +3,14 @@ import path from 'node:path';
 import { productionAppEnv, row, type BenchContext, type BenchRow, type Scenario } from '../scenario.js';
 import { withCpuUsage, type CpuUsage } from '../support/cpu.js';
 import type { LoadResult } from '../support/load-generator.js';
-import { fillCodeCache, seedPeople, seededColor, userToken, writeUserTokens, type ColorMix } from '../support/people.js';
+import {
+  fillCodeCache,
+  seedPeople,
+  seededColor,
+  userToken,
+  writeUserTokens,
+  type ColorMix,
+} from '../support/people.js';
 import type { RunningProcess } from '../support/processes.js';
 import { localRedisPid } from '../support/redis.js';
 import { median } from '../support/stats.js';
@@ -27,8 +34,15 @@ async function checkAnswers(url: string, secret: string): Promise<void> {
     while (seededColor(id, MIX) !== color) id++;
     const res = await fetch(`${url}/v1/codes/me`, { headers: { authorization: `Bearer ${userToken(secret, id)}` } });
     const body = (await res.json()) as { userId?: string; color?: string; expiresAt?: string | null };
-    if (res.status !== 200 || body.userId !== String(id) || body.color !== color || (color === 'yellow') !== Boolean(body.expiresAt)) {
-      throw new Error(`${url}: GET /v1/codes/me for person ${id} (${color}) answered ${res.status} ${JSON.stringify(body)}`);
+    if (
+      res.status !== 200 ||
+      body.userId !== String(id) ||
+      body.color !== color ||
+      (color === 'yellow') !== Boolean(body.expiresAt)
+    ) {
+      throw new Error(
+        `${url}: GET /v1/codes/me for person ${id} (${color}) answered ${res.status} ${JSON.stringify(body)}`,
+      );
     }
   }
 }
@@ -42,12 +56,22 @@ interface Measurement extends LoadResult {
 const pct = (x: number | null | undefined) => (x == null ? '?' : `${Math.round(x * 100)}%`);
 
 /** One timed load against a running target, with the CPU its processes used. */
-async function measureOnce(ctx: BenchContext, target: Target, proc: RunningProcess, tokensFile: string, durationSec: number): Promise<Measurement> {
+async function measureOnce(
+  ctx: BenchContext,
+  target: Target,
+  proc: RunningProcess,
+  tokensFile: string,
+  durationSec: number,
+): Promise<Measurement> {
   const spec = { url: proc.url, method: 'GET' as const, path: '/v1/codes/me', tokensFile, connections: CONNECTIONS };
   const pids = { server: proc.process.pid!, redis: await localRedisPid(ctx.redisUrl) };
   const { result, cpu } = await withCpuUsage(pids, (onStart) => ctx.load.run({ ...spec, durationSec, onStart }));
   const serverCpu = cpu.cpuSec.server;
-  const m: Measurement = { ...result, cpu, serverCpuUsPerRequest: serverCpu == null || !result.requests ? null : (serverCpu * 1e6) / result.requests };
+  const m: Measurement = {
+    ...result,
+    cpu,
+    serverCpuUsPerRequest: serverCpu == null || !result.requests ? null : (serverCpu * 1e6) / result.requests,
+  };
   const errors = result.non2xx + result.socketErrors;
   ctx.log(
     `  ${target.label}: ${Math.round(result.requestsPerSec)} req/s, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms` +
@@ -56,7 +80,6 @@ async function measureOnce(ctx: BenchContext, target: Target, proc: RunningProce
   );
   return m;
 }
-
 
 /** The median of each figure over the rounds (errors add up). */
 function combine(rounds: Measurement[]): Measurement {
@@ -82,19 +105,32 @@ function combine(rounds: Measurement[]): Measurement {
  * keeps the median of each figure: a machine that is busier for a while then weighs on every
  * target alike instead of on whichever ran at that moment.
  */
-async function measureInterleaved(ctx: BenchContext, targets: Target[], tokensFile: string, size: (typeof SIZES)['quick']): Promise<Measurement[]> {
+async function measureInterleaved(
+  ctx: BenchContext,
+  targets: Target[],
+  tokensFile: string,
+  size: (typeof SIZES)['quick'],
+): Promise<Measurement[]> {
   const procs: RunningProcess[] = [];
   try {
     for (const t of targets) procs.push(await t.start());
     for (const [i, p] of procs.entries()) {
       await checkAnswers(p.url, ctx.jwtSecret);
-      await ctx.load.run({ url: p.url, method: 'GET', path: '/v1/codes/me', tokensFile, connections: CONNECTIONS, durationSec: size.warmupSec });
+      await ctx.load.run({
+        url: p.url,
+        method: 'GET',
+        path: '/v1/codes/me',
+        tokensFile,
+        connections: CONNECTIONS,
+        durationSec: size.warmupSec,
+      });
       ctx.log(`  ${targets[i]!.label}: warmed up`);
     }
     const rounds: Measurement[][] = targets.map(() => []);
     for (let r = 0; r < size.rounds; r++) {
       ctx.log(`read: round ${r + 1} of ${size.rounds}`);
-      for (const [i, t] of targets.entries()) rounds[i]!.push(await measureOnce(ctx, t, procs[i]!, tokensFile, size.durationSec));
+      for (const [i, t] of targets.entries())
+        rounds[i]!.push(await measureOnce(ctx, t, procs[i]!, tokensFile, size.durationSec));
     }
     return rounds.map(combine);
   } finally {
@@ -114,7 +150,10 @@ export const read: Scenario = {
       await fn();
       ctx.log(`read: ${what} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
     };
-    await step(`seeded ${size.people} people in Postgres (${MIX.green}% green, ${MIX.yellow}% yellow, ${MIX.red}% red)`, () => seedPeople(ctx.databaseUrl, size.people, MIX));
+    await step(
+      `seeded ${size.people} people in Postgres (${MIX.green}% green, ${MIX.yellow}% yellow, ${MIX.red}% red)`,
+      () => seedPeople(ctx.databaseUrl, size.people, MIX),
+    );
     await step('filled the code read model in Redis', async () => {
       const written = await fillCodeCache(ctx.databaseUrl, ctx.redisUrl, ctx.keyPrefix);
       if (written !== size.people) throw new Error(`the read model got ${written} codes, expected ${size.people}`);
@@ -141,8 +180,15 @@ export const read: Scenario = {
         ctx.processes.startApp('api', productionAppEnv(ctx, { HC_HTTP_WORKERS: String(cores) })),
     };
 
-    ctx.log(`read: ${ctx.load.describe(CONNECTIONS)}, warm-up ${size.warmupSec} s, then ${size.rounds} interleaved round(s) of ${size.durationSec} s per target (medians)`);
-    const [apiResult, oneResult, perCoreResult] = (await measureInterleaved(ctx, [api, baseline(1), baseline(cores)], tokensFile, size)) as [Measurement, Measurement, Measurement];
+    ctx.log(
+      `read: ${ctx.load.describe(CONNECTIONS)}, warm-up ${size.warmupSec} s, then ${size.rounds} interleaved round(s) of ${size.durationSec} s per target (medians)`,
+    );
+    const [apiResult, oneResult, perCoreResult] = (await measureInterleaved(
+      ctx,
+      [api, baseline(1), baseline(cores)],
+      tokensFile,
+      size,
+    )) as [Measurement, Measurement, Measurement];
 
     const perCore = `node:http + ioredis, ${cores} processes (1 per core)`;
     const one = 'node:http + ioredis, 1 process';
@@ -160,22 +206,84 @@ export const read: Scenario = {
     const base = { scenario: 'read' };
     const saturated = (perCoreResult.cpu.machineBusy ?? 0) > 0.85;
     const cpuRows: BenchRow[] =
-      apiResult.serverCpuUsPerRequest !== null && perCoreResult.serverCpuUsPerRequest !== null && oneResult.serverCpuUsPerRequest !== null
+      apiResult.serverCpuUsPerRequest !== null &&
+      perCoreResult.serverCpuUsPerRequest !== null &&
+      oneResult.serverCpuUsPerRequest !== null
         ? [
-            row({ ...base, metric: 'api cpu per request', unit: 'µs', value: apiResult.serverCpuUsPerRequest, baseline: perCoreResult.serverCpuUsPerRequest, baselineLabel: perCore }),
-            row({ ...base, metric: 'api cpu per request (vs 1-process baseline)', unit: 'µs', value: apiResult.serverCpuUsPerRequest, baseline: oneResult.serverCpuUsPerRequest, baselineLabel: one }),
+            row({
+              ...base,
+              metric: 'api cpu per request',
+              unit: 'µs',
+              value: apiResult.serverCpuUsPerRequest,
+              baseline: perCoreResult.serverCpuUsPerRequest,
+              baselineLabel: perCore,
+            }),
+            row({
+              ...base,
+              metric: 'api cpu per request (vs 1-process baseline)',
+              unit: 'µs',
+              value: apiResult.serverCpuUsPerRequest,
+              baseline: oneResult.serverCpuUsPerRequest,
+              baselineLabel: one,
+            }),
           ]
         : [];
     return [
       {
-        ...row({ ...base, metric: 'api req/s', unit: 'req/s', value: apiResult.requestsPerSec, baseline: perCoreResult.requestsPerSec, baselineLabel: perCore }),
-        ...(saturated ? { note: `all ${cores} cores were ${pct(perCoreResult.cpu.machineBusy)} busy during the per-core baseline (shared with the load generator and Redis): it is CPU-bound here, compare cpu per request too` } : {}),
+        ...row({
+          ...base,
+          metric: 'api req/s',
+          unit: 'req/s',
+          value: apiResult.requestsPerSec,
+          baseline: perCoreResult.requestsPerSec,
+          baselineLabel: perCore,
+        }),
+        ...(saturated
+          ? {
+              note: `all ${cores} cores were ${pct(perCoreResult.cpu.machineBusy)} busy during the per-core baseline (shared with the load generator and Redis): it is CPU-bound here, compare cpu per request too`,
+            }
+          : {}),
       },
-      row({ ...base, metric: 'api p50 latency', unit: 'ms', value: apiResult.p50Ms, baseline: perCoreResult.p50Ms, baselineLabel: perCore }),
-      row({ ...base, metric: 'api p99 latency', unit: 'ms', value: apiResult.p99Ms, baseline: perCoreResult.p99Ms, baselineLabel: perCore }),
-      row({ ...base, metric: 'api req/s (vs 1-process baseline)', unit: 'req/s', value: apiResult.requestsPerSec, baseline: oneResult.requestsPerSec, baselineLabel: one }),
-      row({ ...base, metric: 'api p50 latency (vs 1-process baseline)', unit: 'ms', value: apiResult.p50Ms, baseline: oneResult.p50Ms, baselineLabel: one }),
-      row({ ...base, metric: 'api p99 latency (vs 1-process baseline)', unit: 'ms', value: apiResult.p99Ms, baseline: oneResult.p99Ms, baselineLabel: one }),
+      row({
+        ...base,
+        metric: 'api p50 latency',
+        unit: 'ms',
+        value: apiResult.p50Ms,
+        baseline: perCoreResult.p50Ms,
+        baselineLabel: perCore,
+      }),
+      row({
+        ...base,
+        metric: 'api p99 latency',
+        unit: 'ms',
+        value: apiResult.p99Ms,
+        baseline: perCoreResult.p99Ms,
+        baselineLabel: perCore,
+      }),
+      row({
+        ...base,
+        metric: 'api req/s (vs 1-process baseline)',
+        unit: 'req/s',
+        value: apiResult.requestsPerSec,
+        baseline: oneResult.requestsPerSec,
+        baselineLabel: one,
+      }),
+      row({
+        ...base,
+        metric: 'api p50 latency (vs 1-process baseline)',
+        unit: 'ms',
+        value: apiResult.p50Ms,
+        baseline: oneResult.p50Ms,
+        baselineLabel: one,
+      }),
+      row({
+        ...base,
+        metric: 'api p99 latency (vs 1-process baseline)',
+        unit: 'ms',
+        value: apiResult.p99Ms,
+        baseline: oneResult.p99Ms,
+        baselineLabel: one,
+      }),
       ...cpuRows,
       {
         ...base,

@@ -11,14 +11,23 @@ export interface CopyRun {
   commits: number;
   days: string[];
   maxBatchesPerUser: number;
-  cpu: { machineBusy: number | null; postgresCores: number | null; postgresCpuSec: number | null; clientCores: number; clientCpuSec: number };
+  cpu: {
+    machineBusy: number | null;
+    postgresCores: number | null;
+    postgresCpuSec: number | null;
+    clientCores: number;
+    clientCpuSec: number;
+  };
 }
 
 /** Runs the COPY baseline as its own process; resolves with what it printed. */
 export function runCopyBaseline(env: Record<string, string>): Promise<CopyRun> {
   const script = fileURLToPath(new URL('../baseline/ingest-copy-baseline.js', import.meta.url));
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--enable-source-maps', script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--enable-source-maps', script], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     // A bench stopped by a signal exits at once: do not leave the baseline copying behind it.
     const kill = () => child.kill('SIGKILL');
     process.once('exit', kill);

@@ -40,7 +40,9 @@ function readStat(pid: number): { ppid: number; ticks: number } | null {
 export function treeTicks(rootPid: number): number | null {
   let pids: number[];
   try {
-    pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number);
+    pids = readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .map(Number);
   } catch {
     return null;
   }
@@ -87,9 +89,10 @@ export function cpuUsageBetween(a: CpuSnapshot, b: CpuSnapshot): CpuUsage {
     cpuSec[name] = x === null || y === null || y === undefined ? null : (y - x) / TICKS_PER_SEC;
     cores[name] = cpuSec[name] === null || wallSec <= 0 ? null : cpuSec[name]! / wallSec;
   }
-  const machineBusy = a.machine && b.machine && b.machine.total > a.machine.total
-    ? (b.machine.busy - a.machine.busy) / (b.machine.total - a.machine.total)
-    : null;
+  const machineBusy =
+    a.machine && b.machine && b.machine.total > a.machine.total
+      ? (b.machine.busy - a.machine.busy) / (b.machine.total - a.machine.total)
+      : null;
   return { machineBusy, cpuSec, cores };
 }
 

@@ -13,7 +13,10 @@ if (file && gc) {
     gc();
     const m = process.memoryUsage();
     // Renamed into place, so the bench never reads half a file.
-    writeFileSync(`${file}.tmp`, JSON.stringify({ seq: ++seq, atMs: Date.now(), heapUsedBytes: m.heapUsed, rssBytes: m.rss }));
+    writeFileSync(
+      `${file}.tmp`,
+      JSON.stringify({ seq: ++seq, atMs: Date.now(), heapUsedBytes: m.heapUsed, rssBytes: m.rss }),
+    );
     renameSync(`${file}.tmp`, file);
   });
 }

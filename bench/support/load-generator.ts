@@ -116,7 +116,11 @@ function ensureWrk(log: (m: string) => void): string | null {
   }
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   // Another apt run (another engineer's set-up) may hold the lock for a while: wait for it.
-  const install = () => spawnSync('apt-get', ['install', '-y', '--no-install-recommends', '-o', 'DPkg::Lock::Timeout=300', 'wrk'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const install = () =>
+    spawnSync('apt-get', ['install', '-y', '--no-install-recommends', '-o', 'DPkg::Lock::Timeout=300', 'wrk'], {
+      env,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
   log('wrk is not installed; installing it with apt-get');
   if (install().status !== 0) {
     log('apt-get install wrk failed; running apt-get update and retrying');
@@ -132,7 +136,11 @@ class WrkLoadGenerator implements LoadGenerator {
   private readonly current = new Set<ChildProcess>();
   private runs = 0;
 
-  constructor(private readonly bin: string, readonly version: string, private readonly scriptFile: string) {
+  constructor(
+    private readonly bin: string,
+    readonly version: string,
+    private readonly scriptFile: string,
+  ) {
     // wrk shares the machine with the servers it measures: half the cores at most, 4 at most.
     this.threads = Math.max(1, Math.min(4, Math.floor(os.availableParallelism() / 2)));
   }
@@ -163,16 +171,33 @@ class WrkLoadGenerator implements LoadGenerator {
       script = path.join(path.dirname(this.scriptFile), 'ping-batches.lua');
       writeFileSync(script, WRK_PINGS_SCRIPT);
       const ahead = Math.min(MAX_REQUESTS_AHEAD, spec.durationSec * REQUESTS_AHEAD_PER_SEC);
-      scriptArgs = [spec.tokensFile, spec.method, spec.path, b.cellsFile, String(b.size), String(b.newestMs), String(b.stepMs), String(threads), String(ahead), startFile];
+      scriptArgs = [
+        spec.tokensFile,
+        spec.method,
+        spec.path,
+        b.cellsFile,
+        String(b.size),
+        String(b.newestMs),
+        String(b.stepMs),
+        String(threads),
+        String(ahead),
+        startFile,
+      ];
     } else scriptArgs = [...this.bodyArgs(spec), String(threads), startFile];
     const args = [
-      '-t', String(threads),
-      '-c', String(spec.connections),
-      '-d', `${spec.durationSec}s`,
-      '--timeout', '5s',
-      '-s', script,
+      '-t',
+      String(threads),
+      '-c',
+      String(spec.connections),
+      '-d',
+      `${spec.durationSec}s`,
+      '--timeout',
+      '5s',
+      '-s',
+      script,
       spec.url,
-      '--', ...scriptArgs,
+      '--',
+      ...scriptArgs,
     ];
     try {
       return await this.runWrk(args, threads, spec.onStart);
@@ -191,7 +216,11 @@ class WrkLoadGenerator implements LoadGenerator {
   }
 
   /** Runs wrk; `onStart` once every thread's init has said WRK_READY on stderr (unbuffered, unlike stdout). */
-  private async runWrk(args: string[], threads: number, onStart?: (loaderPid: number | null) => void): Promise<LoadResult> {
+  private async runWrk(
+    args: string[],
+    threads: number,
+    onStart?: (loaderPid: number | null) => void,
+  ): Promise<LoadResult> {
     const { code, out } = await new Promise<{ code: number | null; out: string }>((resolve, reject) => {
       const child = spawn(this.bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
       this.current.add(child);
@@ -228,7 +257,9 @@ class WrkLoadGenerator implements LoadGenerator {
       maxMs: r.max! / 1000,
       non2xx: r.status!,
       socketErrors: r.connect! + r.read! + r.write! + r.timeout!,
-      ...(r.answers !== undefined ? { pings: { answers: r.answers, accepted: r.accepted!, late: r.late!, rejected: r.rejected! } } : {}),
+      ...(r.answers !== undefined
+        ? { pings: { answers: r.answers, accepted: r.accepted!, late: r.late!, rejected: r.rejected! } }
+        : {}),
     };
   }
 }
@@ -251,11 +282,15 @@ class AutocannonLoadGenerator implements LoadGenerator {
   async run(spec: LoadSpec): Promise<LoadResult> {
     const { default: autocannon } = await import('autocannon');
     if (this.tokens?.file !== spec.tokensFile) {
-      const list = readFileSync(spec.tokensFile, 'utf8').split('\n').filter(Boolean).map((t) => `Bearer ${t}`);
+      const list = readFileSync(spec.tokensFile, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((t) => `Bearer ${t}`);
       this.tokens = { file: spec.tokensFile, list };
     }
     const tokens = this.tokens.list;
-    const headers: Record<string, string> = spec.body !== undefined || spec.pingBatches ? { 'content-type': 'application/json' } : {};
+    const headers: Record<string, string> =
+      spec.body !== undefined || spec.pingBatches ? { 'content-type': 'application/json' } : {};
     const pings: PingCounts = { answers: 0, accepted: 0, late: 0, rejected: 0 };
     let batches: PingBatchGenerator | null = null;
     if (spec.pingBatches) {
@@ -267,28 +302,38 @@ class AutocannonLoadGenerator implements LoadGenerator {
       connections: spec.connections,
       duration: spec.durationSec,
       timeout: 5,
-      requests: [{
-        method: spec.method,
-        path: spec.path,
-        ...(spec.body !== undefined ? { body: spec.body } : {}),
-        setupRequest: (req) => {
-          if (!batches) return { ...req, headers: { ...headers, authorization: tokens[Math.floor(Math.random() * tokens.length)]! } };
-          const user = batches.randomUser();
-          return { ...req, body: pingsBody(batches.next(user)), headers: { ...headers, authorization: tokens[user - 1]! } };
+      requests: [
+        {
+          method: spec.method,
+          path: spec.path,
+          ...(spec.body !== undefined ? { body: spec.body } : {}),
+          setupRequest: (req) => {
+            if (!batches)
+              return {
+                ...req,
+                headers: { ...headers, authorization: tokens[Math.floor(Math.random() * tokens.length)]! },
+              };
+            const user = batches.randomUser();
+            return {
+              ...req,
+              body: pingsBody(batches.next(user)),
+              headers: { ...headers, authorization: tokens[user - 1]! },
+            };
+          },
+          ...(batches
+            ? {
+                onResponse: (status: number, body: string) => {
+                  if (status !== 202) return;
+                  const a = JSON.parse(body) as { accepted?: number; late?: number; rejected?: number };
+                  pings.answers++;
+                  pings.accepted += a.accepted ?? 0;
+                  pings.late += a.late ?? 0;
+                  pings.rejected += a.rejected ?? 0;
+                },
+              }
+            : {}),
         },
-        ...(batches
-          ? {
-              onResponse: (status: number, body: string) => {
-                if (status !== 202) return;
-                const a = JSON.parse(body) as { accepted?: number; late?: number; rejected?: number };
-                pings.answers++;
-                pings.accepted += a.accepted ?? 0;
-                pings.late += a.late ?? 0;
-                pings.rejected += a.rejected ?? 0;
-              },
-            }
-          : {}),
-      }],
+      ],
     });
     spec.onStart?.(null);
     // A thenable EventEmitter with stop() (autocannon's promise form); it has no finally().
@@ -320,7 +365,12 @@ class AutocannonLoadGenerator implements LoadGenerator {
  * wrk when it is there or can be installed (it drives far more load per core than a Node
  * client, so it disturbs the measured servers less); autocannon otherwise, or when asked.
  */
-export function chooseLoadGenerator(opts: { prefer: 'wrk' | 'autocannon' | null; workDir: string; root: string; log: (m: string) => void }): LoadGenerator {
+export function chooseLoadGenerator(opts: {
+  prefer: 'wrk' | 'autocannon' | null;
+  workDir: string;
+  root: string;
+  log: (m: string) => void;
+}): LoadGenerator {
   if (opts.prefer !== 'autocannon') {
     const bin = ensureWrk(opts.log);
     if (bin) {
@@ -333,6 +383,8 @@ export function chooseLoadGenerator(opts: { prefer: 'wrk' | 'autocannon' | null;
     if (opts.prefer === 'wrk') throw new Error('--loader wrk was asked for, but wrk is not available');
     opts.log('falling back to autocannon');
   }
-  const pkg = JSON.parse(readFileSync(path.join(opts.root, 'node_modules/autocannon/package.json'), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(path.join(opts.root, 'node_modules/autocannon/package.json'), 'utf8')) as {
+    version: string;
+  };
   return new AutocannonLoadGenerator(pkg.version);
 }

@@ -40,8 +40,14 @@ export function matchingConfigs(at: LatLon, meters: number): MatchingConfig[] {
     const cell = `${size.widthMeters.toFixed(1)} x ${size.heightMeters.toFixed(1)} m cells`;
     configs.push({ label: `p${precision}`, precision, radiusMeters: null, why: `${cell}, the 3 x 3 box` });
     const halfDiag = Math.ceil(meters + size.halfDiagonalMeters);
-    configs.push({ label: `p${precision} r${halfDiag}`, precision, radiusMeters: halfDiag, why: `R + half-diagonal${halfDiag >= diagonal ? ` (>= the box's largest centre distance ${diagonal.toFixed(1)} m: no effect)` : ''}` });
-    if (meters < diagonal) configs.push({ label: `p${precision} r${meters}`, precision, radiusMeters: meters, why: 'R alone' });
+    configs.push({
+      label: `p${precision} r${halfDiag}`,
+      precision,
+      radiusMeters: halfDiag,
+      why: `R + half-diagonal${halfDiag >= diagonal ? ` (>= the box's largest centre distance ${diagonal.toFixed(1)} m: no effect)` : ''}`,
+    });
+    if (meters < diagonal)
+      configs.push({ label: `p${precision} r${meters}`, precision, radiusMeters: meters, why: 'R alone' });
   }
   return configs;
 }

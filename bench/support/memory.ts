@@ -30,7 +30,8 @@ export async function liveMemory(proc: RunningProcess, file: string, timeoutMs =
   proc.process.kill('SIGUSR2');
   for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
     const probe = readProbe(file);
-    if (probe && probe.seq > before) return { atMs: probe.atMs, rssBytes: probe.rssBytes, heapUsedBytes: probe.heapUsedBytes };
+    if (probe && probe.seq > before)
+      return { atMs: probe.atMs, rssBytes: probe.rssBytes, heapUsedBytes: probe.heapUsedBytes };
   }
   throw new Error(`${proc.name} did not answer the GC probe in ${timeoutMs} ms (started without it?)`);
 }

@@ -61,8 +61,15 @@ export async function fillCodeCache(databaseUrl: string, redisUrl: string, keyPr
   await client.connect();
   let written = 0;
   try {
-    for (let after = 0; ; ) {
-      const { rows } = await client.query<{ id: string; color: Color; reason: string; version: string; updated: string; expires: string | null }>(
+    for (let after = 0; ;) {
+      const { rows } = await client.query<{
+        id: string;
+        color: Color;
+        reason: string;
+        version: string;
+        updated: string;
+        expires: string | null;
+      }>(
         `SELECT user_id::text AS id, color, reason, version::text AS version,
                 (extract(epoch FROM updated_at) * 1000)::bigint::text AS updated,
                 (extract(epoch FROM expires_at) * 1000)::bigint::text AS expires

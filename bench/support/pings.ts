@@ -96,7 +96,12 @@ export function writeCellPool(file: string, count: number, seed = 42): string {
 export class PingBatchGenerator {
   private readonly batchesOf: Uint32Array;
 
-  constructor(private readonly spec: Omit<PingBatchSpec, 'cellsFile'>, private readonly cells: string[], users: number, private readonly rand: () => number = Math.random) {
+  constructor(
+    private readonly spec: Omit<PingBatchSpec, 'cellsFile'>,
+    private readonly cells: string[],
+    users: number,
+    private readonly rand: () => number = Math.random,
+  ) {
     this.batchesOf = new Uint32Array(users + 1);
   }
 

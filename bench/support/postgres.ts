@@ -19,7 +19,16 @@ export async function withClient<T>(databaseUrl: string, fn: (c: pg.Client) => P
 export async function durabilitySettings(databaseUrl: string): Promise<Record<string, string>> {
   return withClient(databaseUrl, async (c) => {
     const out: Record<string, string> = {};
-    for (const name of ['server_version', 'synchronous_commit', 'fsync', 'wal_sync_method', 'full_page_writes', 'commit_delay', 'shared_buffers', 'max_wal_size']) {
+    for (const name of [
+      'server_version',
+      'synchronous_commit',
+      'fsync',
+      'wal_sync_method',
+      'full_page_writes',
+      'commit_delay',
+      'shared_buffers',
+      'max_wal_size',
+    ]) {
       const { rows } = await c.query<Record<string, string>>(`SHOW ${name}`);
       out[name] = Object.values(rows[0]!)[0]!;
     }
@@ -53,5 +62,7 @@ export async function localPostgresPid(databaseUrl: string): Promise<number | nu
  * it the scenario goes on (and says so).
  */
 export async function checkpoint(client: pg.Client, log: (msg: string) => void): Promise<void> {
-  await client.query('CHECKPOINT').catch((err: Error) => log(`CHECKPOINT refused (${err.message}); going on without it`));
+  await client
+    .query('CHECKPOINT')
+    .catch((err: Error) => log(`CHECKPOINT refused (${err.message}); going on without it`));
 }

@@ -40,7 +40,9 @@ export function freePort(): Promise<number> {
 
 /** The V8 flags an app is started with in production (package.json `appNodeArgs`). */
 function appNodeArgs(root: string, app: string): string[] {
-  const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { appNodeArgs?: Record<string, string[]> };
+  const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+    appNodeArgs?: Record<string, string[]>;
+  };
   return pkg.appNodeArgs?.[app] ?? [];
 }
 
@@ -65,19 +67,39 @@ export class ProcessStarter {
   private readonly running = new Set<RunningProcess>();
   private closed = false;
 
-  constructor(private readonly root: string, private readonly logDir: string) {}
+  constructor(
+    private readonly root: string,
+    private readonly logDir: string,
+  ) {}
 
   /**
    * One of the project's apps (`api`, `ingest`, `batch`), built, as it runs in production (with
    * its V8 flags from package.json's `appNodeArgs`, as `npm start` gives them); `name` names its log.
    */
-  startApp(app: 'api' | 'ingest' | 'batch', env: Record<string, string>, name: string = app, nodeArgs: string[] = []): Promise<RunningProcess> {
+  startApp(
+    app: 'api' | 'ingest' | 'batch',
+    env: Record<string, string>,
+    name: string = app,
+    nodeArgs: string[] = [],
+  ): Promise<RunningProcess> {
     const portVar = { api: 'API_PORT', ingest: 'INGEST_PORT', batch: 'BATCH_PORT' }[app];
-    return this.start({ name, script: `dist/apps/${app}/src/main.js`, env, portVar, readyPath: '/health/ready', nodeArgs: [...appNodeArgs(this.root, app), ...nodeArgs] });
+    return this.start({
+      name,
+      script: `dist/apps/${app}/src/main.js`,
+      env,
+      portVar,
+      readyPath: '/health/ready',
+      nodeArgs: [...appNodeArgs(this.root, app), ...nodeArgs],
+    });
   }
 
   /** Runs `work` with one of the apps started for it (startApp), and stops the app after, also on a failure. */
-  async withApp<T>(app: 'api' | 'ingest' | 'batch', env: Record<string, string>, name: string, work: (proc: RunningProcess) => Promise<T>): Promise<T> {
+  async withApp<T>(
+    app: 'api' | 'ingest' | 'batch',
+    env: Record<string, string>,
+    name: string,
+    work: (proc: RunningProcess) => Promise<T>,
+  ): Promise<T> {
     const proc = await this.startApp(app, env, name);
     try {
       return await work(proc);
@@ -93,7 +115,9 @@ export class ProcessStarter {
     const logFile = createWriteStream(path.join(this.logDir, `${opts.name}.log`));
     let out = '';
     // HC_BENCH_CPU_PROF=<dir>: each app process (and cluster worker) writes a V8 CPU profile there when it exits.
-    const profile = process.env.HC_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.HC_BENCH_CPU_PROF}`] : [];
+    const profile = process.env.HC_BENCH_CPU_PROF
+      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.HC_BENCH_CPU_PROF}`]
+      : [];
     const child = spawn(process.execPath, ['--enable-source-maps', ...profile, ...(opts.nodeArgs ?? []), opts.script], {
       cwd: this.root,
       env: { ...process.env, ...opts.env, [opts.portVar]: String(port) },
@@ -125,7 +149,10 @@ export class ProcessStarter {
         this.running.delete(proc);
         throw new Error(`${opts.name} exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${out}`);
       }
-      const ok = await fetch(`${proc.url}${opts.readyPath}`).then((r) => r.ok, () => false);
+      const ok = await fetch(`${proc.url}${opts.readyPath}`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ok) return proc;
       if (Date.now() > deadline) {
         await proc.stop();

@@ -57,7 +57,8 @@ export function formatTable(rows: BenchRow[]): string {
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
   const right = new Set([2, 3, 4]);
-  const line = (c: string[]) => c.map((v, i) => (right.has(i) ? v.padStart(widths[i]!) : v.padEnd(widths[i]!))).join('  ');
+  const line = (c: string[]) =>
+    c.map((v, i) => (right.has(i) ? v.padStart(widths[i]!) : v.padEnd(widths[i]!))).join('  ');
   const out = [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)];
   labels.forEach((l, i) => out.push(`[${i + 1}] baseline: ${l}`));
   for (const r of rows.filter((r) => r.note)) out.push(`note (${r.scenario}, ${r.metric}): ${r.note}`);

@@ -6,6 +6,8 @@ import { clearKeyPrefix } from './redis.js';
  * bench's Redis keys: BullMQ job ids repeat from one scenario's windows to the next.
  */
 export async function emptyBenchData(client: pg.ClientBase, redisUrl: string, keyPrefix: string): Promise<void> {
-  await client.query('TRUNCATE pings, windows, users, trace_shards, trace_pairs, pending_late_pings, retro_traces RESTART IDENTITY CASCADE');
+  await client.query(
+    'TRUNCATE pings, windows, users, trace_shards, trace_pairs, pending_late_pings, retro_traces RESTART IDENTITY CASCADE',
+  );
   await clearKeyPrefix(redisUrl, keyPrefix);
 }

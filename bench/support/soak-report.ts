@@ -80,11 +80,29 @@ export function periods(intervals: Interval[], periodSec: number): Period[] {
 }
 
 export function periodTable(rows: Period[]): string[] {
-  const header = ['from', 'reads/s', 'read p99 ms', 'pings/s', 'ping p99 ms', 'errors', 'windows traced', 'trace lag s', ...SOAK_APPS.map((a) => `${a} heap/rss MB`)];
+  const header = [
+    'from',
+    'reads/s',
+    'read p99 ms',
+    'pings/s',
+    'ping p99 ms',
+    'errors',
+    'windows traced',
+    'trace lag s',
+    ...SOAK_APPS.map((a) => `${a} heap/rss MB`),
+  ];
   const cells = rows.map((p) => [
-    `${p.fromSec} s`, fixed(p.readsPerSec), fixed(p.readP99Ms, 1), fixed(p.pingsPerSec), fixed(p.pingP99Ms, 1), String(p.errors),
-    String(p.windowsTraced), fixed(p.traceLagSec),
-    ...SOAK_APPS.map((a) => (p.memory ? `${fixed(mb(p.memory[a].heapUsedBytes), 1)}/${fixed(mb(p.memory[a].rssBytes))}` : '-')),
+    `${p.fromSec} s`,
+    fixed(p.readsPerSec),
+    fixed(p.readP99Ms, 1),
+    fixed(p.pingsPerSec),
+    fixed(p.pingP99Ms, 1),
+    String(p.errors),
+    String(p.windowsTraced),
+    fixed(p.traceLagSec),
+    ...SOAK_APPS.map((a) =>
+      p.memory ? `${fixed(mb(p.memory[a].heapUsedBytes), 1)}/${fixed(mb(p.memory[a].rssBytes))}` : '-',
+    ),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
   return [header, ...cells].map((c) => c.map((v, i) => v.padStart(widths[i]!)).join('  '));
@@ -100,8 +118,16 @@ export function memoryGrowth(start: Record<SoakApp, MemorySample>[], end: Record
     const xs = probes.map((p) => p[app][key]).filter((x): x is number => x !== null);
     return xs.length ? Math.min(...xs) : null;
   };
-  return SOAK_APPS.flatMap((app) => (['rssBytes', 'heapUsedBytes'] as const).map((key): Growth => {
-    const [a, b] = [lowest(start, app, key), lowest(end, app, key)];
-    return { app, figure: key === 'rssBytes' ? 'rss' : 'heap used', startMb: mb(a), endMb: mb(b), pct: a && b ? ((b - a) / a) * 100 : null };
-  }));
+  return SOAK_APPS.flatMap((app) =>
+    (['rssBytes', 'heapUsedBytes'] as const).map((key): Growth => {
+      const [a, b] = [lowest(start, app, key), lowest(end, app, key)];
+      return {
+        app,
+        figure: key === 'rssBytes' ? 'rss' : 'heap used',
+        startMb: mb(a),
+        endMb: mb(b),
+        pct: a && b ? ((b - a) / a) * 100 : null,
+      };
+    }),
+  );
 }

@@ -15,14 +15,26 @@ const view = (a: AdminRow) => ({ username: a.username, role: a.role, disabled: a
 /** Admin accounts: each change and its audit row commit together; passwords are stored hashed only. */
 @Injectable()
 export class AdminAccounts {
-  constructor(private readonly db: DataSource, private readonly admins: AdminRepository, private readonly audit: AuditRepository) {}
+  constructor(
+    private readonly db: DataSource,
+    private readonly admins: AdminRepository,
+    private readonly audit: AuditRepository,
+  ) {}
 
   async create(by: AccountActor, username: string, role: AdminRole, password: string): Promise<AdminRow> {
     const hash = await hashPassword(password);
     return this.db.transaction(async (tx) => {
       const created = await this.admins.createAdmin(tx, username, hash, role);
       if (!created) throw new DomainError(ErrorCode.CONFLICT, `an admin named ${username} exists already`);
-      await this.audit.append(tx, { ...by, action: 'admin.create', targetType: 'admin', targetId: created.id, before: null, after: view(created), note: null });
+      await this.audit.append(tx, {
+        ...by,
+        action: 'admin.create',
+        targetType: 'admin',
+        targetId: created.id,
+        before: null,
+        after: view(created),
+        note: null,
+      });
       return created;
     });
   }
@@ -35,12 +47,25 @@ export class AdminAccounts {
     return this.change(by, username, 'admin.reset-password', { passwordHash: await hashPassword(password) });
   }
 
-  private async change(by: AccountActor, username: string, action: string, change: { disabled?: boolean; passwordHash?: string }): Promise<AdminRow> {
+  private async change(
+    by: AccountActor,
+    username: string,
+    action: string,
+    change: { disabled?: boolean; passwordHash?: string },
+  ): Promise<AdminRow> {
     return this.db.transaction(async (tx) => {
       const before = await this.admins.findByUsername(username, tx);
       const after = before && (await this.admins.updateAdmin(tx, username, change));
       if (!before || !after) throw new DomainError(ErrorCode.NOT_FOUND, `no admin named ${username}`);
-      await this.audit.append(tx, { ...by, action, targetType: 'admin', targetId: after.id, before: view(before), after: view(after), note: null });
+      await this.audit.append(tx, {
+        ...by,
+        action,
+        targetType: 'admin',
+        targetId: after.id,
+        before: view(before),
+        after: view(after),
+        note: null,
+      });
       return after;
     });
   }

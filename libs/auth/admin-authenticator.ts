@@ -10,15 +10,20 @@ import { TokenService, type AdminPrincipal } from './token.service.js';
  */
 @Injectable()
 export class AdminAuthenticator {
-  constructor(private readonly tokens: TokenService, private readonly admins: AdminRepository) {}
+  constructor(
+    private readonly tokens: TokenService,
+    private readonly admins: AdminRepository,
+  ) {}
 
   /** `authorization` is a `Bearer <jwt>` header value; 401 for no or a bad token, 403 for a wrong role. */
   async authenticate(authorization: string | undefined, roles: readonly AdminRole[]): Promise<AdminPrincipal> {
     const principal = this.tokens.authenticate(authorization);
     if (principal.kind !== 'admin') throw new DomainError(ErrorCode.FORBIDDEN, 'this route is for admins');
     const account = await this.admins.findById(principal.adminId);
-    if (!account || account.disabled) throw new DomainError(ErrorCode.UNAUTHENTICATED, 'the token is invalid or expired');
-    if (!roles.includes(account.role)) throw new DomainError(ErrorCode.FORBIDDEN, `this route needs the role ${roles.join(' or ')}`);
+    if (!account || account.disabled)
+      throw new DomainError(ErrorCode.UNAUTHENTICATED, 'the token is invalid or expired');
+    if (!roles.includes(account.role))
+      throw new DomainError(ErrorCode.FORBIDDEN, `this route needs the role ${roles.join(' or ')}`);
     return { kind: 'admin', adminId: account.id, username: account.username, role: account.role };
   }
 }

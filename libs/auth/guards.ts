@@ -28,15 +28,27 @@ export class UserAuthGuard implements CanActivate {
 /** Lets only admin tokens of an enabled account with one of the route's roles through. */
 @Injectable()
 export class AdminAuthGuard implements CanActivate {
-  constructor(private readonly admins: AdminAuthenticator, private readonly reflector: Reflector) {}
+  constructor(
+    private readonly admins: AdminAuthenticator,
+    private readonly reflector: Reflector,
+  ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const req = ctx.switchToHttp().getRequest<AuthedRequest>();
-    const roles = this.reflector.getAllAndOverride<AdminRole[] | undefined>(ROLES, [ctx.getHandler(), ctx.getClass()]) ?? ['admin'];
+    const roles = this.reflector.getAllAndOverride<AdminRole[] | undefined>(ROLES, [
+      ctx.getHandler(),
+      ctx.getClass(),
+    ]) ?? ['admin'];
     req.principal = await this.admins.authenticate(req.headers.authorization, roles);
     return true;
   }
 }
 
-export const CurrentUser = createParamDecorator((_: unknown, ctx: ExecutionContext): UserPrincipal => ctx.switchToHttp().getRequest<AuthedRequest>().principal as UserPrincipal);
-export const CurrentAdmin = createParamDecorator((_: unknown, ctx: ExecutionContext): AdminPrincipal => ctx.switchToHttp().getRequest<AuthedRequest>().principal as AdminPrincipal);
+export const CurrentUser = createParamDecorator(
+  (_: unknown, ctx: ExecutionContext): UserPrincipal =>
+    ctx.switchToHttp().getRequest<AuthedRequest>().principal as UserPrincipal,
+);
+export const CurrentAdmin = createParamDecorator(
+  (_: unknown, ctx: ExecutionContext): AdminPrincipal =>
+    ctx.switchToHttp().getRequest<AuthedRequest>().principal as AdminPrincipal,
+);

@@ -8,7 +8,8 @@ const sign = createSigner({ key: secret, algorithm: 'HS256' });
 const now = 1_800_000_000_000;
 const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
 const hmac = (data: string, k = secret) => createHmac('sha256', k).update(data).digest('base64url');
-const forge = (header: string, payload: string, k = secret) => `${header}.${payload}.${hmac(`${header}.${payload}`, k)}`;
+const forge = (header: string, payload: string, k = secret) =>
+  `${header}.${payload}.${hmac(`${header}.${payload}`, k)}`;
 
 describe('HmacSha256', () => {
   it.each([
@@ -38,9 +39,18 @@ describe('verifyHs256', () => {
     ['an empty string', ''],
     ['no dots', 'abc'],
     ['one dot', `${HS256_HEADER}.abc`],
-    ['a payload changed after signing', (() => { const [h, , s] = sign({ sub: '1' }).split('.'); return `${h}.${b64({ sub: '2' })}.${s}`; })()],
+    [
+      'a payload changed after signing',
+      (() => {
+        const [h, , s] = sign({ sub: '1' }).split('.');
+        return `${h}.${b64({ sub: '2' })}.${s}`;
+      })(),
+    ],
     ['a signature changed', sign({ sub: '1' }).slice(0, -2) + 'AA'],
-    ['a signature from another key', forge(HS256_HEADER, b64({ sub: '1' }), 'another-secret-of-thirty-two-characters!')],
+    [
+      'a signature from another key',
+      forge(HS256_HEADER, b64({ sub: '1' }), 'another-secret-of-thirty-two-characters!'),
+    ],
     ['alg none', `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: '1' })}.`],
     ['another algorithm in the header', forge(b64({ alg: 'HS512', typ: 'JWT' }), b64({ sub: '1' }))],
     ['a payload that is not JSON', forge(HS256_HEADER, Buffer.from('not json').toString('base64url'))],
@@ -54,6 +64,8 @@ describe('verifyHs256', () => {
   });
 
   it('accepts a token whose exp is in the future', () => {
-    expect(verifyHs256(forge(HS256_HEADER, b64({ sub: '1', exp: now / 1000 + 1 })), key, now)).toMatchObject({ sub: '1' });
+    expect(verifyHs256(forge(HS256_HEADER, b64({ sub: '1', exp: now / 1000 + 1 })), key, now)).toMatchObject({
+      sub: '1',
+    });
   });
 });

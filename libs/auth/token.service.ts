@@ -19,7 +19,6 @@ export interface AdminPrincipal {
 
 export type Principal = UserPrincipal | AdminPrincipal;
 
-
 /**
  * HS256 JWTs, signed by fast-jwt and verified by verifyHs256 (the hot path of every phone
  * request). No cache of verified tokens: with millions of phones a token is rarely seen twice by
@@ -57,9 +56,14 @@ export class TokenService {
     const claims = verifyHs256(header.slice(7).trim(), this.key, Date.now());
     if (!claims) throw new DomainError(ErrorCode.UNAUTHENTICATED, 'the token is invalid or expired');
     const sub = claims.sub;
-    if (typeof sub !== 'string' || !/^\d{1,19}$/.test(sub)) throw new DomainError(ErrorCode.UNAUTHENTICATED, 'the token is invalid or expired');
+    if (typeof sub !== 'string' || !/^\d{1,19}$/.test(sub))
+      throw new DomainError(ErrorCode.UNAUTHENTICATED, 'the token is invalid or expired');
     if (claims.typ === 'user') return { kind: 'user', userId: sub };
-    if (claims.typ === 'admin' && (claims.role === 'admin' || claims.role === 'reviewer') && typeof claims.name === 'string') {
+    if (
+      claims.typ === 'admin' &&
+      (claims.role === 'admin' || claims.role === 'reviewer') &&
+      typeof claims.name === 'string'
+    ) {
       return { kind: 'admin', adminId: sub, username: claims.name, role: claims.role };
     }
     throw new DomainError(ErrorCode.UNAUTHENTICATED, 'the token is invalid or expired');

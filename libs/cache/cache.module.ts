@@ -10,7 +10,11 @@ export const CACHE_REDIS = Symbol('CACHE_REDIS');
 @Module({
   providers: [
     { provide: CACHE_REDIS, inject: [APP_CONFIG], useFactory: (c: AppConfig) => createCacheRedis(c.cacheRedisUrl) },
-    { provide: CodeCache, inject: [CACHE_REDIS, APP_CONFIG], useFactory: (r: RedisClient, c: AppConfig) => new CodeCache(r, c.keyPrefix) },
+    {
+      provide: CodeCache,
+      inject: [CACHE_REDIS, APP_CONFIG],
+      useFactory: (r: RedisClient, c: AppConfig) => new CodeCache(r, c.keyPrefix),
+    },
   ],
   exports: [CACHE_REDIS, CodeCache],
 })

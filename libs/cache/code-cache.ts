@@ -56,13 +56,17 @@ type RedisWithPut = RedisClient & {
 };
 
 /** Consecutive slices of at most `size` items. */
-const slices = <T>(items: T[], size: number): T[][] => Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+const slices = <T>(items: T[], size: number): T[][] =>
+  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 
 /** The Redis read model of health codes: one small string per person. */
 export class CodeCache {
   private readonly redis: RedisWithPut;
 
-  constructor(redis: RedisClient, private readonly prefix: string) {
+  constructor(
+    redis: RedisClient,
+    private readonly prefix: string,
+  ) {
     redis.defineCommand('hcPutIfNewer', { numberOfKeys: 1, lua: PUT_IF_NEWER });
     redis.defineCommand('hcPutIfNewerMany', { lua: PUT_IF_NEWER });
     redis.defineCommand('hcHoldCode', { numberOfKeys: 1, lua: HOLD });
@@ -90,12 +94,19 @@ export class CodeCache {
   async holdMany(codes: { userId: string; version: number }[]): Promise<void> {
     if (!codes.length) return;
     if (this.redis.isCluster) {
-      await Promise.all(codes.map((c) => this.redis.hcHoldCode(this.key(c.userId), CODE_HOLD_MS, c.version, c.version.toString(36))));
+      await Promise.all(
+        codes.map((c) => this.redis.hcHoldCode(this.key(c.userId), CODE_HOLD_MS, c.version, c.version.toString(36))),
+      );
       return;
     }
     const pipeline = this.redis.pipeline() as unknown as RedisWithPut & ReturnType<RedisClient['pipeline']>;
     for (const batch of slices(codes, KEYS_PER_CALL)) {
-      pipeline.hcHoldCodesMany(batch.length, ...batch.map((c) => this.key(c.userId)), CODE_HOLD_MS, ...batch.flatMap((c) => [c.version, c.version.toString(36)]));
+      pipeline.hcHoldCodesMany(
+        batch.length,
+        ...batch.map((c) => this.key(c.userId)),
+        CODE_HOLD_MS,
+        ...batch.flatMap((c) => [c.version, c.version.toString(36)]),
+      );
     }
     const failed = ((await pipeline.exec()) ?? []).find(([err]) => err);
     if (failed) throw failed[0];
@@ -112,10 +123,15 @@ export class CodeCache {
    */
   async putMany(views: CodeView[]): Promise<number> {
     if (!views.length) return 0;
-    if (this.redis.isCluster) return (await Promise.all(views.map((v) => this.put(v).catch(() => false)))).filter(Boolean).length;
+    if (this.redis.isCluster)
+      return (await Promise.all(views.map((v) => this.put(v).catch(() => false)))).filter(Boolean).length;
     const pipeline = this.redis.pipeline() as unknown as RedisWithPut & ReturnType<RedisClient['pipeline']>;
     for (const batch of slices(views, KEYS_PER_CALL)) {
-      pipeline.hcPutIfNewerMany(batch.length, ...batch.map((v) => this.key(v.userId)), ...batch.flatMap((v) => [v.version, encodeCodeView(v)]));
+      pipeline.hcPutIfNewerMany(
+        batch.length,
+        ...batch.map((v) => this.key(v.userId)),
+        ...batch.flatMap((v) => [v.version, encodeCodeView(v)]),
+      );
     }
     const results = (await pipeline.exec()) ?? [];
     return results.reduce((n, [err, won]) => n + (err ? 0 : Number(won)), 0);

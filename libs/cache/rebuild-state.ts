@@ -22,7 +22,10 @@ export const rebuildStateKey = (prefix: string, name: RebuildStateKey): string =
 export class RebuildState {
   readonly owner = randomUUID();
 
-  constructor(private readonly redis: RedisClient, private readonly prefix: string) {}
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly prefix: string,
+  ) {}
 
   private key(name: RebuildStateKey): string {
     return rebuildStateKey(this.prefix, name);
@@ -58,7 +61,10 @@ export class RebuildState {
   async advance(run: string, from: string, to: string): Promise<boolean> {
     const moved = await this.redis.eval(
       `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2]) return 1 end return 0`,
-      1, this.key('cursor'), `${run}:${from}`, `${run}:${to}`,
+      1,
+      this.key('cursor'),
+      `${run}:${from}`,
+      `${run}:${to}`,
     );
     return moved === 1;
   }
@@ -66,7 +72,11 @@ export class RebuildState {
   async markComplete(run: string, last: string): Promise<boolean> {
     const done = await this.redis.eval(
       `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[2], ARGV[2]) redis.call('DEL', KEYS[1]) return 1 end return 0`,
-      2, this.key('cursor'), this.key('complete'), `${run}:${last}`, new Date().toISOString(),
+      2,
+      this.key('cursor'),
+      this.key('complete'),
+      `${run}:${last}`,
+      new Date().toISOString(),
     );
     return done === 1;
   }

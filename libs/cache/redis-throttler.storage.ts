@@ -44,23 +44,38 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
   /** The batch being filled in this turn of the event loop, per window length. */
   private readonly filling = new Map<string, Batch>();
 
-  constructor(redis: RedisClient, private readonly prefix: string) {
+  constructor(
+    redis: RedisClient,
+    private readonly prefix: string,
+  ) {
     // A defined command runs by EVALSHA (the script is sent once, not with every call). The
     // one-key form says where its key is: a cluster client's auto-pipelining routes a custom
     // command by its first argument, which in the other form is the key count.
     redis.defineCommand('hcRateLimitHits', { lua: HITS });
     redis.defineCommand('hcRateLimitHit', { lua: HITS, numberOfKeys: 1 });
-    const commands = redis as unknown as { hcRateLimitHits: RedisThrottlerStorage['hits']; hcRateLimitHit: RedisThrottlerStorage['hitOne'] };
+    const commands = redis as unknown as {
+      hcRateLimitHits: RedisThrottlerStorage['hits'];
+      hcRateLimitHit: RedisThrottlerStorage['hitOne'];
+    };
     this.hits = commands.hcRateLimitHits.bind(redis);
     this.hitOne = commands.hcRateLimitHit.bind(redis);
     this.batched = redis instanceof Redis;
   }
 
-  async increment(key: string, ttlMs: number, limit: number): Promise<{ totalHits: number; timeToExpire: number; isBlocked: boolean; timeToBlockExpire: number }> {
+  async increment(
+    key: string,
+    ttlMs: number,
+    limit: number,
+  ): Promise<{ totalHits: number; timeToExpire: number; isBlocked: boolean; timeToBlockExpire: number }> {
     try {
       const [hits, pttl] = await this.hit(`${this.prefix}:rl:${key}`, String(ttlMs));
       const seconds = Math.max(1, Math.ceil(pttl / 1000));
-      return { totalHits: hits, timeToExpire: seconds, isBlocked: hits > limit, timeToBlockExpire: hits > limit ? seconds : 0 };
+      return {
+        totalHits: hits,
+        timeToExpire: seconds,
+        isBlocked: hits > limit,
+        timeToBlockExpire: hits > limit ? seconds : 0,
+      };
     } catch (err) {
       this.logger.warn(`rate limit not enforced, Redis unavailable: ${(err as Error).message}`);
       return { totalHits: 0, timeToExpire: 0, isBlocked: false, timeToBlockExpire: 0 };
@@ -87,7 +102,8 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
     this.filling.delete(batch.ttlMs);
     this.hits(batch.keys.length, ...batch.keys, batch.ttlMs)
       .then((out) => {
-        if (out.length !== 2 * batch.keys.length) throw new Error(`rate-limit script answered ${out.length} values for ${batch.keys.length} keys`);
+        if (out.length !== 2 * batch.keys.length)
+          throw new Error(`rate-limit script answered ${out.length} values for ${batch.keys.length} keys`);
         batch.waiters.forEach((w, i) => w.resolve([out[2 * i]!, out[2 * i + 1]!]));
       })
       // Every waiter is answered, whatever failed (a settled promise ignores the second call).

@@ -11,7 +11,11 @@ function targetOf(url: string): RedisTarget {
 }
 
 /** A Cluster client from seed nodes; `node` applies to the connection to each node. */
-function clusterClient(target: Extract<RedisTarget, { kind: 'cluster' }>, node: ClusterOptions['redisOptions'], options: ClusterOptions): Cluster {
+function clusterClient(
+  target: Extract<RedisTarget, { kind: 'cluster' }>,
+  node: ClusterOptions['redisOptions'],
+  options: ClusterOptions,
+): Cluster {
   return new Cluster(target.nodes, {
     ...options,
     redisOptions: {
@@ -32,8 +36,19 @@ export function createCacheRedis(url: string): RedisClient {
   const target = targetOf(url);
   const node: RedisOptions = { maxRetriesPerRequest: 1, connectTimeout: 2_000, commandTimeout: 1_000 };
   const retry = (attempt: number) => Math.min(attempt * 200, 2_000);
-  if (target.kind === 'single') return new Redis(target.url, { ...node, enableOfflineQueue: false, enableAutoPipelining: true, retryStrategy: retry });
-  return clusterClient(target, node, { enableOfflineQueue: false, enableAutoPipelining: true, scaleReads: 'master', clusterRetryStrategy: retry });
+  if (target.kind === 'single')
+    return new Redis(target.url, {
+      ...node,
+      enableOfflineQueue: false,
+      enableAutoPipelining: true,
+      retryStrategy: retry,
+    });
+  return clusterClient(target, node, {
+    enableOfflineQueue: false,
+    enableAutoPipelining: true,
+    scaleReads: 'master',
+    clusterRetryStrategy: retry,
+  });
 }
 
 /** What BullMQ gets as its connection: options for one Redis, or a Cluster client it shares (and duplicates for workers). */

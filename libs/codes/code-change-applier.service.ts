@@ -1,6 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { CodeChangeRepository, type ChangeToApply, type CodeChangeRow, type CodeRow, type CodeWrite, type NewCodeChange, type NextCode, type Savepoint, type VersionedCode } from '#libs/db/index.js';
+import {
+  CodeChangeRepository,
+  type ChangeToApply,
+  type CodeChangeRow,
+  type CodeRow,
+  type CodeWrite,
+  type NewCodeChange,
+  type NextCode,
+  type Savepoint,
+  type VersionedCode,
+} from '#libs/db/index.js';
 import { canRequestRaise, extendQuarantine } from '#libs/domain/index.js';
 import { CodeWriter, type CodeTransaction } from './code-writer.service.js';
 
@@ -18,12 +28,18 @@ export interface ApplyOptions {
 }
 
 /** The code a request sets, or null when the rules of libs/domain say it may not (it would lower it). */
-function nextCodeFor(current: VersionedCode, change: Pick<ChangeToApply, 'toColor' | 'reason' | 'expiresAtMs'>): NextCode | null {
+function nextCodeFor(
+  current: VersionedCode,
+  change: Pick<ChangeToApply, 'toColor' | 'reason' | 'expiresAtMs'>,
+): NextCode | null {
   if (!canRequestRaise(current.color, change.toColor)) return null;
   return {
     color: change.toColor,
     reason: change.reason,
-    expiresAtMs: change.toColor === 'yellow' ? extendQuarantine(current.color === 'yellow' ? current.expiresAtMs : null, change.expiresAtMs!) : null,
+    expiresAtMs:
+      change.toColor === 'yellow'
+        ? extendQuarantine(current.color === 'yellow' ? current.expiresAtMs : null, change.expiresAtMs!)
+        : null,
     infectiousFromMs: current.infectiousFromMs,
   };
 }
@@ -53,7 +69,10 @@ function firstPerUser<T extends { userId: string }>(changes: T[]): { first: T[];
  */
 @Injectable()
 export class CodeChangeApplier {
-  constructor(private readonly writer: CodeWriter, private readonly changes: CodeChangeRepository) {}
+  constructor(
+    private readonly writer: CodeWriter,
+    private readonly changes: CodeChangeRepository,
+  ) {}
 
   /**
    * Applies many pending requests in one transaction per chunk, with the same rules and rows as
@@ -71,9 +90,19 @@ export class CodeChangeApplier {
   /** `applyMany` inside the caller's code transaction, without chunks: claims the requests still pending, then applies them. */
   async applyPending(t: CodeTransaction, changes: { id: string; userId: string }[], actor: string): Promise<number> {
     let applied = 0;
-    for (let rest = changes; rest.length; ) {
+    for (let rest = changes; rest.length;) {
       const { first, others } = firstPerUser(rest);
-      applied += await this.applyClaimed(t, await this.changes.decidePendingMany(t.tx, first.map((c) => c.id), 'applied', actor, null), actor);
+      applied += await this.applyClaimed(
+        t,
+        await this.changes.decidePendingMany(
+          t.tx,
+          first.map((c) => c.id),
+          'applied',
+          actor,
+          null,
+        ),
+        actor,
+      );
       rest = others;
     }
     return applied;
@@ -88,7 +117,13 @@ export class CodeChangeApplier {
     const byId = new Map(claimed.map((c) => [c.id, c]));
     const items = claimed.map((c) => ({ userId: c.userId, changeId: c.id }));
     const written = await t.changeMany(items, actor, (current, id) => nextCodeFor(current, byId.get(id!)!));
-    await this.changes.decideMany(t.tx, items.filter((i) => !written.has(i.userId)).map((i) => i.changeId), 'superseded', actor, null);
+    await this.changes.decideMany(
+      t.tx,
+      items.filter((i) => !written.has(i.userId)).map((i) => i.changeId),
+      'superseded',
+      actor,
+      null,
+    );
     return written.size;
   }
 
@@ -100,17 +135,32 @@ export class CodeChangeApplier {
    * many requests were new and applied, and the applied ones whose expiry grew (a rerun; the
    * caller extends those quarantines).
    */
-  async insertApplied(t: CodeTransaction, windowId: number, rows: NewCodeChange[], actor: string, known: Map<string, VersionedCode>, savepoint?: Savepoint): Promise<{ created: number; applied: number; extended: CodeChangeRow[] }> {
+  async insertApplied(
+    t: CodeTransaction,
+    windowId: number,
+    rows: NewCodeChange[],
+    actor: string,
+    known: Map<string, VersionedCode>,
+    savepoint?: Savepoint,
+  ): Promise<{ created: number; applied: number; extended: CodeChangeRow[] }> {
     const writes: CodeWrite[] = rows.flatMap((r) => {
       const current = r.auto ? known.get(r.userId) : undefined;
       const next = current && nextCodeFor(current, r);
       return current && next ? [{ current, next, changeId: null }] : [];
     });
-    const stored = await t.writeWith(writes, () => this.changes.storeNewRequests(t.tx, windowId, rows, actor, writes, savepoint));
+    const stored = await t.writeWith(writes, () =>
+      this.changes.storeNewRequests(t.tx, windowId, rows, actor, writes, savepoint),
+    );
     const written = new Set(stored.written.map((c) => c.userId));
     const missed = stored.applied.filter((a) => !written.has(a.userId));
     const byUser = missed.length ? new Map(rows.map((r) => [r.userId, r])) : new Map<string, NewCodeChange>();
-    const late = missed.length ? await this.applyClaimed(t, missed.map(({ id, userId }) => ({ ...byUser.get(userId)!, id })), actor) : 0;
+    const late = missed.length
+      ? await this.applyClaimed(
+          t,
+          missed.map(({ id, userId }) => ({ ...byUser.get(userId)!, id })),
+          actor,
+        )
+      : 0;
     return { created: stored.created, applied: written.size + late, extended: stored.extended };
   }
 

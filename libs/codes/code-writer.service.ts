@@ -20,12 +20,21 @@ export interface CodeTransaction {
    * a history row. Returns the current and written rows (`written` null when `decide` said no;
    * `current` null for an unknown person).
    */
-  change(userId: string, actor: string, changeId: string | null, decide: (current: CodeRow) => NextCode | null): Promise<{ current: CodeRow | null; written: CodeRow | null }>;
+  change(
+    userId: string,
+    actor: string,
+    changeId: string | null,
+    decide: (current: CodeRow) => NextCode | null,
+  ): Promise<{ current: CodeRow | null; written: CodeRow | null }>;
   /**
    * `change` for many people at once (each at most once), in a constant number of statements.
    * Returns the written rows by user id; a person `decide` said no to (or unknown) has none.
    */
-  changeMany(items: { userId: string; changeId: string | null }[], actor: string, decide: (current: CodeRow, changeId: string | null) => NextCode | null): Promise<Map<string, CodeRow>>;
+  changeMany(
+    items: { userId: string; changeId: string | null }[],
+    actor: string,
+    decide: (current: CodeRow, changeId: string | null) => NextCode | null,
+  ): Promise<Map<string, CodeRow>>;
   /**
    * Codes written by a statement of the caller's that writes other rows with them (a window's
    * requests and the codes they apply): the versions `writes` lead to are held in the cache while
@@ -53,11 +62,16 @@ export class CodeWriter {
     const written: CodeRow[] = [];
     const unheld: CodeRow[] = [];
     const result = await this.db.transaction(async (tx) => {
-      const writeWith = async <T extends { written: CodeRow[] }>(writes: CodeWrite[], statement: () => Promise<T>): Promise<T> => {
+      const writeWith = async <T extends { written: CodeRow[] }>(
+        writes: CodeWrite[],
+        statement: () => Promise<T>,
+      ): Promise<T> => {
         // The versions about to be written are the read ones plus one: held while Postgres writes
         // them. The hold's thousands of Redis commands are built once the statement is on its way.
         const running = statement();
-        const holding = new Promise((r) => setImmediate(r)).then(() => this.hold(writes.map((w) => ({ userId: w.current.userId, version: w.current.version + 1 }))));
+        const holding = new Promise((r) => setImmediate(r)).then(() =>
+          this.hold(writes.map((w) => ({ userId: w.current.userId, version: w.current.version + 1 }))),
+        );
         const [out] = await Promise.all([running, holding]);
         written.push(...out.written);
         return out;
@@ -76,13 +90,18 @@ export class CodeWriter {
         },
         changeMany: async (items, actor, decide) => {
           if (!items.length) return new Map();
-          const current = await this.codes.lockCodes(tx, items.map((i) => i.userId));
+          const current = await this.codes.lockCodes(
+            tx,
+            items.map((i) => i.userId),
+          );
           const writes = items.flatMap((i) => {
             const code = current.get(i.userId);
             const next = code ? decide(code, i.changeId) : null;
             return code && next ? [{ current: code, next, changeId: i.changeId }] : [];
           });
-          const { written: rows } = await writeWith(writes, async () => ({ written: await this.codes.writeCodes(tx, writes, actor) }));
+          const { written: rows } = await writeWith(writes, async () => ({
+            written: await this.codes.writeCodes(tx, writes, actor),
+          }));
           return new Map(rows.map((r) => [r.userId, r]));
         },
         writeWith,
@@ -99,7 +118,9 @@ export class CodeWriter {
 
   /** Best effort: with Redis away, reads go to Postgres anyway (a hold of a version never committed just expires). */
   private async hold(codes: { userId: string; version: number }[]): Promise<void> {
-    await this.cache.holdMany(codes).catch((err: Error) => this.logger.warn(`cache hold failed for ${codes.length} code changes: ${err.message}`));
+    await this.cache
+      .holdMany(codes)
+      .catch((err: Error) => this.logger.warn(`cache hold failed for ${codes.length} code changes: ${err.message}`));
   }
 
   /** One pipelined round trip for many codes; on failure, as `publish` does for each. */

@@ -4,7 +4,12 @@ import { parseRedisUrl } from './redis-url.js';
 
 const int = (min: number) => z.coerce.number().int().min(min);
 const port = z.coerce.number().int().min(0).max(65535);
-const redisUrl = z.string().refine((url) => parseRedisUrl(url) !== null, 'must be a redis:// or rediss:// URL, or redis+cluster://host:port,host:port,... for a Redis Cluster');
+const redisUrl = z
+  .string()
+  .refine(
+    (url) => parseRedisUrl(url) !== null,
+    'must be a redis:// or rediss:// URL, or redis+cluster://host:port,host:port,... for a Redis Cluster',
+  );
 
 /**
  * Every variable of DESIGN §5, plus operational ones: HC_HTTP_WORKERS (processes serving each
@@ -17,11 +22,17 @@ const redisUrl = z.string().refine((url) => parseRedisUrl(url) !== null, 'must b
  */
 export const configSchema = z.object({
   NODE_ENV: z.string().default('development'),
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').default('postgres://postgres@127.0.0.1:54329/healthcode'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .default('postgres://postgres@127.0.0.1:54329/healthcode'),
   REDIS_URL: redisUrl.default('redis://127.0.0.1:63799'),
   CACHE_REDIS_URL: redisUrl.optional(),
   HC_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
-  HC_ADMIN_USERNAME: z.string().regex(/^[a-z0-9._-]{3,64}$/, 'must be 3-64 of a-z 0-9 . _ -').default('admin'),
+  HC_ADMIN_USERNAME: z
+    .string()
+    .regex(/^[a-z0-9._-]{3,64}$/, 'must be 3-64 of a-z 0-9 . _ -')
+    .default('admin'),
   HC_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
   API_PORT: port.default(3000),
   INGEST_PORT: port.default(3001),
@@ -50,7 +61,10 @@ export const configSchema = z.object({
   HC_TRACE_SHARDS: int(1).max(1024).default(8),
   HC_TRACE_MIN_SHARD_PINGS: int(1).default(MIN_SOURCE_PINGS_PER_SHARD),
   HC_JOB_LOCK_SECONDS: int(1).max(600).default(30),
-  HC_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be 1-32 of A-Z a-z 0-9 _ -').default('hc'),
+  HC_KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be 1-32 of A-Z a-z 0-9 _ -')
+    .default('hc'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

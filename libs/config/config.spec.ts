@@ -7,8 +7,13 @@ describe('loadConfig', () => {
     expect(c.ports).toEqual({ api: 3000, ingest: 3001, batch: 3002 });
     expect(c.thresholds).toEqual({ autoSeconds: 900, reviewSeconds: 300 });
     expect(c).toMatchObject({
-      geohashPrecision: 8, contactRadiusMeters: null, infectiousLookbackSeconds: 172_800, quarantineSeconds: 1_209_600,
-      retentionDays: 14, maxClockSkewSeconds: 120, autoApplyMaxPerWindow: 10_000,
+      geohashPrecision: 8,
+      contactRadiusMeters: null,
+      infectiousLookbackSeconds: 172_800,
+      quarantineSeconds: 1_209_600,
+      retentionDays: 14,
+      maxClockSkewSeconds: 120,
+      autoApplyMaxPerWindow: 10_000,
     });
     expect(c.admin).toEqual({ username: 'admin', password: null, tokenTtlSeconds: 1800 });
     expect(c.login).toEqual({ perUsername: 5, perAddress: 20, lockSeconds: 900 });
@@ -26,7 +31,11 @@ describe('loadConfig', () => {
   });
 
   it('accepts the small demonstration grid', () => {
-    expect(loadConfig({ HC_WINDOW_SECONDS: '60', HC_SLOT_SECONDS: '10', HC_GRACE_SECONDS: '5' }).grid).toEqual({ windowSeconds: 60, slotSeconds: 10, graceSeconds: 5 });
+    expect(loadConfig({ HC_WINDOW_SECONDS: '60', HC_SLOT_SECONDS: '10', HC_GRACE_SECONDS: '5' }).grid).toEqual({
+      windowSeconds: 60,
+      slotSeconds: 10,
+      graceSeconds: 5,
+    });
   });
 
   it('treats an empty string as unset', () => {

@@ -1,5 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { minimumRetentionDays, validateTimeGrid, type ExposureThresholds, type LoginFailureLimits, type TimeGrid } from '#libs/domain/index.js';
+import {
+  minimumRetentionDays,
+  validateTimeGrid,
+  type ExposureThresholds,
+  type LoginFailureLimits,
+  type TimeGrid,
+} from '#libs/domain/index.js';
 import { configSchema } from './config.schema.js';
 
 /** The validated, typed configuration every app reads once at start-up. */
@@ -35,7 +41,10 @@ export interface AppConfig {
 }
 
 export class ConfigError extends Error {
-  constructor(readonly variable: string, reason: string) {
+  constructor(
+    readonly variable: string,
+    reason: string,
+  ) {
     super(`Invalid configuration: ${variable} ${reason}`);
   }
 }
@@ -49,7 +58,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigError(String(issue.path[0]), issue.message);
   }
   const c = parsed.data;
-  const grid: TimeGrid = { windowSeconds: c.HC_WINDOW_SECONDS, slotSeconds: c.HC_SLOT_SECONDS, graceSeconds: c.HC_GRACE_SECONDS };
+  const grid: TimeGrid = {
+    windowSeconds: c.HC_WINDOW_SECONDS,
+    slotSeconds: c.HC_SLOT_SECONDS,
+    graceSeconds: c.HC_GRACE_SECONDS,
+  };
   const gridError = validateTimeGrid(grid);
   if (gridError) throw new ConfigError('HC_SLOT_SECONDS', `${gridError} (HC_WINDOW_SECONDS=${grid.windowSeconds})`);
   if (c.HC_EXPOSURE_REVIEW_SECONDS > c.HC_EXPOSURE_AUTO_SECONDS) {
@@ -57,7 +70,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   const minRetention = minimumRetentionDays(c.HC_INFECTIOUS_LOOKBACK_SECONDS, grid.windowSeconds, grid.graceSeconds);
   if (c.HC_RETENTION_DAYS < minRetention) {
-    throw new ConfigError('HC_RETENTION_DAYS', `must be at least ${minRetention} to cover the tracing look-back (HC_INFECTIOUS_LOOKBACK_SECONDS plus one window and its grace)`);
+    throw new ConfigError(
+      'HC_RETENTION_DAYS',
+      `must be at least ${minRetention} to cover the tracing look-back (HC_INFECTIOUS_LOOKBACK_SECONDS plus one window and its grace)`,
+    );
   }
   const production = c.NODE_ENV === 'production';
   if (production && !c.HC_JWT_SECRET) throw new ConfigError('HC_JWT_SECRET', 'is required in production');
@@ -68,8 +84,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     cacheRedisUrl: c.CACHE_REDIS_URL ?? c.REDIS_URL,
     // Local runs get their secret from `npm start`; a lone process falls back to a random one.
     jwtSecret: c.HC_JWT_SECRET ?? randomBytes(32).toString('hex'),
-    admin: { username: c.HC_ADMIN_USERNAME, password: c.HC_ADMIN_PASSWORD ?? null, tokenTtlSeconds: c.HC_ADMIN_TOKEN_TTL_SECONDS },
-    login: { perUsername: c.HC_LOGIN_MAX_FAILURES, perAddress: c.HC_LOGIN_MAX_FAILURES_PER_ADDRESS, lockSeconds: c.HC_LOGIN_LOCK_SECONDS },
+    admin: {
+      username: c.HC_ADMIN_USERNAME,
+      password: c.HC_ADMIN_PASSWORD ?? null,
+      tokenTtlSeconds: c.HC_ADMIN_TOKEN_TTL_SECONDS,
+    },
+    login: {
+      perUsername: c.HC_LOGIN_MAX_FAILURES,
+      perAddress: c.HC_LOGIN_MAX_FAILURES_PER_ADDRESS,
+      lockSeconds: c.HC_LOGIN_LOCK_SECONDS,
+    },
     ports: { api: c.API_PORT, ingest: c.INGEST_PORT, batch: c.BATCH_PORT },
     grid,
     geohashPrecision: c.HC_GEOHASH_PRECISION,

@@ -31,7 +31,8 @@ export class AdminRepository {
 
   /** A new account; null when the username is taken. */
   async createAdmin(tx: Db, username: string, passwordHash: string, role: AdminRole): Promise<AdminRow | null> {
-    const [row] = await queryRows(tx,
+    const [row] = await queryRows(
+      tx,
       `INSERT INTO admins (username, password_hash, role) VALUES ($1, $2, $3)
        ON CONFLICT (username) DO NOTHING RETURNING ${COLUMNS}`,
       [username, passwordHash, role],
@@ -40,8 +41,13 @@ export class AdminRepository {
   }
 
   /** Changes one account and returns it as it is now; null for an unknown username. */
-  async updateAdmin(tx: Db, username: string, change: { disabled?: boolean; passwordHash?: string }): Promise<AdminRow | null> {
-    const [row] = await queryRows(tx,
+  async updateAdmin(
+    tx: Db,
+    username: string,
+    change: { disabled?: boolean; passwordHash?: string },
+  ): Promise<AdminRow | null> {
+    const [row] = await queryRows(
+      tx,
       `UPDATE admins SET disabled = coalesce($2, disabled), password_hash = coalesce($3, password_hash)
        WHERE username = $1 RETURNING ${COLUMNS}`,
       [username, change.disabled ?? null, change.passwordHash ?? null],
@@ -51,7 +57,8 @@ export class AdminRepository {
 
   /** Creates the first admin unless any admin exists; true when this call created it. */
   async createFirstAdmin(username: string, passwordHash: string): Promise<boolean> {
-    const rows = await queryRows(this.db, 
+    const rows = await queryRows(
+      this.db,
       `INSERT INTO admins (username, password_hash, role)
        SELECT $1, $2, 'admin' WHERE NOT EXISTS (SELECT 1 FROM admins)
        ON CONFLICT (username) DO NOTHING RETURNING id`,

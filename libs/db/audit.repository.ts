@@ -17,10 +17,20 @@ export interface AuditEntry {
 @Injectable()
 export class AuditRepository {
   async append(tx: Db, e: AuditEntry): Promise<void> {
-    await queryRows(tx, 
+    await queryRows(
+      tx,
       `INSERT INTO admin_audit (admin_id, actor, action, target_type, target_id, before, after, note)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [e.adminId, e.actor, e.action, e.targetType, e.targetId, JSON.stringify(e.before), JSON.stringify(e.after), e.note],
+      [
+        e.adminId,
+        e.actor,
+        e.action,
+        e.targetType,
+        e.targetId,
+        JSON.stringify(e.before),
+        JSON.stringify(e.after),
+        e.note,
+      ],
     );
   }
 }

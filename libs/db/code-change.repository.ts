@@ -1,7 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Color } from '#libs/domain/index.js';
-import { codeWriteParams, codeWritesSql, WRITTEN_SQL, writtenCodes, type CodeWrite, type Written } from './code-writes.sql.js';
+import {
+  codeWriteParams,
+  codeWritesSql,
+  WRITTEN_SQL,
+  writtenCodes,
+  type CodeWrite,
+  type Written,
+} from './code-writes.sql.js';
 import type { CodeRow } from './health-code.repository.js';
 import { arrayLiteral, epochMs, Savepoint, textArrayLiteral, type Db, queryRows, UNIQUE_VIOLATION } from './sql.js';
 
@@ -50,7 +57,11 @@ const COLUMNS = `id::text, user_id::text AS "userId", window_id::float8 AS "wind
   to_color AS "toColor", status, auto, reason, exposure_seconds AS "exposureSeconds", expires_at AS "expiresAt",
   created_at AS "createdAt", decided_at AS "decidedAt", decided_by AS "decidedBy", note`;
 
-type Raw = Omit<CodeChangeRow, 'createdAtMs' | 'decidedAtMs' | 'expiresAtMs'> & { createdAt: Date; decidedAt: Date | null; expiresAt: Date | null };
+type Raw = Omit<CodeChangeRow, 'createdAtMs' | 'decidedAtMs' | 'expiresAtMs'> & {
+  createdAt: Date;
+  decidedAt: Date | null;
+  expiresAt: Date | null;
+};
 
 const fromRaw = ({ createdAt, decidedAt, expiresAt, ...r }: Raw): CodeChangeRow => ({
   ...r,
@@ -78,18 +89,24 @@ interface RequestsSummary {
  * third cheaper for Postgres than ON CONFLICT's speculative insertion (10,032 requests of the bench
  * window into a copy of code_changes, four times each in psql: 58-69 ms against 77-113 ms).
  */
-const insertSql = (upsert: boolean) => `INSERT INTO code_changes AS c (user_id, window_id, from_color, to_color, status, auto, reason, exposure_seconds, expires_at, decided_at, decided_by)
+const insertSql = (
+  upsert: boolean,
+) => `INSERT INTO code_changes AS c (user_id, window_id, from_color, to_color, status, auto, reason, exposure_seconds, expires_at, decided_at, decided_by)
     SELECT u, $1, f, t, CASE WHEN applied THEN 'applied' ELSE 'pending' END, a, r, e, to_timestamp(x / 1000.0),
            CASE WHEN applied THEN now() END, CASE WHEN applied THEN $9::text END
     FROM unnest($2::bigint[], $3::text[], $4::text[], $5::bool[], $6::text[], $7::int[], $8::float8[]) AS v(u, f, t, a, r, e, x),
          LATERAL (SELECT a AND $9::text IS NOT NULL AS applied) s
     ORDER BY u -- one lock order for concurrent writers of a window (a duplicate job): no deadlock between them
-    ${upsert ? `ON CONFLICT (user_id, window_id, to_color) DO UPDATE SET
+    ${
+      upsert
+        ? `ON CONFLICT (user_id, window_id, to_color) DO UPDATE SET
       exposure_seconds = GREATEST(c.exposure_seconds, EXCLUDED.exposure_seconds),
       expires_at = GREATEST(c.expires_at, EXCLUDED.expires_at),
       auto = CASE WHEN c.status = 'pending' THEN c.auto OR EXCLUDED.auto ELSE c.auto END
     WHERE EXCLUDED.exposure_seconds > c.exposure_seconds OR EXCLUDED.expires_at > c.expires_at
-       OR (c.status = 'pending' AND EXCLUDED.auto AND NOT c.auto)` : ''}
+       OR (c.status = 'pending' AND EXCLUDED.auto AND NOT c.auto)`
+        : ''
+    }
     RETURNING id, user_id, status, (xmax = 0) AS created`;
 
 /** The new automatic requests stored applied (`ins`: insertSql's rows), as JSON: one native parse, where a text[] is parsed character by character. */
@@ -113,9 +130,17 @@ const newRequestsSql = `WITH ins AS (${insertSql(false)}),
   SELECT (SELECT count(*)::int FROM ins) AS created, (SELECT ${APPLIED_SQL} FROM ins) AS applied, ${WRITTEN_SQL}`;
 
 /** insertSql's parameters. Array literals: far cheaper to build than pg's encoding of ten thousand elements one by one. */
-const requestParams = (windowId: number, rows: NewCodeChange[], appliedBy: string | null) => [windowId, arrayLiteral(rows.map((r) => r.userId)),
-  textArrayLiteral(rows.map((r) => r.fromColor)), textArrayLiteral(rows.map((r) => r.toColor)), arrayLiteral(rows.map((r) => r.auto)),
-  textArrayLiteral(rows.map((r) => r.reason)), arrayLiteral(rows.map((r) => r.exposureSeconds)), arrayLiteral(rows.map((r) => r.expiresAtMs)), appliedBy];
+const requestParams = (windowId: number, rows: NewCodeChange[], appliedBy: string | null) => [
+  windowId,
+  arrayLiteral(rows.map((r) => r.userId)),
+  textArrayLiteral(rows.map((r) => r.fromColor)),
+  textArrayLiteral(rows.map((r) => r.toColor)),
+  arrayLiteral(rows.map((r) => r.auto)),
+  textArrayLiteral(rows.map((r) => r.reason)),
+  arrayLiteral(rows.map((r) => r.exposureSeconds)),
+  arrayLiteral(rows.map((r) => r.expiresAtMs)),
+  appliedBy,
+];
 
 @Injectable()
 export class CodeChangeRepository {
@@ -129,11 +154,18 @@ export class CodeChangeRepository {
    * writes their codes in the same transaction). Returns how many were new, the new ones stored
    * applied, and the applied ones whose expiry grew (their quarantine is extended by the caller).
    */
-  async insertRequests(tx: Db, windowId: number, rows: NewCodeChange[], appliedBy: string | null = null): Promise<StoredRequests> {
+  async insertRequests(
+    tx: Db,
+    windowId: number,
+    rows: NewCodeChange[],
+    appliedBy: string | null = null,
+  ): Promise<StoredRequests> {
     if (!rows.length) return { created: 0, applied: [], extended: [] };
     const [summary] = await queryRows<RequestsSummary>(tx, requestsSql, requestParams(windowId, rows, appliedBy));
     const extended: Raw[] = summary!.extended.length
-      ? await queryRows(tx, `SELECT ${COLUMNS} FROM code_changes WHERE id = ANY($1::bigint[]) ORDER BY id`, [summary!.extended])
+      ? await queryRows(tx, `SELECT ${COLUMNS} FROM code_changes WHERE id = ANY($1::bigint[]) ORDER BY id`, [
+          summary!.extended,
+        ])
       : [];
     return { created: summary!.created, applied: summary!.applied, extended: extended.map(fromRaw) };
   }
@@ -158,12 +190,24 @@ export class CodeChangeRepository {
    * caller (`written` is empty). `savepoint`: one set earlier in `tx` by newRequestsSavepoint
    * (else it is set now, one round trip before the statement).
    */
-  async storeNewRequests(tx: Db, windowId: number, rows: NewCodeChange[], appliedBy: string, writes: CodeWrite[] = [], savepoint?: Savepoint): Promise<StoredNewRequests> {
+  async storeNewRequests(
+    tx: Db,
+    windowId: number,
+    rows: NewCodeChange[],
+    appliedBy: string,
+    writes: CodeWrite[] = [],
+    savepoint?: Savepoint,
+  ): Promise<StoredNewRequests> {
     if (!rows.length) return { created: 0, applied: [], extended: [], written: [] };
     const params = [...requestParams(windowId, rows, appliedBy), ...codeWriteParams(writes)];
-    const attempt = (savepoint ?? this.newRequestsSavepoint(tx)).attempt<Omit<StoredRequests, 'extended'> & Written>(UNIQUE_VIOLATION, newRequestsSql, params);
+    const attempt = (savepoint ?? this.newRequestsSavepoint(tx)).attempt<Omit<StoredRequests, 'extended'> & Written>(
+      UNIQUE_VIOLATION,
+      newRequestsSql,
+      params,
+    );
     const [fresh] = (await attempt) ?? [];
-    if (fresh) return { created: fresh.created, applied: fresh.applied, extended: [], written: writtenCodes(writes, fresh) };
+    if (fresh)
+      return { created: fresh.created, applied: fresh.applied, extended: [], written: writtenCodes(writes, fresh) };
     return { ...(await this.insertRequests(tx, windowId, rows, appliedBy)), written: [] };
   }
 
@@ -172,7 +216,8 @@ export class CodeChangeRepository {
    * requests applied, so these are the few a later pass raised from review, or a crash left.
    */
   async findPendingAuto(db: Db, windowId: number): Promise<{ id: string; userId: string }[]> {
-    return queryRows(db,
+    return queryRows(
+      db,
       `SELECT id::text, user_id::text AS "userId" FROM code_changes WHERE window_id = $1 AND auto AND status = 'pending' ORDER BY id`,
       [windowId],
     );
@@ -185,7 +230,8 @@ export class CodeChangeRepository {
 
   /** A page in id order (oldest first): the id is the cursor, so a page never repeats or skips a row. */
   async listChanges(filter: { status?: CodeChangeStatus; afterId?: string }, limit: number): Promise<CodeChangeRow[]> {
-    const rows: Raw[] = await queryRows(this.db,
+    const rows: Raw[] = await queryRows(
+      this.db,
       `SELECT ${COLUMNS} FROM code_changes
        WHERE ($1::text IS NULL OR status = $1) AND id > $2 ORDER BY id LIMIT $3`,
       [filter.status ?? null, filter.afterId ?? '0', limit],
@@ -194,7 +240,8 @@ export class CodeChangeRepository {
   }
 
   async findEvidence(windowId: number, userId: string): Promise<ExposureEvidence[]> {
-    const rows = await queryRows(this.db,
+    const rows = await queryRows(
+      this.db,
       `SELECT source_id::text AS "sourceId", seconds, slots::float8[] AS slots, cells FROM exposures
        WHERE window_id = $1 AND contact_id = $2 ORDER BY source_id`,
       [windowId, userId],
@@ -204,7 +251,8 @@ export class CodeChangeRepository {
 
   /** How many requests wait for an admin, and since when the oldest has (for metrics). */
   async pendingSummary(): Promise<{ count: number; oldestCreatedAtMs: number | null }> {
-    const [row] = await queryRows(this.db,
+    const [row] = await queryRows(
+      this.db,
       `SELECT count(*)::float8 AS n, min(created_at) AS oldest FROM code_changes WHERE status = 'pending'`,
     );
     return { count: Number(row.n), oldestCreatedAtMs: row.oldest ? new Date(row.oldest).getTime() : null };
@@ -214,8 +262,15 @@ export class CodeChangeRepository {
    * Decides a request only if it is still pending: a conditional UPDATE, so of concurrent
    * decisions exactly one gets the row back (the others wait on the row lock, then find it decided).
    */
-  async decidePending(tx: Db, id: string, status: CodeChangeStatus, decidedBy: string, note: string | null): Promise<CodeChangeRow | null> {
-    const [row] = await queryRows(tx,
+  async decidePending(
+    tx: Db,
+    id: string,
+    status: CodeChangeStatus,
+    decidedBy: string,
+    note: string | null,
+  ): Promise<CodeChangeRow | null> {
+    const [row] = await queryRows(
+      tx,
       `UPDATE code_changes SET status = $2, decided_at = now(), decided_by = $3, note = $4
        WHERE id = $1 AND status = 'pending' RETURNING ${COLUMNS}`,
       [id, status, decidedBy, note],
@@ -224,8 +279,15 @@ export class CodeChangeRepository {
   }
 
   /** decidePending for many requests in one statement; returns those that were still pending (what applying them needs). */
-  async decidePendingMany(tx: Db, ids: string[], status: CodeChangeStatus, decidedBy: string, note: string | null): Promise<ChangeToApply[]> {
-    const rows = await queryRows(tx,
+  async decidePendingMany(
+    tx: Db,
+    ids: string[],
+    status: CodeChangeStatus,
+    decidedBy: string,
+    note: string | null,
+  ): Promise<ChangeToApply[]> {
+    const rows = await queryRows(
+      tx,
       `UPDATE code_changes SET status = $2, decided_at = now(), decided_by = $3, note = $4
        WHERE id = ANY($1::bigint[]) AND status = 'pending'
        RETURNING id::text, user_id::text AS "userId", to_color AS "toColor", reason, ${epochMs('expires_at')} AS "expiresAtMs"`,
@@ -234,10 +296,19 @@ export class CodeChangeRepository {
     return rows;
   }
 
-  async decideMany(tx: Db, ids: string[], status: CodeChangeStatus, decidedBy: string, note: string | null): Promise<void> {
+  async decideMany(
+    tx: Db,
+    ids: string[],
+    status: CodeChangeStatus,
+    decidedBy: string,
+    note: string | null,
+  ): Promise<void> {
     if (!ids.length) return;
-    await queryRows(tx, 'UPDATE code_changes SET status = $2, decided_at = now(), decided_by = $3, note = $4 WHERE id = ANY($1::bigint[])',
-      [arrayLiteral(ids), status, decidedBy, note]);
+    await queryRows(
+      tx,
+      'UPDATE code_changes SET status = $2, decided_at = now(), decided_by = $3, note = $4 WHERE id = ANY($1::bigint[])',
+      [arrayLiteral(ids), status, decidedBy, note],
+    );
   }
 
   async lockChange(tx: Db, id: string): Promise<CodeChangeRow | null> {
@@ -245,8 +316,15 @@ export class CodeChangeRepository {
     return row ? fromRaw(row) : null;
   }
 
-  async decide(tx: Db, id: string, status: CodeChangeStatus, decidedBy: string, note: string | null): Promise<CodeChangeRow> {
-    const [row] = await queryRows(tx, 
+  async decide(
+    tx: Db,
+    id: string,
+    status: CodeChangeStatus,
+    decidedBy: string,
+    note: string | null,
+  ): Promise<CodeChangeRow> {
+    const [row] = await queryRows(
+      tx,
       `UPDATE code_changes SET status = $2, decided_at = now(), decided_by = $3, note = $4 WHERE id = $1 RETURNING ${COLUMNS}`,
       [id, status, decidedBy, note],
     );

@@ -54,12 +54,26 @@ export interface Written {
 /** The rows `written` holds: each written person's next state at the version after the one decided on. */
 export function writtenCodes(writes: CodeWrite[], { writtenIds, writtenAtMs }: Written): CodeRow[] {
   const ids = new Set(writtenIds);
-  return writes.filter((w) => ids.has(w.current.userId)).map(({ current, next }) => ({ userId: current.userId, version: current.version + 1, updatedAtMs: writtenAtMs, ...next }));
+  return writes
+    .filter((w) => ids.has(w.current.userId))
+    .map(({ current, next }) => ({
+      userId: current.userId,
+      version: current.version + 1,
+      updatedAtMs: writtenAtMs,
+      ...next,
+    }));
 }
 
 /** The 8 parameters of codeWritesSql, in its order. */
 export function codeWriteParams(writes: CodeWrite[]): string[] {
-  return [arrayLiteral(writes.map((w) => w.current.userId)), arrayLiteral(writes.map((w) => w.current.version)), textArrayLiteral(writes.map((w) => w.next.color)),
-    textArrayLiteral(writes.map((w) => w.next.reason)), arrayLiteral(writes.map((w) => w.next.expiresAtMs)), arrayLiteral(writes.map((w) => w.next.infectiousFromMs)),
-    textArrayLiteral(writes.map((w) => w.current.color)), arrayLiteral(writes.map((w) => w.changeId))];
+  return [
+    arrayLiteral(writes.map((w) => w.current.userId)),
+    arrayLiteral(writes.map((w) => w.current.version)),
+    textArrayLiteral(writes.map((w) => w.next.color)),
+    textArrayLiteral(writes.map((w) => w.next.reason)),
+    arrayLiteral(writes.map((w) => w.next.expiresAtMs)),
+    arrayLiteral(writes.map((w) => w.next.infectiousFromMs)),
+    textArrayLiteral(writes.map((w) => w.current.color)),
+    arrayLiteral(writes.map((w) => w.changeId)),
+  ];
 }

@@ -17,7 +17,10 @@ export class CopyWithRowsQuery {
   readonly done: Promise<void>;
   private settle!: { resolve: () => void; reject: (err: Error) => void };
 
-  constructor(private readonly text: string, private readonly data: Buffer) {
+  constructor(
+    private readonly text: string,
+    private readonly data: Buffer,
+  ) {
     this.done = new Promise((resolve, reject) => (this.settle = { resolve, reject }));
   }
 

@@ -16,7 +16,21 @@ import { TraceShardRepository } from './trace-shard.repository.js';
 import { TracingRepository } from './tracing.repository.js';
 import { WindowExposureRepository } from './window-exposures.repository.js';
 
-const repositories = [AdminRepository, AuditRepository, CodeChangeRepository, HealthCodeRepository, LatePingRepository, PingPartitionRepository, PingRepository, RetroTraceRepository, TraceShardRepository, TracingRepository, UserRepository, WindowExposureRepository, WindowRepository];
+const repositories = [
+  AdminRepository,
+  AuditRepository,
+  CodeChangeRepository,
+  HealthCodeRepository,
+  LatePingRepository,
+  PingPartitionRepository,
+  PingRepository,
+  RetroTraceRepository,
+  TraceShardRepository,
+  TracingRepository,
+  UserRepository,
+  WindowExposureRepository,
+  WindowRepository,
+];
 
 /**
  * The Postgres connection pool and the repositories. The schema is owned by the hand-written

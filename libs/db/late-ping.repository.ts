@@ -22,19 +22,25 @@ export class LatePingRepository {
 
   /** Traced windows with late pings waiting, oldest first, each with its newest row (for a job id). */
   async windowsToPass(limit: number): Promise<{ windowId: number; generation: number; upToSeq: number }[]> {
-    const rows = await queryRows(this.db,
+    const rows = await queryRows(
+      this.db,
       `SELECT w.id::float8 AS "windowId", w.generation, coalesce(max(l.seq), 0)::float8 AS "upToSeq"
        FROM windows w LEFT JOIN pending_late_pings l ON l.window_id = w.id
        WHERE w.status = 'done' AND (w.late_pings OR w.id IN (SELECT window_id FROM pending_late_pings))
        GROUP BY w.id ORDER BY w.id LIMIT $1`,
       [limit],
     );
-    return rows.map((r: { windowId: number; generation: number; upToSeq: number }) => ({ windowId: Number(r.windowId), generation: r.generation, upToSeq: Number(r.upToSeq) }));
+    return rows.map((r: { windowId: number; generation: number; upToSeq: number }) => ({
+      windowId: Number(r.windowId),
+      generation: r.generation,
+      upToSeq: Number(r.upToSeq),
+    }));
   }
 
   /** Every late ping waiting for this window (a ping whose partition retention dropped is gone). */
   async pending(windowId: number): Promise<PendingLatePing[]> {
-    const rows = await queryRows(this.db,
+    const rows = await queryRows(
+      this.db,
       `SELECT l.seq::float8 AS seq, l.user_id::text AS "userId", ${epochMs('l.ts')} AS "tsMs", p.cell,
               coalesce(h.color = 'red' AND l.ts >= h.infectious_from, false) AS "isSource"
        FROM pending_late_pings l
@@ -52,7 +58,8 @@ export class LatePingRepository {
    */
   async consume(tx: Db, windowId: number, upToSeq: number): Promise<void> {
     await queryRows(tx, 'DELETE FROM pending_late_pings WHERE window_id = $1 AND seq <= $2', [windowId, upToSeq]);
-    await queryRows(tx,
+    await queryRows(
+      tx,
       `UPDATE windows SET late_pings = EXISTS (SELECT 1 FROM pending_late_pings WHERE window_id = $1), updated_at = now() WHERE id = $1`,
       [windowId],
     );

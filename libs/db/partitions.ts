@@ -11,6 +11,7 @@ export function utcDays(timesMs: Iterable<number>): string[] {
 /** Every UTC day from `fromMs` to `toMs` inclusive. */
 export function utcDayRange(fromMs: number, toMs: number): string[] {
   const out: string[] = [];
-  for (let d = Math.floor(fromMs / DAY_MS) * DAY_MS; d <= toMs; d += DAY_MS) out.push(new Date(d).toISOString().slice(0, 10));
+  for (let d = Math.floor(fromMs / DAY_MS) * DAY_MS; d <= toMs; d += DAY_MS)
+    out.push(new Date(d).toISOString().slice(0, 10));
   return out;
 }

@@ -3,14 +3,18 @@ import { toPingBatch } from './ping-copy-rows.js';
 /** Reads binary COPY tuples back (the layout Postgres reads). */
 function readTuples(buf: Buffer): { userId: bigint; tsMs: number; cell: string }[] {
   const out = [];
-  for (let o = 0; o < buf.length; ) {
+  for (let o = 0; o < buf.length;) {
     expect(buf.readInt16BE(o)).toBe(3);
     expect(buf.readInt32BE(o + 2)).toBe(8);
     const userId = buf.readBigInt64BE(o + 6);
     expect(buf.readInt32BE(o + 14)).toBe(8);
     const us = buf.readBigInt64BE(o + 18);
     const len = buf.readInt32BE(o + 26);
-    out.push({ userId, tsMs: Number(us / 1000n) + Date.UTC(2000, 0, 1), cell: buf.toString('latin1', o + 30, o + 30 + len) });
+    out.push({
+      userId,
+      tsMs: Number(us / 1000n) + Date.UTC(2000, 0, 1),
+      cell: buf.toString('latin1', o + 30, o + 30 + len),
+    });
     o += 30 + len;
   }
   return out;
@@ -29,7 +33,11 @@ describe('toPingBatch', () => {
   });
 
   it('keeps large user ids, times before 2000 and cells of every length exact', () => {
-    const rows = { userIds: ['9007199254740993', '1'], tsMs: [Date.UTC(1999, 11, 31, 23, 59, 59, 999), Date.UTC(2100, 0, 1)], cells: ['s', 'u33dc0cpzzzz'] };
+    const rows = {
+      userIds: ['9007199254740993', '1'],
+      tsMs: [Date.UTC(1999, 11, 31, 23, 59, 59, 999), Date.UTC(2100, 0, 1)],
+      cells: ['s', 'u33dc0cpzzzz'],
+    };
     expect(readTuples(toPingBatch(rows).copyTuples)).toEqual([
       { userId: 9007199254740993n, tsMs: rows.tsMs[0], cell: 's' },
       { userId: 1n, tsMs: rows.tsMs[1], cell: 'u33dc0cpzzzz' },

@@ -14,7 +14,8 @@ export class PingPartitionRepository {
   constructor(private readonly db: DataSource) {}
 
   async ensurePartitions(days: string[]): Promise<void> {
-    if (days.length) await queryRows(this.db, 'SELECT hc_ensure_ping_partition(d::date) FROM unnest($1::text[]) d', [days]);
+    if (days.length)
+      await queryRows(this.db, 'SELECT hc_ensure_ping_partition(d::date) FROM unnest($1::text[]) d', [days]);
   }
 
   async listPartitions(): Promise<PingPartition[]> {

@@ -68,7 +68,10 @@ export class PingRepository {
   private readonly knownDays = new Set<number>();
   private readonly knownWindows = new Set<number>();
 
-  constructor(private readonly db: DataSource, private readonly partitions: PingPartitionRepository) {}
+  constructor(
+    private readonly db: DataSource,
+    private readonly partitions: PingPartitionRepository,
+  ) {}
 
   /** Creates missing day partitions for these batches (remembered per process: one check a day). */
   async ensurePartitionsFor(batches: readonly PingBatch[]): Promise<void> {
@@ -97,13 +100,19 @@ export class PingRepository {
   async insertPings(batches: readonly PingBatch[], windowIds: number[], grid: TimeGrid): Promise<Set<number>> {
     const { windowSeconds } = grid;
     // Inlined into SQL text (registerWindowsSql): only integers may get there.
-    if (!Number.isSafeInteger(windowSeconds) || !windowIds.every(Number.isSafeInteger)) throw new RangeError('window ids and length must be integers');
+    if (!Number.isSafeInteger(windowSeconds) || !windowIds.every(Number.isSafeInteger))
+      throw new RangeError('window ids and length must be integers');
     await this.ensurePartitionsFor(batches);
     let late: Set<number>;
     try {
-      const guard = windowIds.length ? `${guardSql(windowIds, windowSeconds, !windowIds.every((id) => this.knownWindows.has(id)))};` : '';
+      const guard = windowIds.length
+        ? `${guardSql(windowIds, windowSeconds, !windowIds.every((id) => this.knownWindows.has(id)))};`
+        : '';
       const tuples = Buffer.concat([PING_COPY_HEADER, ...batches.map((b) => b.copyTuples), PING_COPY_TRAILER]);
-      const query = new CopyWithRowsQuery(`BEGIN; ${guard} COPY pings (user_id, ts, cell) FROM STDIN (FORMAT binary); COMMIT`, tuples);
+      const query = new CopyWithRowsQuery(
+        `BEGIN; ${guard} COPY pings (user_id, ts, cell) FROM STDIN (FORMAT binary); COMMIT`,
+        tuples,
+      );
       await this.onConnection((c) => {
         void c.query(query);
         return query.done;
@@ -139,8 +148,16 @@ export class PingRepository {
 }
 
 /** The careful path's transaction (see insertPings): answers the windows that were already traced. */
-async function insertCarefully(c: pg.PoolClient, all: PingColumns, windowIds: number[], grid: TimeGrid): Promise<Set<number>> {
-  const [, windows] = (await c.query(`BEGIN; ${windowsSql(windowIds, grid.windowSeconds)}`)) as unknown as [pg.QueryResult, pg.QueryResult<{ id: string }>];
+async function insertCarefully(
+  c: pg.PoolClient,
+  all: PingColumns,
+  windowIds: number[],
+  grid: TimeGrid,
+): Promise<Set<number>> {
+  const [, windows] = (await c.query(`BEGIN; ${windowsSql(windowIds, grid.windowSeconds)}`)) as unknown as [
+    pg.QueryResult,
+    pg.QueryResult<{ id: string }>,
+  ];
   await c.query(INSERT_SQL, [all.userIds, all.tsMs, all.cells]);
   const late = new Set(windows.rows.map((r) => Number(r.id)));
   // Rare (only late pings get here), so the common commit pays nothing for it.
@@ -157,7 +174,11 @@ async function insertCarefully(c: pg.PoolClient, all: PingColumns, windowIds: nu
  * slot, the neighbour its source role reaches). A ping repeated in the group repeats its rows:
  * the insert's ON CONFLICT DO NOTHING absorbs them.
  */
-function latePingRows(all: PingColumns, late: Set<number>, grid: TimeGrid): { windowIds: number[]; userIds: string[]; tsMs: number[] } {
+function latePingRows(
+  all: PingColumns,
+  late: Set<number>,
+  grid: TimeGrid,
+): { windowIds: number[]; userIds: string[]; tsMs: number[] } {
   const out = { windowIds: [] as number[], userIds: [] as string[], tsMs: [] as number[] };
   for (let i = 0; i < all.tsMs.length; i++) {
     for (const w of windowsAffectedByPing(all.tsMs[i]!, grid)) {

@@ -14,14 +14,17 @@ describe('arrayLiteral', () => {
   });
 
   it('refuses anything that would need quoting (it never builds SQL from such text)', () => {
-    for (const bad of ['a,b', 'x}', '"', 'null', 'NULL', '', '-1', 'B']) expect(() => arrayLiteral([bad])).toThrow(RangeError);
+    for (const bad of ['a,b', 'x}', '"', 'null', 'NULL', '', '-1', 'B'])
+      expect(() => arrayLiteral([bad])).toThrow(RangeError);
     for (const bad of [Number.NaN, Number.POSITIVE_INFINITY]) expect(() => arrayLiteral([bad])).toThrow(RangeError);
   });
 });
 
 describe('textArrayLiteral', () => {
   it('quotes every element, escapes quotes and backslashes, and keeps null apart from the word null', () => {
-    expect(textArrayLiteral(['green', 'a,b', 'say "hi"', 'back\\slash', 'null', null, ''])).toBe('{"green","a,b","say \\"hi\\"","back\\\\slash","null",NULL,""}');
+    expect(textArrayLiteral(['green', 'a,b', 'say "hi"', 'back\\slash', 'null', null, ''])).toBe(
+      '{"green","a,b","say \\"hi\\"","back\\\\slash","null",NULL,""}',
+    );
     expect(textArrayLiteral([])).toBe('{}');
   });
 });

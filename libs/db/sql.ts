@@ -12,7 +12,8 @@ export const toDate = (ms: number | null): Date | null => (ms === null ? null : 
  */
 export async function queryRows<R = any>(db: Db, text: string, params?: unknown[]): Promise<R[]> {
   const result = await db.query(text, params);
-  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') return result[0];
+  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number')
+    return result[0];
   return result;
 }
 
@@ -35,7 +36,8 @@ export const epochMs = (column: string): string => `floor(extract(epoch FROM ${c
  * SQL; `slotSeconds` is the SQL of a parameter. Float arithmetic (date_part), far cheaper than
  * numeric over tens of thousands of hits, and exact for ping times (microseconds at most).
  */
-export const slotOfSql = (column: string, slotSeconds: string): string => `floor(date_part('epoch', ${column}) / ${slotSeconds})`;
+export const slotOfSql = (column: string, slotSeconds: string): string =>
+  `floor(date_part('epoch', ${column}) / ${slotSeconds})`;
 
 /** Postgres' SQLSTATE for a duplicate key. */
 export const UNIQUE_VIOLATION = '23505';
@@ -43,7 +45,8 @@ export const UNIQUE_VIOLATION = '23505';
 export const LOCK_NOT_AVAILABLE = '55P03';
 
 /** Whether a query failed with this SQLSTATE (pg's `code`). */
-export const hasSqlState = (err: unknown, sqlState: string): boolean => (err as { code?: unknown } | null)?.code === sqlState;
+export const hasSqlState = (err: unknown, sqlState: string): boolean =>
+  (err as { code?: unknown } | null)?.code === sqlState;
 
 /**
  * A savepoint of the caller's transaction, queued at once behind whatever its connection runs,
@@ -56,7 +59,10 @@ export const hasSqlState = (err: unknown, sqlState: string): boolean => (err as 
 export class Savepoint {
   private readonly set: Promise<unknown>;
 
-  constructor(private readonly tx: Db, private readonly name: string) {
+  constructor(
+    private readonly tx: Db,
+    private readonly name: string,
+  ) {
     this.set = tx.query(`SAVEPOINT ${name}`);
     // Seen by `attempt`; unheard if it is never called (the transaction fails anyway).
     this.set.catch(() => undefined);

@@ -20,7 +20,8 @@ export class TraceShardRepository {
   /** Stores the plan unless one exists (a re-planned retry keeps the first); returns the stored plan. */
   async savePlan(windowId: number, generation: number, ranges: ShardRange[]): Promise<ShardRow[]> {
     if (ranges.length) {
-      await queryRows(this.db,
+      await queryRows(
+        this.db,
         `INSERT INTO trace_shards (window_id, generation, shard, cell_from, cell_to, source_pings)
          SELECT $1, $2, n - 1, f, t, c FROM unnest($3::text[], $4::text[], $5::int[]) WITH ORDINALITY AS r(f, t, c, n)
          ON CONFLICT DO NOTHING`,
@@ -31,7 +32,8 @@ export class TraceShardRepository {
   }
 
   async plan(windowId: number, generation: number): Promise<ShardRow[]> {
-    const rows = await queryRows(this.db,
+    const rows = await queryRows(
+      this.db,
       `SELECT shard, cell_from AS "from", cell_to AS "to", source_pings AS "sourcePings", done, duration_ms AS "durationMs"
        FROM trace_shards WHERE window_id = $1 AND generation = $2 ORDER BY shard`,
       [windowId, generation],
@@ -44,20 +46,41 @@ export class TraceShardRepository {
   }
 
   /** One transaction: the shard's pairs replace any earlier attempt's, and the shard is done. */
-  async saveResult(windowId: number, generation: number, shard: number, pairs: PartialPair[], durationMs: number): Promise<void> {
+  async saveResult(
+    windowId: number,
+    generation: number,
+    shard: number,
+    pairs: PartialPair[],
+    durationMs: number,
+  ): Promise<void> {
     await this.db.transaction(async (tx) => {
-      await queryRows(tx, 'DELETE FROM trace_pairs WHERE window_id = $1 AND generation = $2 AND shard = $3', [windowId, generation, shard]);
+      await queryRows(tx, 'DELETE FROM trace_pairs WHERE window_id = $1 AND generation = $2 AND shard = $3', [
+        windowId,
+        generation,
+        shard,
+      ]);
       if (pairs.length) {
-        await queryRows(tx,
+        await queryRows(
+          tx,
           `INSERT INTO trace_pairs (window_id, generation, shard, contact_id, source_id, slots, cells)
            SELECT $1, $2, $3, c, s, sl::bigint[], ce::text[]
            FROM unnest($4::bigint[], $5::bigint[], $6::text[], $7::text[]) AS t(c, s, sl, ce)`,
-          [windowId, generation, shard, pairs.map((p) => p.contactId), pairs.map((p) => p.sourceId),
-            pairs.map((p) => arrayLiteral(p.slots)), pairs.map((p) => arrayLiteral(p.cells))],
+          [
+            windowId,
+            generation,
+            shard,
+            pairs.map((p) => p.contactId),
+            pairs.map((p) => p.sourceId),
+            pairs.map((p) => arrayLiteral(p.slots)),
+            pairs.map((p) => arrayLiteral(p.cells)),
+          ],
         );
       }
-      await queryRows(tx, 'UPDATE trace_shards SET done = true, pairs = $4, duration_ms = $5 WHERE window_id = $1 AND generation = $2 AND shard = $3',
-        [windowId, generation, shard, pairs.length, durationMs]);
+      await queryRows(
+        tx,
+        'UPDATE trace_shards SET done = true, pairs = $4, duration_ms = $5 WHERE window_id = $1 AND generation = $2 AND shard = $3',
+        [windowId, generation, shard, pairs.length, durationMs],
+      );
     });
   }
 

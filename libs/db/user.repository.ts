@@ -9,7 +9,9 @@ export class UserRepository {
 
   /** Creates a person with a green code and its first history row, in one statement. */
   async registerUser(): Promise<CodeRow> {
-    const [row] = await queryRows(this.db, `
+    const [row] = await queryRows(
+      this.db,
+      `
       WITH u AS (INSERT INTO users DEFAULT VALUES RETURNING id, created_at),
       c AS (
         INSERT INTO health_codes (user_id, color, reason, version, updated_at)
@@ -19,7 +21,16 @@ export class UserRepository {
         INSERT INTO code_history (user_id, from_color, to_color, reason, actor, version, at)
         SELECT user_id, NULL, 'green', 'registered', 'system', 1, updated_at FROM c
       )
-      SELECT user_id::text AS "userId", updated_at AS "updatedAt" FROM c`);
-    return { userId: row.userId, color: 'green', reason: 'registered', version: 1, updatedAtMs: new Date(row.updatedAt).getTime(), expiresAtMs: null, infectiousFromMs: null };
+      SELECT user_id::text AS "userId", updated_at AS "updatedAt" FROM c`,
+    );
+    return {
+      userId: row.userId,
+      color: 'green',
+      reason: 'registered',
+      version: 1,
+      updatedAtMs: new Date(row.updatedAt).getTime(),
+      expiresAtMs: null,
+      infectiousFromMs: null,
+    };
   }
 }

@@ -66,7 +66,12 @@ function params(windowId: number, e: WindowEvidence): unknown[] {
   if (e.kind === 'shards') return [windowId, e.generation];
   let match = built.get(e);
   if (!match) {
-    match = [...(['cell', 'fromMs', 'toMs', 'sourceId'] as const).map((k) => arrayLiteral(e.ranges.map((r) => r[k]))), e.slotSeconds, e.fromMs, e.toMs];
+    match = [
+      ...(['cell', 'fromMs', 'toMs', 'sourceId'] as const).map((k) => arrayLiteral(e.ranges.map((r) => r[k]))),
+      e.slotSeconds,
+      e.fromMs,
+      e.toMs,
+    ];
     built.set(e, match);
   }
   return match;
@@ -86,13 +91,23 @@ export class WindowExposureRepository {
    * distinct slots and the contact's cells, sorted (cells by code point, as the app sorts them),
    * and its seconds from `secondsBySlots` (exposureSecondsBySlots of libs/domain).
    */
-  async replace(tx: Db, windowId: number, evidence: WindowEvidence, secondsBySlots: number[]): Promise<StoredExposures> {
+  async replace(
+    tx: Db,
+    windowId: number,
+    evidence: WindowEvidence,
+    secondsBySlots: number[],
+  ): Promise<StoredExposures> {
     // Two combines of one window (a duplicate job) take turns: the second replaces the first's
     // rows with the same ones instead of colliding with them on the primary key.
-    await queryRows(tx, `SELECT pg_advisory_xact_lock(hashtext('hc_window_evidence'), ($1::bigint % 2147483647)::int)`, [windowId]);
+    await queryRows(
+      tx,
+      `SELECT pg_advisory_xact_lock(hashtext('hc_window_evidence'), ($1::bigint % 2147483647)::int)`,
+      [windowId],
+    );
     await queryRows(tx, 'DELETE FROM exposures WHERE window_id = $1', [windowId]);
     const args = [...params(windowId, evidence), windowId, secondsBySlots];
-    const [row] = await queryRows(tx,
+    const [row] = await queryRows(
+      tx,
       `WITH ${HITS[evidence.kind]},
        pairs AS (
          SELECT contact_id, source_id,
@@ -117,10 +132,16 @@ export class WindowExposureRepository {
    * slots are gathered as one bit per slot of the window: a hash aggregate, where counting
    * distinct slots sorted every hit (on the bench window, 70-75 ms instead of 85-95 ms).
    */
-  async contacts(db: Db, windowId: number, evidence: WindowEvidence, slots: { first: number; last: number }): Promise<WindowContact[]> {
+  async contacts(
+    db: Db,
+    windowId: number,
+    evidence: WindowEvidence,
+    slots: { first: number; last: number },
+  ): Promise<WindowContact[]> {
     const args = [...params(windowId, evidence), slots.first, slots.last - slots.first + 1];
     const [first, width] = [`$${args.length - 1}::bigint`, `$${args.length}::int`];
-    const rows = await queryJsonRows<MaskedContact>(db,
+    const rows = await queryJsonRows<MaskedContact>(
+      db,
       `WITH ${HITS[evidence.kind]},
        contacts AS (
          SELECT contact_id, bit_or(set_bit(repeat('0', ${width})::varbit, (slot - ${first})::int, 1)) AS slots
@@ -130,7 +151,9 @@ export class WindowExposureRepository {
       args,
     );
     return rows.map(([contactId, mask, color, version, expiresAtMs, infectiousFromMs]) => ({
-      contactId, distinctSlots: mask.replaceAll('0', '').length, lastSlot: slots.first + mask.lastIndexOf('1'),
+      contactId,
+      distinctSlots: mask.replaceAll('0', '').length,
+      lastSlot: slots.first + mask.lastIndexOf('1'),
       code: color === null ? null : { userId: contactId, color, version: version!, expiresAtMs, infectiousFromMs },
     }));
   }

@@ -7,15 +7,27 @@ const base: RevocationInput = { status: 'applied', appliedVersion: 3, currentVer
 describe('checkRevocation', () => {
   it.each([
     ['the newest applied change, back to green', {}, { ok: true, restore: green }],
-    ['the newest applied change, back to an earlier yellow with its expiry', { previous: yellow }, { ok: true, restore: yellow }],
+    [
+      'the newest applied change, back to an earlier yellow with its expiry',
+      { previous: yellow },
+      { ok: true, restore: yellow },
+    ],
     ['a pending request', { status: 'pending' }, { ok: false, reason: expect.stringMatching(/applied/) }],
     ['a rejected request', { status: 'rejected' }, { ok: false, reason: expect.stringMatching(/applied/) }],
     ['a change already revoked', { status: 'revoked' }, { ok: false, reason: expect.stringMatching(/applied/) }],
     ['a change that wrote no code', { appliedVersion: null }, { ok: false, reason: expect.any(String) }],
     ['a change with a newer one on top', { currentVersion: 4 }, { ok: false, reason: expect.stringMatching(/newer/) }],
     ['no record of the code before', { previous: null }, { ok: false, reason: expect.stringMatching(/not recorded/) }],
-    ['a previous yellow without its expiry', { previous: { ...yellow, expiresAtMs: null } }, { ok: false, reason: expect.stringMatching(/not recorded/) }],
-    ['a previous red without its infectious start', { previous: { ...green, color: 'red' } }, { ok: false, reason: expect.stringMatching(/not recorded/) }],
+    [
+      'a previous yellow without its expiry',
+      { previous: { ...yellow, expiresAtMs: null } },
+      { ok: false, reason: expect.stringMatching(/not recorded/) },
+    ],
+    [
+      'a previous red without its infectious start',
+      { previous: { ...green, color: 'red' } },
+      { ok: false, reason: expect.stringMatching(/not recorded/) },
+    ],
   ] as [string, Partial<RevocationInput>, unknown][])('%s', (_, change, expected) => {
     expect(checkRevocation({ ...base, ...change })).toEqual(expected);
   });

@@ -27,9 +27,11 @@ export type Revocation = { ok: true; restore: CodeState } | { ok: false; reason:
  * it, so undoing it silently would undo those too.
  */
 export function checkRevocation(r: RevocationInput): Revocation {
-  if (r.status !== 'applied') return { ok: false, reason: `only an applied change can be revoked; this one is ${r.status}` };
+  if (r.status !== 'applied')
+    return { ok: false, reason: `only an applied change can be revoked; this one is ${r.status}` };
   if (r.appliedVersion === null) return { ok: false, reason: 'the change wrote no code' };
-  if (r.currentVersion !== r.appliedVersion) return { ok: false, reason: "a newer change of this person's code depends on it" };
+  if (r.currentVersion !== r.appliedVersion)
+    return { ok: false, reason: "a newer change of this person's code depends on it" };
   const p = r.previous;
   if (!p || (p.color === 'yellow' && p.expiresAtMs === null) || (p.color === 'red' && p.infectiousFromMs === null)) {
     return { ok: false, reason: 'the code before the change is not recorded completely' };

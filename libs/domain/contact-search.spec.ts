@@ -13,7 +13,8 @@ describe('contactSearchRanges', () => {
     const ranges = contactSearchRanges([{ sourceId: '7', tsMs: t0 + 25_000, cell }], W, grid);
     expect(ranges).toHaveLength(9);
     expect(new Set(ranges.map((r) => r.cell))).toEqual(new Set(cellNeighbourhood(cell)));
-    for (const r of ranges) expect([r.fromMs, r.toMs, r.sourceCell, r.sourceId]).toEqual([t0 + 10_000, t0 + 40_000, cell, '7']);
+    for (const r of ranges)
+      expect([r.fromMs, r.toMs, r.sourceCell, r.sourceId]).toEqual([t0 + 10_000, t0 + 40_000, cell, '7']);
   });
 
   it('clips to the window: a source ping just before the window reaches its first slot only', () => {
@@ -25,7 +26,11 @@ describe('contactSearchRanges', () => {
   });
 
   it('merges touching ranges of one source in one cell, keeps other sources and cells apart', () => {
-    const sources: SourcePing[] = [0, 10_000, 20_000, 50_000].map((d) => ({ sourceId: '7', tsMs: t0 + d + 3_000, cell }));
+    const sources: SourcePing[] = [0, 10_000, 20_000, 50_000].map((d) => ({
+      sourceId: '7',
+      tsMs: t0 + d + 3_000,
+      cell,
+    }));
     sources.push({ sourceId: '8', tsMs: t0 + 3_000, cell });
     const ranges = contactSearchRanges(sources, W, grid).filter((r) => r.cell === cell);
     expect(ranges.filter((r) => r.sourceId === '7').map((r) => [r.fromMs - t0, r.toMs - t0])).toEqual([[0, 60_000]]);
@@ -39,7 +44,13 @@ describe('contactSearchRanges', () => {
     for (let ts = t0; ts < t0 + 60_000; ts += 1_000) {
       for (const c of cells) {
         const inRange = ranges.some((r) => r.cell === c && ts >= r.fromMs && ts < r.toMs);
-        const coLocated = sources.some((s) => areCoLocated({ cell: c, slot: slotOf(ts, grid) }, { cell: s.cell, slot: slotOf(s.tsMs, grid) }, { radiusMeters: null }));
+        const coLocated = sources.some((s) =>
+          areCoLocated(
+            { cell: c, slot: slotOf(ts, grid) },
+            { cell: s.cell, slot: slotOf(s.tsMs, grid) },
+            { radiusMeters: null },
+          ),
+        );
         expect(`${c}@${ts - t0}:${inRange}`).toBe(`${c}@${ts - t0}:${coLocated}`);
       }
     }
@@ -54,19 +65,29 @@ describe('sourceSearchRanges', () => {
     for (let ts = t0 - 20_000; ts < t0 + 80_000; ts += 1_000) {
       for (const c of cells) {
         const inRange = ranges.some((r) => r.cell === c && ts >= r.fromMs && ts < r.toMs);
-        const coLocated = contacts.some((k) => areCoLocated({ cell: c, slot: slotOf(ts, grid) }, { cell: k.cell, slot: slotOf(k.tsMs, grid) }, { radiusMeters: null }));
+        const coLocated = contacts.some((k) =>
+          areCoLocated(
+            { cell: c, slot: slotOf(ts, grid) },
+            { cell: k.cell, slot: slotOf(k.tsMs, grid) },
+            { radiusMeters: null },
+          ),
+        );
         expect(`${c}@${ts - t0}:${inRange}`).toBe(`${c}@${ts - t0}:${coLocated}`);
       }
     }
   });
 
   it('counts the contact slot, skips pings of other windows and repeats of one (cell, slot)', () => {
-    const ranges = sourceSearchRanges([
-      { contactId: '3', tsMs: t0 + 21_000, cell },
-      { contactId: '3', tsMs: t0 + 29_000, cell },
-      { contactId: '3', tsMs: t0 - 1, cell },
-      { contactId: '3', tsMs: t0 + 60_000, cell },
-    ], W, grid);
+    const ranges = sourceSearchRanges(
+      [
+        { contactId: '3', tsMs: t0 + 21_000, cell },
+        { contactId: '3', tsMs: t0 + 29_000, cell },
+        { contactId: '3', tsMs: t0 - 1, cell },
+        { contactId: '3', tsMs: t0 + 60_000, cell },
+      ],
+      W,
+      grid,
+    );
     expect(ranges).toHaveLength(9);
     expect(new Set(ranges.map((r) => r.slot))).toEqual(new Set([slotOf(t0 + 21_000, grid)]));
   });

@@ -100,7 +100,11 @@ export interface SourceSearchRange {
  * clipped (a source ping may lie one slot outside the window). Pings outside the window count for
  * their own window only; pings repeated in one (cell, slot) give one set of ranges.
  */
-export function sourceSearchRanges(contacts: Iterable<ContactPing>, windowId: number, grid: TimeGrid): SourceSearchRange[] {
+export function sourceSearchRanges(
+  contacts: Iterable<ContactPing>,
+  windowId: number,
+  grid: TimeGrid,
+): SourceSearchRange[] {
   const windowFrom = windowStartMs(windowId, grid);
   const windowTo = windowEndMs(windowId, grid);
   const seen = new Set<string>();
@@ -112,7 +116,14 @@ export function sourceSearchRanges(contacts: Iterable<ContactPing>, windowId: nu
     if (seen.has(key)) continue;
     seen.add(key);
     for (const cell of cellNeighbourhood(c.cell)) {
-      ranges.push({ contactId: c.contactId, contactCell: c.cell, slot, cell, fromMs: slotStartMs(slot - 1, grid), toMs: slotStartMs(slot + 2, grid) });
+      ranges.push({
+        contactId: c.contactId,
+        contactCell: c.cell,
+        slot,
+        cell,
+        fromMs: slotStartMs(slot - 1, grid),
+        toMs: slotStartMs(slot + 2, grid),
+      });
     }
   }
   return ranges;

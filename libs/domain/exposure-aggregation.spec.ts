@@ -1,10 +1,21 @@
 import { areCoLocated } from './co-location.js';
 import {
-  aggregateExposures, coLocationKeys, combinePairs, contactExposure, exposureSecondsBySlots, pairsFromHits, type CoLocationHit,
+  aggregateExposures,
+  coLocationKeys,
+  combinePairs,
+  contactExposure,
+  exposureSecondsBySlots,
+  pairsFromHits,
+  type CoLocationHit,
 } from './exposure-aggregation.js';
 
 const thresholds = { autoSeconds: 900, reviewSeconds: 300 };
-const hit = (contactId: string, sourceId: string, slot: number, contactCell = 's0000000'): CoLocationHit => ({ contactId, sourceId, slot, contactCell });
+const hit = (contactId: string, sourceId: string, slot: number, contactCell = 's0000000'): CoLocationHit => ({
+  contactId,
+  sourceId,
+  slot,
+  contactCell,
+});
 
 describe('coLocationKeys', () => {
   it('gives the 9 cells x 3 slots around a ping, all co-located with it', () => {
@@ -18,14 +29,31 @@ describe('coLocationKeys', () => {
 
   it('crosses a geohash prefix border (neighbours with another first character)', () => {
     const cells = new Set(coLocationKeys({ cell: 's0000000', slot: 1 }).map((k) => k.cell));
-    expect(cells).toEqual(new Set(['s0000000', 'ebpbpbpb', '7zzzzzzz', 'kpbpbpbp', 's0000001', 's0000002', 's0000003', 'ebpbpbpc', 'kpbpbpbr']));
+    expect(cells).toEqual(
+      new Set([
+        's0000000',
+        'ebpbpbpb',
+        '7zzzzzzz',
+        'kpbpbpbp',
+        's0000001',
+        's0000002',
+        's0000003',
+        'ebpbpbpc',
+        'kpbpbpbr',
+      ]),
+    );
   });
 });
 
 describe('aggregateExposures', () => {
   it.each([
     { name: 'no hits', hits: [], pairs: 0, contacts: [] },
-    { name: 'two slots below review', hits: [hit('1', '9', 10)], pairs: 1, contacts: [{ contactId: '1', seconds: 300, decision: 'review' }] },
+    {
+      name: 'two slots below review',
+      hits: [hit('1', '9', 10)],
+      pairs: 1,
+      contacts: [{ contactId: '1', seconds: 300, decision: 'review' }],
+    },
     {
       name: 'same slot from two sources counts once for the decision',
       hits: [hit('1', '8', 10), hit('1', '9', 10)],
@@ -47,11 +75,16 @@ describe('aggregateExposures', () => {
   ])('$name', ({ hits, pairs, contacts }) => {
     const out = aggregateExposures(hits, 300, thresholds);
     expect(out.pairs).toHaveLength(pairs);
-    expect(out.contacts.map(({ contactId, seconds, decision }) => ({ contactId, seconds, decision }))).toEqual(contacts);
+    expect(out.contacts.map(({ contactId, seconds, decision }) => ({ contactId, seconds, decision }))).toEqual(
+      contacts,
+    );
   });
 
   it('keeps per-pair evidence: sorted slots and cells, seconds per source', () => {
-    const out = aggregateExposures([hit('1', '9', 12, 'b'), hit('1', '9', 10, 'a'), hit('1', '8', 11, 'c')], 10, { autoSeconds: 30, reviewSeconds: 20 });
+    const out = aggregateExposures([hit('1', '9', 12, 'b'), hit('1', '9', 10, 'a'), hit('1', '8', 11, 'c')], 10, {
+      autoSeconds: 30,
+      reviewSeconds: 20,
+    });
     expect(out.pairs).toEqual([
       { contactId: '1', sourceId: '8', seconds: 10, slots: [11], cells: ['c'] },
       { contactId: '1', sourceId: '9', seconds: 20, slots: [10, 12], cells: ['a', 'b'] },
@@ -71,7 +104,8 @@ describe('aggregateExposures', () => {
 describe('combinePairs', () => {
   // A deterministic spread of hits: 40 contacts, 5 sources, 12 slots, 3 cells.
   const hits: CoLocationHit[] = [];
-  for (let i = 0; i < 400; i++) hits.push(hit(String(1 + ((i * 7) % 40)), String(100 + ((i * 3) % 5)), 50 + ((i * 5) % 12), `s000000${i % 3}`));
+  for (let i = 0; i < 400; i++)
+    hits.push(hit(String(1 + ((i * 7) % 40)), String(100 + ((i * 3) % 5)), 50 + ((i * 5) % 12), `s000000${i % 3}`));
 
   it('gives the same pairs and decisions however the hits are split into shards', () => {
     const whole = aggregateExposures(hits, 300, thresholds);
@@ -83,8 +117,12 @@ describe('combinePairs', () => {
 
   it('merges the slots of one pair found in two shards (a slot counts once)', () => {
     const { pairs, contacts } = combinePairs(
-      [{ contactId: '1', sourceId: '9', slots: [10, 11], cells: ['a'] }, { contactId: '1', sourceId: '9', slots: [11, 12], cells: ['b'] }],
-      300, thresholds,
+      [
+        { contactId: '1', sourceId: '9', slots: [10, 11], cells: ['a'] },
+        { contactId: '1', sourceId: '9', slots: [11, 12], cells: ['b'] },
+      ],
+      300,
+      thresholds,
     );
     expect(pairs).toEqual([{ contactId: '1', sourceId: '9', seconds: 900, slots: [10, 11, 12], cells: ['a', 'b'] }]);
     expect(contacts).toEqual([{ contactId: '1', seconds: 900, lastSlot: 12, decision: 'auto' }]);
@@ -95,7 +133,14 @@ describe('contactExposure and exposureSecondsBySlots (what set-based SQL aggrega
   const grid = { windowSeconds: 3600, slotSeconds: 300, graceSeconds: 600 };
 
   it('decides on distinct slots as combinePairs does', () => {
-    const { contacts } = combinePairs([{ contactId: '1', sourceId: '8', slots: [10, 12], cells: [] }, { contactId: '1', sourceId: '9', slots: [12, 14], cells: [] }], 300, thresholds);
+    const { contacts } = combinePairs(
+      [
+        { contactId: '1', sourceId: '8', slots: [10, 12], cells: [] },
+        { contactId: '1', sourceId: '9', slots: [12, 14], cells: [] },
+      ],
+      300,
+      thresholds,
+    );
     expect(contactExposure({ contactId: '1', distinctSlots: 3, lastSlot: 14 }, 300, thresholds)).toEqual(contacts[0]);
   });
 

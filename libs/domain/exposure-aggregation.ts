@@ -43,7 +43,7 @@ export interface ContactExposure {
 /** Slots and cells of one (contact, source) pair, possibly from part of the source's pings only. */
 export type PartialPair = Pick<PairExposure, 'contactId' | 'sourceId' | 'slots' | 'cells'>;
 
-const byId = (a: string, b: string) => (a.length - b.length) || (a < b ? -1 : a > b ? 1 : 0);
+const byId = (a: string, b: string) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
 const byPair = (a: PartialPair, b: PartialPair) => byId(a.contactId, b.contactId) || byId(a.sourceId, b.sourceId);
 
 /**
@@ -63,7 +63,11 @@ export function combinePairs(
   for (const part of parts) {
     const key = `${part.contactId}:${part.sourceId}`;
     let pair = pairSlots.get(key);
-    if (!pair) pairSlots.set(key, (pair = { contactId: part.contactId, sourceId: part.sourceId, slots: new Set(), cells: new Set() }));
+    if (!pair)
+      pairSlots.set(
+        key,
+        (pair = { contactId: part.contactId, sourceId: part.sourceId, slots: new Set(), cells: new Set() }),
+      );
     let slots = contactSlots.get(part.contactId);
     if (!slots) contactSlots.set(part.contactId, (slots = new Set()));
     for (const slot of part.slots) {
@@ -75,11 +79,19 @@ export function combinePairs(
   const pairs = [...pairSlots.values()]
     .map((p) => {
       const slots = [...p.slots].sort((a, b) => a - b);
-      return { contactId: p.contactId, sourceId: p.sourceId, seconds: exposureSeconds(slots.length, slotSeconds), slots, cells: [...p.cells].sort() };
+      return {
+        contactId: p.contactId,
+        sourceId: p.sourceId,
+        seconds: exposureSeconds(slots.length, slotSeconds),
+        slots,
+        cells: [...p.cells].sort(),
+      };
     })
     .sort(byPair);
   const contacts = [...contactSlots.entries()]
-    .map(([contactId, slots]) => contactExposure({ contactId, distinctSlots: slots.size, lastSlot: Math.max(...slots) }, slotSeconds, thresholds))
+    .map(([contactId, slots]) =>
+      contactExposure({ contactId, distinctSlots: slots.size, lastSlot: Math.max(...slots) }, slotSeconds, thresholds),
+    )
     .sort((a, b) => byId(a.contactId, b.contactId));
   return { pairs, contacts };
 }
@@ -113,12 +125,18 @@ export function pairsFromHits(hits: Iterable<CoLocationHit>): PartialPair[] {
   for (const h of hits) {
     const key = `${h.contactId}:${h.sourceId}`;
     let pair = pairs.get(key);
-    if (!pair) pairs.set(key, (pair = { contactId: h.contactId, sourceId: h.sourceId, slots: new Set(), cells: new Set() }));
+    if (!pair)
+      pairs.set(key, (pair = { contactId: h.contactId, sourceId: h.sourceId, slots: new Set(), cells: new Set() }));
     pair.slots.add(h.slot);
     pair.cells.add(h.contactCell);
   }
   return [...pairs.values()]
-    .map((p) => ({ contactId: p.contactId, sourceId: p.sourceId, slots: [...p.slots].sort((a, b) => a - b), cells: [...p.cells].sort() }))
+    .map((p) => ({
+      contactId: p.contactId,
+      sourceId: p.sourceId,
+      slots: [...p.slots].sort((a, b) => a - b),
+      cells: [...p.cells].sort(),
+    }))
     .sort(byPair);
 }
 

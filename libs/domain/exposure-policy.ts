@@ -55,7 +55,12 @@ export function isInfectiousAt(infectiousFromMs: number, tsMs: number): boolean 
  * The later expiry a yellow gets from more evidence of an exposure already applied (a window
  * traced again found later co-located slots); null when it would not extend a current yellow.
  */
-export function quarantineExtension(color: string, currentExpiresAtMs: number | null, newExpiresAtMs: number, nowMs: number): number | null {
+export function quarantineExtension(
+  color: string,
+  currentExpiresAtMs: number | null,
+  newExpiresAtMs: number,
+  nowMs: number,
+): number | null {
   if (color !== 'yellow' || currentExpiresAtMs === null || currentExpiresAtMs <= nowMs) return null;
   return newExpiresAtMs > currentExpiresAtMs ? newExpiresAtMs : null;
 }

@@ -47,11 +47,19 @@ export function startsEarlierSource(
  * is that window's start (every window before it is traced), `windowsBehind` counts the closed
  * windows from it on, `seconds` the closed time not yet traced.
  */
-export function tracingLag(firstUntracedId: number | null, nowMs: number, grid: TimeGrid): { tracedUntilMs: number; windowsBehind: number; seconds: number } {
+export function tracingLag(
+  firstUntracedId: number | null,
+  nowMs: number,
+  grid: TimeGrid,
+): { tracedUntilMs: number; windowsBehind: number; seconds: number } {
   const lastClosed = lastClosedWindowId(nowMs, grid);
   const first = firstUntracedId === null ? lastClosed + 1 : Math.min(firstUntracedId, lastClosed + 1);
   const tracedUntilMs = windowEndMs(first - 1, grid);
-  return { tracedUntilMs, windowsBehind: lastClosed + 1 - first, seconds: (windowEndMs(lastClosed, grid) - tracedUntilMs) / 1000 };
+  return {
+    tracedUntilMs,
+    windowsBehind: lastClosed + 1 - first,
+    seconds: (windowEndMs(lastClosed, grid) - tracedUntilMs) / 1000,
+  };
 }
 
 /** Tracing is late enough to warn about (readiness) when more than this many closed windows wait. */

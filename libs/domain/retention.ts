@@ -11,6 +11,10 @@ export function expiredPartitionDays(days: string[], nowMs: number, retentionDay
 }
 
 /** Retention must outlive the tracing look-back, or a retro-trace would find its pings gone. */
-export function minimumRetentionDays(infectiousLookbackSeconds: number, windowSeconds: number, graceSeconds: number): number {
+export function minimumRetentionDays(
+  infectiousLookbackSeconds: number,
+  windowSeconds: number,
+  graceSeconds: number,
+): number {
   return Math.ceil((infectiousLookbackSeconds + windowSeconds + graceSeconds) / 86_400);
 }

@@ -4,8 +4,11 @@ const inRange = (cell: string, r: { from: string; to: string }) => cell >= r.fro
 
 describe('planShards', () => {
   const counts: PrefixCount[] = [
-    { prefix: 'u4pru', pings: 10 }, { prefix: 'u4prv', pings: 10 }, { prefix: 'u4pry', pings: 10 },
-    { prefix: 'u4pr0', pings: 30 }, { prefix: 'u4prz', pings: 5 },
+    { prefix: 'u4pru', pings: 10 },
+    { prefix: 'u4prv', pings: 10 },
+    { prefix: 'u4pry', pings: 10 },
+    { prefix: 'u4pr0', pings: 30 },
+    { prefix: 'u4prz', pings: 5 },
   ];
 
   it('returns no shard when there is no source ping', () => {

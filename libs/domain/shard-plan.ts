@@ -34,10 +34,15 @@ export const MIN_SOURCE_PINGS_PER_SHARD = 2000;
  * prefix is never split. Deterministic: equal input, equal plan.
  */
 export function planShards(counts: PrefixCount[], maxShards: number, minPerShard: number): ShardRange[] {
-  const sorted = counts.filter((c) => c.pings > 0).sort((a, b) => (a.prefix < b.prefix ? -1 : a.prefix > b.prefix ? 1 : 0));
+  const sorted = counts
+    .filter((c) => c.pings > 0)
+    .sort((a, b) => (a.prefix < b.prefix ? -1 : a.prefix > b.prefix ? 1 : 0));
   if (!sorted.length) return [];
   const total = sorted.reduce((n, c) => n + c.pings, 0);
-  const shards = Math.max(1, Math.min(Math.floor(maxShards), sorted.length, Math.floor(total / Math.max(1, minPerShard))));
+  const shards = Math.max(
+    1,
+    Math.min(Math.floor(maxShards), sorted.length, Math.floor(total / Math.max(1, minPerShard))),
+  );
   const ranges: ShardRange[] = [];
   let start = 0;
   let done = 0;

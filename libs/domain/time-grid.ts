@@ -62,7 +62,8 @@ const isPositiveInteger = (v: number): boolean => Number.isSafeInteger(v) && v >
 
 /** An error message naming the offending field, or null when the grid is usable. */
 export function validateTimeGrid(grid: TimeGrid): string | null {
-  if (!isPositiveInteger(grid.windowSeconds)) return `windowSeconds must be a positive integer (got ${grid.windowSeconds})`;
+  if (!isPositiveInteger(grid.windowSeconds))
+    return `windowSeconds must be a positive integer (got ${grid.windowSeconds})`;
   if (!isPositiveInteger(grid.slotSeconds)) return `slotSeconds must be a positive integer (got ${grid.slotSeconds})`;
   if (!(Number.isSafeInteger(grid.graceSeconds) && grid.graceSeconds >= 0)) {
     return `graceSeconds must be a non-negative integer (got ${grid.graceSeconds})`;

@@ -3,7 +3,14 @@ import { encodeCell } from './geohash.js';
 import { areNeighbourCells, cellNeighbourhood } from './neighbours.js';
 
 const DIRECTIONS: [number, number][] = [
-  [1, 0], [1, 1], [0, 1], [-1, 1], [-1, 0], [-1, -1], [0, -1], [1, -1],
+  [1, 0],
+  [1, 1],
+  [0, 1],
+  [-1, 1],
+  [-1, 0],
+  [-1, -1],
+  [0, -1],
+  [1, -1],
 ];
 
 // ngeohash clamps latitude at the poles (repeating existing cells) and wraps longitude,
@@ -25,7 +32,17 @@ describe('cellNeighbourhood', () => {
 
   it('crosses a precision-1 boundary at lat 0 / lon 0', () => {
     expect([...cellNeighbourhood('s0000000')].sort()).toEqual(
-      ['s0000000', 's0000001', 's0000003', 's0000002', 'kpbpbpbr', 'kpbpbpbp', '7zzzzzzz', 'ebpbpbpb', 'ebpbpbpc'].sort(),
+      [
+        's0000000',
+        's0000001',
+        's0000003',
+        's0000002',
+        'kpbpbpbr',
+        'kpbpbpbp',
+        '7zzzzzzz',
+        'ebpbpbpb',
+        'ebpbpbpc',
+      ].sort(),
     );
   });
 
@@ -57,7 +74,10 @@ describe('cellNeighbourhood', () => {
   it.each([
     ['precision 1', allPrecision1],
     ['precision 2', allPrecision2],
-    ['sampled precision 8', ['u4pruydq', 'ezzzzzzz', 's0000000', 'xbpbpbpb', '8000000', 'zzzzzzzz', '00000000', 'pbpbpbpb']],
+    [
+      'sampled precision 8',
+      ['u4pruydq', 'ezzzzzzz', 's0000000', 'xbpbpbpb', '8000000', 'zzzzzzzz', '00000000', 'pbpbpbpb'],
+    ],
   ])('matches the ngeohash reference for every cell at %s', (_label, cells) => {
     for (const cell of cells) {
       expect([cell, [...cellNeighbourhood(cell)].sort()]).toEqual([cell, reference(cell)]);

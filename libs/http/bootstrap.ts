@@ -52,7 +52,9 @@ async function startHttpApp(opts: HttpAppOptions, config: AppConfig): Promise<Ne
     // A draining server answers what reaches it (see graceful-shutdown.ts) rather than 503.
     return503OnClosing: false,
   });
-  const app = await NestFactory.create<NestFastifyApplication>(opts.module(config) as never, adapter, { bufferLogs: true });
+  const app = await NestFactory.create<NestFastifyApplication>(opts.module(config) as never, adapter, {
+    bufferLogs: true,
+  });
   app.useLogger(app.get(Logger));
   installRequestMetrics(app.getHttpAdapter().getInstance());
   app.useGlobalFilters(new AllErrorsFilter());

@@ -36,13 +36,15 @@ export class FastLane {
 
   /** For Fastify's `serverFactory`: our routes first, everything else to Fastify. */
   serverFactory = (fastifyHandler: (req: IncomingMessage, res: ServerResponse) => void): Server =>
-    closeConnectionsWhenClosing(createServer((req, res) => {
-      const url = req.url ?? '';
-      const q = url.indexOf('?');
-      const route = this.routes.size ? this.routes.get(`${req.method} ${q < 0 ? url : url.slice(0, q)}`) : undefined;
-      if (route && (!route.accepts || route.accepts(req))) void this.serve(route, req, res);
-      else fastifyHandler(req, res);
-    }));
+    closeConnectionsWhenClosing(
+      createServer((req, res) => {
+        const url = req.url ?? '';
+        const q = url.indexOf('?');
+        const route = this.routes.size ? this.routes.get(`${req.method} ${q < 0 ? url : url.slice(0, q)}`) : undefined;
+        if (route && (!route.accepts || route.accepts(req))) void this.serve(route, req, res);
+        else fastifyHandler(req, res);
+      }),
+    );
 
   private async serve(route: FastRoute, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
@@ -58,7 +60,10 @@ export class FastLane {
       // A body left unread (too large) cannot be followed by another request on this connection.
       if (err instanceof BodyError && err.closeConnection) res.setHeader('connection', 'close');
     }
-    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+    res.writeHead(status, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(body),
+    });
     res.end(body);
     observeRequest(route.method, route.path, status, (performance.now() - started) / 1000);
   }

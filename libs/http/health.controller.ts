@@ -14,10 +14,14 @@ const DETAILS = Symbol('readiness details');
  * What a readiness check returns to add facts (and warnings) to its `up` entry: the app stays
  * ready (200) and the body says what is worth a look, e.g. `{ warning: '...' }`.
  */
-export const readinessDetails = (details: Record<string, unknown>): { [DETAILS]: Record<string, unknown> } => ({ [DETAILS]: details });
+export const readinessDetails = (details: Record<string, unknown>): { [DETAILS]: Record<string, unknown> } => ({
+  [DETAILS]: details,
+});
 
 const detailsOf = (result: unknown): Record<string, unknown> | undefined =>
-  result !== null && typeof result === 'object' && DETAILS in result ? (result as { [DETAILS]: Record<string, unknown> })[DETAILS] : undefined;
+  result !== null && typeof result === 'object' && DETAILS in result
+    ? (result as { [DETAILS]: Record<string, unknown> })[DETAILS]
+    : undefined;
 
 const TIMEOUT_MS = 2_000;
 
@@ -48,7 +52,14 @@ export class HealthController {
       ...(this.extra ?? {}),
     };
     return this.health.check(
-      Object.entries(checks).map(([name, fn]) => () => this.indicators.check(name).attempt(async () => detailsOf(await fn())).withTimeout(TIMEOUT_MS)),
+      Object.entries(checks).map(
+        ([name, fn]) =>
+          () =>
+            this.indicators
+              .check(name)
+              .attempt(async () => detailsOf(await fn()))
+              .withTimeout(TIMEOUT_MS),
+      ),
     );
   }
 }

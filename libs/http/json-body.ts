@@ -7,7 +7,10 @@ import secureJson from 'secure-json-parse';
  * body was not read (the connection cannot carry another request).
  */
 export class BodyError extends Error {
-  constructor(readonly statusCode: 400 | 413, readonly closeConnection = false) {
+  constructor(
+    readonly statusCode: 400 | 413,
+    readonly closeConnection = false,
+  ) {
     super(statusCode === 413 ? 'request body too large' : 'body: not valid JSON');
   }
 }

@@ -17,7 +17,9 @@ export class RateLimitModule {
         ThrottlerModule.forRootAsync({
           inject: [APP_CONFIG, CACHE_REDIS],
           useFactory: (c: AppConfig, redis: RedisClient) => ({
-            throttlers: [{ name: 'default', ttl: 60_000, limit: perMinute(c), ...(tracker ? { getTracker: tracker } : {}) }],
+            throttlers: [
+              { name: 'default', ttl: 60_000, limit: perMinute(c), ...(tracker ? { getTracker: tracker } : {}) },
+            ],
             storage: new RedisThrottlerStorage(redis, c.keyPrefix),
           }),
         }),

@@ -26,7 +26,10 @@ export function observeRequest(method: string, route: string, status: number, se
 export function installRequestMetrics(fastify: FastifyInstance): void {
   const h = histogram();
   fastify.addHook('onResponse', (request, reply, done) => {
-    h.observe({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: reply.statusCode }, reply.elapsedTime / 1000);
+    h.observe(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: reply.statusCode },
+      reply.elapsedTime / 1000,
+    );
     done();
   });
 }

@@ -51,7 +51,8 @@ export function untrustedShapeProblems(value: unknown): FieldProblem[] {
     if (path.length >= MAX_DEPTH) return [{ field: path[0]!, message: `${path[0]} is nested too deeply` }];
     for (const key of Object.keys(v)) {
       const here = [...path, key];
-      if (key in Object.prototype || key === 'prototype') problems.push({ field: here.join('.'), message: `property ${key} should not exist` });
+      if (key in Object.prototype || key === 'prototype')
+        problems.push({ field: here.join('.'), message: `property ${key} should not exist` });
       else todo.push([(v as Record<string, unknown>)[key], here]);
     }
   }
@@ -61,7 +62,11 @@ export function untrustedShapeProblems(value: unknown): FieldProblem[] {
 /** The 400 for these problems: the first one as the message, all of them as details. */
 export function validationError(details: FieldProblem[]): DomainError {
   const first = details[0];
-  return new DomainError(ErrorCode.VALIDATION, first ? `${first.index !== undefined ? `item ${first.index}: ` : ''}${first.message}` : 'invalid request body', details);
+  return new DomainError(
+    ErrorCode.VALIDATION,
+    first ? `${first.index !== undefined ? `item ${first.index}: ` : ''}${first.message}` : 'invalid request body',
+    details,
+  );
 }
 
 /** Nest's ValidationPipe, after a check of what it cannot handle safely (see above). */

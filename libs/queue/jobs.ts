@@ -46,9 +46,11 @@ export interface JobPayloads {
 }
 
 /** Deterministic ids: the same window generation is never queued twice (BullMQ ignores a known id). */
-export const traceWindowJobId = (windowId: number, generation: number): string => `trace-window-${windowId}-${generation}`;
+export const traceWindowJobId = (windowId: number, generation: number): string =>
+  `trace-window-${windowId}-${generation}`;
 
-export const traceShardJobId = (windowId: number, generation: number, shard: number): string => `trace-shard-${windowId}-${generation}-${shard}`;
+export const traceShardJobId = (windowId: number, generation: number, shard: number): string =>
+  `trace-shard-${windowId}-${generation}-${shard}`;
 
 export const traceLatePingsJobId = (windowId: number, generation: number, upToSeq: number): string =>
   `trace-late-pings-${windowId}-${generation}-${upToSeq}`;

@@ -11,7 +11,13 @@ export const QUEUE_CONNECTION = Symbol('QUEUE_CONNECTION');
  * below the queues, so they are closed (workers drained) before it quits.
  */
 @Module({
-  providers: [{ provide: QUEUE_CONNECTION, inject: [APP_CONFIG], useFactory: (c: AppConfig) => queueConnectionOptions(c.redisUrl) }],
+  providers: [
+    {
+      provide: QUEUE_CONNECTION,
+      inject: [APP_CONFIG],
+      useFactory: (c: AppConfig) => queueConnectionOptions(c.redisUrl),
+    },
+  ],
   exports: [QUEUE_CONNECTION],
 })
 export class QueueConnectionModule implements OnApplicationShutdown {

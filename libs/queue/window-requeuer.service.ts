@@ -41,8 +41,14 @@ export class WindowRequeuer {
       const w = await this.windows.requeueWindow(tx, id, statuses);
       if (w) {
         await this.audit.append(tx, {
-          adminId: by.adminId, actor: by.actor, action: 'window.rerun', targetType: 'window', targetId: String(id),
-          before: { status: w.previousStatus, generation: w.generation - 1 }, after: { status: 'closing', generation: w.generation }, note: null,
+          adminId: by.adminId,
+          actor: by.actor,
+          action: 'window.rerun',
+          targetType: 'window',
+          targetId: String(id),
+          before: { status: w.previousStatus, generation: w.generation - 1 },
+          after: { status: 'closing', generation: w.generation },
+          note: null,
         });
       }
       return w;
@@ -50,10 +56,17 @@ export class WindowRequeuer {
     if (!queued) {
       const w = await this.windows.findWindow(id);
       if (!w) throw new DomainError(ErrorCode.NOT_FOUND, 'no such window');
-      throw new DomainError(ErrorCode.CONFLICT, `the window is ${w.status}: it can be traced again once its tracing is over`);
+      throw new DomainError(
+        ErrorCode.CONFLICT,
+        `the window is ${w.status}: it can be traced again once its tracing is over`,
+      );
     }
     await this.queue
-      .add(JobName.TraceWindow, { windowId: id, generation: queued.generation }, { jobId: traceWindowJobId(id, queued.generation) })
+      .add(
+        JobName.TraceWindow,
+        { windowId: id, generation: queued.generation },
+        { jobId: traceWindowJobId(id, queued.generation) },
+      )
       .catch((err: Error) => this.logger.warn(`trace of window ${id} left to the reconciler: ${err.message}`));
     return { windowId: id, generation: queued.generation, status: 'closing' };
   }

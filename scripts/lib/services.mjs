@@ -58,7 +58,13 @@ export async function startServices({ root, log = console.log } = {}) {
   if (extPg) log('postgres: using DATABASE_URL from the environment (no local server)');
   if (extRedis) log('redis: using REDIS_URL from the environment (no local server)');
   if (extPg && extRedis) {
-    return { databaseUrl: extPg, redisUrl: extRedis, startedPostgres: false, startedRedis: false, stop: async () => {} };
+    return {
+      databaseUrl: extPg,
+      redisUrl: extRedis,
+      startedPostgres: false,
+      startedRedis: false,
+      stop: async () => {},
+    };
   }
 
   fs.mkdirSync(p.data, { recursive: true, mode: 0o755 });
@@ -147,7 +153,12 @@ export async function servicesStatus({ root } = {}) {
   if (rRun) {
     Object.assign(rState, { running: true, pid: rRun.pid, port: rPort });
     rState.state = rPort ? (await redisPing(rPort)).state : 'unknown port';
-  } else if (rPort && fs.existsSync(p.redisDir) && (await redisPing(rPort)).state === 'ready' && (await redisDirOf(rPort)) === fs.realpathSync(p.redisDir)) {
+  } else if (
+    rPort &&
+    fs.existsSync(p.redisDir) &&
+    (await redisPing(rPort)).state === 'ready' &&
+    (await redisDirOf(rPort)) === fs.realpathSync(p.redisDir)
+  ) {
     Object.assign(rState, { running: true, port: rPort, state: 'ready (pidfile missing)' });
   }
   return { dataDir: p.data, postgres: pgState, redis: rState };

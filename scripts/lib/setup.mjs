@@ -37,7 +37,10 @@ export function build() {
 export function localSecrets() {
   const file = path.join(ROOT, '.data', 'app-secrets.json');
   if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, 'utf8'));
-  const secrets = { jwtSecret: crypto.randomBytes(32).toString('hex'), adminPassword: crypto.randomBytes(12).toString('base64url') };
+  const secrets = {
+    jwtSecret: crypto.randomBytes(32).toString('hex'),
+    adminPassword: crypto.randomBytes(12).toString('base64url'),
+  };
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   return secrets;
@@ -69,7 +72,8 @@ export function ensureChromium() {
     dirs: ['/usr/bin', '/usr/local/bin', '/snap/bin'],
     label: 'browser',
     log,
-    howTo: 'The admin console test needs it: install it (Debian/Ubuntu: sudo apt-get install chromium) and run npm test again.',
+    howTo:
+      'The admin console test needs it: install it (Debian/Ubuntu: sudo apt-get install chromium) and run npm test again.',
   });
 }
 
@@ -85,6 +89,8 @@ export async function prepare({ database }) {
   ensureDependencies();
   build();
   const services = await startServices({ root: ROOT, log: (m) => log(m) });
-  const databaseUrl = process.env.DATABASE_URL ? services.databaseUrl : await ensureDatabase(services.databaseUrl, database);
+  const databaseUrl = process.env.DATABASE_URL
+    ? services.databaseUrl
+    : await ensureDatabase(services.databaseUrl, database);
   return { services, databaseUrl, redisUrl: services.redisUrl };
 }

@@ -1,5 +1,13 @@
 import type { DataSource } from 'typeorm';
-import { appDataSource, createAccount, expiredAdminToken, insertPendingRequests, loginAdmin, registerUsers, type Session } from '../support/admin.js';
+import {
+  appDataSource,
+  createAccount,
+  expiredAdminToken,
+  insertPendingRequests,
+  loginAdmin,
+  registerUsers,
+  type Session,
+} from '../support/admin.js';
 import { call } from '../support/http.js';
 import { startSystem, type TestSystem } from '../support/system.js';
 
@@ -24,9 +32,20 @@ describe('admin routes: who may call what', () => {
     userId = user!.userId;
     const admin: Session = await loginAdmin(sys);
     const reviewer = await createAccount(sys, 'rita', 'reviewer');
-    tokens = { 'no token': undefined, 'user token': user!.token, 'expired token': await expiredAdminToken(sys), reviewer: reviewer.token, admin: admin.token };
+    tokens = {
+      'no token': undefined,
+      'user token': user!.token,
+      'expired token': await expiredAdminToken(sys),
+      reviewer: reviewer.token,
+      admin: admin.token,
+    };
     // Each role that may approve/reject gets its own pending request.
-    pending = (await insertPendingRequests(ds, (await registerUsers(sys, 4)).map((u) => u.userId))).ids;
+    pending = (
+      await insertPendingRequests(
+        ds,
+        (await registerUsers(sys, 4)).map((u) => u.userId),
+      )
+    ).ids;
   }, 60_000);
 
   afterAll(async () => {
@@ -36,13 +55,41 @@ describe('admin routes: who may call what', () => {
 
   // [name, method, path, body, roles allowed, status when allowed]
   const routes: [string, string, (who: Who) => string, unknown, Who[], number][] = [
-    ['set a code', 'PUT', () => `/v1/admin/users/${userId}/code`, { color: 'green', reason: 'checked' }, ['admin'], 200],
+    [
+      'set a code',
+      'PUT',
+      () => `/v1/admin/users/${userId}/code`,
+      { color: 'green', reason: 'checked' },
+      ['admin'],
+      200,
+    ],
     ['read a code', 'GET', () => `/v1/admin/users/${userId}/code`, undefined, ['admin', 'reviewer'], 200],
     ['list code changes', 'GET', () => '/v1/admin/code-changes?status=pending', undefined, ['admin', 'reviewer'], 200],
     ['read a code change', 'GET', () => `/v1/admin/code-changes/${pending[0]}`, undefined, ['admin', 'reviewer'], 200],
-    ['approve', 'POST', (who) => `/v1/admin/code-changes/${pending[who === 'admin' ? 0 : 1]}/approve`, {}, ['admin', 'reviewer'], 200],
-    ['reject', 'POST', (who) => `/v1/admin/code-changes/${pending[who === 'admin' ? 2 : 3]}/reject`, {}, ['admin', 'reviewer'], 200],
-    ['bulk decisions', 'POST', () => '/v1/admin/code-changes/decisions', { ids: ['999999999'], decision: 'reject' }, ['admin', 'reviewer'], 200],
+    [
+      'approve',
+      'POST',
+      (who) => `/v1/admin/code-changes/${pending[who === 'admin' ? 0 : 1]}/approve`,
+      {},
+      ['admin', 'reviewer'],
+      200,
+    ],
+    [
+      'reject',
+      'POST',
+      (who) => `/v1/admin/code-changes/${pending[who === 'admin' ? 2 : 3]}/reject`,
+      {},
+      ['admin', 'reviewer'],
+      200,
+    ],
+    [
+      'bulk decisions',
+      'POST',
+      () => '/v1/admin/code-changes/decisions',
+      { ids: ['999999999'], decision: 'reject' },
+      ['admin', 'reviewer'],
+      200,
+    ],
     ['revoke', 'POST', () => '/v1/admin/code-changes/999999999/revoke', { note: 'mistake' }, ['admin'], 404],
     ['list windows', 'GET', () => '/v1/admin/windows', undefined, ['admin'], 200],
     ['rerun a window', 'POST', () => '/v1/admin/windows/999999999/rerun', undefined, ['admin'], 404],
@@ -67,13 +114,19 @@ describe('admin routes: who may call what', () => {
   it('answers the queue dashboard only with an admin session cookie', async () => {
     const url = `${sys.url('api')}/admin/queues`;
     const admin = await loginAdmin(sys);
-    const reviewer = await call('POST', `${sys.url('api')}/v1/admin/sessions`, { body: { username: 'rita', password: 'rita-password-1' } });
-    expect(admin.cookie).toMatch(/^hc_queues_session=[\w.-]+; Path=\/admin\/queues; Max-Age=\d+; HttpOnly; SameSite=Strict$/);
+    const reviewer = await call('POST', `${sys.url('api')}/v1/admin/sessions`, {
+      body: { username: 'rita', password: 'rita-password-1' },
+    });
+    expect(admin.cookie).toMatch(
+      /^hc_queues_session=[\w.-]+; Path=\/admin\/queues; Max-Age=\d+; HttpOnly; SameSite=Strict$/,
+    );
     expect(reviewer.headers.get('set-cookie')).toBeNull();
 
     expect((await fetch(url)).status).toBe(401);
     expect((await fetch(url, { headers: { authorization: `Bearer ${admin.token}` } })).status).toBe(401); // the dashboard reads the cookie only
-    expect((await fetch(url, { headers: { cookie: `hc_queues_session=${tokens['expired token']}` } })).status).toBe(401);
+    expect((await fetch(url, { headers: { cookie: `hc_queues_session=${tokens['expired token']}` } })).status).toBe(
+      401,
+    );
     expect((await fetch(url, { headers: { cookie: `hc_queues_session=${tokens.reviewer}` } })).status).toBe(403);
     const cookie = admin.cookie!.split(';')[0]!;
     const page = await fetch(url, { headers: { cookie } });
@@ -89,6 +142,12 @@ describe('admin routes: who may call what', () => {
     expect((await call('GET', `${sys.url('api')}/v1/admin/code-changes`, { token: s.token })).status).toBe(200);
     await sys.db.query(`UPDATE admins SET disabled = true WHERE username = 'dora'`);
     expect((await call('GET', `${sys.url('api')}/v1/admin/code-changes`, { token: s.token })).status).toBe(401);
-    expect((await call('POST', `${sys.url('api')}/v1/admin/sessions`, { body: { username: 'dora', password: 'dora-password-1' } })).status).toBe(401);
+    expect(
+      (
+        await call('POST', `${sys.url('api')}/v1/admin/sessions`, {
+          body: { username: 'dora', password: 'dora-password-1' },
+        })
+      ).status,
+    ).toBe(401);
   });
 });

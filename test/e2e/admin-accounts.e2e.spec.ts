@@ -7,10 +7,15 @@ const cli = runCli;
 
 describe('admin accounts, login throttling and the audit trail', () => {
   let sys: TestSystem;
-  const session = (username: string, password: string) => call('POST', `${sys.url('api')}/v1/admin/sessions`, { body: { username, password } });
+  const session = (username: string, password: string) =>
+    call('POST', `${sys.url('api')}/v1/admin/sessions`, { body: { username, password } });
 
   beforeAll(async () => {
-    sys = await startSystem('admin_accounts', ['api'], { HC_LOGIN_MAX_FAILURES: '3', HC_LOGIN_MAX_FAILURES_PER_ADDRESS: '8', HC_LOGIN_LOCK_SECONDS: '120' });
+    sys = await startSystem('admin_accounts', ['api'], {
+      HC_LOGIN_MAX_FAILURES: '3',
+      HC_LOGIN_MAX_FAILURES_PER_ADDRESS: '8',
+      HC_LOGIN_LOCK_SECONDS: '120',
+    });
   }, 60_000);
 
   afterAll(async () => {
@@ -28,7 +33,9 @@ describe('admin accounts, login throttling and the audit trail', () => {
     expect(duplicate.out).toContain('exists already');
     expect((await cli(sys, ['admins', 'create', 'Bad Name'])).code).not.toBe(0);
 
-    expect((await cli(sys, ['admins', 'reset-password', 'olga', '--password-stdin'], 'a-new-password-for-olga\n')).code).toBe(0);
+    expect(
+      (await cli(sys, ['admins', 'reset-password', 'olga', '--password-stdin'], 'a-new-password-for-olga\n')).code,
+    ).toBe(0);
     expect((await session('olga', password)).status).toBe(401);
     const s = await login(sys, 'olga', 'a-new-password-for-olga');
 
@@ -38,7 +45,8 @@ describe('admin accounts, login throttling and the audit trail', () => {
     expect((await cli(sys, ['admins', 'disable', 'nobody'])).code).toBe(1);
 
     const audit = await sys.db.query<{ action: string; actor: string; after: { disabled?: boolean } }>(
-      `SELECT a.action, a.actor, a.after FROM admin_audit a JOIN admins m ON m.id::text = a.target_id WHERE a.target_type = 'admin' AND m.username = 'olga' AND a.action LIKE 'admin.%' ORDER BY a.id`);
+      `SELECT a.action, a.actor, a.after FROM admin_audit a JOIN admins m ON m.id::text = a.target_id WHERE a.target_type = 'admin' AND m.username = 'olga' AND a.action LIKE 'admin.%' ORDER BY a.id`,
+    );
     expect(audit.map((a) => a.action)).toEqual(['admin.create', 'admin.reset-password', 'admin.disable']);
     expect(audit.every((a) => a.actor.startsWith('cli:'))).toBe(true);
     expect(JSON.stringify(audit)).not.toMatch(/password_hash|argon2/);
@@ -52,14 +60,15 @@ describe('admin accounts, login throttling and the audit trail', () => {
     expect(locked.body.error).toBe('RATE_LIMITED');
     expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(Number(locked.headers.get('retry-after'))).toBeLessThanOrEqual(120);
-    expect((await login(sys, 'olga', 'a-new-password-for-olga').catch((e: Error) => e.message))).toMatch(/401/); // another name is not locked (olga is disabled: 401, not 429)
+    expect(await login(sys, 'olga', 'a-new-password-for-olga').catch((e: Error) => e.message)).toMatch(/401/); // another name is not locked (olga is disabled: 401, not 429)
   });
 
   it('throttles logins after repeated failures from one address, whatever the username', async () => {
     await insertAccount(sys, 'pia', 'reviewer');
     // Failures from this address so far come from the tests above; at most 8 reach the limit.
     const answers: number[] = [];
-    for (let i = 0; i < 8 && answers[answers.length - 1] !== 429; i++) answers.push((await session(`nobody-${i}`, 'x')).status);
+    for (let i = 0; i < 8 && answers[answers.length - 1] !== 429; i++)
+      answers.push((await session(`nobody-${i}`, 'x')).status);
     expect(answers[answers.length - 1]).toBe(429);
     expect(answers.slice(0, -1).every((s) => s === 401)).toBe(true);
     expect((await session('pia', 'pia-password-1')).status).toBe(429);
@@ -71,12 +80,20 @@ describe('admin accounts, login throttling and the audit trail', () => {
     try {
       expect((await client.query('SELECT current_user AS u')).rows[0].u).toBe('hc_app');
       expect((await client.query('SELECT count(*)::int AS n FROM admin_audit')).rows[0].n).toBeGreaterThan(0);
-      await client.query(`INSERT INTO admin_audit (actor, action, target_type, target_id) VALUES ('test', 'test.insert', 'test', '1')`);
-      await expect(client.query(`UPDATE admin_audit SET note = 'rewritten'`)).rejects.toThrow(/permission denied for table admin_audit/);
+      await client.query(
+        `INSERT INTO admin_audit (actor, action, target_type, target_id) VALUES ('test', 'test.insert', 'test', '1')`,
+      );
+      await expect(client.query(`UPDATE admin_audit SET note = 'rewritten'`)).rejects.toThrow(
+        /permission denied for table admin_audit/,
+      );
       await expect(client.query('DELETE FROM admin_audit')).rejects.toThrow(/permission denied for table admin_audit/);
       await expect(client.query('TRUNCATE admin_audit')).rejects.toThrow(/permission denied for table admin_audit/);
-      await expect(client.query(`UPDATE code_history SET reason = 'rewritten'`)).rejects.toThrow(/permission denied for table code_history/);
-      await expect(client.query('DELETE FROM code_history')).rejects.toThrow(/permission denied for table code_history/);
+      await expect(client.query(`UPDATE code_history SET reason = 'rewritten'`)).rejects.toThrow(
+        /permission denied for table code_history/,
+      );
+      await expect(client.query('DELETE FROM code_history')).rejects.toThrow(
+        /permission denied for table code_history/,
+      );
     } finally {
       await client.end();
     }

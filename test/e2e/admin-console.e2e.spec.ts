@@ -7,7 +7,11 @@ import { launchBrowser } from '../support/browser.js';
 import { call, eventually } from '../support/http.js';
 import { FAST_GRID_ENV, TEST_ADMIN, startSystem, type TestSystem } from '../support/system.js';
 
-const grid = { windowSeconds: Number(FAST_GRID_ENV.HC_WINDOW_SECONDS), slotSeconds: Number(FAST_GRID_ENV.HC_SLOT_SECONDS), graceSeconds: Number(FAST_GRID_ENV.HC_GRACE_SECONDS) };
+const grid = {
+  windowSeconds: Number(FAST_GRID_ENV.HC_WINDOW_SECONDS),
+  slotSeconds: Number(FAST_GRID_ENV.HC_SLOT_SECONDS),
+  graceSeconds: Number(FAST_GRID_ENV.HC_GRACE_SECONDS),
+};
 const UI_TIMEOUT = 30_000; // CI is a slow 2-core machine
 
 /**
@@ -38,22 +42,37 @@ describe('admin console', () => {
   /** A red source and a contact side by side for two slots: above review, below automatic. */
   async function pendingReview(): Promise<{ changeId: string; contactId: string; sourceId: string }> {
     const api = sys.url('api');
-    const register = async () => (await call('POST', `${api}/v1/users`, { body: {} })).body as { userId: string; token: string };
+    const register = async () =>
+      (await call('POST', `${api}/v1/users`, { body: {} })).body as { userId: string; token: string };
     const [source, contact] = [await register(), await register()];
     const admin = (await call('POST', `${api}/v1/admin/sessions`, { body: TEST_ADMIN })).body.token;
-    expect((await call('PUT', `${api}/v1/admin/users/${source.userId}/code`, { token: admin, body: { color: 'red', reason: 'positive test' } })).status).toBe(200);
+    expect(
+      (
+        await call('PUT', `${api}/v1/admin/users/${source.userId}/code`, {
+          token: admin,
+          body: { color: 'red', reason: 'positive test' },
+        })
+      ).status,
+    ).toBe(200);
 
     const windowId = lastClosedWindowId(Date.now(), grid) - 3;
     const start = windowStartMs(windowId, grid);
     const at = (slots: number[]) => slots.map((slot) => start + slot * grid.slotSeconds * 1000 + 2_000);
     const ping = (token: string, cell: string, slots: number[]) =>
-      call('POST', `${sys.url('ingest')}/v1/pings`, { token, body: { pings: at(slots).map((ts) => ({ ts, geohash: cell })) } });
+      call('POST', `${sys.url('ingest')}/v1/pings`, {
+        token,
+        body: { pings: at(slots).map((ts) => ({ ts, geohash: cell })) },
+      });
     expect((await ping(source.token, encodeCell(52.520008, 13.404954, 8), [0, 1])).status).toBe(202);
     // Two slots next to the source: 20 s, at HC_EXPOSURE_REVIEW_SECONDS and under the automatic 30 s.
     expect((await ping(contact.token, encodeCell(52.52015, 13.40515, 8), [0, 1])).status).toBe(202);
 
     const [change] = await eventually(
-      () => sys.db.query<{ id: string; status: string; auto: boolean }>('SELECT id::text, status, auto FROM code_changes WHERE user_id = $1', [contact.userId]),
+      () =>
+        sys.db.query<{ id: string; status: string; auto: boolean }>(
+          'SELECT id::text, status, auto FROM code_changes WHERE user_id = $1',
+          [contact.userId],
+        ),
       (rows) => rows.length > 0,
       60_000,
       'a code-change request for the contact',
@@ -112,8 +131,17 @@ describe('admin console', () => {
     expect(await page.getByRole('table', { name: 'Code history' }).textContent()).toContain('admin');
 
     // The API agrees with the page, and the page ran without script errors or CSP violations.
-    expect((await call('GET', `${api}/v1/admin/code-changes/${changeId}`, { token: (await call('POST', `${api}/v1/admin/sessions`, { body: TEST_ADMIN })).body.token })).body)
-      .toMatchObject({ status: 'applied', note: 'two slots next to a case; approved', decidedBy: `admin:${TEST_ADMIN.username}` });
+    expect(
+      (
+        await call('GET', `${api}/v1/admin/code-changes/${changeId}`, {
+          token: (await call('POST', `${api}/v1/admin/sessions`, { body: TEST_ADMIN })).body.token,
+        })
+      ).body,
+    ).toMatchObject({
+      status: 'applied',
+      note: 'two slots next to a case; approved',
+      decidedBy: `admin:${TEST_ADMIN.username}`,
+    });
     expect(pageErrors).toEqual([]);
   }, 180_000);
 });

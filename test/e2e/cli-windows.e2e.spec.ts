@@ -36,13 +36,16 @@ describe('operator CLI: windows', () => {
     expect(rerun.out).toMatch(/2 windows in [\d.]+ s: 2 done, 0 failed/);
     expect(rerun.code).toBe(0);
     expect(await tracingResult(sys.db, fixture.windowIds)).toEqual(first);
-    const audit = await sys.db.query<{ actor: string; target_id: string }>(`SELECT actor, target_id FROM admin_audit WHERE action = 'window.rerun' ORDER BY id`);
+    const audit = await sys.db.query<{ actor: string; target_id: string }>(
+      `SELECT actor, target_id FROM admin_audit WHERE action = 'window.rerun' ORDER BY id`,
+    );
     expect(audit.map((a) => a.target_id).slice(-2)).toEqual(fixture.windowIds.map(String));
     expect(audit.every((a) => a.actor.startsWith('cli:'))).toBe(true);
 
     const list = await runCli(sys, ['windows', 'list', '--status', 'done']);
     expect(list.code).toBe(0);
-    for (const id of fixture.windowIds) expect(list.out).toMatch(new RegExp(`^${id}\\s.*done\\s+2\\s+contacts \\d+`, 'm'));
+    for (const id of fixture.windowIds)
+      expect(list.out).toMatch(new RegExp(`^${id}\\s.*done\\s+2\\s+contacts \\d+`, 'm'));
   }, 120_000);
 
   it.each([
@@ -50,10 +53,14 @@ describe('operator CLI: windows', () => {
     [['windows', 'rerun', '10..9'], 'ends before it starts'],
     [['windows', 'trace', String(lastClosedWindowId(Date.now(), FAST_GRID) + 1000)], 'has not closed yet'], // open for hours after the file loads
     [['windows', 'list', '--status', 'sleeping'], 'Allowed choices are open, closing, processing, done, failed'],
-  ])('refuses %j with a message and exit code 1', async (args, message) => {
-    const r = await runCli(sys, args);
-    expect(r.out).toContain(message);
-    expect(r.out).not.toMatch(/\n\s+at /); // a message, not a stack trace
-    expect(r.code).toBe(1);
-  }, 30_000);
+  ])(
+    'refuses %j with a message and exit code 1',
+    async (args, message) => {
+      const r = await runCli(sys, args);
+      expect(r.out).toContain(message);
+      expect(r.out).not.toMatch(/\n\s+at /); // a message, not a stack trace
+      expect(r.code).toBe(1);
+    },
+    30_000,
+  );
 });

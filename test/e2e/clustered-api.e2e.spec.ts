@@ -14,22 +14,41 @@ describe('api with two workers', () => {
   });
 
   const countOf = (metrics: string, status: number) => {
-    const line = metrics.split('\n').find((l) => l.startsWith('http_request_duration_seconds_count') && l.includes('route="/v1/codes/me"') && l.includes(`status="${status}"`));
+    const line = metrics
+      .split('\n')
+      .find(
+        (l) =>
+          l.startsWith('http_request_duration_seconds_count') &&
+          l.includes('route="/v1/codes/me"') &&
+          l.includes(`status="${status}"`),
+      );
     return line ? Number(line.split(' ').pop()) : 0;
   };
 
   it('counts every request in /metrics whichever worker answered it or the scrape', async () => {
     const user = (await call('POST', `${sys.url('api')}/v1/users`, { body: {} })).body;
     // Both workers up: startApp returns when the first answers, and a scrape needs every worker.
-    await eventually(() => fetch(`${sys.url('api')}/metrics`, { headers: { connection: 'close' } }).then(async (r) => (await r.text(), r.status)), (s) => s === 200, 30_000, 'every worker to answer /metrics');
+    await eventually(
+      () =>
+        fetch(`${sys.url('api')}/metrics`, { headers: { connection: 'close' } }).then(
+          async (r) => (await r.text(), r.status),
+        ),
+      (s) => s === 200,
+      30_000,
+      'every worker to answer /metrics',
+    );
     // New connections each time, so both workers serve some of them.
     for (let i = 0; i < 20; i++) {
-      const r = await fetch(`${sys.url('api')}/v1/codes/me`, { headers: { authorization: `Bearer ${user.token}`, connection: 'close' } });
+      const r = await fetch(`${sys.url('api')}/v1/codes/me`, {
+        headers: { authorization: `Bearer ${user.token}`, connection: 'close' },
+      });
       expect(r.status).toBe(200);
       await r.text();
     }
     for (let i = 0; i < 4; i++) {
-      const metrics = await fetch(`${sys.url('api')}/metrics`, { headers: { connection: 'close' } }).then((r) => r.text());
+      const metrics = await fetch(`${sys.url('api')}/metrics`, { headers: { connection: 'close' } }).then((r) =>
+        r.text(),
+      );
       expect(countOf(metrics, 200)).toBe(20);
     }
   });

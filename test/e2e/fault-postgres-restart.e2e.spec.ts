@@ -36,14 +36,25 @@ describe('Postgres restarted under load', () => {
       await postgres.restart();
       // Every app is ready again by itself, the same process as before.
       for (const name of APPS) {
-        await eventually(() => fetch(`${sys.url(name)}/health/ready`).then((r) => r.status, () => 0), (s) => s === 200, 30_000, `${name} to be ready again`);
+        await eventually(
+          () =>
+            fetch(`${sys.url(name)}/health/ready`).then(
+              (r) => r.status,
+              () => 0,
+            ),
+          (s) => s === 200,
+          30_000,
+          `${name} to be ready again`,
+        );
       }
     });
 
     expect(untracedAtFault).toBeGreaterThan(0);
     expect(APPS.map((name) => [name, sys.apps[name]!.process.exitCode])).toEqual(APPS.map((name) => [name, null]));
     // The crash was seen by phones, and both paths answered again after it.
-    expect(load.posts.filter((p) => p.status !== 202).length + load.reads.filter((r) => r.status !== 200).length).toBeGreaterThan(0);
+    expect(
+      load.posts.filter((p) => p.status !== 202).length + load.reads.filter((r) => r.status !== 200).length,
+    ).toBeGreaterThan(0);
     expect(load.posts.some((p) => p.sentAt > recoveredAt && p.status === 202)).toBe(true);
     expect(load.reads.some((r) => r.sentAt > recoveredAt && r.status === 200)).toBe(true);
     expect(load.wrongGreens()).toEqual([]);

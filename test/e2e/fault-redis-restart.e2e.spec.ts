@@ -36,7 +36,15 @@ describe('Redis restarted empty under load', () => {
     expect([...new Set(load.reads.map((r) => r.status))].filter((s) => s !== 200 && s !== 503)).toEqual([]);
     expect(load.reads.filter((r) => r.status === 200 && r.truth === 'at-risk').length).toBeGreaterThan(20);
     // Some of those at risk were made yellow by the trace while the phones were reading.
-    expect(load.reads.some((r) => r.sentAt > recoveredAt && r.status === 200 && r.color === 'yellow' && load.reads.some((e) => e.userId === r.userId && e.truth === 'green'))).toBe(true);
+    expect(
+      load.reads.some(
+        (r) =>
+          r.sentAt > recoveredAt &&
+          r.status === 200 &&
+          r.color === 'yellow' &&
+          load.reads.some((e) => e.userId === r.userId && e.truth === 'green'),
+      ),
+    ).toBe(true);
     // Ingest: 202s again after the restart, and every acknowledged ping stored.
     expect(load.posts.filter((p) => p.sentAt > recoveredAt && p.status === 202).length).toBeGreaterThan(0);
     expect((await load.missingPings()).missing).toEqual([]);

@@ -23,17 +23,38 @@ describe('HTTP contract (api + ingest)', () => {
   it('registers a person who reads green, with tracedUntil present', async () => {
     const me = await call('GET', `${sys.url('api')}/v1/codes/me`, { token: user.token });
     expect(me.status).toBe(200);
-    expect(me.body).toEqual({ userId: user.userId, color: 'green', reason: 'registered', updatedAt: expect.any(String), expiresAt: null, tracedUntil: expect.any(String) });
+    expect(me.body).toEqual({
+      userId: user.userId,
+      color: 'green',
+      reason: 'registered',
+      updatedAt: expect.any(String),
+      expiresAt: null,
+      tracedUntil: expect.any(String),
+    });
   });
 
   it.each([
     ['no token', undefined],
     ['a malformed token', 'not-a-jwt'],
-    ['a token signed with another key', 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxIiwidHlwIjoidXNlciJ9.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'],
-    ['a well-signed token for a person who does not exist', () => createSigner({ key: sys.env.HC_JWT_SECRET!, algorithm: 'HS256' })({ sub: '999999999', typ: 'user' })],
-    ['a token whose payload was changed', () => { const [h, , sig] = user.token.split('.'); return `${h}.${Buffer.from(JSON.stringify({ sub: '1', typ: 'user' })).toString('base64url')}.${sig}`; }],
+    [
+      'a token signed with another key',
+      'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxIiwidHlwIjoidXNlciJ9.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+    ],
+    [
+      'a well-signed token for a person who does not exist',
+      () => createSigner({ key: sys.env.HC_JWT_SECRET!, algorithm: 'HS256' })({ sub: '999999999', typ: 'user' }),
+    ],
+    [
+      'a token whose payload was changed',
+      () => {
+        const [h, , sig] = user.token.split('.');
+        return `${h}.${Buffer.from(JSON.stringify({ sub: '1', typ: 'user' })).toString('base64url')}.${sig}`;
+      },
+    ],
   ])('answers 401 with the error shape for %s', async (_, token) => {
-    const r = await call('GET', `${sys.url('api')}/v1/codes/me`, { token: typeof token === 'function' ? token() : token });
+    const r = await call('GET', `${sys.url('api')}/v1/codes/me`, {
+      token: typeof token === 'function' ? token() : token,
+    });
     expect(r.status).toBe(401);
     expect(r.body).toEqual({ error: 'AUTH.UNAUTHENTICATED', message: expect.any(String) });
   });
@@ -47,8 +68,12 @@ describe('HTTP contract (api + ingest)', () => {
   });
 
   it('answers 401 to a wrong admin password, with the same message as for an unknown admin', async () => {
-    const wrong = await call('POST', `${sys.url('api')}/v1/admin/sessions`, { body: { username: 'admin', password: 'nope' } });
-    const unknown = await call('POST', `${sys.url('api')}/v1/admin/sessions`, { body: { username: 'nobody', password: 'nope' } });
+    const wrong = await call('POST', `${sys.url('api')}/v1/admin/sessions`, {
+      body: { username: 'admin', password: 'nope' },
+    });
+    const unknown = await call('POST', `${sys.url('api')}/v1/admin/sessions`, {
+      body: { username: 'nobody', password: 'nope' },
+    });
     expect(wrong.status).toBe(401);
     expect(unknown.body).toEqual(wrong.body);
   });
@@ -98,13 +123,18 @@ describe('HTTP contract (api + ingest)', () => {
   });
 
   it('refuses more than 1000 pings with 400', async () => {
-    const r = await pings({ pings: Array.from({ length: 1001 }, (_, i) => ({ ts: Date.now() - i, geohash: 'u33dc0cp' })) });
+    const r = await pings({
+      pings: Array.from({ length: 1001 }, (_, i) => ({ ts: Date.now() - i, geohash: 'u33dc0cp' })),
+    });
     expect(r.status).toBe(400);
     expect(r.body.details[0].field).toBe('pings');
   });
 
   it('refuses a body over the size limit with 413', async () => {
-    const r = await call('POST', `${sys.url('ingest')}/v1/pings`, { token: user.token, rawBody: JSON.stringify({ pings: [{ ts: Date.now(), geohash: 'u'.repeat(400_000) }] }) });
+    const r = await call('POST', `${sys.url('ingest')}/v1/pings`, {
+      token: user.token,
+      rawBody: JSON.stringify({ pings: [{ ts: Date.now(), geohash: 'u'.repeat(400_000) }] }),
+    });
     expect(r.status).toBe(413);
     expect(r.body.error).toBe('PAYLOAD_TOO_LARGE');
   });
@@ -132,7 +162,12 @@ describe('HTTP contract (api + ingest)', () => {
 
   it('stores a ping repeated within one batch once', async () => {
     const ts = Date.now() - 30_000;
-    const r = await pings({ pings: [{ ts, geohash: 'u33dc0cp' }, { ts, geohash: 'u33dc0cp' }] });
+    const r = await pings({
+      pings: [
+        { ts, geohash: 'u33dc0cp' },
+        { ts, geohash: 'u33dc0cp' },
+      ],
+    });
     expect(r.status).toBe(202);
     const rows = await sys.db.query('SELECT 1 FROM pings WHERE ts = to_timestamp($1 / 1000.0)', [ts]);
     expect(rows).toHaveLength(1);
@@ -151,6 +186,8 @@ describe('HTTP contract (api + ingest)', () => {
   it('serves the OpenAPI document at /docs-json', async () => {
     const doc = await call('GET', `${sys.url('api')}/docs-json`);
     expect(doc.status).toBe(200);
-    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/v1/users', '/v1/codes/me', '/v1/admin/sessions']));
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining(['/v1/users', '/v1/codes/me', '/v1/admin/sessions']),
+    );
   });
 });

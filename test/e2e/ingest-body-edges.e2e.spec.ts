@@ -22,19 +22,31 @@ describe('POST /v1/pings: body edges', () => {
   });
 
   const url = () => `${sys.url('ingest')}/v1/pings`;
-  const rowCount = async () => Number((await sys.db.query<{ n: string }>('SELECT count(*) AS n FROM pings WHERE user_id = $1', [user.userId]))[0]!.n);
+  const rowCount = async () =>
+    Number(
+      (await sys.db.query<{ n: string }>('SELECT count(*) AS n FROM pings WHERE user_id = $1', [user.userId]))[0]!.n,
+    );
   const batch = (ts = Date.now() - 10_000) => JSON.stringify({ pings: [{ ts, geohash: 'u33dc0cp' }] });
-  const raw = (body: string, headers: Record<string, string>) => call('POST', url(), { token: user.token, rawBody: body, headers });
+  const raw = (body: string, headers: Record<string, string>) =>
+    call('POST', url(), { token: user.token, rawBody: body, headers });
 
   /** Sends `chunks` without a content-length (chunked transfer), as a phone streaming a body would. */
   function chunked(chunks: string[]): Promise<{ status: number; body: { error?: string } }> {
     return new Promise((resolve, reject) => {
-      const req = request(url(), { method: 'POST', headers: { authorization: `Bearer ${user.token}`, 'content-type': 'application/json' } }, (res) => {
-        let text = '';
-        res.on('data', (d) => (text += d));
-        res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) }));
-      });
-      req.on('error', (err) => ((err as NodeJS.ErrnoException).code === 'ECONNRESET' || (err as NodeJS.ErrnoException).code === 'EPIPE' ? undefined : reject(err)));
+      const req = request(
+        url(),
+        { method: 'POST', headers: { authorization: `Bearer ${user.token}`, 'content-type': 'application/json' } },
+        (res) => {
+          let text = '';
+          res.on('data', (d) => (text += d));
+          res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) }));
+        },
+      );
+      req.on('error', (err) =>
+        (err as NodeJS.ErrnoException).code === 'ECONNRESET' || (err as NodeJS.ErrnoException).code === 'EPIPE'
+          ? undefined
+          : reject(err),
+      );
       for (const c of chunks) req.write(c);
       req.end();
     });
@@ -57,7 +69,15 @@ describe('POST /v1/pings: body edges', () => {
   it('refuses a chunked body over the size limit with 413, nothing stored', async () => {
     const before = await rowCount();
     const filler = 'x'.repeat(64 * 1024);
-    const r = await chunked([`{"pings":[{"ts":${Date.now()},"geohash":"u33dc0cp","pad":"`, filler, filler, filler, filler, filler, '"}]}']);
+    const r = await chunked([
+      `{"pings":[{"ts":${Date.now()},"geohash":"u33dc0cp","pad":"`,
+      filler,
+      filler,
+      filler,
+      filler,
+      filler,
+      '"}]}',
+    ]);
     expect(r.status).toBe(413);
     expect(r.body).toEqual({ error: 'PAYLOAD_TOO_LARGE', message: 'request body too large' });
     expect(await rowCount()).toBe(before);
@@ -71,18 +91,36 @@ describe('POST /v1/pings: body edges', () => {
 
   // The compact body phones send is read from its bytes (scanPingBatch), any other through JSON.
   it('answers and stores a batch alike whether it comes compact (scanned) or written otherwise (parsed)', async () => {
-    const readAs = async (read: string) => metricIn(await fetch(`${sys.url('ingest')}/metrics`).then((r) => r.text()), 'hc_ping_bodies_total', `read="${read}"`);
+    const readAs = async (read: string) =>
+      metricIn(
+        await fetch(`${sys.url('ingest')}/metrics`).then((r) => r.text()),
+        'hc_ping_bodies_total',
+        `read="${read}"`,
+      );
     const [compactBefore, jsonBefore] = [await readAs('compact'), await readAs('json')];
     const t = Date.now() - 20_000; // apart from the other tests' pings (10-13 s ago)
-    const pings = [{ ts: t, geohash: 'u33dc0cpzzzz' }, { ts: t + 1, geohash: 'u33dc0cp' }, { ts: Math.floor(t / 1000), geohash: 'u33dc0cp' }];
+    const pings = [
+      { ts: t, geohash: 'u33dc0cpzzzz' },
+      { ts: t + 1, geohash: 'u33dc0cp' },
+      { ts: Math.floor(t / 1000), geohash: 'u33dc0cp' },
+    ];
     const compact = JSON.stringify({ pings });
     const spaced = JSON.stringify({ pings }, null, 2);
-    const stored = async () => (await sys.db.query<{ ms: string; cell: string }>('SELECT (extract(epoch FROM ts) * 1000)::bigint AS ms, cell FROM pings WHERE user_id = $1 AND ts BETWEEN to_timestamp($2 / 1000.0) AND to_timestamp(($2 + 1) / 1000.0) ORDER BY ts', [user.userId, t])).map((r) => [Number(r.ms), r.cell]);
+    const stored = async () =>
+      (
+        await sys.db.query<{ ms: string; cell: string }>(
+          'SELECT (extract(epoch FROM ts) * 1000)::bigint AS ms, cell FROM pings WHERE user_id = $1 AND ts BETWEEN to_timestamp($2 / 1000.0) AND to_timestamp(($2 + 1) / 1000.0) ORDER BY ts',
+          [user.userId, t],
+        )
+      ).map((r) => [Number(r.ms), r.cell]);
     const first = await raw(compact, { 'content-type': 'application/json' });
     expect(first.status).toBe(202);
     expect(first.body).toEqual({ accepted: 2, late: 0, rejected: 1 });
     const afterCompact = await stored();
-    expect(afterCompact).toEqual([[t, 'u33dc0cp'], [t + 1, 'u33dc0cp']]);
+    expect(afterCompact).toEqual([
+      [t, 'u33dc0cp'],
+      [t + 1, 'u33dc0cp'],
+    ]);
     const again = await raw(spaced, { 'content-type': 'application/json' });
     expect(again.status).toBe(202);
     expect(again.body).toEqual(first.body);
@@ -94,7 +132,10 @@ describe('POST /v1/pings: body edges', () => {
     ['an empty body', ''],
     ['a truncated body', '{"pings": ['],
     ['a body with a prototype key', '{"pings":[{"ts":1,"geohash":"u33dc0cp"}],"__proto__":{"x":1}}'],
-    ['a body with a constructor.prototype key', '{"pings":[{"ts":1,"geohash":"u33dc0cp"}],"constructor":{"prototype":{"x":1}}}'],
+    [
+      'a body with a constructor.prototype key',
+      '{"pings":[{"ts":1,"geohash":"u33dc0cp"}],"constructor":{"prototype":{"x":1}}}',
+    ],
   ])('refuses %s with 400 as Fastify does', async (_, body) => {
     const r = await raw(body, { 'content-type': 'application/json' });
     expect(r.status).toBe(400);

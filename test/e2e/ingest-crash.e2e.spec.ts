@@ -55,7 +55,11 @@ describe('ingest while Postgres crashes', () => {
       userId: String(phone + 1),
       pings: Array.from({ length: BATCH }, () => ({ ts: start + next++, geohash: 'u33dc0cp' })),
     });
-    const send = (b: Batch) => call('POST', `${ingest.url}/v1/pings`, { token: b.token, body: { pings: b.pings } }).catch(() => ({ status: 0, body: null }));
+    const send = (b: Batch) =>
+      call('POST', `${ingest.url}/v1/pings`, { token: b.token, body: { pings: b.pings } }).catch(() => ({
+        status: 0,
+        body: null,
+      }));
 
     const acknowledged: Batch[] = [];
     const failed: Batch[] = [];
@@ -93,7 +97,9 @@ describe('ingest while Postgres crashes', () => {
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     try {
-      const { rows } = await client.query<{ user_id: string; ms: string }>(`SELECT user_id::text, (extract(epoch FROM ts) * 1000)::bigint::text AS ms FROM pings`);
+      const { rows } = await client.query<{ user_id: string; ms: string }>(
+        `SELECT user_id::text, (extract(epoch FROM ts) * 1000)::bigint::text AS ms FROM pings`,
+      );
       const stored = new Set(rows.map((r) => `${r.user_id}:${r.ms}`));
       const missing = acknowledged.flatMap((b) => b.pings.filter((p) => !stored.has(`${b.userId}:${p.ts}`)));
       expect(missing).toEqual([]);

@@ -8,7 +8,9 @@ describe('ingest group commit', () => {
 
   beforeAll(async () => {
     sys = await startSystem('groupcommit', ['api', 'ingest']);
-    users = await Promise.all(Array.from({ length: 200 }, async () => (await call('POST', `${sys.url('api')}/v1/users`, { body: {} })).body));
+    users = await Promise.all(
+      Array.from({ length: 200 }, async () => (await call('POST', `${sys.url('api')}/v1/users`, { body: {} })).body),
+    );
   }, 60_000);
 
   afterAll(async () => {
@@ -18,10 +20,17 @@ describe('ingest group commit', () => {
   it('stores every ping of 200 concurrent batches, in fewer commits than requests, and counts them', async () => {
     const now = Date.now();
     const answers = await Promise.all(
-      users.map((u, i) => call('POST', `${sys.url('ingest')}/v1/pings`, {
-        token: u.token,
-        body: { pings: Array.from({ length: 50 }, (_, k) => ({ ts: now - 60_000 + k * 1000, geohash: `u33dc0c${'0123456789bcdefg'[i % 16]}` })) },
-      })),
+      users.map((u, i) =>
+        call('POST', `${sys.url('ingest')}/v1/pings`, {
+          token: u.token,
+          body: {
+            pings: Array.from({ length: 50 }, (_, k) => ({
+              ts: now - 60_000 + k * 1000,
+              geohash: `u33dc0c${'0123456789bcdefg'[i % 16]}`,
+            })),
+          },
+        }),
+      ),
     );
     for (const a of answers) expect(a).toMatchObject({ status: 202, body: { accepted: 50, late: 0, rejected: 0 } });
     const [{ n }] = await sys.db.query<{ n: string }>('SELECT count(*) AS n FROM pings');

@@ -8,7 +8,7 @@ import { FAST_GRID } from '../support/tracing-fixture.js';
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Expiry against the real batch app: a contact exposed in two windows is yellow until 
+ * Expiry against the real batch app: a contact exposed in two windows is yellow until
  * HC_QUARANTINE_SECONDS after the later exposure (the second one extends the quarantine, it
  * does not start another), and the sweep turns it green then, never before, in Postgres (a
  * history row by `system`) and in the cache.
@@ -26,19 +26,23 @@ describe('quarantine expiry', () => {
       await sys.db.query(`INSERT INTO users (created_at) SELECT now() FROM generate_series(1, 2)`);
       await sys.db.query(
         `INSERT INTO health_codes (user_id, color, reason, version, updated_at, infectious_from)
-         VALUES (1, 'red', 'test', 1, now(), now() - interval '1 day'), (2, 'green', 'test', 1, now(), NULL)`);
+         VALUES (1, 'red', 'test', 1, now(), now() - interval '1 day'), (2, 'green', 'test', 1, now(), NULL)`,
+      );
       const cell = encodeCell(52.5, 13.4, 8);
       const times = [
         ...Array.from({ length: 6 }, (_, i) => windowStartMs(w1, FAST_GRID) + i * 10_000 + 5_000),
         ...Array.from({ length: 3 }, (_, i) => windowStartMs(w2, FAST_GRID) + i * 10_000 + 5_000),
       ];
-      for (const day of new Set(times.map((t) => new Date(t).toISOString().slice(0, 10)))) await sys.db.query('SELECT hc_ensure_ping_partition($1::date)', [day]);
+      for (const day of new Set(times.map((t) => new Date(t).toISOString().slice(0, 10))))
+        await sys.db.query('SELECT hc_ensure_ping_partition($1::date)', [day]);
       await sys.db.query(
         `INSERT INTO pings (user_id, ts, cell) SELECT u, to_timestamp(t / 1000.0), $2 FROM unnest($1::float8[]) t, (VALUES (1), (2)) AS p(u)`,
-        [times, cell]);
+        [times, cell],
+      );
       await sys.db.query(
         `INSERT INTO windows (id, starts_at, ends_at) SELECT id, to_timestamp(id * 60), to_timestamp((id + 1) * 60) FROM unnest($1::bigint[]) id`,
-        [[w1, w2]]);
+        [[w1, w2]],
+      );
       // The first quarantine would end 40 s after the batch app starts, the extended one 30 s later.
       // Timed from here, not from the test's start: a set-up or a start slowed by a busy machine
       // must not end the first quarantine before the batch app has traced w2 (that would be a
@@ -54,9 +58,13 @@ describe('quarantine expiry', () => {
       let code: { color: string; expires_at: Date | null } | undefined;
       for (const deadline = Date.now() + 120_000; ; await pause(200)) {
         const checkedAt = Date.now();
-        [code] = await sys.db.query<{ color: string; expires_at: Date | null }>('SELECT color, expires_at FROM health_codes WHERE user_id = 2');
+        [code] = await sys.db.query<{ color: string; expires_at: Date | null }>(
+          'SELECT color, expires_at FROM health_codes WHERE user_id = 2',
+        );
         if (code!.color === 'green' && code!.expires_at === null && checkedAt > windowEndMs(w2, FAST_GRID)) {
-          const [history] = await sys.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM code_history WHERE user_id = 2`);
+          const [history] = await sys.db.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM code_history WHERE user_id = 2`,
+          );
           if (history!.n > 0) break;
         }
         if (code!.color === 'yellow') {
@@ -65,11 +73,21 @@ describe('quarantine expiry', () => {
         }
         if (Date.now() > deadline) throw new Error(`still ${JSON.stringify(code)}`);
       }
-      const history = await sys.db.query<{ from_color: string; to_color: string; actor: string; reason: string; at: Date; expires_at: Date | null }>(
-        'SELECT from_color, to_color, actor, reason, at, expires_at FROM code_history WHERE user_id = 2 ORDER BY id');
+      const history = await sys.db.query<{
+        from_color: string;
+        to_color: string;
+        actor: string;
+        reason: string;
+        at: Date;
+        expires_at: Date | null;
+      }>('SELECT from_color, to_color, actor, reason, at, expires_at FROM code_history WHERE user_id = 2 ORDER BY id');
       // One quarantine: green -> yellow, extended (yellow -> yellow, later expiry), then green by the sweep.
       // (Checked before the watch's verdict: on a failure, the history says what happened.)
-      expect(history.map((h) => `${h.from_color}->${h.to_color} ${h.actor}`)).toEqual(['green->yellow tracing', 'yellow->yellow tracing', 'yellow->green system']);
+      expect(history.map((h) => `${h.from_color}->${h.to_color} ${h.actor}`)).toEqual([
+        'green->yellow tracing',
+        'yellow->yellow tracing',
+        'yellow->green system',
+      ]);
       expect(seenYellowAfterFirstEnd).toBe(true);
       expect(Math.max(...history.slice(0, 2).map((h) => h.expires_at!.getTime()))).toBe(expectedEnd);
       const ended = history[2]!;
@@ -80,10 +98,16 @@ describe('quarantine expiry', () => {
       expect(cached?.split('|')[1]).toBe('g');
 
       // Freshness: a window left failed five windows back lags tracing; readiness warns but stays 200.
-      await sys.db.query(`INSERT INTO windows (id, starts_at, ends_at, status) VALUES ($1::bigint, to_timestamp($1::bigint * 60), to_timestamp(($1::bigint + 1) * 60), 'failed')`, [w1 - 5]);
+      await sys.db.query(
+        `INSERT INTO windows (id, starts_at, ends_at, status) VALUES ($1::bigint, to_timestamp($1::bigint * 60), to_timestamp(($1::bigint + 1) * 60), 'failed')`,
+        [w1 - 5],
+      );
       const ready = await call('GET', `${sys.url('batch')}/health/ready`);
       expect(ready.status).toBe(200);
-      expect(ready.body.info.tracing).toMatchObject({ status: 'up', tracedUntil: new Date(windowStartMs(w1 - 5, FAST_GRID)).toISOString() });
+      expect(ready.body.info.tracing).toMatchObject({
+        status: 'up',
+        tracedUntil: new Date(windowStartMs(w1 - 5, FAST_GRID)).toISOString(),
+      });
       expect(ready.body.info.tracing.warning).toMatch(/^tracing is \d+ windows behind$/);
       const metrics = await call('GET', `${sys.url('batch')}/metrics`);
       expect(metrics.body).toMatch(/^hc_tracing_lag_windows\{[^}]*\} ([6-9]|\d\d+)$/m);

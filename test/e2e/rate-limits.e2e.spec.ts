@@ -5,14 +5,19 @@ describe('rate limits', () => {
   let sys: TestSystem;
 
   beforeAll(async () => {
-    sys = await startSystem('ratelimit', ['api', 'ingest'], { HC_REGISTRATIONS_PER_MINUTE: '3', HC_PING_BATCHES_PER_MINUTE: '2', HC_TRUST_PROXY: 'true' });
+    sys = await startSystem('ratelimit', ['api', 'ingest'], {
+      HC_REGISTRATIONS_PER_MINUTE: '3',
+      HC_PING_BATCHES_PER_MINUTE: '2',
+      HC_TRUST_PROXY: 'true',
+    });
   }, 60_000);
 
   afterAll(async () => {
     await sys?.stop();
   });
 
-  const register = (address: string) => call('POST', `${sys.url('api')}/v1/users`, { body: {}, headers: { 'x-forwarded-for': address } });
+  const register = (address: string) =>
+    call('POST', `${sys.url('api')}/v1/users`, { body: {}, headers: { 'x-forwarded-for': address } });
 
   it('registration: 429 with Retry-After past the limit, for that address only, and no user created', async () => {
     for (let i = 0; i < 3; i++) expect((await register('203.0.113.7')).status).toBe(201);
@@ -31,7 +36,11 @@ describe('rate limits', () => {
     const a = (await register('192.0.2.10')).body;
     const b = (await register('192.0.2.11')).body;
     const send = (token: string, ts: number) =>
-      call('POST', `${sys.url('ingest')}/v1/pings`, { token, body: { pings: [{ ts, geohash: 'u33dc0cp' }] }, headers: { 'x-forwarded-for': '192.0.2.99' } });
+      call('POST', `${sys.url('ingest')}/v1/pings`, {
+        token,
+        body: { pings: [{ ts, geohash: 'u33dc0cp' }] },
+        headers: { 'x-forwarded-for': '192.0.2.99' },
+      });
     const now = Date.now();
     expect((await send(a.token, now - 3000)).status).toBe(202);
     expect((await send(a.token, now - 2000)).status).toBe(202);
@@ -49,14 +58,27 @@ describe('rate limits', () => {
   it('pings: of six batches sent at once past the limit, exactly the two admitted are stored', async () => {
     const { userId, token } = (await register('192.0.2.20')).body;
     const now = Date.now();
-    const sent = await Promise.all(Array.from({ length: 6 }, async (_, i) => {
-      const ts = now - 10_000 + i;
-      const res = await call('POST', `${sys.url('ingest')}/v1/pings`, { token, body: { pings: [{ ts, geohash: 'u33dc0cp' }] } });
-      return { ts, status: res.status };
-    }));
+    const sent = await Promise.all(
+      Array.from({ length: 6 }, async (_, i) => {
+        const ts = now - 10_000 + i;
+        const res = await call('POST', `${sys.url('ingest')}/v1/pings`, {
+          token,
+          body: { pings: [{ ts, geohash: 'u33dc0cp' }] },
+        });
+        return { ts, status: res.status };
+      }),
+    );
     expect(sent.map((s) => s.status).sort()).toEqual([202, 202, 429, 429, 429, 429]);
-    const stored = await sys.db.query<{ ms: string }>('SELECT (extract(epoch FROM ts) * 1000)::bigint AS ms FROM pings WHERE user_id = $1 ORDER BY ts', [userId]);
-    expect(stored.map((r) => Number(r.ms))).toEqual(sent.filter((s) => s.status === 202).map((s) => s.ts).sort((x, y) => x - y));
+    const stored = await sys.db.query<{ ms: string }>(
+      'SELECT (extract(epoch FROM ts) * 1000)::bigint AS ms FROM pings WHERE user_id = $1 ORDER BY ts',
+      [userId],
+    );
+    expect(stored.map((r) => Number(r.ms))).toEqual(
+      sent
+        .filter((s) => s.status === 202)
+        .map((s) => s.ts)
+        .sort((x, y) => x - y),
+    );
   });
 
   it('pings: past the limit, 429 also for a malformed batch and for one with nothing usable (the limit is checked first)', async () => {

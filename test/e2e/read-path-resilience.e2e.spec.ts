@@ -27,7 +27,10 @@ describe('read path when Redis or Postgres fail', () => {
 
   beforeAll(async () => {
     cacheRedis = await TestRedisServer.start();
-    sys = await startSystem('resilience', ['batch'], { CACHE_REDIS_URL: cacheRedis.url, HC_CACHE_REBUILD_PER_SECOND: '4000' });
+    sys = await startSystem('resilience', ['batch'], {
+      CACHE_REDIS_URL: cacheRedis.url,
+      HC_CACHE_REBUILD_PER_SECOND: '4000',
+    });
     const db = new URL(sys.db.url);
     pgProxy = await TcpProxy.start({ host: db.hostname, port: Number(db.port) });
     // The api reaches Postgres through the proxy, so the test can take Postgres away from it alone.
@@ -36,7 +39,10 @@ describe('read path when Redis or Postgres fail', () => {
 
     person = (await call('POST', `${api()}/v1/users`, { body: {} })).body;
     adminToken = (await call('POST', `${api()}/v1/admin/sessions`, { body: TEST_ADMIN })).body.token;
-    const set = await call('PUT', `${api()}/v1/admin/users/${person.userId}/code`, { token: adminToken, body: { color: 'yellow', reason: 'contact of a case' } });
+    const set = await call('PUT', `${api()}/v1/admin/users/${person.userId}/code`, {
+      token: adminToken,
+      body: { color: 'yellow', reason: 'contact of a case' },
+    });
     expect(set.status).toBe(200);
   }, 90_000);
 
@@ -71,8 +77,13 @@ describe('read path when Redis or Postgres fail', () => {
       const deadline = Date.now() + 60_000;
       while (!(await watcher.exists(rebuildStateKey(prefix, 'complete')))) {
         if (Date.now() > deadline) throw new Error('the cache rebuild did not complete in 60 s');
-        const sample = [person.userId, ...Array.from({ length: 5 }, () => String(yellows[Math.floor(Math.random() * yellows.length)]))];
-        const answers = await Promise.all(sample.map((id) => readCode(id === person.userId ? person.token : sign({ sub: id, typ: 'user' }))));
+        const sample = [
+          person.userId,
+          ...Array.from({ length: 5 }, () => String(yellows[Math.floor(Math.random() * yellows.length)])),
+        ];
+        const answers = await Promise.all(
+          sample.map((id) => readCode(id === person.userId ? person.token : sign({ sub: id, typ: 'user' }))),
+        );
         for (const a of answers) expect(a.body.color).toBe('yellow');
         const keys = await watcher.dbsize();
         if (keys > 10 && keys < SEEDED) sawPartial = true;
@@ -99,7 +110,12 @@ describe('read path when Redis or Postgres fail', () => {
       await cacheRedis.restart();
     }
     // Back: an empty cache is filled again and the read is right.
-    const back = await eventually(() => readCode(person.token), (r) => r.status === 200, 15_000, 'the api to answer again');
+    const back = await eventually(
+      () => readCode(person.token),
+      (r) => r.status === 200,
+      15_000,
+      'the api to answer again',
+    );
     expect(back.body.color).toBe('yellow');
   }, 60_000);
 

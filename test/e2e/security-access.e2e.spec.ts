@@ -3,7 +3,13 @@ import { appDataSource, createAccount, loginAdmin, registerUsers } from '../supp
 import { TOKEN_KINDS, tokenOf, type Identities } from '../support/forged-tokens.js';
 import { call } from '../support/http.js';
 import { controllerRoutes, openApiRoutes } from '../support/route-discovery.js';
-import { SECURED_ROUTES, audienceOf, expectedStatus, type RouteContext, type SecuredRoute } from '../support/security-routes.js';
+import {
+  SECURED_ROUTES,
+  audienceOf,
+  expectedStatus,
+  type RouteContext,
+  type SecuredRoute,
+} from '../support/security-routes.js';
 import { startSystem, type TestSystem } from '../support/system.js';
 
 /**
@@ -23,7 +29,13 @@ describe('security battery: who may call what, on every route', () => {
     const [user, other] = await registerUsers(sys, 2);
     const admin = await loginAdmin(sys);
     const [account] = await sys.db.query<{ id: string }>(`SELECT id::text FROM admins WHERE username = 'admin'`);
-    const who: Identities = { user: user!, other: other!, admin: admin.token, adminId: account!.id, reviewer: (await createAccount(sys, 'rex', 'reviewer')).token };
+    const who: Identities = {
+      user: user!,
+      other: other!,
+      admin: admin.token,
+      adminId: account!.id,
+      reviewer: (await createAccount(sys, 'rex', 'reviewer')).token,
+    };
     ctx = { sys, ds, who };
   }, 90_000);
 
@@ -44,7 +56,8 @@ describe('security battery: who may call what, on every route', () => {
   it('has every route of every controller of every app in its table', async () => {
     const found = await controllerRoutes();
     expect(found.ingest).toContain('POST /v1/pings');
-    for (const app of ['api', 'ingest', 'batch'] as const) expect({ app, missing: found[app].filter((k) => !tableKeys(app).has(k)) }).toEqual({ app, missing: [] });
+    for (const app of ['api', 'ingest', 'batch'] as const)
+      expect({ app, missing: found[app].filter((k) => !tableKeys(app).has(k)) }).toEqual({ app, missing: [] });
   }, 90_000); // the route discovery's child process may take up to 60 s on a busy machine
 
   async function send(route: SecuredRoute, token: string | undefined): Promise<{ status: number; body: any }> {
@@ -53,7 +66,9 @@ describe('security battery: who may call what, on every route', () => {
     const url = `${sys.url(route.app)}${path}`;
     // The queue dashboard reads its session cookie only; pages are not JSON and redirects are answers.
     const headers: Record<string, string> = {};
-    if (token) headers[route.access === 'admin cookie' ? 'cookie' : 'authorization'] = route.access === 'admin cookie' ? `hc_queues_session=${token}` : `Bearer ${token}`;
+    if (token)
+      headers[route.access === 'admin cookie' ? 'cookie' : 'authorization'] =
+        route.access === 'admin cookie' ? `hc_queues_session=${token}` : `Bearer ${token}`;
     if (route.access === 'admin cookie' || !route.key.includes('/v1/')) {
       const r = await fetch(url, { method, headers, redirect: 'manual' });
       const text = await r.text();
@@ -62,7 +77,9 @@ describe('security battery: who may call what, on every route', () => {
     return call(method, url, { token, body });
   }
 
-  const cases = SECURED_ROUTES.flatMap((route) => TOKEN_KINDS.map((kind) => [route.app, route.key, kind, expectedStatus(route, kind), route] as const));
+  const cases = SECURED_ROUTES.flatMap((route) =>
+    TOKEN_KINDS.map((kind) => [route.app, route.key, kind, expectedStatus(route, kind), route] as const),
+  );
 
   it.each(cases)('%s %s with %s -> %i', async (_app, _key, kind, expected, route) => {
     const r = await send(route, tokenOf(kind, audienceOf(route.access), sys, ctx.who));

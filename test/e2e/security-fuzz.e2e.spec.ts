@@ -57,60 +57,226 @@ describe(`security battery: fuzzed bad requests (seed ${SEED})`, () => {
     await sys?.stop();
   });
 
-  const str = (max: number, min = 1): fc.Arbitrary<unknown> => fc.oneof(kit.notString, kit.tooLong(max), ...(min > 0 ? [fc.constant('')] : []));
-  const field = (name: string, required: boolean, good: () => unknown, bad: fc.Arbitrary<unknown>): FieldSpec => ({ name, required, good, bad });
+  const str = (max: number, min = 1): fc.Arbitrary<unknown> =>
+    fc.oneof(kit.notString, kit.tooLong(max), ...(min > 0 ? [fc.constant('')] : []));
+  const field = (name: string, required: boolean, good: () => unknown, bad: fc.Arbitrary<unknown>): FieldSpec => ({
+    name,
+    required,
+    good,
+    bad,
+  });
   // JSON null for an optional field means "not given", as its absence does.
-  const note = (required: boolean) => field('note', required, () => 'checked', required ? str(500) : str(500, 0).filter((v) => v !== null));
+  const note = (required: boolean) =>
+    field('note', required, () => 'checked', required ? str(500) : str(500, 0).filter((v) => v !== null));
 
-  const notInt = fc.oneof(kit.marked, fc.integer({ max: -1 }), fc.double({ min: 0.001, max: 1e6, noNaN: true }).filter((d) => !Number.isInteger(d)), fc.constant(1e300), fc.boolean(), fc.constant(null), fc.constant({}));
+  const notInt = fc.oneof(
+    kit.marked,
+    fc.integer({ max: -1 }),
+    fc.double({ min: 0.001, max: 1e6, noNaN: true }).filter((d) => !Number.isInteger(d)),
+    fc.constant(1e300),
+    fc.boolean(),
+    fc.constant(null),
+    fc.constant({}),
+  );
   const ts = field('ts', true, () => Date.now() - 30_000, notInt);
-  const geohashItem = [ts, field('geohash', true, () => 'u33dc0cp', fc.oneof(kit.notString, kit.marked, fc.constantFrom('u33d', 'u33dc0ca', 'U33DC0CP', 'u33dc0cp0000000')))];
-  const outOf = (limit: number) => fc.oneof(fc.double({ min: limit + 1e-9, max: 1e308, noNaN: true }), fc.double({ min: -1e308, max: -limit - 1e-9, noNaN: true }), kit.notString.filter((v) => typeof v !== 'number'), kit.marked);
+  const geohashItem = [
+    ts,
+    field(
+      'geohash',
+      true,
+      () => 'u33dc0cp',
+      fc.oneof(kit.notString, kit.marked, fc.constantFrom('u33d', 'u33dc0ca', 'U33DC0CP', 'u33dc0cp0000000')),
+    ),
+  ];
+  const outOf = (limit: number) =>
+    fc.oneof(
+      fc.double({ min: limit + 1e-9, max: 1e308, noNaN: true }),
+      fc.double({ min: -1e308, max: -limit - 1e-9, noNaN: true }),
+      kit.notString.filter((v) => typeof v !== 'number'),
+      kit.marked,
+    );
   const latLonItem = [ts, field('lat', true, () => 52.52, outOf(90)), field('lon', true, () => 13.4, outOf(180))];
-  const goodItem = objectText([['ts', Date.now() - 30_000], ['geohash', 'u33dc0cp']]);
-  const badItems = fc.tuple(fc.oneof(kit.body(geohashItem), kit.body(latLonItem)), fc.boolean()).map(([bad, first]) => new RawJson(`[${first ? `${bad},${goodItem}` : `${goodItem},${bad}`}]`));
+  const goodItem = objectText([
+    ['ts', Date.now() - 30_000],
+    ['geohash', 'u33dc0cp'],
+  ]);
+  const badItems = fc
+    .tuple(fc.oneof(kit.body(geohashItem), kit.body(latLonItem)), fc.boolean())
+    .map(([bad, first]) => new RawJson(`[${first ? `${bad},${goodItem}` : `${goodItem},${bad}`}]`));
   const tooMany = new RawJson(`[${Array.from({ length: 1001 }, () => goodItem).join(',')}]`);
 
   const badQuery = fc.oneof(
     kit.marked.map((s) => `status=${encodeURIComponent(s)}`),
-    fc.oneof(fc.constantFrom('0', '501', '-1', '1.5', '1e3', ''), kit.marked).map((s) => `limit=${encodeURIComponent(s)}`),
+    fc
+      .oneof(fc.constantFrom('0', '501', '-1', '1.5', '1e3', ''), kit.marked)
+      .map((s) => `limit=${encodeURIComponent(s)}`),
     fc.string({ unit: 'binary', minLength: 1, maxLength: 60 }).map((s) => `cursor=${encodeURIComponent(marker + s)}`),
-    fc.tuple(fc.constantFrom('role', 'userId', 'color', '__proto__', 'constructor'), kit.marked).map(([k, v]) => `${k}=${encodeURIComponent(v)}`),
+    fc
+      .tuple(fc.constantFrom('role', 'userId', 'color', '__proto__', 'constructor'), kit.marked)
+      .map(([k, v]) => `${k}=${encodeURIComponent(v)}`),
   );
   const badId = kit.marked.map(encodeURIComponent);
 
   const targets: Target[] = [
-    { name: 'POST /v1/users', app: 'api', method: 'POST', path: () => '/v1/users', token: () => undefined, body: kit.body([]) },
     {
-      name: 'POST /v1/admin/sessions', app: 'api', method: 'POST', path: () => '/v1/admin/sessions', token: () => undefined,
-      body: kit.body([field('username', true, () => 'admin', str(64)), field('password', true, () => 'not-the-password', str(256))]),
+      name: 'POST /v1/users',
+      app: 'api',
+      method: 'POST',
+      path: () => '/v1/users',
+      token: () => undefined,
+      body: kit.body([]),
     },
     {
-      name: 'PUT /v1/admin/users/{userId}/code', app: 'api', method: 'PUT', path: () => `/v1/admin/users/${userId}/code`, token: () => admin,
+      name: 'POST /v1/admin/sessions',
+      app: 'api',
+      method: 'POST',
+      path: () => '/v1/admin/sessions',
+      token: () => undefined,
+      body: kit.body([
+        field('username', true, () => 'admin', str(64)),
+        field('password', true, () => 'not-the-password', str(256)),
+      ]),
+    },
+    {
+      name: 'PUT /v1/admin/users/{userId}/code',
+      app: 'api',
+      method: 'PUT',
+      path: () => `/v1/admin/users/${userId}/code`,
+      token: () => admin,
       body: kit.body([
         field('color', true, () => 'red', fc.oneof(kit.notString, kit.marked, fc.constantFrom('RED', 'purple', ''))),
         field('reason', true, () => 'test', str(200)),
-        field('infectiousFrom', false, () => new Date(Date.now() - 86_400_000).toISOString(), fc.oneof(kit.notString.filter((v) => v !== null), kit.marked, fc.constantFrom('2026-13-01T00:00:00Z', 'yesterday', '1700000000'))),
+        field(
+          'infectiousFrom',
+          false,
+          () => new Date(Date.now() - 86_400_000).toISOString(),
+          fc.oneof(
+            kit.notString.filter((v) => v !== null),
+            kit.marked,
+            fc.constantFrom('2026-13-01T00:00:00Z', 'yesterday', '1700000000'),
+          ),
+        ),
       ]),
     },
-    { name: 'POST /v1/admin/code-changes/{id}/approve', app: 'api', method: 'POST', path: () => `/v1/admin/code-changes/${pending}/approve`, token: () => admin, body: kit.body([note(false)]) },
-    { name: 'POST /v1/admin/code-changes/{id}/reject', app: 'api', method: 'POST', path: () => `/v1/admin/code-changes/${pending}/reject`, token: () => admin, body: kit.body([note(false)]) },
     {
-      name: 'POST /v1/admin/code-changes/decisions', app: 'api', method: 'POST', path: () => '/v1/admin/code-changes/decisions', token: () => admin,
+      name: 'POST /v1/admin/code-changes/{id}/approve',
+      app: 'api',
+      method: 'POST',
+      path: () => `/v1/admin/code-changes/${pending}/approve`,
+      token: () => admin,
+      body: kit.body([note(false)]),
+    },
+    {
+      name: 'POST /v1/admin/code-changes/{id}/reject',
+      app: 'api',
+      method: 'POST',
+      path: () => `/v1/admin/code-changes/${pending}/reject`,
+      token: () => admin,
+      body: kit.body([note(false)]),
+    },
+    {
+      name: 'POST /v1/admin/code-changes/decisions',
+      app: 'api',
+      method: 'POST',
+      path: () => '/v1/admin/code-changes/decisions',
+      token: () => admin,
       body: kit.body([
-        field('ids', true, () => [pending], fc.oneof(kit.notString.filter((v) => !Array.isArray(v)), fc.constant([]), fc.array(fc.oneof(kit.marked, fc.integer(), fc.constant('0'), fc.constant(null)), { minLength: 1, maxLength: 5 }), fc.constant(Array.from({ length: 501 }, (_, i) => String(i + 1))))),
-        field('decision', true, () => 'approve', fc.oneof(kit.notString, kit.marked, fc.constantFrom('APPROVE', 'revoke', ''))),
+        field(
+          'ids',
+          true,
+          () => [pending],
+          fc.oneof(
+            kit.notString.filter((v) => !Array.isArray(v)),
+            fc.constant([]),
+            fc.array(fc.oneof(kit.marked, fc.integer(), fc.constant('0'), fc.constant(null)), {
+              minLength: 1,
+              maxLength: 5,
+            }),
+            fc.constant(Array.from({ length: 501 }, (_, i) => String(i + 1))),
+          ),
+        ),
+        field(
+          'decision',
+          true,
+          () => 'approve',
+          fc.oneof(kit.notString, kit.marked, fc.constantFrom('APPROVE', 'revoke', '')),
+        ),
         note(false),
       ]),
     },
-    { name: 'POST /v1/admin/code-changes/{id}/revoke', app: 'api', method: 'POST', path: () => `/v1/admin/code-changes/${pending}/revoke`, token: () => admin, body: kit.body([note(true)]) },
-    { name: 'POST /v1/admin/windows/{id}/rerun', app: 'api', method: 'POST', path: () => `/v1/admin/windows/${windowId}/rerun`, token: () => admin, body: kit.body([]) },
-    { name: 'POST /v1/pings', app: 'ingest', method: 'POST', path: () => '/v1/pings', token: () => user, body: kit.body([field('pings', true, () => new RawJson(goodItem), fc.oneof(kit.notString.filter((v) => !Array.isArray(v)), fc.constant([]), badItems, fc.constant(tooMany)))]) },
-    { name: 'GET /v1/admin/code-changes?...', app: 'api', method: 'GET', path: () => '/v1/admin/code-changes', token: () => admin, body: fc.constant(null), badPath: badQuery.map((q) => `GET /v1/admin/code-changes?${q}`) },
-    { name: 'GET /v1/admin/windows?...', app: 'api', method: 'GET', path: () => '/v1/admin/windows', token: () => admin, body: fc.constant(null), badPath: badQuery.map((q) => `GET /v1/admin/windows?${q}`) },
     {
-      name: 'path ids', app: 'api', method: 'GET', path: () => '', token: () => admin, body: fc.constant(null),
-      badPath: fc.tuple(badId, fc.constantFrom('GET /v1/admin/users/%s/code', 'PUT /v1/admin/users/%s/code', 'GET /v1/admin/code-changes/%s', 'POST /v1/admin/code-changes/%s/approve', 'POST /v1/admin/windows/%s/rerun')).map(([id, p]) => p.replace('%s', id)),
+      name: 'POST /v1/admin/code-changes/{id}/revoke',
+      app: 'api',
+      method: 'POST',
+      path: () => `/v1/admin/code-changes/${pending}/revoke`,
+      token: () => admin,
+      body: kit.body([note(true)]),
+    },
+    {
+      name: 'POST /v1/admin/windows/{id}/rerun',
+      app: 'api',
+      method: 'POST',
+      path: () => `/v1/admin/windows/${windowId}/rerun`,
+      token: () => admin,
+      body: kit.body([]),
+    },
+    {
+      name: 'POST /v1/pings',
+      app: 'ingest',
+      method: 'POST',
+      path: () => '/v1/pings',
+      token: () => user,
+      body: kit.body([
+        field(
+          'pings',
+          true,
+          () => new RawJson(goodItem),
+          fc.oneof(
+            kit.notString.filter((v) => !Array.isArray(v)),
+            fc.constant([]),
+            badItems,
+            fc.constant(tooMany),
+          ),
+        ),
+      ]),
+    },
+    {
+      name: 'GET /v1/admin/code-changes?...',
+      app: 'api',
+      method: 'GET',
+      path: () => '/v1/admin/code-changes',
+      token: () => admin,
+      body: fc.constant(null),
+      badPath: badQuery.map((q) => `GET /v1/admin/code-changes?${q}`),
+    },
+    {
+      name: 'GET /v1/admin/windows?...',
+      app: 'api',
+      method: 'GET',
+      path: () => '/v1/admin/windows',
+      token: () => admin,
+      body: fc.constant(null),
+      badPath: badQuery.map((q) => `GET /v1/admin/windows?${q}`),
+    },
+    {
+      name: 'path ids',
+      app: 'api',
+      method: 'GET',
+      path: () => '',
+      token: () => admin,
+      body: fc.constant(null),
+      badPath: fc
+        .tuple(
+          badId,
+          fc.constantFrom(
+            'GET /v1/admin/users/%s/code',
+            'PUT /v1/admin/users/%s/code',
+            'GET /v1/admin/code-changes/%s',
+            'POST /v1/admin/code-changes/%s/approve',
+            'POST /v1/admin/windows/%s/rerun',
+          ),
+        )
+        .map(([id, p]) => p.replace('%s', id)),
     },
   ];
 
@@ -124,27 +290,39 @@ describe(`security battery: fuzzed bad requests (seed ${SEED})`, () => {
     return { status: res.status, text: await res.text() };
   }
 
-  it.each(targets.map((t) => [t.name, t] as const))('%s: only 4xx, nothing echoed, nothing written', async (_, t) => {
-    const before = await tableCounts(sys.db);
-    const request = fc.tuple(t.body, t.badPath ?? fc.constant(`${t.method} ${t.path()}`));
-    let sent = 0;
-    await fc.assert(
-      fc.asyncProperty(fc.array(request, { minLength: CONCURRENCY, maxLength: CONCURRENCY }), async (requests) => {
-        const answers = await Promise.all(requests.map(([body, path]) => send(t, body, path)));
-        sent += answers.length;
-        answers.forEach((a, i) => {
-          const [body, path] = requests[i]!;
-          const bad = a.status < 400 || a.status >= 500 ? `status ${a.status}` : a.text.includes(marker) ? 'the answer repeats a value sent' : !/^\{"error":"/.test(a.text) ? 'not the error shape' : null;
-          if (bad) throw new Error(`${bad}: ${path.slice(0, 200)} ${String(body).slice(0, 300)} -> ${a.text.slice(0, 300)}`);
-        });
-      }),
-      { seed: SEED, numRuns: RUNS, endOnFailure: true },
-    );
-    expect(sent).toBe(RUNS * CONCURRENCY);
-    expect(await tableCounts(sys.db)).toEqual(before);
-    for (const app of Object.values(sys.apps)) {
-      expect(app.process.exitCode).toBeNull();
-      expect((await fetch(`${app.url}/health/live`)).status).toBe(200);
-    }
-  }, 120_000);
+  it.each(targets.map((t) => [t.name, t] as const))(
+    '%s: only 4xx, nothing echoed, nothing written',
+    async (_, t) => {
+      const before = await tableCounts(sys.db);
+      const request = fc.tuple(t.body, t.badPath ?? fc.constant(`${t.method} ${t.path()}`));
+      let sent = 0;
+      await fc.assert(
+        fc.asyncProperty(fc.array(request, { minLength: CONCURRENCY, maxLength: CONCURRENCY }), async (requests) => {
+          const answers = await Promise.all(requests.map(([body, path]) => send(t, body, path)));
+          sent += answers.length;
+          answers.forEach((a, i) => {
+            const [body, path] = requests[i]!;
+            const bad =
+              a.status < 400 || a.status >= 500
+                ? `status ${a.status}`
+                : a.text.includes(marker)
+                  ? 'the answer repeats a value sent'
+                  : !/^\{"error":"/.test(a.text)
+                    ? 'not the error shape'
+                    : null;
+            if (bad)
+              throw new Error(`${bad}: ${path.slice(0, 200)} ${String(body).slice(0, 300)} -> ${a.text.slice(0, 300)}`);
+          });
+        }),
+        { seed: SEED, numRuns: RUNS, endOnFailure: true },
+      );
+      expect(sent).toBe(RUNS * CONCURRENCY);
+      expect(await tableCounts(sys.db)).toEqual(before);
+      for (const app of Object.values(sys.apps)) {
+        expect(app.process.exitCode).toBeNull();
+        expect((await fetch(`${app.url}/health/live`)).status).toBe(200);
+      }
+    },
+    120_000,
+  );
 });

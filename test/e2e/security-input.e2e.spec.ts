@@ -55,9 +55,15 @@ describe('security battery: other people, mass assignment, no echo', () => {
 
     it("stores pings under the token's person only", async () => {
       const ts = Date.now() - 40_000;
-      const r = await call('POST', `${sys.url('ingest')}/v1/pings`, { token: me.token, body: { pings: [{ ts, geohash: 'u33dc0cp' }] } });
+      const r = await call('POST', `${sys.url('ingest')}/v1/pings`, {
+        token: me.token,
+        body: { pings: [{ ts, geohash: 'u33dc0cp' }] },
+      });
       expect(r.status).toBe(202);
-      const rows = await sys.db.query<{ user_id: string }>('SELECT user_id::text FROM pings WHERE ts = to_timestamp($1::float8 / 1000)', [ts]);
+      const rows = await sys.db.query<{ user_id: string }>(
+        'SELECT user_id::text FROM pings WHERE ts = to_timestamp($1::float8 / 1000)',
+        [ts],
+      );
       expect(rows).toEqual([{ user_id: me.userId }]);
     });
   });
@@ -67,15 +73,69 @@ describe('security battery: other people, mass assignment, no echo', () => {
     ['registration with a colour', 'POST', () => '/v1/users', () => ({ color: 'red' }), 'color'],
     ['registration with a role', 'POST', () => '/v1/users', () => ({ role: 'admin' }), 'role'],
     ['registration with a user id', 'POST', () => '/v1/users', () => ({ userId: '1' }), 'userId'],
-    ['login with a role', 'POST', () => '/v1/admin/sessions', () => ({ username: 'admin', password: 'x', role: 'admin' }), 'role'],
-    ['set code with a status', 'PUT', () => `/v1/admin/users/${other.userId}/code`, () => ({ color: 'red', reason: 'test', status: 'applied' }), 'status'],
-    ['set code with a version', 'PUT', () => `/v1/admin/users/${other.userId}/code`, () => ({ color: 'red', reason: 'test', version: 99 }), 'version'],
-    ['set code with a user id', 'PUT', () => `/v1/admin/users/${other.userId}/code`, () => ({ color: 'red', reason: 'test', userId: me.userId }), 'userId'],
-    ['approve with a status', 'POST', () => `/v1/admin/code-changes/${pending}/approve`, () => ({ status: 'rejected' }), 'status'],
-    ['reject with a colour', 'POST', () => `/v1/admin/code-changes/${pending}/reject`, () => ({ color: 'red' }), 'color'],
-    ['bulk decisions with a status', 'POST', () => '/v1/admin/code-changes/decisions', () => ({ ids: [pending], decision: 'approve', status: 'applied' }), 'status'],
-    ['bulk decisions with a user id', 'POST', () => '/v1/admin/code-changes/decisions', () => ({ ids: [pending], decision: 'approve', userId: me.userId }), 'userId'],
-    ['revoke with a version', 'POST', () => `/v1/admin/code-changes/${pending}/revoke`, () => ({ note: 'x', version: 1 }), 'version'],
+    [
+      'login with a role',
+      'POST',
+      () => '/v1/admin/sessions',
+      () => ({ username: 'admin', password: 'x', role: 'admin' }),
+      'role',
+    ],
+    [
+      'set code with a status',
+      'PUT',
+      () => `/v1/admin/users/${other.userId}/code`,
+      () => ({ color: 'red', reason: 'test', status: 'applied' }),
+      'status',
+    ],
+    [
+      'set code with a version',
+      'PUT',
+      () => `/v1/admin/users/${other.userId}/code`,
+      () => ({ color: 'red', reason: 'test', version: 99 }),
+      'version',
+    ],
+    [
+      'set code with a user id',
+      'PUT',
+      () => `/v1/admin/users/${other.userId}/code`,
+      () => ({ color: 'red', reason: 'test', userId: me.userId }),
+      'userId',
+    ],
+    [
+      'approve with a status',
+      'POST',
+      () => `/v1/admin/code-changes/${pending}/approve`,
+      () => ({ status: 'rejected' }),
+      'status',
+    ],
+    [
+      'reject with a colour',
+      'POST',
+      () => `/v1/admin/code-changes/${pending}/reject`,
+      () => ({ color: 'red' }),
+      'color',
+    ],
+    [
+      'bulk decisions with a status',
+      'POST',
+      () => '/v1/admin/code-changes/decisions',
+      () => ({ ids: [pending], decision: 'approve', status: 'applied' }),
+      'status',
+    ],
+    [
+      'bulk decisions with a user id',
+      'POST',
+      () => '/v1/admin/code-changes/decisions',
+      () => ({ ids: [pending], decision: 'approve', userId: me.userId }),
+      'userId',
+    ],
+    [
+      'revoke with a version',
+      'POST',
+      () => `/v1/admin/code-changes/${pending}/revoke`,
+      () => ({ note: 'x', version: 1 }),
+      'version',
+    ],
     ['rerun with a status', 'POST', () => `/v1/admin/windows/${windowId}/rerun`, () => ({ status: 'done' }), 'status'],
     ['a list query with a role', 'GET', () => '/v1/admin/code-changes?role=admin', () => undefined, 'role'],
     ['a list query with a user id', 'GET', () => `/v1/admin/windows?userId=${other.userId}`, () => undefined, 'userId'],
@@ -98,7 +158,9 @@ describe('security battery: other people, mass assignment, no echo', () => {
     const before = await tableCounts(sys.db);
     const r = await call('POST', `${sys.url('ingest')}/v1/pings`, { token: me.token, body: body() });
     expect(r.status).toBe(400);
-    expect(r.body.details).toContainEqual(index === undefined ? { field, message: expect.any(String) } : { index, field, message: expect.any(String) });
+    expect(r.body.details).toContainEqual(
+      index === undefined ? { field, message: expect.any(String) } : { index, field, message: expect.any(String) },
+    );
     expect(await tableCounts(sys.db)).toEqual(before);
   });
 
@@ -108,27 +170,139 @@ describe('security battery: other people, mass assignment, no echo', () => {
 
     // [what, app, method, path, body or raw text, token]
     const probes: [string, 'api' | 'ingest', string, () => string, () => unknown, 'user' | 'admin' | 'marker'][] = [
-      ['a colour', 'api', 'PUT', () => `/v1/admin/users/${other.userId}/code`, () => ({ color: marker, reason: 'x' }), 'admin'],
-      ['a reason too long', 'api', 'PUT', () => `/v1/admin/users/${other.userId}/code`, () => ({ color: 'red', reason: long(300) }), 'admin'],
-      ['a reason of the wrong type', 'api', 'PUT', () => `/v1/admin/users/${other.userId}/code`, () => ({ color: 'red', reason: { [marker]: marker } }), 'admin'],
-      ['an infectious start', 'api', 'PUT', () => `/v1/admin/users/${other.userId}/code`, () => ({ color: 'red', reason: 'x', infectiousFrom: marker }), 'admin'],
+      [
+        'a colour',
+        'api',
+        'PUT',
+        () => `/v1/admin/users/${other.userId}/code`,
+        () => ({ color: marker, reason: 'x' }),
+        'admin',
+      ],
+      [
+        'a reason too long',
+        'api',
+        'PUT',
+        () => `/v1/admin/users/${other.userId}/code`,
+        () => ({ color: 'red', reason: long(300) }),
+        'admin',
+      ],
+      [
+        'a reason of the wrong type',
+        'api',
+        'PUT',
+        () => `/v1/admin/users/${other.userId}/code`,
+        () => ({ color: 'red', reason: { [marker]: marker } }),
+        'admin',
+      ],
+      [
+        'an infectious start',
+        'api',
+        'PUT',
+        () => `/v1/admin/users/${other.userId}/code`,
+        () => ({ color: 'red', reason: 'x', infectiousFrom: marker }),
+        'admin',
+      ],
       ['a user id in the path', 'api', 'GET', () => `/v1/admin/users/${marker}/code`, () => undefined, 'admin'],
-      ['a code-change id in the path', 'api', 'POST', () => `/v1/admin/code-changes/${marker}/approve`, () => ({}), 'admin'],
+      [
+        'a code-change id in the path',
+        'api',
+        'POST',
+        () => `/v1/admin/code-changes/${marker}/approve`,
+        () => ({}),
+        'admin',
+      ],
       ['a window id in the path', 'api', 'POST', () => `/v1/admin/windows/${marker}/rerun`, () => undefined, 'admin'],
-      ['a status in the query', 'api', 'GET', () => `/v1/admin/code-changes?status=${marker}`, () => undefined, 'admin'],
+      [
+        'a status in the query',
+        'api',
+        'GET',
+        () => `/v1/admin/code-changes?status=${marker}`,
+        () => undefined,
+        'admin',
+      ],
       ['a limit in the query', 'api', 'GET', () => `/v1/admin/windows?limit=${marker}`, () => undefined, 'admin'],
-      ['a cursor in the query', 'api', 'GET', () => `/v1/admin/code-changes?cursor=${marker}`, () => undefined, 'admin'],
-      ['a note too long', 'api', 'POST', () => `/v1/admin/code-changes/${pending}/reject`, () => ({ note: long(600) }), 'admin'],
-      ['bulk ids', 'api', 'POST', () => '/v1/admin/code-changes/decisions', () => ({ ids: [marker], decision: marker }), 'admin'],
-      ['a username too long', 'api', 'POST', () => '/v1/admin/sessions', () => ({ username: long(80), password: marker }), 'admin'],
-      ['a password of the wrong type', 'api', 'POST', () => '/v1/admin/sessions', () => ({ username: 'admin', password: [marker] }), 'admin'],
-      ['a body that is not JSON', 'api', 'PUT', () => `/v1/admin/users/${other.userId}/code`, () => `{"color": "${marker}`, 'admin'],
+      [
+        'a cursor in the query',
+        'api',
+        'GET',
+        () => `/v1/admin/code-changes?cursor=${marker}`,
+        () => undefined,
+        'admin',
+      ],
+      [
+        'a note too long',
+        'api',
+        'POST',
+        () => `/v1/admin/code-changes/${pending}/reject`,
+        () => ({ note: long(600) }),
+        'admin',
+      ],
+      [
+        'bulk ids',
+        'api',
+        'POST',
+        () => '/v1/admin/code-changes/decisions',
+        () => ({ ids: [marker], decision: marker }),
+        'admin',
+      ],
+      [
+        'a username too long',
+        'api',
+        'POST',
+        () => '/v1/admin/sessions',
+        () => ({ username: long(80), password: marker }),
+        'admin',
+      ],
+      [
+        'a password of the wrong type',
+        'api',
+        'POST',
+        () => '/v1/admin/sessions',
+        () => ({ username: 'admin', password: [marker] }),
+        'admin',
+      ],
+      [
+        'a body that is not JSON',
+        'api',
+        'PUT',
+        () => `/v1/admin/users/${other.userId}/code`,
+        () => `{"color": "${marker}`,
+        'admin',
+      ],
       ['an unknown route', 'api', 'GET', () => `/v1/${marker}?q=${marker}`, () => undefined, 'admin'],
       ['a token that is not one', 'api', 'GET', () => '/v1/codes/me', () => undefined, 'marker'],
-      ['a token that is not one, on an admin route', 'api', 'GET', () => '/v1/admin/windows', () => undefined, 'marker'],
-      ['a ping time', 'ingest', 'POST', () => '/v1/pings', () => ({ pings: [{ ts: marker, geohash: 'u33dc0cp' }] }), 'user'],
-      ['a geohash', 'ingest', 'POST', () => '/v1/pings', () => ({ pings: [{ ts: Date.now(), geohash: marker }] }), 'user'],
-      ['a latitude', 'ingest', 'POST', () => '/v1/pings', () => ({ pings: [{ ts: Date.now(), lat: marker, lon: 1 }] }), 'user'],
+      [
+        'a token that is not one, on an admin route',
+        'api',
+        'GET',
+        () => '/v1/admin/windows',
+        () => undefined,
+        'marker',
+      ],
+      [
+        'a ping time',
+        'ingest',
+        'POST',
+        () => '/v1/pings',
+        () => ({ pings: [{ ts: marker, geohash: 'u33dc0cp' }] }),
+        'user',
+      ],
+      [
+        'a geohash',
+        'ingest',
+        'POST',
+        () => '/v1/pings',
+        () => ({ pings: [{ ts: Date.now(), geohash: marker }] }),
+        'user',
+      ],
+      [
+        'a latitude',
+        'ingest',
+        'POST',
+        () => '/v1/pings',
+        () => ({ pings: [{ ts: Date.now(), lat: marker, lon: 1 }] }),
+        'user',
+      ],
       ['a ping that is a string', 'ingest', 'POST', () => '/v1/pings', () => ({ pings: [marker] }), 'user'],
       ['pings that are not JSON', 'ingest', 'POST', () => '/v1/pings', () => `{"pings": ["${marker}"`, 'user'],
       ['a token that is not one, on pings', 'ingest', 'POST', () => '/v1/pings', () => ({ pings: [ping()] }), 'marker'],
@@ -137,7 +311,10 @@ describe('security battery: other people, mass assignment, no echo', () => {
     it.each(probes)('never repeats %s', async (_, app, method, path, body, who) => {
       const b = body();
       const token = who === 'user' ? me.token : who === 'admin' ? admin : marker;
-      const r = await call(method, `${sys.url(app)}${path()}`, { token, ...(typeof b === 'string' ? { rawBody: b } : { body: b }) });
+      const r = await call(method, `${sys.url(app)}${path()}`, {
+        token,
+        ...(typeof b === 'string' ? { rawBody: b } : { body: b }),
+      });
       expect(r.status).toBeGreaterThanOrEqual(400);
       expect(r.status).toBeLessThan(500);
       expect(JSON.stringify(r.body)).not.toContain(marker);

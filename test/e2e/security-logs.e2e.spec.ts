@@ -25,20 +25,61 @@ describe('security battery: what the logs hold', () => {
     const api = (p: string) => `${sys.url('api')}${p}`;
     const ingest = `${sys.url('ingest')}/v1/pings`;
     const now = Date.now();
-    const coordinates = [[47.3769184, 8.5416941], [-33.8688197, 151.2092955]] as const;
+    const coordinates = [
+      [47.3769184, 8.5416941],
+      [-33.8688197, 151.2092955],
+    ] as const;
     const cells = ['u0qj88vq', 'r3gx2f9t'];
 
     await call('GET', api('/v1/codes/me'), { token: me!.token, headers });
-    await call('POST', ingest, { token: me!.token, headers, body: { pings: [{ ts: now - 20_000, lat: coordinates[0][0], lon: coordinates[0][1] }, { ts: now - 10_000, geohash: cells[0] }] } });
-    await call('POST', ingest, { token: other!.token, headers, body: { pings: [{ ts: now - 20_000, lat: coordinates[1][0], lon: coordinates[1][1] }, { ts: now - 10_000, geohash: cells[1] }, { ts: 'later', lat: 91.2345678, lon: 0 }] } });
-    await call('POST', ingest, { token: `${me!.token}x`, headers, body: { pings: [{ ts: now, lat: coordinates[0][0], lon: coordinates[0][1] }] } });
-    await call('POST', ingest, { token: me!.token, headers, rawBody: `{"pings":[{"ts":${now},"lat":${coordinates[1][0]},"lon":` });
+    await call('POST', ingest, {
+      token: me!.token,
+      headers,
+      body: {
+        pings: [
+          { ts: now - 20_000, lat: coordinates[0][0], lon: coordinates[0][1] },
+          { ts: now - 10_000, geohash: cells[0] },
+        ],
+      },
+    });
+    await call('POST', ingest, {
+      token: other!.token,
+      headers,
+      body: {
+        pings: [
+          { ts: now - 20_000, lat: coordinates[1][0], lon: coordinates[1][1] },
+          { ts: now - 10_000, geohash: cells[1] },
+          { ts: 'later', lat: 91.2345678, lon: 0 },
+        ],
+      },
+    });
+    await call('POST', ingest, {
+      token: `${me!.token}x`,
+      headers,
+      body: { pings: [{ ts: now, lat: coordinates[0][0], lon: coordinates[0][1] }] },
+    });
+    await call('POST', ingest, {
+      token: me!.token,
+      headers,
+      rawBody: `{"pings":[{"ts":${now},"lat":${coordinates[1][0]},"lon":`,
+    });
     // JSON bodies are served by the fast lane, which writes no access line; other content types
     // reach the Nest route, which does: this one must be logged, without what it carried.
-    await call('POST', ingest, { token: me!.token, headers: { ...headers, 'content-type': 'text/plain' }, rawBody: `{"pings":[{"ts":${now},"lat":${coordinates[1][0]},"lon":${coordinates[1][1]}}]}` });
+    await call('POST', ingest, {
+      token: me!.token,
+      headers: { ...headers, 'content-type': 'text/plain' },
+      rawBody: `{"pings":[{"ts":${now},"lat":${coordinates[1][0]},"lon":${coordinates[1][1]}}]}`,
+    });
     await call('GET', api(`/v1/nothing?token=${me!.token}`), { token: admin.token, headers });
-    await call('POST', api('/v1/admin/sessions'), { headers, body: { username: TEST_ADMIN.username, password: 'wrong-password-77' } });
-    await call('PUT', api(`/v1/admin/users/${other!.userId}/code`), { token: admin.token, headers, body: { color: 'red', reason: 'positive test' } });
+    await call('POST', api('/v1/admin/sessions'), {
+      headers,
+      body: { username: TEST_ADMIN.username, password: 'wrong-password-77' },
+    });
+    await call('PUT', api(`/v1/admin/users/${other!.userId}/code`), {
+      token: admin.token,
+      headers,
+      body: { color: 'red', reason: 'positive test' },
+    });
     await call('GET', api('/v1/admin/code-changes'), { token: admin.token, headers });
     await fetch(api('/admin/queues'), { headers: { ...headers, cookie: admin.cookie!.split(';')[0]! } });
 
@@ -51,7 +92,8 @@ describe('security battery: what the logs hold', () => {
 
     // Stopped first, so every line is written.
     await Promise.all(Object.values(sys.apps).map((a) => a.stop()));
-    for (const app of ['api', 'ingest', 'batch']) logs[app] = readFileSync(path.join(ROOT, 'test-artifacts', `${sys.env.HC_KEY_PREFIX}-${app}.log`), 'utf8');
+    for (const app of ['api', 'ingest', 'batch'])
+      logs[app] = readFileSync(path.join(ROOT, 'test-artifacts', `${sys.env.HC_KEY_PREFIX}-${app}.log`), 'utf8');
   }, 90_000);
 
   afterAll(async () => {

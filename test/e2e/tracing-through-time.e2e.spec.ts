@@ -6,7 +6,11 @@ import { userTokenSigner } from '../support/user-tokens.js';
 import { windowEndMs, windowStartMs } from '#libs/domain/index.js';
 
 /** A from-scratch trace of the fixture (nothing late, `prepare` applied first): the reference. */
-async function traceFromScratch(label: string, fixture: { windows: number; people: number }, prepare: (sys: TestSystem, windowIds: number[]) => Promise<void>) {
+async function traceFromScratch(
+  label: string,
+  fixture: { windows: number; people: number },
+  prepare: (sys: TestSystem, windowIds: number[]) => Promise<void>,
+) {
   const sys = await startSystem(label, []);
   try {
     const loaded = await loadTracingFixture(sys.db, fixture);
@@ -41,29 +45,44 @@ describe('tracing through time', () => {
         `SELECT u.id::text FROM generate_series(1, $1) AS u(id)
          WHERE u.id % 25 <> 0 AND NOT EXISTS (SELECT 1 FROM code_changes c WHERE c.user_id = u.id)
            AND EXISTS (SELECT 1 FROM exposures e WHERE e.contact_id = u.id)
-         ORDER BY u.id LIMIT 1`, [fixture.people]);
+         ORDER BY u.id LIMIT 1`,
+        [fixture.people],
+      );
       person = pick!.id;
       infectiousFromMs = windowStartMs(loaded.windowIds[0]!, FAST_GRID) - 60_000;
       const admin = await loginAdmin(sys);
       const set = await call('PUT', `${sys.url('api')}/v1/admin/users/${person}/code`, {
-        token: admin.token, body: { color: 'red', reason: 'positive test', infectiousFrom: new Date(infectiousFromMs).toISOString() },
+        token: admin.token,
+        body: { color: 'red', reason: 'positive test', infectiousFrom: new Date(infectiousFromMs).toISOString() },
       });
       expect(set.status).toBe(200);
       const [item] = await eventually(
-        () => sys.db.query<{ status: string; windows_traced: number }>('SELECT status, windows_traced FROM retro_traces WHERE user_id = $1', [person]),
-        (rows) => rows[0]?.status === 'done', 60_000, 'the retro-trace');
+        () =>
+          sys.db.query<{ status: string; windows_traced: number }>(
+            'SELECT status, windows_traced FROM retro_traces WHERE user_id = $1',
+            [person],
+          ),
+        (rows) => rows[0]?.status === 'done',
+        60_000,
+        'the retro-trace',
+      );
       expect(item!.windows_traced).toBeGreaterThanOrEqual(fixture.windows); // and the empty windows traced since
       retraced = await tracingResult(sys.db, loaded.windowIds);
       // It found something, and not by tracing the windows whole again.
       expect(retraced.requests.length).toBeGreaterThan(before.requests.length);
       const windows = await sys.db.query<{ generation: number; retro: number }>(
-        `SELECT generation, (stats ->> 'retroPasses')::int AS retro FROM windows WHERE id = ANY($1)`, [loaded.windowIds]);
+        `SELECT generation, (stats ->> 'retroPasses')::int AS retro FROM windows WHERE id = ANY($1)`,
+        [loaded.windowIds],
+      );
       expect(windows.map((w) => [w.generation, w.retro])).toEqual(loaded.windowIds.map(() => [1, 1]));
     } finally {
       await sys.stop();
     }
     const reference = await traceFromScratch('retro-ref', fixture, async (ref) => {
-      await ref.db.query(`UPDATE health_codes SET color = 'red', infectious_from = to_timestamp($2 / 1000.0) WHERE user_id = $1`, [person, infectiousFromMs]);
+      await ref.db.query(
+        `UPDATE health_codes SET color = 'red', infectious_from = to_timestamp($2 / 1000.0) WHERE user_id = $1`,
+        [person, infectiousFromMs],
+      );
     });
     expect(retraced).toEqual(reference);
   }, 180_000);
@@ -79,7 +98,8 @@ describe('tracing through time', () => {
       const held = await sys.db.query<{ user_id: string; ms: number; cell: string }>(
         `DELETE FROM pings WHERE user_id <= 170 AND ts >= to_timestamp($1 / 1000.0) AND ts < to_timestamp($2 / 1000.0)
          RETURNING user_id::text, (extract(epoch FROM ts) * 1000)::float8 AS ms, cell`,
-        [windowStartMs(late, FAST_GRID), windowEndMs(late, FAST_GRID)]);
+        [windowStartMs(late, FAST_GRID), windowEndMs(late, FAST_GRID)],
+      );
       expect(held.length).toBe(1_020);
       const batch = await sys.startApp('batch');
       await waitForWindowsDone(sys.db, loaded.windowIds, 60_000);
@@ -88,19 +108,30 @@ describe('tracing through time', () => {
       // The burst: every phone sends its pings at once while the window is traced.
       const tokenOf = userTokenSigner(sys);
       const byUser = new Map<string, { ts: number; geohash: string }[]>();
-      for (const p of held) byUser.set(p.user_id, [...(byUser.get(p.user_id) ?? []), { ts: Number(p.ms), geohash: p.cell }]);
-      const answers = await Promise.all([...byUser].map(([userId, pings]) =>
-        call('POST', `${sys.url('ingest')}/v1/pings`, { token: tokenOf(userId), body: { pings } })));
+      for (const p of held)
+        byUser.set(p.user_id, [...(byUser.get(p.user_id) ?? []), { ts: Number(p.ms), geohash: p.cell }]);
+      const answers = await Promise.all(
+        [...byUser].map(([userId, pings]) =>
+          call('POST', `${sys.url('ingest')}/v1/pings`, { token: tokenOf(userId), body: { pings } }),
+        ),
+      );
       expect(answers.map((a) => a.status)).toEqual(answers.map(() => 202));
       expect(answers.reduce((n, a) => n + a.body.late, 0)).toBe(1_020);
 
       await sys.startApp('batch');
       await eventually(
-        () => sys.db.query<{ n: number }>(`SELECT (SELECT count(*) FROM pending_late_pings) + (SELECT count(*) FROM windows WHERE late_pings) AS n`),
-        (rows) => Number(rows[0]!.n) === 0, 60_000, 'the late-ping passes');
+        () =>
+          sys.db.query<{ n: number }>(
+            `SELECT (SELECT count(*) FROM pending_late_pings) + (SELECT count(*) FROM windows WHERE late_pings) AS n`,
+          ),
+        (rows) => Number(rows[0]!.n) === 0,
+        60_000,
+        'the late-ping passes',
+      );
       const windows = await sys.db.query<{ id: number; generation: number; passes: number; pings: number }>(
         `SELECT id::float8 AS id, generation, (stats ->> 'latePasses')::int AS passes, (stats ->> 'latePings')::int AS pings
-         FROM windows WHERE stats ? 'latePasses' ORDER BY id`);
+         FROM windows WHERE stats ? 'latePasses' ORDER BY id`,
+      );
       // One pass for the window (and one for each neighbour its edge pings reach), no full re-trace.
       expect(windows.find((w) => Number(w.id) === late)).toMatchObject({ generation: 1, passes: 1, pings: 1_020 });
       for (const w of windows) expect(w.passes).toBe(1);

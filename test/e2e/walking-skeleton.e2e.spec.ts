@@ -27,7 +27,8 @@ describe('walking skeleton', () => {
     expect(Number(FAST_GRID_ENV.HC_WINDOW_SECONDS)).toBe(grid.windowSeconds);
     const api = sys.url('api');
     const ingest = sys.url('ingest');
-    const register = async () => (await call('POST', `${api}/v1/users`, { body: {} })).body as { userId: string; token: string };
+    const register = async () =>
+      (await call('POST', `${api}/v1/users`, { body: {} })).body as { userId: string; token: string };
     const [source, contact, farAway] = [await register(), await register(), await register()];
 
     const login = await call('POST', `${api}/v1/admin/sessions`, { body: TEST_ADMIN });
@@ -48,7 +49,8 @@ describe('walking skeleton', () => {
     const nextDoor = encodeCell(52.52015, 13.40515, 8);
     const elsewhere = encodeCell(48.8566, 2.3522, 8);
     const times = [0, 1, 2, 3, 4, 5].map((slot) => start + slot * 10_000 + 2_000);
-    const send = (token: string, cell: string) => call('POST', `${ingest}/v1/pings`, { token, body: { pings: times.map((ts) => ({ ts, geohash: cell })) } });
+    const send = (token: string, cell: string) =>
+      call('POST', `${ingest}/v1/pings`, { token, body: { pings: times.map((ts) => ({ ts, geohash: cell })) } });
 
     expect((await send(source.token, here)).body).toEqual({ accepted: 6, late: 0, rejected: 0 });
     expect((await send(contact.token, nextDoor)).body).toEqual({ accepted: 6, late: 0, rejected: 0 });
@@ -70,19 +72,32 @@ describe('walking skeleton', () => {
     const red = await call('GET', `${api}/v1/codes/me`, { token: source.token });
     expect(red.body.color).toBe('red');
 
-    const [window] = await sys.db.query<{ status: string; stats: { contacts: number; autoApplied: number } }>('SELECT status, stats FROM windows WHERE id = $1', [windowId]);
+    const [window] = await sys.db.query<{ status: string; stats: { contacts: number; autoApplied: number } }>(
+      'SELECT status, stats FROM windows WHERE id = $1',
+      [windowId],
+    );
     expect(window).toMatchObject({ status: 'done', stats: { contacts: 1, autoApplied: 1 } });
-    const exposures = await sys.db.query('SELECT contact_id::text, source_id::text, seconds FROM exposures WHERE window_id = $1', [windowId]);
+    const exposures = await sys.db.query(
+      'SELECT contact_id::text, source_id::text, seconds FROM exposures WHERE window_id = $1',
+      [windowId],
+    );
     expect(exposures).toEqual([{ contact_id: contact.userId, source_id: source.userId, seconds: 60 }]);
 
     // The window is traced now: one more ping for it is stored and reported late.
-    const late = await call('POST', `${ingest}/v1/pings`, { token: farAway.token, body: { pings: [{ ts: start + 59_000, geohash: elsewhere }] } });
+    const late = await call('POST', `${ingest}/v1/pings`, {
+      token: farAway.token,
+      body: { pings: [{ ts: start + 59_000, geohash: elsewhere }] },
+    });
     expect(late.body).toEqual({ accepted: 0, late: 1, rejected: 0 });
   }, 120_000);
 
   it('batch serves health and Prometheus metrics', async () => {
     const ready = await call('GET', `${sys.url('batch')}/health/ready`);
-    expect(ready.body.info).toMatchObject({ postgres: { status: 'up' }, redis: { status: 'up' }, queue: { status: 'up' } });
+    expect(ready.body.info).toMatchObject({
+      postgres: { status: 'up' },
+      redis: { status: 'up' },
+      queue: { status: 'up' },
+    });
     const metrics = await fetch(`${sys.url('batch')}/metrics`).then((r) => r.text());
     expect(metrics).toContain('app="batch"');
   });

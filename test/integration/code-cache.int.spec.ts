@@ -3,7 +3,12 @@ import { CODE_HOLD_MS, CodeCache, type CodeView } from '#libs/cache/index.js';
 import { redisUrl, testKeyPrefix } from '../support/redis.js';
 
 const view = (version: number, color: CodeView['color'] = 'yellow'): CodeView => ({
-  userId: '42', color, reason: `v${version}`, version, updatedAtMs: 1_700_000_000_000 + version * 1000, expiresAtMs: color === 'yellow' ? 1_800_000_000_000 : null,
+  userId: '42',
+  color,
+  reason: `v${version}`,
+  version,
+  updatedAtMs: 1_700_000_000_000 + version * 1000,
+  expiresAtMs: color === 'yellow' ? 1_800_000_000_000 : null,
 });
 
 describe('CodeCache (versioned write-through, real Redis)', () => {

@@ -59,8 +59,15 @@ describe('CodeReader', () => {
       return put(v);
     });
     const change = new CodeWriter(ds, codes, cache).transact((t) =>
-      t.change(person.userId, 'test', null, () => ({ color: 'yellow', reason: 'contact', expiresAtMs: Date.now() + 86_400_000, infectiousFromMs: null })));
-    while ((await codes.findCodes([person.userId])).get(person.userId)?.color !== 'yellow') await new Promise((r) => setTimeout(r, 5));
+      t.change(person.userId, 'test', null, () => ({
+        color: 'yellow',
+        reason: 'contact',
+        expiresAtMs: Date.now() + 86_400_000,
+        infectiousFromMs: null,
+      })),
+    );
+    while ((await codes.findCodes([person.userId])).get(person.userId)?.color !== 'yellow')
+      await new Promise((r) => setTimeout(r, 5));
     expect((await reader.read(person.userId)).color).toBe('yellow');
     release();
     await change;

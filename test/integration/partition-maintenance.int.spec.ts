@@ -7,7 +7,8 @@ import { PartitionMaintenance } from '../../apps/batch/src/maintenance/partition
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 
 /** What the batch app exports as the partitions it could not drop yet. */
-const pastRetentionGauge = async () => (await register.getSingleMetric('hc_ping_partitions_past_retention')!.get()).values[0]?.value;
+const pastRetentionGauge = async () =>
+  (await register.getSingleMetric('hc_ping_partitions_past_retention')!.get()).values[0]?.value;
 
 /** Retention drops whole day partitions past HC_RETENTION_DAYS and creates the coming days'. */
 describe('PartitionMaintenance', () => {
@@ -18,7 +19,11 @@ describe('PartitionMaintenance', () => {
   beforeAll(async () => {
     db = await createTestDatabase('retention');
     // As the apps connect: the app role, which does not own the partitions it creates and drops.
-    ds = await new DataSource({ type: 'postgres', url: db.url, extra: { options: APP_DB_CONNECTION_OPTIONS } }).initialize();
+    ds = await new DataSource({
+      type: 'postgres',
+      url: db.url,
+      extra: { options: APP_DB_CONNECTION_OPTIONS },
+    }).initialize();
     partitions = new PingPartitionRepository(ds);
   });
 
@@ -30,7 +35,9 @@ describe('PartitionMaintenance', () => {
   it('drops the partitions wholly older than the retention, keeps the rest and their rows, creates the next days', async () => {
     const now = Date.parse('2031-03-20T10:00:00Z');
     await partitions.ensurePartitions(['2031-03-01', '2031-03-05', '2031-03-06', '2031-03-07', '2031-03-19']);
-    await db.query(`INSERT INTO pings (user_id, ts, cell) VALUES (1, '2031-03-05T12:00:00Z', 'u33dc0cp'), (1, '2031-03-06T23:59:00Z', 'u33dc0cp'), (1, '2031-03-19T08:00:00Z', 'u33dc0cp')`);
+    await db.query(
+      `INSERT INTO pings (user_id, ts, cell) VALUES (1, '2031-03-05T12:00:00Z', 'u33dc0cp'), (1, '2031-03-06T23:59:00Z', 'u33dc0cp'), (1, '2031-03-19T08:00:00Z', 'u33dc0cp')`,
+    );
     const maintenance = new PartitionMaintenance(loadConfig({ HC_RETENTION_DAYS: '14' }), partitions);
 
     const { created, dropped } = await maintenance.maintain(now);
@@ -38,7 +45,9 @@ describe('PartitionMaintenance', () => {
     expect(dropped.sort()).toEqual(['2031-03-01', '2031-03-05']);
     expect(created).toEqual(expect.arrayContaining(['2031-03-20', '2031-03-21', '2031-03-22']));
     const days = (await partitions.listPartitions()).map((p) => p.day);
-    expect(days).toEqual(expect.arrayContaining(['2031-03-06', '2031-03-07', '2031-03-19', '2031-03-20', '2031-03-22']));
+    expect(days).toEqual(
+      expect.arrayContaining(['2031-03-06', '2031-03-07', '2031-03-19', '2031-03-20', '2031-03-22']),
+    );
     expect(days).not.toContain('2031-03-05');
     const rows = await db.query<{ ts: Date }>(`SELECT ts FROM pings WHERE ts >= '2031-01-01' ORDER BY ts`);
     expect(rows.map((r) => r.ts.toISOString())).toEqual(['2031-03-06T23:59:00.000Z', '2031-03-19T08:00:00.000Z']);
@@ -60,7 +69,11 @@ describe('PartitionMaintenance', () => {
       // Created by attaching (no wait for the reader); the drop, which would need pings to itself, gives up.
       // (The days of the test above are past the retention too.)
       expired = (await partitions.listPartitions()).map((p) => p.day).filter((d) => d < '2032-06-06');
-      expect(await maintenance.maintain(now)).toEqual({ created: ['2032-06-19', '2032-06-20', '2032-06-21', '2032-06-22'], dropped: [], postponed: expired });
+      expect(await maintenance.maintain(now)).toEqual({
+        created: ['2032-06-19', '2032-06-20', '2032-06-21', '2032-06-22'],
+        dropped: [],
+        postponed: expired,
+      });
       expect(expired).toContain('2032-06-01');
       expect(await pastRetentionGauge()).toBe(expired.length);
       // Meanwhile, nobody queued behind a waiting partition change: another session writes and reads the new day.
@@ -73,12 +86,18 @@ describe('PartitionMaintenance', () => {
     expect(await maintenance.maintain(now)).toEqual({ created: [], dropped: expired, postponed: [] });
     expect(await pastRetentionGauge()).toBe(0);
     // The attached partitions have the parent's indexes (the trace's probes and the primary key).
-    const indexes = await db.query<{ indexdef: string }>(`SELECT indexdef FROM pg_indexes WHERE tablename = 'pings_20320621' ORDER BY indexdef`);
-    expect(indexes.map((i) => i.indexdef.replace(/^.* USING /, ''))).toEqual(['btree (cell, ts)', 'btree (user_id, ts)']);
+    const indexes = await db.query<{ indexdef: string }>(
+      `SELECT indexdef FROM pg_indexes WHERE tablename = 'pings_20320621' ORDER BY indexdef`,
+    );
+    expect(indexes.map((i) => i.indexdef.replace(/^.* USING /, ''))).toEqual([
+      'btree (cell, ts)',
+      'btree (user_id, ts)',
+    ]);
     // ... as partitions of the parent's indexes (so the primary key holds across days and the planner sees one index).
     const parents = await db.query<{ parent: string }>(
       `SELECT p.relname AS parent FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
-       WHERE c.relkind = 'i' AND c.relname LIKE 'pings\\_20320621%' ORDER BY 1`);
+       WHERE c.relkind = 'i' AND c.relname LIKE 'pings\\_20320621%' ORDER BY 1`,
+    );
     expect(parents.map((r) => r.parent)).toEqual(['pings_cell_ts', 'pings_pkey']);
   });
 });

@@ -34,7 +34,15 @@ describe('RecentCodesSync', () => {
     const [person, old] = [await users.registerUser(), await users.registerUser()];
     await cache.put(toCodeView(person));
     // Committed, then "crashed" before the cache write.
-    const written = await ds.transaction((tx) => codes.writeCode(tx, person, { color: 'yellow', reason: 'exposure', expiresAtMs: Date.now() + 86_400_000, infectiousFromMs: null }, 'tracing', null));
+    const written = await ds.transaction((tx) =>
+      codes.writeCode(
+        tx,
+        person,
+        { color: 'yellow', reason: 'exposure', expiresAtMs: Date.now() + 86_400_000, infectiousFromMs: null },
+        'tracing',
+        null,
+      ),
+    );
     expect((await cache.get(person.userId))?.color).toBe('green');
     // A code unchanged for an hour is not the sweep's business (the rebuild covers a lost cache).
     await db.query(`UPDATE health_codes SET updated_at = now() - interval '1 hour' WHERE user_id = $1`, [old.userId]);

@@ -1,9 +1,21 @@
-import { CodeCache, RebuildState, RedisThrottlerStorage, createCacheRedis, type CodeView, type RedisClient } from '#libs/cache/index.js';
+import {
+  CodeCache,
+  RebuildState,
+  RedisThrottlerStorage,
+  createCacheRedis,
+  type CodeView,
+  type RedisClient,
+} from '#libs/cache/index.js';
 import { TestRedisCluster } from '../support/redis-cluster.js';
 import { testKeyPrefix } from '../support/redis.js';
 
 const view = (userId: string, version: number): CodeView => ({
-  userId, color: 'yellow', reason: `v${version}`, version, updatedAtMs: 1_700_000_000_000 + version * 1000, expiresAtMs: 1_800_000_000_000,
+  userId,
+  color: 'yellow',
+  reason: `v${version}`,
+  version,
+  updatedAtMs: 1_700_000_000_000 + version * 1000,
+  expiresAtMs: 1_800_000_000_000,
 });
 
 /** libs/cache on a 3-node Redis Cluster, through the same client factory the apps use. */
@@ -31,7 +43,13 @@ describe('the cache libraries on a Redis Cluster', () => {
     expect(await cache.putMany(views)).toBe(300);
     expect((await cluster.keysPerNode()).every((n) => n > 0)).toBe(true);
     // Older and equal versions lose; newer ones win, whichever node holds them.
-    expect(await cache.putMany([...views.slice(0, 100).map((v) => view(v.userId, 1)), ...views.slice(100, 150), ...views.slice(150).map((v) => view(v.userId, 3))])).toBe(150);
+    expect(
+      await cache.putMany([
+        ...views.slice(0, 100).map((v) => view(v.userId, 1)),
+        ...views.slice(100, 150),
+        ...views.slice(150).map((v) => view(v.userId, 3)),
+      ]),
+    ).toBe(150);
     expect((await cache.get('1'))?.version).toBe(2);
     expect((await cache.get('300'))?.version).toBe(3);
   });
@@ -54,7 +72,11 @@ describe('the cache libraries on a Redis Cluster', () => {
     const storage = new RedisThrottlerStorage(redis, prefix);
     const hits = [];
     for (let i = 0; i < 3; i++) hits.push(await storage.increment('someone', 60_000, 2));
-    expect(hits.map((h) => [h.totalHits, h.isBlocked])).toEqual([[1, false], [2, false], [3, true]]);
+    expect(hits.map((h) => [h.totalHits, h.isBlocked])).toEqual([
+      [1, false],
+      [2, false],
+      [3, true],
+    ]);
   });
 
   // Different users' keys live in different slots: hits taken together must not go in one call.

@@ -26,7 +26,13 @@ describe('Savepoint', () => {
   const ids = async () => (await queryRows<{ id: number }>(ds, 'SELECT id FROM t ORDER BY id')).map((r) => r.id);
 
   it('answers the rows of a statement that succeeds, which commits with the transaction', async () => {
-    const rows = await ds.transaction((tx) => new Savepoint(tx, 'sp').attempt<{ id: number }>(UNIQUE_VIOLATION, 'INSERT INTO t SELECT unnest($1::int[]) RETURNING id', ['{1,2}']));
+    const rows = await ds.transaction((tx) =>
+      new Savepoint(tx, 'sp').attempt<{ id: number }>(
+        UNIQUE_VIOLATION,
+        'INSERT INTO t SELECT unnest($1::int[]) RETURNING id',
+        ['{1,2}'],
+      ),
+    );
     expect(rows).toEqual([{ id: 1 }, { id: 2 }]);
     expect(await ids()).toEqual([1, 2]);
   });
@@ -39,7 +45,9 @@ describe('Savepoint', () => {
       const savepoint = new Savepoint(tx, 'sp');
       await tx.query('SELECT count(*) FROM t');
       // 3 would go in before 2 collides: the savepoint undoes it too.
-      expect(await savepoint.attempt(UNIQUE_VIOLATION, 'INSERT INTO t SELECT unnest($1::int[])', ['{3,2}'])).toBeUndefined();
+      expect(
+        await savepoint.attempt(UNIQUE_VIOLATION, 'INSERT INTO t SELECT unnest($1::int[])', ['{3,2}']),
+      ).toBeUndefined();
       await tx.query('INSERT INTO t VALUES (4)');
     });
     expect(await ids()).toEqual([1, 2, 4]);
@@ -48,7 +56,9 @@ describe('Savepoint', () => {
   it('throws any other failure, and the transaction writes nothing', async () => {
     const failing = ds.transaction(async (tx) => {
       await tx.query('INSERT INTO t VALUES (1)');
-      await new Savepoint(tx, 'sp').attempt(UNIQUE_VIOLATION, 'INSERT INTO t SELECT 1 / (cardinality($1::int[]) - 1)', ['{7}']);
+      await new Savepoint(tx, 'sp').attempt(UNIQUE_VIOLATION, 'INSERT INTO t SELECT 1 / (cardinality($1::int[]) - 1)', [
+        '{7}',
+      ]);
     });
     await expect(failing).rejects.toMatchObject({ code: '22012' });
     expect(await ids()).toEqual([]);

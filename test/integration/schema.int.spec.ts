@@ -16,7 +16,9 @@ describe('migrations', () => {
   });
 
   it('apply each file exactly once when several processes migrate together', async () => {
-    const files = readdirSync(MIGRATIONS_DIR).filter((f) => f.endsWith('.sql')).sort();
+    const files = readdirSync(MIGRATIONS_DIR)
+      .filter((f) => f.endsWith('.sql'))
+      .sort();
     const results = await Promise.all([migrate(db.url), migrate(db.url), migrate(db.url)]);
     expect(results.flat().sort()).toEqual(files);
     expect(results.filter((r) => r.length > 0)).toHaveLength(1);
@@ -39,25 +41,44 @@ describe('schema rules', () => {
 
   it('keeps code history and the admin audit append-only', async () => {
     const [u] = await db.query<{ id: string }>('INSERT INTO users DEFAULT VALUES RETURNING id');
-    await db.query(`INSERT INTO code_history (user_id, to_color, reason, actor, version) VALUES ($1, 'green', 'registered', 'system', 1)`, [u!.id]);
+    await db.query(
+      `INSERT INTO code_history (user_id, to_color, reason, actor, version) VALUES ($1, 'green', 'registered', 'system', 1)`,
+      [u!.id],
+    );
     await expect(db.query(`UPDATE code_history SET to_color = 'red'`)).rejects.toThrow(/append-only/);
     await expect(db.query('DELETE FROM code_history')).rejects.toThrow(/append-only/);
-    await db.query(`INSERT INTO admin_audit (actor, action, target_type, target_id) VALUES ('a', 'code.set', 'user', '1')`);
+    await db.query(
+      `INSERT INTO admin_audit (actor, action, target_type, target_id) VALUES ('a', 'code.set', 'user', '1')`,
+    );
     await expect(db.query(`UPDATE admin_audit SET note = 'x'`)).rejects.toThrow(/append-only/);
   });
 
   it('refuses a yellow code without an expiry and a red one without an infectious start', async () => {
     const [u] = await db.query<{ id: string }>('INSERT INTO users DEFAULT VALUES RETURNING id');
-    await expect(db.query(`INSERT INTO health_codes (user_id, color, reason, version, updated_at) VALUES ($1, 'yellow', 'x', 1, now())`, [u!.id])).rejects.toThrow(/check constraint/);
-    await expect(db.query(`INSERT INTO health_codes (user_id, color, reason, version, updated_at) VALUES ($1, 'red', 'x', 1, now())`, [u!.id])).rejects.toThrow(/check constraint/);
+    await expect(
+      db.query(
+        `INSERT INTO health_codes (user_id, color, reason, version, updated_at) VALUES ($1, 'yellow', 'x', 1, now())`,
+        [u!.id],
+      ),
+    ).rejects.toThrow(/check constraint/);
+    await expect(
+      db.query(
+        `INSERT INTO health_codes (user_id, color, reason, version, updated_at) VALUES ($1, 'red', 'x', 1, now())`,
+        [u!.id],
+      ),
+    ).rejects.toThrow(/check constraint/);
   });
 
   it('creates a day partition once even when asked concurrently, and routes pings into it', async () => {
     await Promise.all(Array.from({ length: 8 }, () => db.query(`SELECT hc_ensure_ping_partition('2030-01-02')`)));
-    await db.query(`INSERT INTO pings (user_id, ts, cell) VALUES (1, '2030-01-02T23:59:59.999Z', 'u33dc0cp'), (1, '2030-01-02T00:00:00Z', 'u33dc0cp')`);
+    await db.query(
+      `INSERT INTO pings (user_id, ts, cell) VALUES (1, '2030-01-02T23:59:59.999Z', 'u33dc0cp'), (1, '2030-01-02T00:00:00Z', 'u33dc0cp')`,
+    );
     const [part] = await db.query<{ n: string }>('SELECT count(*) AS n FROM pings_20300102');
     expect(Number(part!.n)).toBe(2);
-    await expect(db.query(`INSERT INTO pings (user_id, ts, cell) VALUES (1, '2030-01-03T00:00:00Z', 'u33dc0cp')`)).rejects.toThrow(/no partition/);
+    await expect(
+      db.query(`INSERT INTO pings (user_id, ts, cell) VALUES (1, '2030-01-03T00:00:00Z', 'u33dc0cp')`),
+    ).rejects.toThrow(/no partition/);
   });
 
   it('reads one window from its day partition only (partition pruning)', async () => {
@@ -80,7 +101,11 @@ describe('schema rules', () => {
       await app.query(`INSERT INTO pings (user_id, ts, cell) VALUES (1, '2030-02-01T12:00:00Z', 'u33dc0cp')`);
       await expect(app.query('DROP TABLE pings_20300201')).rejects.toThrow(/must be owner/);
       await app.query(`SELECT hc_drop_ping_partition('users'), hc_drop_ping_partition('pings_20300201')`);
-      expect(await db.query(`SELECT to_regclass('users') IS NOT NULL AS users, to_regclass('pings_20300201') IS NULL AS dropped`)).toEqual([{ users: true, dropped: true }]);
+      expect(
+        await db.query(
+          `SELECT to_regclass('users') IS NOT NULL AS users, to_regclass('pings_20300201') IS NULL AS dropped`,
+        ),
+      ).toEqual([{ users: true, dropped: true }]);
     } finally {
       await app.end();
     }

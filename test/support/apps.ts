@@ -32,12 +32,19 @@ const PORT_VAR: Record<AppName, string> = { api: 'API_PORT', ingest: 'INGEST_POR
  * Starts a built app as its own process (as in production) and waits until it is ready.
  * `instance` > 1 names the log of a further process of the same app (e.g. a second batch worker).
  */
-export async function startApp(name: AppName, env: Record<string, string>, readyTimeoutMs = 30_000, instance = 1): Promise<RunningApp> {
+export async function startApp(
+  name: AppName,
+  env: Record<string, string>,
+  readyTimeoutMs = 30_000,
+  instance = 1,
+): Promise<RunningApp> {
   const port = await freePort();
   let out = '';
   // Each app's log is kept as a test artifact, for reading after a failure.
   mkdirSync(path.join(ROOT, 'test-artifacts'), { recursive: true });
-  const logFile = createWriteStream(path.join(ROOT, 'test-artifacts', `${env.HC_KEY_PREFIX ?? 'app'}-${name}${instance > 1 ? `-${instance}` : ''}.log`));
+  const logFile = createWriteStream(
+    path.join(ROOT, 'test-artifacts', `${env.HC_KEY_PREFIX ?? 'app'}-${name}${instance > 1 ? `-${instance}` : ''}.log`),
+  );
   const child = spawn(process.execPath, ['--enable-source-maps', `dist/apps/${name}/src/main.js`], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env, [PORT_VAR[name]]: String(port) },
@@ -60,7 +67,10 @@ export async function startApp(name: AppName, env: Record<string, string>, ready
   const deadline = Date.now() + readyTimeoutMs;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}:\n${out}`);
-    const ok = await fetch(`${app.url}/health/ready`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${app.url}/health/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return app;
     if (Date.now() > deadline) {
       await app.stop();
@@ -83,10 +93,18 @@ export function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 'SIGTE
 }
 
 /** Runs a built script to completion, returning its exit code and output. */
-export function runNode(script: string, env: Record<string, string>, timeoutMs = 30_000): Promise<{ code: number | null; output: string }> {
+export function runNode(
+  script: string,
+  env: Record<string, string>,
+  timeoutMs = 30_000,
+): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
     let output = '';
-    const child = spawn(process.execPath, [script], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [script], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
@@ -99,9 +117,11 @@ export function runNode(script: string, env: Record<string, string>, timeoutMs =
 
 /** Whether each app still runs, and the end of its output (for a failure's message). */
 export function appsReport(apps: RunningApp[]): string {
-  return apps.map((a) => {
-    const { exitCode, signalCode, pid } = a.process;
-    const state = exitCode === null && signalCode === null ? 'running' : `exited (${exitCode ?? signalCode})`;
-    return `${a.name} pid ${pid}: ${state}; output ends:\n${a.output().slice(-1500) || '(none)'}`;
-  }).join('\n');
+  return apps
+    .map((a) => {
+      const { exitCode, signalCode, pid } = a.process;
+      const state = exitCode === null && signalCode === null ? 'running' : `exited (${exitCode ?? signalCode})`;
+      return `${a.name} pid ${pid}: ${state}; output ends:\n${a.output().slice(-1500) || '(none)'}`;
+    })
+    .join('\n');
 }

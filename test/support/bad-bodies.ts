@@ -15,7 +15,8 @@ export class RawJson {
 }
 
 export const toJson = (v: unknown): string => (v instanceof RawJson ? v.text : JSON.stringify(v));
-export const objectText = (entries: [string, unknown][]): string => `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${toJson(v)}`).join(',')}}`;
+export const objectText = (entries: [string, unknown][]): string =>
+  `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${toJson(v)}`).join(',')}}`;
 
 /** The fields of a body: how to make a good value, and values that are always wrong for it. */
 export interface FieldSpec {
@@ -39,30 +40,60 @@ export interface BadBodyKit {
   goodEntries: (fields: FieldSpec[]) => fc.Arbitrary<[string, unknown][]>;
 }
 
-const POLLUTION_KEYS = ['__proto__', 'constructor', 'prototype', 'hasOwnProperty', 'toString', 'valueOf', '__defineGetter__'];
+const POLLUTION_KEYS = [
+  '__proto__',
+  'constructor',
+  'prototype',
+  'hasOwnProperty',
+  'toString',
+  'valueOf',
+  '__defineGetter__',
+];
 const MASS_ASSIGNMENT_KEYS = ['color', 'status', 'version', 'userId', 'role', 'id', 'admin', 'decidedBy', 'auto'];
 
 export function badBodyKit(marker: string): BadBodyKit {
   const text = fc.string({ unit: 'binary', maxLength: 12 });
   const marked = text.map((s) => `${marker.toUpperCase()}${s}`);
-  const deep = fc.tuple(fc.integer({ min: 200, max: 5000 }), fc.constantFrom('[', '{"a":')).map(([n, open]) => new RawJson(`${open.repeat(n)}1${(open === '[' ? ']' : '}').repeat(n)}`));
+  const deep = fc
+    .tuple(fc.integer({ min: 200, max: 5000 }), fc.constantFrom('[', '{"a":'))
+    .map(([n, open]) => new RawJson(`${open.repeat(n)}1${(open === '[' ? ']' : '}').repeat(n)}`));
   const markedJson: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
-    value: fc.oneof({ depthSize: 'small' }, marked, fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null), fc.array(tie('value'), { maxLength: 3 }), fc.dictionary(text, tie('value'), { maxKeys: 3 })),
+    value: fc.oneof(
+      { depthSize: 'small' },
+      marked,
+      fc.integer(),
+      fc.double({ noNaN: true, noDefaultInfinity: true }),
+      fc.boolean(),
+      fc.constant(null),
+      fc.array(tie('value'), { maxLength: 3 }),
+      fc.dictionary(text, tie('value'), { maxKeys: 3 }),
+    ),
   })).value;
   const notString = fc.oneof(
-    fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null),
-    fc.array(markedJson, { maxLength: 4 }), fc.dictionary(text, markedJson, { maxKeys: 4 }), deep,
+    fc.integer(),
+    fc.double({ noNaN: true, noDefaultInfinity: true }),
+    fc.boolean(),
+    fc.constant(null),
+    fc.array(markedJson, { maxLength: 4 }),
+    fc.dictionary(text, markedJson, { maxKeys: 4 }),
+    deep,
   );
-  const tooLong = (max: number) => fc.integer({ min: max + 1, max: max + 3000 }).map((n) => `${marker}${'é'.repeat(n)}`);
+  const tooLong = (max: number) =>
+    fc.integer({ min: max + 1, max: max + 3000 }).map((n) => `${marker}${'é'.repeat(n)}`);
 
   const goodEntries = (fields: FieldSpec[]) =>
-    fc.tuple(...fields.map((f) => (f.required ? fc.constant(true) : fc.boolean()))).map((keep) =>
-      fields.filter((_, i) => keep[i]).map((f): [string, unknown] => [f.name, f.good()]),
-    );
+    fc
+      .tuple(...fields.map((f) => (f.required ? fc.constant(true) : fc.boolean())))
+      .map((keep) => fields.filter((_, i) => keep[i]).map((f): [string, unknown] => [f.name, f.good()]));
 
   const body = (fields: FieldSpec[]): fc.Arbitrary<string> => {
     const known = new Set(fields.map((f) => f.name));
-    const unknownKey = fc.oneof(fc.constantFrom(...POLLUTION_KEYS, ...MASS_ASSIGNMENT_KEYS), fc.string({ unit: 'binary', minLength: 1, maxLength: 20 })).filter((k) => !known.has(k));
+    const unknownKey = fc
+      .oneof(
+        fc.constantFrom(...POLLUTION_KEYS, ...MASS_ASSIGNMENT_KEYS),
+        fc.string({ unit: 'binary', minLength: 1, maxLength: 20 }),
+      )
+      .filter((k) => !known.has(k));
     const shapes: fc.Arbitrary<string>[] = [
       // a field that does not belong, beside good ones
       fc.tuple(goodEntries(fields), unknownKey, fc.oneof(markedJson, deep), fc.nat()).map(([good, key, value, at]) => {
@@ -71,11 +102,26 @@ export function badBodyKit(marker: string): BadBodyKit {
         return objectText(entries);
       }),
       // prototype pollution, nested
-      fc.tuple(goodEntries(fields), fc.constantFrom('__proto__', 'constructor'), fc.constantFrom(...MASS_ASSIGNMENT_KEYS)).map(([good, key, inner]) =>
-        objectText([...good, [key, key === 'constructor' ? { prototype: { [inner]: 'admin' } } : { [inner]: 'admin' }]]),
-      ),
+      fc
+        .tuple(
+          goodEntries(fields),
+          fc.constantFrom('__proto__', 'constructor'),
+          fc.constantFrom(...MASS_ASSIGNMENT_KEYS),
+        )
+        .map(([good, key, inner]) =>
+          objectText([
+            ...good,
+            [key, key === 'constructor' ? { prototype: { [inner]: 'admin' } } : { [inner]: 'admin' }],
+          ]),
+        ),
       // not an object at all
-      fc.oneof(notString.filter((v) => !(v instanceof RawJson) && (typeof v !== 'object' || v === null || Array.isArray(v))), marked, deep).map(toJson),
+      fc
+        .oneof(
+          notString.filter((v) => !(v instanceof RawJson) && (typeof v !== 'object' || v === null || Array.isArray(v))),
+          marked,
+          deep,
+        )
+        .map(toJson),
       // not JSON
       fc.oneof(
         fc.string({ unit: 'binary', maxLength: 40 }).map((s) => `${s}{"${marker}`),
@@ -89,16 +135,25 @@ export function badBodyKit(marker: string): BadBodyKit {
     if (fields.length) {
       // one field wrong, the others good
       shapes.push(
-        fc.tuple(goodEntries(fields), fc.constantFrom(...fields)).chain(([good, field]) =>
-          field.bad.map((value) => objectText([...good.filter(([k]) => k !== field.name), [field.name, value]])),
-        ),
+        fc
+          .tuple(goodEntries(fields), fc.constantFrom(...fields))
+          .chain(([good, field]) =>
+            field.bad.map((value) => objectText([...good.filter(([k]) => k !== field.name), [field.name, value]])),
+          ),
       );
       const required = fields.filter((f) => f.required);
       // a required field missing
-      if (required.length) shapes.push(fc.tuple(goodEntries(fields), fc.constantFrom(...required)).map(([good, field]) => objectText(good.filter(([k]) => k !== field.name))));
+      if (required.length)
+        shapes.push(
+          fc
+            .tuple(goodEntries(fields), fc.constantFrom(...required))
+            .map(([good, field]) => objectText(good.filter(([k]) => k !== field.name))),
+        );
     } else {
       // any object with a field
-      shapes.push(fc.dictionary(text, markedJson, { minKeys: 1, maxKeys: 4 }).map((o) => objectText(Object.entries(o))));
+      shapes.push(
+        fc.dictionary(text, markedJson, { minKeys: 1, maxKeys: 4 }).map((o) => objectText(Object.entries(o))),
+      );
     }
     return fc.oneof(...shapes);
   };

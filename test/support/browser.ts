@@ -8,8 +8,15 @@ import { chromium, type Browser } from 'playwright-core';
 export async function launchBrowser(): Promise<Browser> {
   const executablePath = process.env.HC_TEST_CHROMIUM ?? '/usr/bin/chromium';
   if (!existsSync(executablePath)) {
-    throw new Error(`Chromium not found at ${executablePath}: install the OS package (Debian/Ubuntu: apt-get install chromium) or run the tests through npm test`);
+    throw new Error(
+      `Chromium not found at ${executablePath}: install the OS package (Debian/Ubuntu: apt-get install chromium) or run the tests through npm test`,
+    );
   }
   // --no-sandbox: CI runs as root, where Chromium's sandbox refuses to start.
-  return chromium.launch({ executablePath, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage'], timeout: 60_000 });
+  return chromium.launch({
+    executablePath,
+    headless: true,
+    args: ['--no-sandbox', '--disable-dev-shm-usage'],
+    timeout: 60_000,
+  });
 }

@@ -2,7 +2,13 @@ import { withDatabaseClient } from './databases.js';
 import { phonesOfEveryone, PhoneLoad } from './phones.js';
 import type { TestSystem } from './system.js';
 import { expectClosedWindowsTracedOnce, expectNoDuplicateEffects, waitForAnyWindow } from './tracing-fixture.js';
-import { compareWithOracle, loadOracleCity, noDifferences, waitForCityTraced, type LoadedCity } from './tracing-oracle.js';
+import {
+  compareWithOracle,
+  loadOracleCity,
+  noDifferences,
+  waitForCityTraced,
+  type LoadedCity,
+} from './tracing-oracle.js';
 
 export interface FaultRun {
   city: LoadedCity;
@@ -22,12 +28,19 @@ export interface FaultRun {
 export async function faultWhileTracingCity(sys: TestSystem, fault: () => Promise<void>): Promise<FaultRun> {
   const city = await withDatabaseClient(sys.db, (c) => loadOracleCity(sys, c, null));
   const cityWindows = Array.from({ length: city.windows }, (_, i) => city.firstWindowId + i);
-  const load = new PhoneLoad({ db: sys.db, apiUrl: sys.url('api'), ingestUrl: sys.url('ingest'), ...(await phonesOfEveryone(sys)) });
+  const load = new PhoneLoad({
+    db: sys.db,
+    apiUrl: sys.url('api'),
+    ingestUrl: sys.url('ingest'),
+    ...(await phonesOfEveryone(sys)),
+  });
   try {
     await sys.startApp('batch');
     await waitForAnyWindow(sys.db, cityWindows, 'processing');
     await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 300)));
-    const untraced = await sys.db.query(`SELECT id FROM windows WHERE id = ANY($1) AND status <> 'done'`, [cityWindows]);
+    const untraced = await sys.db.query(`SELECT id FROM windows WHERE id = ANY($1) AND status <> 'done'`, [
+      cityWindows,
+    ]);
     await fault();
     const recoveredAt = Date.now();
     await withDatabaseClient(sys.db, (c) => waitForCityTraced(c, city, 60_000));

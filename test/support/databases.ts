@@ -67,7 +67,9 @@ export async function createTestDatabase(label: string, opts: { empty?: boolean 
       }
     }
   });
-  return openTestDatabase(name, urlFor(name), () => withServer((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)));
+  return openTestDatabase(name, urlFor(name), () =>
+    withServer((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)),
+  );
 }
 
 /** A small pool on an existing test database; `remove` runs after the pool is closed by `drop`. */

@@ -2,7 +2,16 @@ import { createSigner } from 'fast-jwt';
 import type { TestSystem } from './system.js';
 
 /** Every kind of caller the security battery tries on every route. */
-export const TOKEN_KINDS = ['none', 'user', 'reviewer', 'admin', 'expired', 'wrong signature', 'alg none', 'tampered payload'] as const;
+export const TOKEN_KINDS = [
+  'none',
+  'user',
+  'reviewer',
+  'admin',
+  'expired',
+  'wrong signature',
+  'alg none',
+  'tampered payload',
+] as const;
 export type TokenKind = (typeof TOKEN_KINDS)[number];
 
 /** The kinds no route may accept: a missing token or one this system did not issue as it is. */
@@ -28,9 +37,10 @@ const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
  */
 export function tokenOf(kind: TokenKind, audience: Audience, sys: TestSystem, who: Identities): string | undefined {
   const nowS = Math.floor(Date.now() / 1000);
-  const claims = audience === 'user'
-    ? { sub: who.other.userId, typ: 'user' }
-    : { sub: who.adminId, typ: 'admin', name: 'admin', role: 'admin' };
+  const claims =
+    audience === 'user'
+      ? { sub: who.other.userId, typ: 'user' }
+      : { sub: who.adminId, typ: 'admin', name: 'admin', role: 'admin' };
   switch (kind) {
     case 'none':
       return undefined;
@@ -41,9 +51,16 @@ export function tokenOf(kind: TokenKind, audience: Audience, sys: TestSystem, wh
     case 'admin':
       return who.admin;
     case 'expired':
-      return createSigner({ key: sys.env.HC_JWT_SECRET!, algorithm: 'HS256' })({ ...claims, iat: nowS - 7200, exp: nowS - 60 });
+      return createSigner({ key: sys.env.HC_JWT_SECRET!, algorithm: 'HS256' })({
+        ...claims,
+        iat: nowS - 7200,
+        exp: nowS - 60,
+      });
     case 'wrong signature':
-      return createSigner({ key: 'another-secret-of-at-least-32-characters!', algorithm: 'HS256' })({ ...claims, exp: nowS + 600 });
+      return createSigner({ key: 'another-secret-of-at-least-32-characters!', algorithm: 'HS256' })({
+        ...claims,
+        exp: nowS + 600,
+      });
     case 'alg none':
       return `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ ...claims, exp: nowS + 600 })}.`;
     case 'tampered payload': {

@@ -7,7 +7,9 @@ import { TEMPLATE_DB, urlFor, withServer } from './databases.js';
  */
 export default async function globalSetup(): Promise<void> {
   await withServer(async (c) => {
-    const { rows } = await c.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE 'hc\\_test\\_%'`);
+    const { rows } = await c.query<{ datname: string }>(
+      `SELECT datname FROM pg_database WHERE datname LIKE 'hc\\_test\\_%'`,
+    );
     for (const { datname } of rows) await c.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
     await c.query(`CREATE DATABASE "${TEMPLATE_DB}"`);
   });

@@ -5,7 +5,11 @@ export interface JsonResponse<T = any> {
 }
 
 /** A small JSON client for black-box tests. */
-export async function call<T = any>(method: string, url: string, opts: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {}): Promise<JsonResponse<T>> {
+export async function call<T = any>(
+  method: string,
+  url: string,
+  opts: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
+): Promise<JsonResponse<T>> {
   const headers: Record<string, string> = { ...opts.headers };
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
   let body: string | undefined;
@@ -23,7 +27,12 @@ export async function call<T = any>(method: string, url: string, opts: { token?:
   return { status: res.status, body: parsed as T, headers: res.headers };
 }
 
-export async function eventually<T>(fn: () => Promise<T>, accept: (v: T) => boolean, timeoutMs: number, what: string): Promise<T> {
+export async function eventually<T>(
+  fn: () => Promise<T>,
+  accept: (v: T) => boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: T;
   for (;;) {

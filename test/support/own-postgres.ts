@@ -19,7 +19,10 @@ type StartServices = (opts: { root: string; log?: (m: string) => void }) => Prom
 export class OwnPostgres {
   private services: Services | null = null;
 
-  private constructor(private readonly root: string, private readonly port: number) {}
+  private constructor(
+    private readonly root: string,
+    private readonly port: number,
+  ) {}
 
   static async start(): Promise<OwnPostgres> {
     const server = new OwnPostgres(mkdtempSync(path.join(tmpdir(), 'hc-own-pg-')), await freePort());
@@ -49,7 +52,9 @@ export class OwnPostgres {
 
   /** A database on this server (created when missing), by the same code as `npm start`'s. */
   async database(name: string): Promise<string> {
-    const setup = (await import(path.join(ROOT, 'scripts/lib/setup.mjs'))) as { ensureDatabase: (server: string, db: string) => Promise<string> };
+    const setup = (await import(path.join(ROOT, 'scripts/lib/setup.mjs'))) as {
+      ensureDatabase: (server: string, db: string) => Promise<string>;
+    };
     return setup.ensureDatabase(this.services!.databaseUrl, name);
   }
 

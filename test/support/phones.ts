@@ -47,7 +47,18 @@ export class PhoneLoad {
   private readonly loops: Promise<void>[];
   private readonly lastTs = new Map<string, number>();
 
-  constructor(private readonly opts: { db: TestDatabase; apiUrl: string; ingestUrl: string; readers: Phone[]; posters: Phone[]; readLoops?: number; postLoops?: number; batchSize?: number }) {
+  constructor(
+    private readonly opts: {
+      db: TestDatabase;
+      apiUrl: string;
+      ingestUrl: string;
+      readers: Phone[];
+      posters: Phone[];
+      readLoops?: number;
+      postLoops?: number;
+      batchSize?: number;
+    },
+  ) {
     const postLoops = opts.postLoops ?? 4;
     this.loops = [
       ...Array.from({ length: opts.readLoops ?? 6 }, () => this.readLoop()),
@@ -97,7 +108,9 @@ export class PhoneLoad {
       [this.opts.posters.map((p) => p.userId), FAR_CELL],
     );
     const stored = new Set(rows.map((r) => r.key));
-    const missing = this.acknowledged().flatMap((b) => b.pings.map((p) => `${b.phone.userId}:${p.ts}`)).filter((k) => !stored.has(k));
+    const missing = this.acknowledged()
+      .flatMap((b) => b.pings.map((p) => `${b.phone.userId}:${p.ts}`))
+      .filter((k) => !stored.has(k));
     return { missing, stored: rows.length };
   }
 
@@ -105,20 +118,33 @@ export class PhoneLoad {
     const { readers, db, apiUrl } = this.opts;
     while (this.running) {
       const sample = Array.from({ length: 8 }, () => readers[Math.floor(Math.random() * readers.length)]!);
-      const truth = await db.query<{ id: string; at_risk: boolean }>(
-        `SELECT user_id::text AS id, color <> 'green' AND NOT (color = 'yellow' AND expires_at <= now()) AS at_risk
+      const truth = await db
+        .query<{ id: string; at_risk: boolean }>(
+          `SELECT user_id::text AS id, color <> 'green' AND NOT (color = 'yellow' AND expires_at <= now()) AS at_risk
          FROM health_codes WHERE user_id = ANY($1::bigint[])`,
-        [sample.map((p) => p.userId)],
-      ).then((rows) => new Map(rows.map((r) => [r.id, r.at_risk])), () => null);
-      await Promise.all(sample.map(async (phone) => {
-        const sentAt = Date.now();
-        const r = await call('GET', `${apiUrl}/v1/codes/me`, { token: phone.token }).catch(() => ({ status: 0, body: null }));
-        const known = truth?.get(phone.userId);
-        this.reads.push({
-          userId: phone.userId, sentAt, status: r.status, color: r.body?.color ?? null,
-          truth: known === undefined ? 'unknown' : known ? 'at-risk' : 'green',
-        });
-      }));
+          [sample.map((p) => p.userId)],
+        )
+        .then(
+          (rows) => new Map(rows.map((r) => [r.id, r.at_risk])),
+          () => null,
+        );
+      await Promise.all(
+        sample.map(async (phone) => {
+          const sentAt = Date.now();
+          const r = await call('GET', `${apiUrl}/v1/codes/me`, { token: phone.token }).catch(() => ({
+            status: 0,
+            body: null,
+          }));
+          const known = truth?.get(phone.userId);
+          this.reads.push({
+            userId: phone.userId,
+            sentAt,
+            status: r.status,
+            color: r.body?.color ?? null,
+            truth: known === undefined ? 'unknown' : known ? 'at-risk' : 'green',
+          });
+        }),
+      );
     }
   }
 
@@ -141,7 +167,10 @@ export class PhoneLoad {
   }
 
   private async send(batch: PingBatch): Promise<number> {
-    const r = await call('POST', `${this.opts.ingestUrl}/v1/pings`, { token: batch.phone.token, body: { pings: batch.pings } }).catch(() => ({ status: 0 }));
+    const r = await call('POST', `${this.opts.ingestUrl}/v1/pings`, {
+      token: batch.phone.token,
+      body: { pings: batch.pings },
+    }).catch(() => ({ status: 0 }));
     return r.status;
   }
 }
@@ -154,7 +183,10 @@ export async function phonesOfEveryone(sys: TestSystem, posters = 40): Promise<{
   const token = userTokenSigner(sys);
   const phone = (userId: string): Phone => ({ userId, token: token(userId) });
   const people = await sys.db.query<{ id: string }>(`SELECT user_id::text AS id FROM health_codes ORDER BY user_id`);
-  const greens = await sys.db.query<{ id: string }>(`SELECT user_id::text AS id FROM health_codes WHERE color = 'green' ORDER BY user_id LIMIT $1`, [posters]);
+  const greens = await sys.db.query<{ id: string }>(
+    `SELECT user_id::text AS id FROM health_codes WHERE color = 'green' ORDER BY user_id LIMIT $1`,
+    [posters],
+  );
   if (greens.length < posters) throw new Error(`only ${greens.length} green people to post pings`);
   return { readers: people.map((p) => phone(p.id)), posters: greens.map((p) => phone(p.id)) };
 }

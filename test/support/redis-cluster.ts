@@ -15,7 +15,11 @@ const run = promisify(execFile);
  * In memory only; `stop` kills the servers and removes the folder.
  */
 export class TestRedisCluster {
-  private constructor(readonly ports: number[], private readonly children: ChildProcess[], private readonly dir: string) {}
+  private constructor(
+    readonly ports: number[],
+    private readonly children: ChildProcess[],
+    private readonly dir: string,
+  ) {}
 
   static async start(nodes = 3): Promise<TestRedisCluster> {
     const dir = mkdtempSync(path.join(tmpdir(), 'hc-redis-cluster-'));
@@ -27,13 +31,30 @@ export class TestRedisCluster {
         // The cluster bus port is set explicitly: the default (port + 10000) may be taken or out of range.
         const [port, busPort] = [await freePort(), await freePort()];
         ports.push(port);
-        children.push(spawnRedisServer(
-          ['--port', String(port), '--cluster-enabled', 'yes', '--cluster-port', String(busPort), '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '5000'],
-          dir,
-        ));
+        children.push(
+          spawnRedisServer(
+            [
+              '--port',
+              String(port),
+              '--cluster-enabled',
+              'yes',
+              '--cluster-port',
+              String(busPort),
+              '--cluster-config-file',
+              `nodes-${port}.conf`,
+              '--cluster-node-timeout',
+              '5000',
+            ],
+            dir,
+          ),
+        );
       }
       for (const port of ports) await waitForRedis(port);
-      await run(redisBinary('redis-cli'), ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'], { timeout: 30_000 });
+      await run(
+        redisBinary('redis-cli'),
+        ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'],
+        { timeout: 30_000 },
+      );
       for (const port of ports) await cluster.waitForState(port);
       return cluster;
     } catch (err) {
@@ -54,14 +75,16 @@ export class TestRedisCluster {
 
   /** How many keys each node holds, node by node. */
   async keysPerNode(): Promise<number[]> {
-    return Promise.all(this.ports.map(async (port) => {
-      const node = new Redis(port, '127.0.0.1');
-      try {
-        return await node.dbsize();
-      } finally {
-        node.disconnect();
-      }
-    }));
+    return Promise.all(
+      this.ports.map(async (port) => {
+        const node = new Redis(port, '127.0.0.1');
+        try {
+          return await node.dbsize();
+        } finally {
+          node.disconnect();
+        }
+      }),
+    );
   }
 
   async stop(): Promise<void> {

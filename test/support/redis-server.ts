@@ -43,20 +43,35 @@ export class TestRedisServer {
 
 /** The machine's redis-server (`npm test` made sure there is one). */
 export function redisBinary(name: 'redis-server' | 'redis-cli'): string {
-  const found = spawnSync('sh', ['-c', `command -v ${name} || ls /usr/bin/${name} /usr/sbin/${name} 2>/dev/null | head -1`]).stdout.toString().trim();
+  const found = spawnSync('sh', [
+    '-c',
+    `command -v ${name} || ls /usr/bin/${name} /usr/sbin/${name} 2>/dev/null | head -1`,
+  ])
+    .stdout.toString()
+    .trim();
   return found || name;
 }
 
 /** A redis-server on loopback, in memory only, with `args` added (port, cluster settings...). */
 export function spawnRedisServer(args: string[], cwd?: string): ChildProcess {
-  return spawn(redisBinary('redis-server'), ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...args], { stdio: 'ignore', cwd });
+  return spawn(redisBinary('redis-server'), ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...args], {
+    stdio: 'ignore',
+    cwd,
+  });
 }
 
 /** Waits until the Redis on `port` answers PING. */
 export async function waitForRedis(port: number): Promise<void> {
   for (let i = 0; i < 100; i++) {
-    const client = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    const ok = await client.connect().then(() => client.ping(), () => null);
+    const client = new Redis(port, '127.0.0.1', {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
+    const ok = await client.connect().then(
+      () => client.ping(),
+      () => null,
+    );
     client.disconnect();
     if (ok === 'PONG') return;
     await new Promise((r) => setTimeout(r, 50));

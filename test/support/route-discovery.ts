@@ -12,7 +12,11 @@ export type RouteKey = string;
 /** The operations of an OpenAPI document. */
 export function openApiRoutes(doc: { paths: Record<string, Record<string, unknown>> }): RouteKey[] {
   const methods = new Set(['get', 'put', 'post', 'delete', 'patch', 'head', 'options']);
-  return Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).filter((m) => methods.has(m)).map((m) => `${m.toUpperCase()} ${p}`));
+  return Object.entries(doc.paths).flatMap(([p, ops]) =>
+    Object.keys(ops)
+      .filter((m) => methods.has(m))
+      .map((m) => `${m.toUpperCase()} ${p}`),
+  );
 }
 
 function controllerFiles(dir: string): string[] {
@@ -21,7 +25,11 @@ function controllerFiles(dir: string): string[] {
     .map((e) => path.join(e.parentPath, e.name));
 }
 
-const join = (...parts: string[]) => `/${parts.flatMap((p) => p.split('/')).filter(Boolean).join('/')}`.replace(/:(\w+)/g, '{$1}');
+const join = (...parts: string[]) =>
+  `/${parts
+    .flatMap((p) => p.split('/'))
+    .filter(Boolean)
+    .join('/')}`.replace(/:(\w+)/g, '{$1}');
 
 /**
  * Every route of every Nest controller in the built code, by app: the controllers under

@@ -33,7 +33,10 @@ let nextWindow = 5_000;
 /** A traced (`done`) window, which an admin may rerun. */
 async function doneWindow(ctx: RouteContext): Promise<number> {
   const id = nextWindow++;
-  await ctx.sys.db.query(`INSERT INTO windows (id, starts_at, ends_at, status) VALUES ($1::bigint, to_timestamp($1::bigint * 60), to_timestamp(($1::bigint + 1) * 60), 'done')`, [id]);
+  await ctx.sys.db.query(
+    `INSERT INTO windows (id, starts_at, ends_at, status) VALUES ($1::bigint, to_timestamp($1::bigint * 60), to_timestamp(($1::bigint + 1) * 60), 'done')`,
+    [id],
+  );
   return id;
 }
 
@@ -45,7 +48,10 @@ async function pendingRequest(ctx: RouteContext): Promise<string> {
 
 async function appliedRequest(ctx: RouteContext): Promise<string> {
   const id = await pendingRequest(ctx);
-  const r = await call('POST', `${ctx.sys.url('api')}/v1/admin/code-changes/${id}/approve`, { token: ctx.who.admin, body: {} });
+  const r = await call('POST', `${ctx.sys.url('api')}/v1/admin/code-changes/${id}/approve`, {
+    token: ctx.who.admin,
+    body: {},
+  });
   if (r.body?.status !== 'applied') throw new Error(`approving ${id}: ${r.status} ${JSON.stringify(r.body)}`);
   return id;
 }
@@ -60,20 +66,86 @@ const health = (app: AppName): SecuredRoute[] => [
 export const SECURED_ROUTES: SecuredRoute[] = [
   { app: 'api', key: 'POST /v1/users', access: 'public', ok: 201, request: async () => ({ body: {} }) },
   { app: 'api', key: 'GET /v1/codes/me', access: 'user', ok: 200 },
-  { app: 'api', key: 'POST /v1/admin/sessions', access: 'public', ok: 200, request: async () => ({ body: TEST_ADMIN }) },
   {
-    app: 'api', key: 'PUT /v1/admin/users/{userId}/code', access: 'admin', ok: 200,
-    request: async ({ who }) => ({ path: `/v1/admin/users/${who.other.userId}/code`, body: { color: 'green', reason: 'checked' } }),
+    app: 'api',
+    key: 'POST /v1/admin/sessions',
+    access: 'public',
+    ok: 200,
+    request: async () => ({ body: TEST_ADMIN }),
   },
-  { app: 'api', key: 'GET /v1/admin/users/{userId}/code', access: 'staff', ok: 200, request: async ({ who }) => ({ path: `/v1/admin/users/${who.other.userId}/code` }) },
-  { app: 'api', key: 'GET /v1/admin/code-changes', access: 'staff', ok: 200, request: async () => ({ path: '/v1/admin/code-changes?status=pending&limit=5' }) },
-  { app: 'api', key: 'GET /v1/admin/code-changes/{id}', access: 'staff', ok: 200, request: async (ctx) => ({ path: `/v1/admin/code-changes/${await pendingRequest(ctx)}` }) },
-  { app: 'api', key: 'POST /v1/admin/code-changes/{id}/approve', access: 'staff', ok: 200, request: async (ctx) => ({ path: `/v1/admin/code-changes/${await pendingRequest(ctx)}/approve`, body: {} }) },
-  { app: 'api', key: 'POST /v1/admin/code-changes/{id}/reject', access: 'staff', ok: 200, request: async (ctx) => ({ path: `/v1/admin/code-changes/${await pendingRequest(ctx)}/reject`, body: { note: 'no contact' } }) },
-  { app: 'api', key: 'POST /v1/admin/code-changes/decisions', access: 'staff', ok: 200, request: async (ctx) => ({ body: { ids: [await pendingRequest(ctx)], decision: 'reject' } }) },
-  { app: 'api', key: 'POST /v1/admin/code-changes/{id}/revoke', access: 'admin', ok: 200, request: async (ctx) => ({ path: `/v1/admin/code-changes/${await appliedRequest(ctx)}/revoke`, body: { note: 'mistake' } }) },
+  {
+    app: 'api',
+    key: 'PUT /v1/admin/users/{userId}/code',
+    access: 'admin',
+    ok: 200,
+    request: async ({ who }) => ({
+      path: `/v1/admin/users/${who.other.userId}/code`,
+      body: { color: 'green', reason: 'checked' },
+    }),
+  },
+  {
+    app: 'api',
+    key: 'GET /v1/admin/users/{userId}/code',
+    access: 'staff',
+    ok: 200,
+    request: async ({ who }) => ({ path: `/v1/admin/users/${who.other.userId}/code` }),
+  },
+  {
+    app: 'api',
+    key: 'GET /v1/admin/code-changes',
+    access: 'staff',
+    ok: 200,
+    request: async () => ({ path: '/v1/admin/code-changes?status=pending&limit=5' }),
+  },
+  {
+    app: 'api',
+    key: 'GET /v1/admin/code-changes/{id}',
+    access: 'staff',
+    ok: 200,
+    request: async (ctx) => ({ path: `/v1/admin/code-changes/${await pendingRequest(ctx)}` }),
+  },
+  {
+    app: 'api',
+    key: 'POST /v1/admin/code-changes/{id}/approve',
+    access: 'staff',
+    ok: 200,
+    request: async (ctx) => ({ path: `/v1/admin/code-changes/${await pendingRequest(ctx)}/approve`, body: {} }),
+  },
+  {
+    app: 'api',
+    key: 'POST /v1/admin/code-changes/{id}/reject',
+    access: 'staff',
+    ok: 200,
+    request: async (ctx) => ({
+      path: `/v1/admin/code-changes/${await pendingRequest(ctx)}/reject`,
+      body: { note: 'no contact' },
+    }),
+  },
+  {
+    app: 'api',
+    key: 'POST /v1/admin/code-changes/decisions',
+    access: 'staff',
+    ok: 200,
+    request: async (ctx) => ({ body: { ids: [await pendingRequest(ctx)], decision: 'reject' } }),
+  },
+  {
+    app: 'api',
+    key: 'POST /v1/admin/code-changes/{id}/revoke',
+    access: 'admin',
+    ok: 200,
+    request: async (ctx) => ({
+      path: `/v1/admin/code-changes/${await appliedRequest(ctx)}/revoke`,
+      body: { note: 'mistake' },
+    }),
+  },
   { app: 'api', key: 'GET /v1/admin/windows', access: 'admin', ok: 200 },
-  { app: 'api', key: 'POST /v1/admin/windows/{id}/rerun', access: 'admin', ok: 202, request: async (ctx) => ({ path: `/v1/admin/windows/${await doneWindow(ctx)}/rerun` }) },
+  {
+    app: 'api',
+    key: 'POST /v1/admin/windows/{id}/rerun',
+    access: 'admin',
+    ok: 202,
+    request: async (ctx) => ({ path: `/v1/admin/windows/${await doneWindow(ctx)}/rerun` }),
+  },
   { app: 'api', key: 'GET /admin', access: 'public', ok: 301 },
   { app: 'api', key: 'GET /admin/', access: 'public', ok: 200 },
   { app: 'api', key: 'GET /admin/queues', access: 'admin cookie', ok: 200 },
@@ -81,7 +153,10 @@ export const SECURED_ROUTES: SecuredRoute[] = [
   { app: 'api', key: 'GET /docs-json', access: 'public', ok: 200 },
   ...health('api'),
   {
-    app: 'ingest', key: 'POST /v1/pings', access: 'user', ok: 202,
+    app: 'ingest',
+    key: 'POST /v1/pings',
+    access: 'user',
+    ok: 202,
     request: async () => ({ body: { pings: [{ ts: Date.now() - 30_000, geohash: 'u33dc0cp' }] } }),
   },
   ...health('ingest'),

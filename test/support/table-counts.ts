@@ -10,6 +10,8 @@ export async function tableCounts(db: TestDatabase): Promise<Record<string, numb
      WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY 1`,
   );
   if (!tables.length) throw new Error('no tables found: is this a migrated test database?');
-  const [counts] = await db.query<Record<string, string>>(`SELECT ${tables.map((t) => `(SELECT count(*) FROM "${t.name}") AS "${t.name}"`).join(', ')}`);
+  const [counts] = await db.query<Record<string, string>>(
+    `SELECT ${tables.map((t) => `(SELECT count(*) FROM "${t.name}") AS "${t.name}"`).join(', ')}`,
+  );
   return Object.fromEntries(Object.entries(counts!).map(([k, v]) => [k, Number(v)]));
 }

@@ -13,7 +13,10 @@ export function setUpOpenApi(app: NestFastifyApplication): void {
         summary: "The caller's health code (user token)",
         security: [{ bearer: [] }],
         responses: {
-          200: { description: 'the code', content: { 'application/json': { schema: { $ref: getSchemaPath(CodeResponse) } } } },
+          200: {
+            description: 'the code',
+            content: { 'application/json': { schema: { $ref: getSchemaPath(CodeResponse) } } },
+          },
           401: { description: 'no or invalid token' },
           403: { description: 'not a user token' },
           503: { description: 'both the cache and the database are unavailable' },

@@ -43,7 +43,10 @@ export class BatchModule {
         PlatformModule.forRoot('batch', config, {
           provide: READINESS_CHECKS,
           inject: [getQueueToken(TRACING_QUEUE), TracingLag],
-          useFactory: (queue: Queue, lag: TracingLag): ReadinessChecks => ({ queue: () => queue.count(), tracing: () => lag.readiness() }),
+          useFactory: (queue: Queue, lag: TracingLag): ReadinessChecks => ({
+            queue: () => queue.count(),
+            tracing: () => lag.readiness(),
+          }),
         }),
         DatabaseModule,
         CacheModule,
@@ -52,8 +55,20 @@ export class BatchModule {
         TracingLagModule,
       ],
       providers: [
-        WindowScheduler, WindowTracer, ShardTracer, WindowTraceFlow, TracingProcessor, CacheRebuilder, RecentCodesSync, PartitionMaintenance,
-        ContactFinder, WindowRequests, EvidenceMerger, LatePingTracer, RetroTracer, QuarantineExpiry,
+        WindowScheduler,
+        WindowTracer,
+        ShardTracer,
+        WindowTraceFlow,
+        TracingProcessor,
+        CacheRebuilder,
+        RecentCodesSync,
+        PartitionMaintenance,
+        ContactFinder,
+        WindowRequests,
+        EvidenceMerger,
+        LatePingTracer,
+        RetroTracer,
+        QuarantineExpiry,
       ],
     };
   }

@@ -26,4 +26,7 @@ export async function withApp(work: (app: INestApplicationContext) => Promise<vo
 }
 
 /** The operator, as the audit trail names them (the CLI acts outside any admin account). */
-export const operator = (): { adminId: null; actor: string } => ({ adminId: null, actor: `cli:${userInfo().username}` });
+export const operator = (): { adminId: null; actor: string } => ({
+  adminId: null,
+  actor: `cli:${userInfo().username}`,
+});

@@ -18,10 +18,19 @@ const stat = (w: WindowRow, key: string): number => (typeof w.stats[key] === 'nu
  * few seconds when the output is not a terminal), then prints a summary. The batch workers do
  * the work; this only watches, so Ctrl-C stops watching, not tracing.
  */
-export async function watchWindows(windows: WindowRepository, awaited: AwaitedWindow[], opts: { pollMs?: number; timeoutMs?: number } = {}): Promise<WindowRow[]> {
+export async function watchWindows(
+  windows: WindowRepository,
+  awaited: AwaitedWindow[],
+  opts: { pollMs?: number; timeoutMs?: number } = {},
+): Promise<WindowRow[]> {
   const started = Date.now();
   const bar = new cliProgress.SingleBar(
-    { format: 'tracing [{bar}] {value}/{total} windows | {processing} running | {eta_formatted} left', noTTYOutput: true, notTTYSchedule: 5_000, etaBuffer: 20 },
+    {
+      format: 'tracing [{bar}] {value}/{total} windows | {processing} running | {eta_formatted} left',
+      noTTYOutput: true,
+      notTTYSchedule: 5_000,
+      etaBuffer: 20,
+    },
     cliProgress.Presets.shades_classic,
   );
   bar.start(awaited.length, 0, { processing: 0 });
@@ -34,7 +43,9 @@ export async function watchWindows(windows: WindowRepository, awaited: AwaitedWi
       bar.update(done, { processing: rows.filter((r) => r.status === 'processing').length });
       if (done === awaited.length) break;
       if (opts.timeoutMs !== undefined && Date.now() - started > opts.timeoutMs) {
-        throw new UsageError(`${awaited.length - done} windows still unfinished after ${Math.round(opts.timeoutMs / 1000)} s (are batch workers running?)`);
+        throw new UsageError(
+          `${awaited.length - done} windows still unfinished after ${Math.round(opts.timeoutMs / 1000)} s (are batch workers running?)`,
+        );
       }
       await new Promise((r) => setTimeout(r, opts.pollMs ?? 500));
     }

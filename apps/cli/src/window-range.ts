@@ -8,7 +8,8 @@ export const MAX_WINDOWS_PER_COMMAND = 10_000;
 function windowAt(text: string, grid: TimeGrid): number {
   if (/^\d{1,15}$/.test(text)) return Number(text);
   const ms = /^\d{4}-\d\d-\d\dT/.test(text) ? Date.parse(text) : Number.NaN;
-  if (Number.isNaN(ms)) throw new UsageError(`"${text}" is neither a window id nor an ISO time (e.g. 2026-11-24T10:00:00Z)`);
+  if (Number.isNaN(ms))
+    throw new UsageError(`"${text}" is neither a window id nor an ISO time (e.g. 2026-11-24T10:00:00Z)`);
   return windowIdOf(ms, grid);
 }
 
@@ -23,6 +24,7 @@ export function parseWindowRange(text: string, grid: TimeGrid): number[] {
   let to = toText === undefined ? from : windowAt(toText, grid);
   if (toText !== undefined && !/^\d+$/.test(toText) && Date.parse(toText) % (grid.windowSeconds * 1000) === 0) to -= 1;
   if (to < from) throw new UsageError(`"${text}" ends before it starts`);
-  if (to - from + 1 > MAX_WINDOWS_PER_COMMAND) throw new UsageError(`"${text}" spans ${to - from + 1} windows; at most ${MAX_WINDOWS_PER_COMMAND} at once`);
+  if (to - from + 1 > MAX_WINDOWS_PER_COMMAND)
+    throw new UsageError(`"${text}" spans ${to - from + 1} windows; at most ${MAX_WINDOWS_PER_COMMAND} at once`);
   return Array.from({ length: to - from + 1 }, (_, i) => from + i);
 }

@@ -11,7 +11,14 @@ export class IngestModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: IngestModule,
-      imports: [ConfigModule.forRoot(config), PlatformModule.forRoot('ingest', config), DatabaseModule, CacheModule, AuthModule, PingsModule],
+      imports: [
+        ConfigModule.forRoot(config),
+        PlatformModule.forRoot('ingest', config),
+        DatabaseModule,
+        CacheModule,
+        AuthModule,
+        PingsModule,
+      ],
     };
   }
 }

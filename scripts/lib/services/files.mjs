@@ -39,7 +39,11 @@ export function readText(file) {
 export function tail(file, lines = 15) {
   const text = readText(file);
   if (!text) return '';
-  return text.split('\n').slice(-lines).map((l) => '    ' + l).join('\n');
+  return text
+    .split('\n')
+    .slice(-lines)
+    .map((l) => '    ' + l)
+    .join('\n');
 }
 
 export function ensureSecrets(p) {
@@ -82,7 +86,9 @@ export async function withLock(p, log, fn) {
       }
       const stale = Number.isFinite(holder) ? !pidAlive(holder) : ageMs > 10_000;
       if (stale) {
-        try { fs.unlinkSync(p.lock); } catch {}
+        try {
+          fs.unlinkSync(p.lock);
+        } catch {}
         continue;
       }
       if (!announced) {
@@ -96,6 +102,8 @@ export async function withLock(p, log, fn) {
   try {
     return await fn();
   } finally {
-    try { fs.unlinkSync(p.lock); } catch {}
+    try {
+      fs.unlinkSync(p.lock);
+    } catch {}
   }
 }

@@ -17,7 +17,21 @@ export async function ensureOsBinary({ binary, names = [binary], pkg, dirs = ['/
   const aptGet = which('apt-get', ['/usr/bin']);
   if (isRoot() && aptGet) {
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive', NEEDRESTART_MODE: 'a' };
-    const install = () => run(aptGet, ['install', '-y', '--no-install-recommends', '-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold', pkg], { env, timeoutMs: 15 * 60_000 });
+    const install = () =>
+      run(
+        aptGet,
+        [
+          'install',
+          '-y',
+          '--no-install-recommends',
+          '-o',
+          'Dpkg::Options::=--force-confdef',
+          '-o',
+          'Dpkg::Options::=--force-confold',
+          pkg,
+        ],
+        { env, timeoutMs: 15 * 60_000 },
+      );
     log(`${label}: ${binary} not found; installing the package ${pkg} with apt-get (root, non-interactive)`);
     let r = await install();
     if (r.code !== 0) {
@@ -26,7 +40,8 @@ export async function ensureOsBinary({ binary, names = [binary], pkg, dirs = ['/
       if (u.code !== 0) log(`${label}: apt-get update exited ${u.code}:\n${cmdOutput(u)}`);
       r = await install();
     }
-    if (r.code !== 0) throw new Error(`${label}: apt-get install ${pkg} failed (exit ${r.code}):\n${cmdOutput(r)}\n  ${howTo}`);
+    if (r.code !== 0)
+      throw new Error(`${label}: apt-get install ${pkg} failed (exit ${r.code}):\n${cmdOutput(r)}\n  ${howTo}`);
     bin = find();
     if (bin) return bin;
     throw new Error(`${label}: apt-get installed ${pkg} but ${binary} was not found in PATH or ${dirs.join(', ')}`);

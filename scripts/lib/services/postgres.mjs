@@ -38,8 +38,12 @@ export function runningPostgres(p, log) {
   }
   if (alive) return info;
   if (log) {
-    log(`postgres: removing stale ${rel(p, path.join(p.pgDir, 'postmaster.pid'))} (pid ${info.pid} is not a running postgres: earlier crash or kill)`);
-    try { fs.unlinkSync(path.join(p.pgDir, 'postmaster.pid')); } catch {}
+    log(
+      `postgres: removing stale ${rel(p, path.join(p.pgDir, 'postmaster.pid'))} (pid ${info.pid} is not a running postgres: earlier crash or kill)`,
+    );
+    try {
+      fs.unlinkSync(path.join(p.pgDir, 'postmaster.pid'));
+    } catch {}
   }
   return null;
 }
@@ -72,7 +76,7 @@ function pgAnswer(buf) {
   if (len < 4 || len > 65536) return 'foreign';
   if (buf.length < 1 + len) return undefined;
   let code = null;
-  for (let i = 5; i < 1 + len && buf[i] !== 0; ) {
+  for (let i = 5; i < 1 + len && buf[i] !== 0;) {
     const field = String.fromCharCode(buf[i]);
     const end = buf.indexOf(0, i + 1);
     if (end < 0) break;
@@ -90,11 +94,15 @@ async function waitPgReady(p, port, { timeoutMs, pid }) {
     if (last === 'ready') return;
     if (last === 'foreign') break;
     if (pid && !pidAlive(pid)) {
-      throw new Error(`postgres: the server (pid ${pid}) exited while starting. Last lines of ${p.pgLog}:\n${tail(p.pgLog)}`);
+      throw new Error(
+        `postgres: the server (pid ${pid}) exited while starting. Last lines of ${p.pgLog}:\n${tail(p.pgLog)}`,
+      );
     }
     await sleep(200);
   }
-  throw new Error(`postgres: not accepting connections on ${HOST}:${port} after ${Math.round(timeoutMs / 1000)}s (last probe: ${last}). See ${p.pgLog}:\n${tail(p.pgLog)}`);
+  throw new Error(
+    `postgres: not accepting connections on ${HOST}:${port} after ${Math.round(timeoutMs / 1000)}s (last probe: ${last}). See ${p.pgLog}:\n${tail(p.pgLog)}`,
+  );
 }
 
 export async function startPostgres(p, log) {
@@ -105,7 +113,10 @@ export async function startPostgres(p, log) {
   const running = runningPostgres(p, log);
   if (running) {
     const rport = running.port || port;
-    if (rport !== port) log(`postgres: note: the running project server listens on ${rport}, not ${port}; using it (run 'down' to move it)`);
+    if (rport !== port)
+      log(
+        `postgres: note: the running project server listens on ${rport}, not ${port}; using it (run 'down' to move it)`,
+      );
     log(`postgres: reusing the project-local server already running (pid ${running.pid}, ${HOST}:${rport})`);
     await waitPgReady(p, rport, { timeoutMs: 300_000, pid: running.pid });
     return { url: pgUrl(postgresPassword, rport), started: false };
@@ -113,7 +124,9 @@ export async function startPostgres(p, log) {
 
   const probe = await pgProbe(port, 2000);
   if (probe !== 'down') {
-    throw new Error(`postgres: ${HOST}:${port} is already in use by another program (${probe === 'foreign' ? 'not Postgres' : probe === 'unknown' ? 'it accepts connections but does not answer as Postgres' : `a Postgres that is not ${rel(p, p.pgDir)}`}). Stop it, set HC_LOCAL_PG_PORT to a free port, or set DATABASE_URL.`);
+    throw new Error(
+      `postgres: ${HOST}:${port} is already in use by another program (${probe === 'foreign' ? 'not Postgres' : probe === 'unknown' ? 'it accepts connections but does not answer as Postgres' : `a Postgres that is not ${rel(p, p.pgDir)}`}). Stop it, set HC_LOCAL_PG_PORT to a free port, or set DATABASE_URL.`,
+    );
   }
 
   const bins = await findPgBinaries(p, log);
@@ -123,7 +136,9 @@ export async function startPostgres(p, log) {
   if (!initialized) {
     if (fs.existsSync(p.pgDir) && fs.readdirSync(p.pgDir).length > 0) {
       const aside = `${p.pgDir}.incomplete-${Date.now()}`;
-      log(`postgres: ${rel(p, p.pgDir)} has files but no PG_VERSION (interrupted initdb?); moving it to ${rel(p, aside)}`);
+      log(
+        `postgres: ${rel(p, p.pgDir)} has files but no PG_VERSION (interrupted initdb?); moving it to ${rel(p, aside)}`,
+      );
       fs.renameSync(p.pgDir, aside);
     }
     fs.mkdirSync(p.pgDir, { recursive: true, mode: 0o700 });
@@ -132,19 +147,33 @@ export async function startPostgres(p, log) {
       fs.chownSync(p.pgDir, user.uid, user.gid);
       ensureTraversable(p.pgDir, user, log);
     }
-    log(`postgres: initdb ${rel(p, p.pgDir)} (PostgreSQL ${bins.major} from ${bins.source}${user ? `, as user '${user.name}'` : ''})`);
+    log(
+      `postgres: initdb ${rel(p, p.pgDir)} (PostgreSQL ${bins.major} from ${bins.source}${user ? `, as user '${user.name}'` : ''})`,
+    );
     const pwFile = path.join(p.data, `.initdb-pw-${process.pid}-${crypto.randomBytes(4).toString('hex')}`);
     fs.writeFileSync(pwFile, postgresPassword + '\n', { mode: 0o600 });
     try {
       if (user) fs.chownSync(pwFile, user.uid, user.gid);
       const r = await run(
         bins.initdb,
-        ['-D', p.pgDir, '-U', 'postgres', `--pwfile=${pwFile}`, '--auth=scram-sha-256', '--encoding=UTF8', '--locale=C', '--data-checksums'],
+        [
+          '-D',
+          p.pgDir,
+          '-U',
+          'postgres',
+          `--pwfile=${pwFile}`,
+          '--auth=scram-sha-256',
+          '--encoding=UTF8',
+          '--locale=C',
+          '--data-checksums',
+        ],
         { cwd: p.pgDir, user, env: childEnv({ LC_ALL: 'C', LANG: 'C' }), timeoutMs: 5 * 60_000 },
       );
       if (r.code !== 0) throw new Error(`postgres: initdb failed (exit ${r.code}):\n${cmdOutput(r)}`);
     } finally {
-      try { fs.unlinkSync(pwFile); } catch {}
+      try {
+        fs.unlinkSync(pwFile);
+      } catch {}
     }
   } else if (user) {
     const st = fs.statSync(p.pgDir);
@@ -182,7 +211,9 @@ export async function startPostgres(p, log) {
     timeoutMs: 330_000,
   });
   if (r.code !== 0) {
-    throw new Error(`postgres: pg_ctl start failed (exit ${r.code}):\n${cmdOutput(r)}\n  Last lines of ${p.pgLog}:\n${tail(p.pgLog)}`);
+    throw new Error(
+      `postgres: pg_ctl start failed (exit ${r.code}):\n${cmdOutput(r)}\n  Last lines of ${p.pgLog}:\n${tail(p.pgLog)}`,
+    );
   }
   const info = readPostmasterPid(p);
   await waitPgReady(p, port, { timeoutMs: 60_000, pid: info?.pid });
@@ -199,7 +230,11 @@ export async function stopPostgres(p, log, bindir) {
   log(`postgres: stopping the project-local server (pid ${running.pid}, fast shutdown)`);
   let bins = bindir ? pgBinsIn(bindir) : null;
   if (!bins) {
-    try { bins = await findPgBinaries(p, log, { install: false }); } catch { bins = null; }
+    try {
+      bins = await findPgBinaries(p, log, { install: false });
+    } catch {
+      bins = null;
+    }
   }
   if (bins) {
     const user = await runUserFor(p.pgDir, log);
@@ -218,7 +253,8 @@ export async function stopPostgres(p, log, bindir) {
   }
   const deadline = Date.now() + 120_000;
   while (pidAlive(running.pid)) {
-    if (Date.now() > deadline) throw new Error(`postgres: pid ${running.pid} still running 120s after the stop request; see ${p.pgLog}`);
+    if (Date.now() > deadline)
+      throw new Error(`postgres: pid ${running.pid} still running 120s after the stop request; see ${p.pgLog}`);
     await sleep(100);
   }
   log('postgres: stopped');

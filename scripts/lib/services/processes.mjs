@@ -71,11 +71,17 @@ export function run(cmd, args, { cwd, env, user, timeoutMs = 10 * 60_000, input 
     let settled = false;
     let exitInfo = null;
     let graceTimer = null;
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
     if (input != null) child.stdin.end(input);
     const killTimer = setTimeout(() => {
-      try { child.kill('SIGKILL'); } catch {}
+      try {
+        child.kill('SIGKILL');
+      } catch {}
     }, timeoutMs);
     const done = () => {
       if (settled) return;
@@ -104,7 +110,12 @@ export function run(cmd, args, { cwd, env, user, timeoutMs = 10 * 60_000, input 
 }
 
 export function cmdOutput(r) {
-  return (r.stderr + r.stdout).trim().split('\n').slice(-15).map((l) => '    ' + l).join('\n');
+  return (r.stderr + r.stdout)
+    .trim()
+    .split('\n')
+    .slice(-15)
+    .map((l) => '    ' + l)
+    .join('\n');
 }
 
 export function isExecutable(file) {

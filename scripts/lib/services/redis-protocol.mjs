@@ -16,9 +16,12 @@ function parseResp(buf, i = 0) {
   const line = buf.toString('utf8', i + 1, crlf);
   const next = crlf + 2;
   switch (t) {
-    case '+': return { value: { type: 'simple', value: line }, next };
-    case '-': return { value: { type: 'error', value: line }, next };
-    case ':': return { value: { type: 'int', value: Number(line) }, next };
+    case '+':
+      return { value: { type: 'simple', value: line }, next };
+    case '-':
+      return { value: { type: 'error', value: line }, next };
+    case ':':
+      return { value: { type: 'int', value: Number(line) }, next };
     case '$': {
       const n = Number(line);
       if (n < 0) return { value: { type: 'bulk', value: null }, next };
@@ -48,7 +51,13 @@ function parseResp(buf, i = 0) {
  */
 export function redisCommand(port, args, timeoutMs = 3000) {
   const reply = (buf) => parseResp(buf)?.value;
-  return tcpExchange(port, encodeResp(args), reply, (connected, why) => ({ type: connected ? why : 'down' }), timeoutMs);
+  return tcpExchange(
+    port,
+    encodeResp(args),
+    reply,
+    (connected, why) => ({ type: connected ? why : 'down' }),
+    timeoutMs,
+  );
 }
 
 /** 'ready' | 'loading' | 'down' | 'foreign' (answers, but not PONG) | 'auth' (needs a password). */

@@ -25,7 +25,9 @@ export function runningRedis(p, log) {
   if (alive) return { pid };
   if (log) {
     log(`redis: removing stale ${rel(p, p.redisPid)} (pid ${pid} is not running)`);
-    try { fs.unlinkSync(p.redisPid); } catch {}
+    try {
+      fs.unlinkSync(p.redisPid);
+    } catch {}
   }
   return null;
 }
@@ -39,7 +41,8 @@ export async function ensureRedisServer(log) {
     dirs: REDIS_DIRS,
     label: 'redis',
     log,
-    howTo: 'Install it (Debian/Ubuntu: sudo apt-get install redis-server; macOS: brew install redis) or set REDIS_URL to an existing Redis.',
+    howTo:
+      'Install it (Debian/Ubuntu: sudo apt-get install redis-server; macOS: brew install redis) or set REDIS_URL to an existing Redis.',
   });
 }
 
@@ -55,11 +58,15 @@ async function waitRedisReady(p, port, { pid, timeoutMs = 60_000 }) {
     if (last === 'foreign' || last === 'auth') break;
     sawPid ??= parseInt(readText(p.redisPid) || '', 10) || null;
     if (sawPid && !pidAlive(sawPid)) {
-      throw new Error(`redis: the server (pid ${sawPid}) exited while starting. Last lines of ${p.redisLog}:\n${tail(p.redisLog)}`);
+      throw new Error(
+        `redis: the server (pid ${sawPid}) exited while starting. Last lines of ${p.redisLog}:\n${tail(p.redisLog)}`,
+      );
     }
     await sleep(100);
   }
-  throw new Error(`redis: not answering PING on ${HOST}:${port} (last: ${last}). See ${p.redisLog}:\n${tail(p.redisLog)}`);
+  throw new Error(
+    `redis: not answering PING on ${HOST}:${port} (last: ${last}). See ${p.redisLog}:\n${tail(p.redisLog)}`,
+  );
 }
 
 export async function startRedis(p, log) {
@@ -69,7 +76,8 @@ export async function startRedis(p, log) {
   const running = runningRedis(p, log);
   if (running) {
     const rport = readRedisPort(p) ?? port;
-    if (rport !== port) log(`redis: note: the running project server listens on ${rport}, not ${port}; using it (run 'down' to move it)`);
+    if (rport !== port)
+      log(`redis: note: the running project server listens on ${rport}, not ${port}; using it (run 'down' to move it)`);
     log(`redis: reusing the project-local server already running (pid ${running.pid}, ${HOST}:${rport})`);
     await waitRedisReady(p, rport, { pid: running.pid });
     return { url: url(rport), started: false };
@@ -86,7 +94,9 @@ export async function startRedis(p, log) {
       fs.writeFileSync(p.redisPortFile, `${port}\n`);
       return { url: url(port), started: false };
     }
-    throw new Error(`redis: ${HOST}:${port} is already in use by another program (${dir ? `a Redis with dir ${dir}` : ping.state === 'foreign' ? 'not Redis' : `a Redis (${ping.state})`}). Stop it, set HC_LOCAL_REDIS_PORT to a free port, or set REDIS_URL.`);
+    throw new Error(
+      `redis: ${HOST}:${port} is already in use by another program (${dir ? `a Redis with dir ${dir}` : ping.state === 'foreign' ? 'not Redis' : `a Redis (${ping.state})`}). Stop it, set HC_LOCAL_REDIS_PORT to a free port, or set REDIS_URL.`,
+    );
   }
 
   const bin = await ensureRedisServer(log);
@@ -97,24 +107,40 @@ export async function startRedis(p, log) {
     ensureTraversable(p.redisDir, user, log);
   }
   ensureOwnedFile(p.redisLog, user);
-  try { fs.unlinkSync(p.redisPid); } catch {}
+  try {
+    fs.unlinkSync(p.redisPid);
+  } catch {}
 
-  log(`redis: starting project-local server on ${HOST}:${port} (data ${rel(p, p.redisDir)}, log ${rel(p, p.redisLog)})`);
+  log(
+    `redis: starting project-local server on ${HOST}:${port} (data ${rel(p, p.redisDir)}, log ${rel(p, p.redisLog)})`,
+  );
   const args = [
-    '--port', String(port),
-    '--bind', HOST,
-    '--protected-mode', 'yes',
-    '--dir', p.redisDir,
-    '--maxmemory-policy', 'noeviction',
-    '--appendonly', 'yes',
-    '--appendfsync', 'everysec',
-    '--daemonize', 'yes',
-    '--pidfile', p.redisPid,
-    '--logfile', p.redisLog,
+    '--port',
+    String(port),
+    '--bind',
+    HOST,
+    '--protected-mode',
+    'yes',
+    '--dir',
+    p.redisDir,
+    '--maxmemory-policy',
+    'noeviction',
+    '--appendonly',
+    'yes',
+    '--appendfsync',
+    'everysec',
+    '--daemonize',
+    'yes',
+    '--pidfile',
+    p.redisPid,
+    '--logfile',
+    p.redisLog,
   ];
   const r = await run(bin, args, { cwd: p.redisDir, user, timeoutMs: 60_000 });
   if (r.code !== 0) {
-    throw new Error(`redis: redis-server exited ${r.code}:\n${cmdOutput(r)}\n  Last lines of ${p.redisLog}:\n${tail(p.redisLog)}`);
+    throw new Error(
+      `redis: redis-server exited ${r.code}:\n${cmdOutput(r)}\n  Last lines of ${p.redisLog}:\n${tail(p.redisLog)}`,
+    );
   }
   await waitRedisReady(p, port, {});
   fs.writeFileSync(p.redisPortFile, `${port}\n`);
@@ -128,12 +154,18 @@ export async function stopRedis(p, log) {
   const port = readRedisPort(p);
   if (!running) {
     // Pidfile gone but our redis may still answer on its port (verified through its dir).
-    if (port && (await redisPing(port)).state === 'ready' && fs.existsSync(p.redisDir) && (await redisDirOf(port)) === fs.realpathSync(p.redisDir)) {
+    if (
+      port &&
+      (await redisPing(port)).state === 'ready' &&
+      fs.existsSync(p.redisDir) &&
+      (await redisDirOf(port)) === fs.realpathSync(p.redisDir)
+    ) {
       log(`redis: stopping the project-local server on ${HOST}:${port} (SHUTDOWN)`);
       await redisCommand(port, ['SHUTDOWN'], 60_000);
       const deadline = Date.now() + 60_000;
       while ((await redisPing(port)).state !== 'down') {
-        if (Date.now() > deadline) throw new Error(`redis: still answering on ${port} 60s after SHUTDOWN; see ${p.redisLog}`);
+        if (Date.now() > deadline)
+          throw new Error(`redis: still answering on ${port} 60s after SHUTDOWN; see ${p.redisLog}`);
         await sleep(100);
       }
       log('redis: stopped');
@@ -152,7 +184,8 @@ export async function stopRedis(p, log) {
   if (!asked) process.kill(running.pid, 'SIGTERM'); // graceful too: AOF fsync + RDB save
   const deadline = Date.now() + 60_000;
   while (pidAlive(running.pid)) {
-    if (Date.now() > deadline) throw new Error(`redis: pid ${running.pid} still running 60s after the stop request; see ${p.redisLog}`);
+    if (Date.now() > deadline)
+      throw new Error(`redis: pid ${running.pid} still running 60s after the stop request; see ${p.redisLog}`);
     await sleep(100);
   }
   log('redis: stopped');

@@ -35,15 +35,28 @@ async function serviceUser(log) {
   if (!u) {
     const useradd = which('useradd', ['/usr/sbin', '/sbin']);
     if (useradd) {
-      const nologin = ['/usr/sbin/nologin', '/sbin/nologin', '/bin/false'].find((f) => fs.existsSync(f)) || '/bin/false';
-      const r = await run(useradd, ['--system', '--no-create-home', '--home-dir', '/nonexistent', '--shell', nologin, '--user-group', name]);
+      const nologin =
+        ['/usr/sbin/nologin', '/sbin/nologin', '/bin/false'].find((f) => fs.existsSync(f)) || '/bin/false';
+      const r = await run(useradd, [
+        '--system',
+        '--no-create-home',
+        '--home-dir',
+        '/nonexistent',
+        '--shell',
+        nologin,
+        '--user-group',
+        name,
+      ]);
       if (r.code === 0) log(`services: created system user '${name}' to run the servers (initdb refuses root)`);
       else log(`services: useradd ${name} failed (${cmdOutput(r).trim()}); falling back to 'nobody'`);
       u = passwdEntry(name);
     }
   }
   if (!u) u = passwdEntry('nobody');
-  if (!u) throw new Error(`running as root but no unprivileged user is available to run Postgres: create one (useradd --system ${name}) or run as a normal user`);
+  if (!u)
+    throw new Error(
+      `running as root but no unprivileged user is available to run Postgres: create one (useradd --system ${name}) or run as a normal user`,
+    );
   if (u.uid === 0) throw new Error(`user '${u.name}' has uid 0; HC_SERVICES_USER must name an unprivileged user`);
   cachedServiceUser = u;
   return u;
@@ -88,7 +101,8 @@ export function ensureTraversable(dir, user, log) {
     if (parent === cur) break;
     cur = parent;
   }
-  if (fixes.length) log(`services: added o+x (traverse only) to ${fixes.join(', ')} so '${user.name}' can reach ${dir}`);
+  if (fixes.length)
+    log(`services: added o+x (traverse only) to ${fixes.join(', ')} so '${user.name}' can reach ${dir}`);
 }
 
 export function ensureOwnedFile(file, user) {

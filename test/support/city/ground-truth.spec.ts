@@ -1,13 +1,24 @@
 import { agreement, exactContacts, trueDistanceMeters, type TruePing, type TruthRules } from './ground-truth.js';
 import { CITY_CENTRE, offsetMeters } from './places.js';
 
-const RULES: TruthRules = { windowSeconds: 60, slotSeconds: 10, autoSeconds: 30, reviewSeconds: 20, meters: 20, seconds: 10 };
+const RULES: TruthRules = {
+  windowSeconds: 60,
+  slotSeconds: 10,
+  autoSeconds: 30,
+  reviewSeconds: 20,
+  meters: 20,
+  seconds: 10,
+};
 const W = 29_000_000;
 const T0 = W * 60_000;
 const at = (slotInWindow: number, msInSlot = 5_000) => T0 + slotInWindow * 10_000 + msInSlot;
 const EARLY = T0 - 86_400_000;
 /** A ping `north` and `east` metres from the city centre. */
-const p = (userId: string, tsMs: number, north = 0, east = 0): TruePing => ({ userId, tsMs, ...offsetMeters(CITY_CENTRE, north, east) });
+const p = (userId: string, tsMs: number, north = 0, east = 0): TruePing => ({
+  userId,
+  tsMs,
+  ...offsetMeters(CITY_CENTRE, north, east),
+});
 
 function truth(pings: TruePing[], red: Record<string, number>, rules: Partial<TruthRules> = {}) {
   return exactContacts({ pings, infectiousFromMs: new Map(Object.entries(red)), rules: { ...RULES, ...rules } });
@@ -20,8 +31,11 @@ describe('exact contacts (ground truth from true positions)', () => {
   });
 
   it('a contact is within R metres, that distance included, in any direction', () => {
-    const run = (north: number, east: number) => truth([p('1', at(2)), p('2', at(2, 6_000), north, east)], { '1': EARLY }).pairs;
-    expect([run(0, 0), run(19.99, 0), run(0, -19.99), run(14, 14), run(20.01, 0), run(0, 20.01), run(15, 15)]).toEqual([1, 1, 1, 1, 0, 0, 0]);
+    const run = (north: number, east: number) =>
+      truth([p('1', at(2)), p('2', at(2, 6_000), north, east)], { '1': EARLY }).pairs;
+    expect([run(0, 0), run(19.99, 0), run(0, -19.99), run(14, 14), run(20.01, 0), run(0, 20.01), run(15, 15)]).toEqual([
+      1, 1, 1, 1, 0, 0, 0,
+    ]);
   });
 
   it('a contact is within T seconds, that instant included, across slot and window edges', () => {
@@ -51,11 +65,24 @@ describe('exact contacts (ground truth from true positions)', () => {
     const source = [0, 1, 2, 3, 4, 5].map((s) => p('9', at(s)));
     const near = (userId: string, slots: number[], north = 10) => slots.map((s) => p(userId, at(s, 6_000), north));
     const pings = [
-      ...source, ...near('1', [0]), ...near('2', [0, 1]), ...near('3', [0, 1, 2]), p('3', at(1, 9_000), 5), ...near('4', [0, 1, 2], 25),
-      p('8', at(0), 500), p('5', at(0, 6_000), 505), p('5', at(1, 6_000), 5),
+      ...source,
+      ...near('1', [0]),
+      ...near('2', [0, 1]),
+      ...near('3', [0, 1, 2]),
+      p('3', at(1, 9_000), 5),
+      ...near('4', [0, 1, 2], 25),
+      p('8', at(0), 500),
+      p('5', at(0, 6_000), 505),
+      p('5', at(1, 6_000), 5),
     ];
     const { exposures, requests } = truth(pings, { '9': EARLY, '8': EARLY });
-    expect(exposures.map((e) => [e.contactId, e.sourceId, e.slots.length])).toEqual([['1', '9', 1], ['2', '9', 2], ['3', '9', 3], ['5', '8', 1], ['5', '9', 1]]);
+    expect(exposures.map((e) => [e.contactId, e.sourceId, e.slots.length])).toEqual([
+      ['1', '9', 1],
+      ['2', '9', 2],
+      ['3', '9', 3],
+      ['5', '8', 1],
+      ['5', '9', 1],
+    ]);
     expect(requests).toEqual([
       { windowId: W, userId: '2', auto: false, exposureSeconds: 20 },
       { windowId: W, userId: '3', auto: true, exposureSeconds: 30 },
@@ -66,12 +93,21 @@ describe('exact contacts (ground truth from true positions)', () => {
   it('red contacts and a source itself get no request; red people are still each other’s contacts', () => {
     const pings = [0, 1, 2].flatMap((s) => [p('1', at(s)), p('2', at(s), 3)]);
     const { exposures, requests } = truth(pings, { '1': EARLY, '2': EARLY });
-    expect(exposures.map((e) => [e.contactId, e.sourceId])).toEqual([['1', '2'], ['2', '1']]);
+    expect(exposures.map((e) => [e.contactId, e.sourceId])).toEqual([
+      ['1', '2'],
+      ['2', '1'],
+    ]);
     expect(requests).toEqual([]);
   });
 
   it('recall and precision of a found set against the truth', () => {
-    expect(agreement(['a', 'b', 'x'], ['a', 'b', 'c', 'd'])).toEqual({ found: 3, truth: 4, both: 2, recall: 0.5, precision: 2 / 3 });
+    expect(agreement(['a', 'b', 'x'], ['a', 'b', 'c', 'd'])).toEqual({
+      found: 3,
+      truth: 4,
+      both: 2,
+      recall: 0.5,
+      precision: 2 / 3,
+    });
     expect(agreement([], [])).toEqual({ found: 0, truth: 0, both: 0, recall: 1, precision: 1 });
   });
 });

@@ -80,7 +80,8 @@ export function exactContacts(input: TruthInput): Truth {
     const b = bucketOf(c.tsMs);
     for (const bucket of [b - 1, b, b + 1]) {
       for (const s of sources.get(bucket) ?? []) {
-        if (s.userId === c.userId || Math.abs(s.tsMs - c.tsMs) > maxMs || trueDistanceMeters(c, s) > rules.meters) continue;
+        if (s.userId === c.userId || Math.abs(s.tsMs - c.tsMs) > maxMs || trueDistanceMeters(c, s) > rules.meters)
+          continue;
         pairs++;
         const key = `${Math.floor(c.tsMs / windowMs)}|${c.userId}|${s.userId}`;
         (pairSlots.get(key) ?? pairSlots.set(key, new Set()).get(key)!).add(Math.floor(c.tsMs / slotMs));
@@ -124,5 +125,11 @@ export function agreement(found: Iterable<string>, truth: Iterable<string>): Agr
   const t = new Set(truth);
   let both = 0;
   for (const k of f) if (t.has(k)) both++;
-  return { found: f.size, truth: t.size, both, recall: t.size ? both / t.size : 1, precision: f.size ? both / f.size : 1 };
+  return {
+    found: f.size,
+    truth: t.size,
+    both,
+    recall: t.size ? both / t.size : 1,
+    precision: f.size ? both / f.size : 1,
+  };
 }

@@ -19,7 +19,11 @@ export async function insertPeople(client: pg.ClientBase, count: number): Promis
 }
 
 /** Sets the simulated red people red with their infectious start, straight in Postgres (no retro-trace, no cache). */
-export async function setRedCodes(client: pg.ClientBase, red: RedPerson[], userIdOf: (person: number) => string): Promise<void> {
+export async function setRedCodes(
+  client: pg.ClientBase,
+  red: RedPerson[],
+  userIdOf: (person: number) => string,
+): Promise<void> {
   await client.query(
     `UPDATE health_codes h SET color = 'red', reason = 'positive test', version = 2, infectious_from = to_timestamp(r.ms / 1000.0)
      FROM unnest($1::bigint[], $2::float8[]) AS r(id, ms) WHERE h.user_id = r.id`,
@@ -40,7 +44,12 @@ export async function ensurePingPartitions(client: pg.ClientBase, fromMs: number
 }
 
 /** COPYs pings in chunks of `chunkRows` (one transaction each); returns how many were copied. */
-export async function copyPings(client: pg.ClientBase, pings: Iterable<SimPing>, userIdOf: (person: number) => string, chunkRows = 50_000): Promise<number> {
+export async function copyPings(
+  client: pg.ClientBase,
+  pings: Iterable<SimPing>,
+  userIdOf: (person: number) => string,
+  chunkRows = 50_000,
+): Promise<number> {
   let text = '';
   let inChunk = 0;
   let total = 0;
@@ -60,7 +69,12 @@ export async function copyPings(client: pg.ClientBase, pings: Iterable<SimPing>,
 }
 
 /** Registers windows as open (not yet traced), as ingest does for the windows of its pings. */
-export async function registerWindows(client: pg.ClientBase, firstId: number, count: number, windowSeconds: number): Promise<void> {
+export async function registerWindows(
+  client: pg.ClientBase,
+  firstId: number,
+  count: number,
+  windowSeconds: number,
+): Promise<void> {
   await client.query(
     `INSERT INTO windows (id, starts_at, ends_at)
      SELECT id, to_timestamp(id * $3), to_timestamp((id + 1) * $3) FROM generate_series($1::bigint, $2::bigint) id

@@ -51,7 +51,9 @@ export function centreDistanceMeters(a: GridCell, b: GridCell): number {
   const p = centre(a);
   const q = centre(b);
   const rad = Math.PI / 180;
-  const h = Math.sin(((q.lat - p.lat) * rad) / 2) ** 2 + Math.cos(p.lat * rad) * Math.cos(q.lat * rad) * Math.sin(((q.lon - p.lon) * rad) / 2) ** 2;
+  const h =
+    Math.sin(((q.lat - p.lat) * rad) / 2) ** 2 +
+    Math.cos(p.lat * rad) * Math.cos(q.lat * rad) * Math.sin(((q.lon - p.lon) * rad) / 2) ** 2;
   return 2 * EARTH_RADIUS_METERS * Math.asin(Math.sqrt(Math.min(1, h)));
 }
 

@@ -70,7 +70,8 @@ export function runOracle(input: OracleInput): OracleResult {
   const windowMs = rules.windowSeconds * 1000;
   const cells = new Map<string, GridCell>();
   const cellOf = (cell: string) => cells.get(cell) ?? cells.set(cell, gridCell(cell)).get(cell)!;
-  const colorOf = (userId: string): OracleColor => (input.infectiousFromMs.has(userId) ? 'red' : input.colors.get(userId) ?? 'green');
+  const colorOf = (userId: string): OracleColor =>
+    input.infectiousFromMs.has(userId) ? 'red' : (input.colors.get(userId) ?? 'green');
 
   // Sources: pings of red people at or after their infectious start, by slot.
   const sourcesBySlot = new Map<number, SourcePing[]>();
@@ -82,7 +83,8 @@ export function runOracle(input: OracleInput): OracleResult {
     list.push({ ping: p, cell: cellOf(p.cell) });
   }
 
-  const coLocated = (a: GridCell, b: GridCell) => touches(a, b) && (rules.radiusMeters === null || centreDistanceMeters(a, b) <= rules.radiusMeters);
+  const coLocated = (a: GridCell, b: GridCell) =>
+    touches(a, b) && (rules.radiusMeters === null || centreDistanceMeters(a, b) <= rules.radiusMeters);
 
   // Every contact ping against every source ping of its own and the two adjacent slots (whatever
   // window those slots are in): "window|contact|source" -> the contact's co-located slots.
@@ -105,7 +107,13 @@ export function runOracle(input: OracleInput): OracleResult {
   const contactSlots = new Map<string, Set<number>>(); // "window|contact" -> slots with any source
   for (const [key, slots] of pairSlots) {
     const [w, contactId, sourceId] = key.split('|') as [string, string, string];
-    exposures.push({ windowId: Number(w), contactId, sourceId, seconds: slots.size * rules.slotSeconds, slots: [...slots].sort(byNumber) });
+    exposures.push({
+      windowId: Number(w),
+      contactId,
+      sourceId,
+      seconds: slots.size * rules.slotSeconds,
+      slots: [...slots].sort(byNumber),
+    });
     const ck = `${w}|${contactId}`;
     const all = contactSlots.get(ck) ?? contactSlots.set(ck, new Set()).get(ck)!;
     slots.forEach((s) => all.add(s));
@@ -121,8 +129,13 @@ export function runOracle(input: OracleInput): OracleResult {
     const lastSlotEndMs = (Math.max(...slots) + 1) * slotMs;
     const list = byWindow.get(Number(w)) ?? byWindow.set(Number(w), []).get(Number(w))!;
     list.push({
-      windowId: Number(w), userId, toColor: 'yellow', auto: decision === 'auto', status: decision === 'auto' ? 'applied' : 'pending',
-      exposureSeconds: seconds, expiresAtMs: lastSlotEndMs + rules.quarantineSeconds * 1000,
+      windowId: Number(w),
+      userId,
+      toColor: 'yellow',
+      auto: decision === 'auto',
+      status: decision === 'auto' ? 'applied' : 'pending',
+      exposureSeconds: seconds,
+      expiresAtMs: lastSlotEndMs + rules.quarantineSeconds * 1000,
     });
   }
   // Circuit breaker: a window with more automatic changes than allowed sends them all to review.
@@ -132,7 +145,9 @@ export function runOracle(input: OracleInput): OracleResult {
     requests.push(...list.map((r) => (tripped ? { ...r, auto: false, status: 'pending' as const } : r)));
   }
 
-  exposures.sort((a, b) => a.windowId - b.windowId || compareIds(a.contactId, b.contactId) || compareIds(a.sourceId, b.sourceId));
+  exposures.sort(
+    (a, b) => a.windowId - b.windowId || compareIds(a.contactId, b.contactId) || compareIds(a.sourceId, b.sourceId),
+  );
   requests.sort((a, b) => a.windowId - b.windowId || compareIds(a.userId, b.userId));
   return { exposures, requests };
 }

@@ -30,7 +30,10 @@ const RADIUS: Record<PlaceKind, number> = { home: 6, work: 25, shop: 20, station
 const PEOPLE_PER: Record<Exclude<PlaceKind, 'home'>, number> = { work: 60, shop: 150, station: 800, venue: 300 };
 
 export function offsetMeters(from: LatLon, northM: number, eastM: number): LatLon {
-  return { lat: from.lat + northM / METERS_PER_DEGREE, lon: from.lon + eastM / (METERS_PER_DEGREE * Math.cos((from.lat * Math.PI) / 180)) };
+  return {
+    lat: from.lat + northM / METERS_PER_DEGREE,
+    lon: from.lon + eastM / (METERS_PER_DEGREE * Math.cos((from.lat * Math.PI) / 180)),
+  };
 }
 
 /** A uniform point in a disc. */
@@ -57,7 +60,8 @@ function borderPoints(centre: LatLon): LatLon[] {
 export function layOutPlaces(rng: Random, people: number, households: number, centre = CITY_CENTRE): Place[] {
   const cityRadius = Math.max(2000, 4000 * Math.sqrt(people / 3000));
   const places: Place[] = [];
-  const add = (kind: PlaceKind, at: LatLon, onBorder = false) => places.push({ id: places.length, kind, ...at, radiusMeters: RADIUS[kind], onBorder });
+  const add = (kind: PlaceKind, at: LatLon, onBorder = false) =>
+    places.push({ id: places.length, kind, ...at, radiusMeters: RADIUS[kind], onBorder });
   // Shared places on the borders first: stations (the busiest places) at the corner and on the 5-character border.
   const kinds: PlaceKind[] = ['station', 'work', 'shop', 'venue', 'work', 'station', 'shop'];
   borderPoints(centre).forEach((at, i) => add(kinds[i % kinds.length]!, at, true));
@@ -66,6 +70,7 @@ export function layOutPlaces(rng: Random, people: number, households: number, ce
     for (let i = 0; i < count; i++) add(kind, pointInDisc(rng, centre, cityRadius));
   }
   // A few homes on a border too (households whose cells have different prefixes).
-  for (let i = 0; i < households; i++) add('home', i < 6 ? offsetMeters(centre, (i - 3) * 40, 0) : pointInDisc(rng, centre, cityRadius), i < 6);
+  for (let i = 0; i < households; i++)
+    add('home', i < 6 ? offsetMeters(centre, (i - 3) * 40, 0) : pointInDisc(rng, centre, cityRadius), i < 6);
   return places;
 }

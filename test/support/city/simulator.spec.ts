@@ -2,7 +2,15 @@ import { cellAt, gridCell } from './oracle-cells.js';
 import { City, type CityOptions } from './simulator.js';
 
 const OPTIONS: CityOptions = {
-  seed: 11, people: 600, firstWindowId: 29_000_000, windowCount: 3, windowSeconds: 60, slotSeconds: 10, precision: 8, redFraction: 0.05, yellowFraction: 0.03,
+  seed: 11,
+  people: 600,
+  firstWindowId: 29_000_000,
+  windowCount: 3,
+  windowSeconds: 60,
+  slotSeconds: 10,
+  precision: 8,
+  redFraction: 0.05,
+  yellowFraction: 0.03,
 };
 
 describe('city simulator', () => {
@@ -12,7 +20,9 @@ describe('city simulator', () => {
   it('is deterministic from its seed', () => {
     expect([...new City(OPTIONS).pings()]).toEqual(pings);
     expect([...new City({ ...OPTIONS, seed: 12 }).pings()]).not.toEqual(pings);
-    expect(city.pingsOf(5, city.firstSlot + 3)).toEqual(pings.filter((p) => p.person === 5 && Math.floor(p.tsMs / 10_000) === city.firstSlot + 3));
+    expect(city.pingsOf(5, city.firstSlot + 3)).toEqual(
+      pings.filter((p) => p.person === 5 && Math.floor(p.tsMs / 10_000) === city.firstSlot + 3),
+    );
   });
 
   it('pings about once a slot per person, inside the simulated windows, with cells of the true positions', () => {
@@ -52,7 +62,8 @@ describe('city simulator', () => {
       const g = gridCell(c);
       return [-1, 0, 1].flatMap((dx) => [-1, 0, 1].map((dy) => cellAt(8, g.x + dx, g.y + dy)));
     };
-    const pairs = (prefix: number) => [...cells].filter((a) => around(a).some((b) => cells.has(b) && a.slice(0, prefix) !== b.slice(0, prefix))).length;
+    const pairs = (prefix: number) =>
+      [...cells].filter((a) => around(a).some((b) => cells.has(b) && a.slice(0, prefix) !== b.slice(0, prefix))).length;
     expect(pairs(4)).toBeGreaterThan(20);
     expect(pairs(5)).toBeGreaterThan(20);
   });
@@ -61,7 +72,8 @@ describe('city simulator', () => {
     const kinds = new Set(city.red.map((r) => r.kind));
     expect([...kinds].sort()).toEqual(['at-own-ping', 'before', 'mid-window', 'window-start']);
     expect(city.red.length).toBe(30);
-    for (const r of city.red.filter((x) => x.kind === 'at-own-ping')) expect(pings.some((p) => p.person === r.person && p.tsMs === r.infectiousFromMs)).toBe(true);
+    for (const r of city.red.filter((x) => x.kind === 'at-own-ping'))
+      expect(pings.some((p) => p.person === r.person && p.tsMs === r.infectiousFromMs)).toBe(true);
     for (const r of city.red.filter((x) => x.kind === 'mid-window')) expect(r.infectiousFromMs % 60_000).not.toBe(0);
     expect(city.yellow.length).toBe(18);
     expect(city.yellow.filter((p) => city.red.some((r) => r.person === p))).toEqual([]);

@@ -44,7 +44,13 @@ interface Stay {
   fromSlot: number;
 }
 
-const DURATION_SLOTS: Record<PlaceKind, [number, number]> = { home: [3, 10], work: [4, 12], shop: [1, 3], station: [1, 2], venue: [2, 5] };
+const DURATION_SLOTS: Record<PlaceKind, [number, number]> = {
+  home: [3, 10],
+  work: [4, 12],
+  shop: [1, 3],
+  station: [1, 2],
+  venue: [2, 5],
+};
 const OFFLINE_CHANCE = 0.03;
 const EDGE_CHANCE = 0.15;
 const MOVE_PINGS_CHANCE = 0.6;
@@ -64,7 +70,7 @@ export class City {
 
   constructor(readonly options: CityOptions) {
     const o = options;
-    if ((o.windowSeconds % o.slotSeconds) !== 0) throw new Error('slotSeconds must divide windowSeconds');
+    if (o.windowSeconds % o.slotSeconds !== 0) throw new Error('slotSeconds must divide windowSeconds');
     this.slotMs = o.slotSeconds * 1000;
     this.slotsPerWindow = o.windowSeconds / o.slotSeconds;
     this.firstSlot = o.firstWindowId * this.slotsPerWindow;
@@ -90,15 +96,24 @@ export class City {
     const home = this.homes[person % this.homes.length]!;
     const work = rng.chance(0.75) ? rng.pick(this.byKind.work) : null;
     const haunts: Record<PlaceKind, Place[]> = {
-      home: [home], work: work ? [work] : [], shop: [rng.pick(this.byKind.shop), rng.pick(this.byKind.shop)],
-      station: [rng.pick(this.byKind.station)], venue: [rng.pick(this.byKind.venue)],
+      home: [home],
+      work: work ? [work] : [],
+      shop: [rng.pick(this.byKind.shop), rng.pick(this.byKind.shop)],
+      station: [rng.pick(this.byKind.station)],
+      venue: [rng.pick(this.byKind.venue)],
     };
-    const weights: [PlaceKind, number][] = [['home', 3], ['work', work ? 3 : 0], ['shop', 2], ['station', 2], ['venue', 1]];
+    const weights: [PlaceKind, number][] = [
+      ['home', 3],
+      ['work', work ? 3 : 0],
+      ['shop', 2],
+      ['station', 2],
+      ['venue', 1],
+    ];
     const stays: Stay[] = [];
     let kind: PlaceKind = rng.pick(['home', 'home', 'work', 'station', 'shop', 'venue'] as const);
     if (!work && kind === 'work') kind = 'home';
     // The first stay began before the simulation, so people are spread over their stays at the start.
-    for (let slot = this.firstSlot - rng.int(0, 4); slot < this.endSlot; ) {
+    for (let slot = this.firstSlot - rng.int(0, 4); slot < this.endSlot;) {
       const place = rng.pick(haunts[kind]);
       stays.push({ place, spot: pointInDisc(rng, place, place.radiusMeters), fromSlot: slot });
       const [min, max] = DURATION_SLOTS[kind];
@@ -137,7 +152,8 @@ export class City {
     const inWindow = slot % this.slotsPerWindow;
     let tsMs = startMs + rng.int(0, this.slotMs - 1);
     if (inWindow === 0 && rng.chance(EDGE_CHANCE)) tsMs = startMs + (rng.chance(0.3) ? 0 : rng.int(0, 999));
-    else if (inWindow === this.slotsPerWindow - 1 && rng.chance(EDGE_CHANCE)) tsMs = startMs + this.slotMs - 1 - (rng.chance(0.3) ? 0 : rng.int(0, 999));
+    else if (inWindow === this.slotsPerWindow - 1 && rng.chance(EDGE_CHANCE))
+      tsMs = startMs + this.slotMs - 1 - (rng.chance(0.3) ? 0 : rng.int(0, 999));
     return [at(tsMs, stay.spot)];
   }
 
@@ -163,10 +179,15 @@ export class City {
       const windowStartMs = (o.firstWindowId + rng.int(1, Math.max(1, o.windowCount - 1))) * o.windowSeconds * 1000;
       if (kind === 'before') return { person, kind, infectiousFromMs: this.startMs - 86_400_000 };
       if (kind === 'window-start') return { person, kind, infectiousFromMs: windowStartMs };
-      if (kind === 'mid-window') return { person, kind, infectiousFromMs: windowStartMs - rng.int(1, o.windowSeconds * 1000 - 1) };
+      if (kind === 'mid-window')
+        return { person, kind, infectiousFromMs: windowStartMs - rng.int(1, o.windowSeconds * 1000 - 1) };
       const slot = rng.int(this.firstSlot, this.endSlot - 1);
       const own = this.pingsOf(person, slot);
-      return { person, kind: own.length ? kind : 'mid-window', infectiousFromMs: own[0]?.tsMs ?? slot * this.slotMs + 1 };
+      return {
+        person,
+        kind: own.length ? kind : 'mid-window',
+        infectiousFromMs: own[0]?.tsMs ?? slot * this.slotMs + 1,
+      };
     });
     const yellow = order.slice(redCount, redCount + Math.round(o.people * o.yellowFraction));
     return { red, yellow };

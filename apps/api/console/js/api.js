@@ -53,17 +53,20 @@ const withNote = (note) => (note ? { note } : {});
 export const adminApi = {
   login: (username, password) => request('POST', '/v1/admin/sessions', { username, password }),
 
-  listChanges: ({ status, limit, cursor } = {}) => request('GET', `/v1/admin/code-changes${query({ status, limit, cursor })}`),
+  listChanges: ({ status, limit, cursor } = {}) =>
+    request('GET', `/v1/admin/code-changes${query({ status, limit, cursor })}`),
   getChange: (id) => request('GET', `/v1/admin/code-changes/${seg(id)}`),
   approve: (id, note) => request('POST', `/v1/admin/code-changes/${seg(id)}/approve`, withNote(note)),
   reject: (id, note) => request('POST', `/v1/admin/code-changes/${seg(id)}/reject`, withNote(note)),
-  decide: (ids, decision, note) => request('POST', '/v1/admin/code-changes/decisions', { ids, decision, ...withNote(note) }),
+  decide: (ids, decision, note) =>
+    request('POST', '/v1/admin/code-changes/decisions', { ids, decision, ...withNote(note) }),
   revoke: (id, note) => request('POST', `/v1/admin/code-changes/${seg(id)}/revoke`, { note }),
 
   getCode: (userId) => request('GET', `/v1/admin/users/${seg(userId)}/code`),
   setCode: (userId, body) => request('PUT', `/v1/admin/users/${seg(userId)}/code`, body),
 
-  listWindows: ({ status, limit, cursor } = {}) => request('GET', `/v1/admin/windows${query({ status, limit, cursor })}`),
+  listWindows: ({ status, limit, cursor } = {}) =>
+    request('GET', `/v1/admin/windows${query({ status, limit, cursor })}`),
   rerunWindow: (id) => request('POST', `/v1/admin/windows/${seg(id)}/rerun`),
 };
 

@@ -44,7 +44,13 @@ export function show(el, ...children) {
 
 /** A labelled form field: the label wraps the control, so clicks and screen readers find it. */
 export function field(label, control, hint) {
-  return h('label', { class: 'field' }, h('span', { class: 'label' }, label), control, hint ? h('small', null, hint) : null);
+  return h(
+    'label',
+    { class: 'field' },
+    h('span', { class: 'label' }, label),
+    control,
+    hint ? h('small', null, hint) : null,
+  );
 }
 
 /** A small coloured badge for a colour or a status. */

@@ -2,7 +2,12 @@
 // evidence = { windows: [{ id, startsAt, endsAt, status }], exposureSeconds, slotSeconds,
 //              sources: [{ sourceId, exposureSeconds, cells, slotTimes }] }.
 
-const windowOf = (w) => ({ id: String(w.id), startsAtMs: Date.parse(w.startsAt), endsAtMs: Date.parse(w.endsAt), status: w.status ?? null });
+const windowOf = (w) => ({
+  id: String(w.id),
+  startsAtMs: Date.parse(w.startsAt),
+  endsAtMs: Date.parse(w.endsAt),
+  status: w.status ?? null,
+});
 
 /** { windows, exposures: [{ sourceId, seconds, slots: [{ fromMs, toMs }], cells }] } */
 export function evidenceOf(change) {

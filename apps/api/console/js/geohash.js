@@ -3,7 +3,10 @@ const BASE32 = '0123456789bcdefghjkmnpqrstuvwxyz';
 
 /** The cell's bounds { south, north, west, east } in degrees, or null for a malformed geohash. */
 export function cellBounds(geohash) {
-  let south = -90, north = 90, west = -180, east = 180;
+  let south = -90,
+    north = 90,
+    west = -180,
+    east = 180;
   let lonBit = true;
   for (const ch of String(geohash).toLowerCase()) {
     const value = BASE32.indexOf(ch);
@@ -12,10 +15,12 @@ export function cellBounds(geohash) {
       const on = (value >> bit) & 1;
       if (lonBit) {
         const mid = (west + east) / 2;
-        if (on) west = mid; else east = mid;
+        if (on) west = mid;
+        else east = mid;
       } else {
         const mid = (south + north) / 2;
-        if (on) south = mid; else north = mid;
+        if (on) south = mid;
+        else north = mid;
       }
       lonBit = !lonBit;
     }

@@ -47,7 +47,16 @@ export class AdminAuthService implements OnApplicationBootstrap {
     await this.throttle.succeeded(username, address);
     const { token, expiresAtMs } = this.tokens.issueAdminToken(admin);
     const expiresAt = new Date(expiresAtMs).toISOString();
-    await this.audit.append(this.db, { adminId: admin.id, actor: admin.username, action: 'session.create', targetType: 'admin', targetId: admin.id, before: null, after: { role: admin.role, expiresAt }, note: null });
+    await this.audit.append(this.db, {
+      adminId: admin.id,
+      actor: admin.username,
+      action: 'session.create',
+      targetType: 'admin',
+      targetId: admin.id,
+      before: null,
+      after: { role: admin.role, expiresAt },
+      note: null,
+    });
     return { token, role: admin.role, expiresAt };
   }
 }

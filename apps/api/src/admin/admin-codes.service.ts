@@ -4,9 +4,21 @@ import type { Queue } from 'bullmq';
 import type { AdminPrincipal } from '#libs/auth/index.js';
 import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
 import { CodeWriter } from '#libs/codes/index.js';
-import { AuditRepository, HealthCodeRepository, RetroTraceRepository, type CodeRow, type HistoryRow, type NextCode } from '#libs/db/index.js';
 import {
-  DomainError, ErrorCode, defaultInfectiousFromMs, quarantineExpiresAtMs, retroTraceWindows, startsEarlierSource,
+  AuditRepository,
+  HealthCodeRepository,
+  RetroTraceRepository,
+  type CodeRow,
+  type HistoryRow,
+  type NextCode,
+} from '#libs/db/index.js';
+import {
+  DomainError,
+  ErrorCode,
+  defaultInfectiousFromMs,
+  quarantineExpiresAtMs,
+  retroTraceWindows,
+  startsEarlierSource,
 } from '#libs/domain/index.js';
 import { JobName, TRACING_QUEUE, retroTraceJobId } from '#libs/queue/index.js';
 import type { SetCodeRequest } from './admin.dto.js';
@@ -33,26 +45,41 @@ export class AdminCodesService {
   async setCode(admin: AdminPrincipal, userId: string, body: SetCodeRequest, nowMs = Date.now()): Promise<CodeRow> {
     const infectiousFromMs = body.infectiousFrom ? Date.parse(body.infectiousFrom) : null;
     if (infectiousFromMs !== null && body.color !== 'red') {
-      throw new DomainError(ErrorCode.VALIDATION, 'infectiousFrom is only for red', [{ field: 'infectiousFrom', message: 'infectiousFrom is only for red' }]);
+      throw new DomainError(ErrorCode.VALIDATION, 'infectiousFrom is only for red', [
+        { field: 'infectiousFrom', message: 'infectiousFrom is only for red' },
+      ]);
     }
     if (infectiousFromMs !== null && infectiousFromMs > nowMs + this.config.maxClockSkewSeconds * 1000) {
-      throw new DomainError(ErrorCode.VALIDATION, 'infectiousFrom must not be in the future', [{ field: 'infectiousFrom', message: 'infectiousFrom must not be in the future' }]);
+      throw new DomainError(ErrorCode.VALIDATION, 'infectiousFrom must not be in the future', [
+        { field: 'infectiousFrom', message: 'infectiousFrom must not be in the future' },
+      ]);
     }
     const next: NextCode = {
       color: body.color,
       reason: body.reason,
       expiresAtMs: body.color === 'yellow' ? quarantineExpiresAtMs(nowMs, this.config.quarantineSeconds) : null,
-      infectiousFromMs: body.color === 'red' ? (infectiousFromMs ?? defaultInfectiousFromMs(nowMs, this.config.infectiousLookbackSeconds)) : null,
+      infectiousFromMs:
+        body.color === 'red'
+          ? (infectiousFromMs ?? defaultInfectiousFromMs(nowMs, this.config.infectiousLookbackSeconds))
+          : null,
     };
     let retroId: string | null = null;
     const written = await this.writer.transact(async (t) => {
       const { current, written } = await t.change(userId, `admin:${admin.username}`, null, () => next);
       if (!current || !written) return null;
-      const windows = startsEarlierSource(current, written) ? retroTraceWindows(written.infectiousFromMs!, nowMs, this.config.grid, this.config) : null;
+      const windows = startsEarlierSource(current, written)
+        ? retroTraceWindows(written.infectiousFromMs!, nowMs, this.config.grid, this.config)
+        : null;
       if (windows) retroId = await this.retros.create(t.tx, userId, windows.first, windows.last);
       await this.audit.append(t.tx, {
-        adminId: admin.adminId, actor: admin.username, action: 'code.set', targetType: 'user', targetId: userId,
-        before: { color: current.color, reason: current.reason }, after: { color: written.color, reason: written.reason }, note: null,
+        adminId: admin.adminId,
+        actor: admin.username,
+        action: 'code.set',
+        targetType: 'user',
+        targetId: userId,
+        before: { color: current.color, reason: current.reason },
+        after: { color: written.color, reason: written.reason },
+        note: null,
       });
       return written;
     });

@@ -1,6 +1,12 @@
 import { Body, Controller, Get, HttpCode, Ip, Param, Post, Put, Req, Res, UseGuards } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ApiBearerAuth, ApiOkResponse, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiOkResponse,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import { AdminAuthGuard, CurrentAdmin, Roles, type AdminPrincipal } from '#libs/auth/index.js';
 import { LoginRequest, LoginResponse, SetCodeRequest } from './admin.dto.js';
 import { AdminAuthService } from './admin-auth.service.js';
@@ -12,14 +18,27 @@ import { codeView, historyView } from './views.js';
 @ApiTags('admin')
 @Controller('v1/admin')
 export class AdminController {
-  constructor(private readonly auth: AdminAuthService, private readonly codes: AdminCodesService) {}
+  constructor(
+    private readonly auth: AdminAuthService,
+    private readonly codes: AdminCodesService,
+  ) {}
 
   @Post('sessions')
   @HttpCode(200)
-  @ApiOkResponse({ type: LoginResponse, description: 'an admin also gets the queue dashboard cookie (HttpOnly, path /admin/queues)' })
+  @ApiOkResponse({
+    type: LoginResponse,
+    description: 'an admin also gets the queue dashboard cookie (HttpOnly, path /admin/queues)',
+  })
   @ApiUnauthorizedResponse({ description: 'wrong username or password, or a disabled account' })
-  @ApiTooManyRequestsResponse({ description: 'too many failed logins for this username or from this address (Retry-After)' })
-  async login(@Body() body: LoginRequest, @Ip() ip: string, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<LoginResponse> {
+  @ApiTooManyRequestsResponse({
+    description: 'too many failed logins for this username or from this address (Retry-After)',
+  })
+  async login(
+    @Body() body: LoginRequest,
+    @Ip() ip: string,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<LoginResponse> {
     const session = await this.auth.login(body.username, body.password, ip);
     if (session.role === 'admin') {
       const maxAge = Math.floor((Date.parse(session.expiresAt) - Date.now()) / 1000);

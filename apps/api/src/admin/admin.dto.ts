@@ -17,5 +17,8 @@ export class SetCodeRequest {
   @ApiProperty({ enum: COLORS }) @IsIn(COLORS) color!: Color;
   @ApiProperty() @IsString() @Length(1, 200) reason!: string;
   @ApiPropertyOptional({ format: 'date-time', description: 'start of the infectious period (red only)' })
-  @IsOptional() @IsISO8601({ strict: true }) @MaxLength(40) infectiousFrom?: string;
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  @MaxLength(40)
+  infectiousFrom?: string;
 }

@@ -12,6 +12,14 @@ import { WindowsService } from './windows.service.js';
 
 @Module({
   controllers: [AdminController, CodeChangesController, WindowsController],
-  providers: [AdminAuthService, AdminCodesService, CodeChangesService, CodeChangeDecisionsService, LoginThrottle, ReviewMetrics, WindowsService],
+  providers: [
+    AdminAuthService,
+    AdminCodesService,
+    CodeChangesService,
+    CodeChangeDecisionsService,
+    LoginThrottle,
+    ReviewMetrics,
+    WindowsService,
+  ],
 })
 export class AdminModule {}

@@ -36,9 +36,18 @@ export class CodeChangeDecisionsService {
   async approve(admin: AdminPrincipal, id: string, note: string | null): Promise<CodeChangeRow> {
     const change = await this.applier.apply(id, actorOf(admin), {
       note,
-      onDecided: (tx, a) => this.audit.append(tx, auditEntry(admin, 'code-change.approve', target(id),
-        { status: 'pending', color: a.before?.color ?? null },
-        { status: a.change.status, color: (a.after ?? a.before)?.color ?? null }, note)),
+      onDecided: (tx, a) =>
+        this.audit.append(
+          tx,
+          auditEntry(
+            admin,
+            'code-change.approve',
+            target(id),
+            { status: 'pending', color: a.before?.color ?? null },
+            { status: a.change.status, color: (a.after ?? a.before)?.color ?? null },
+            note,
+          ),
+        ),
     });
     return this.decided(admin, id, change);
   }
@@ -46,7 +55,11 @@ export class CodeChangeDecisionsService {
   async reject(admin: AdminPrincipal, id: string, note: string | null): Promise<CodeChangeRow> {
     const change = await this.db.transaction(async (tx) => {
       const rejected = await this.changes.decidePending(tx, id, 'rejected', actorOf(admin), note);
-      if (rejected) await this.audit.append(tx, auditEntry(admin, 'code-change.reject', target(id), { status: 'pending' }, { status: 'rejected' }, note));
+      if (rejected)
+        await this.audit.append(
+          tx,
+          auditEntry(admin, 'code-change.reject', target(id), { status: 'pending' }, { status: 'rejected' }, note),
+        );
       return rejected;
     });
     return this.decided(admin, id, change);
@@ -57,7 +70,8 @@ export class CodeChangeDecisionsService {
     const items: BulkItem[] = [];
     for (const id of new Set(ids)) {
       try {
-        const change = decision === 'approve' ? await this.approve(admin, id, note) : await this.reject(admin, id, note);
+        const change =
+          decision === 'approve' ? await this.approve(admin, id, note) : await this.reject(admin, id, note);
         items.push({ id, status: change.status });
       } catch (err) {
         if (!(err instanceof DomainError)) throw err;
@@ -84,8 +98,17 @@ export class CodeChangeDecisionsService {
       });
       if (!written) return { refusal };
       const revoked = await this.changes.decide(t.tx, id, 'revoked', actor, note);
-      await this.audit.append(t.tx, auditEntry(admin, 'code-change.revoke', target(id),
-        { status: change.status, color: current?.color ?? null }, { status: 'revoked', color: written.color }, note));
+      await this.audit.append(
+        t.tx,
+        auditEntry(
+          admin,
+          'code-change.revoke',
+          target(id),
+          { status: change.status, color: current?.color ?? null },
+          { status: 'revoked', color: written.color },
+          note,
+        ),
+      );
       return { revoked };
     });
     if (!outcome) throw new DomainError(ErrorCode.NOT_FOUND, 'no such code change');

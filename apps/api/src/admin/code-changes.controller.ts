@@ -1,9 +1,24 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiConflictResponse, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiForbiddenResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import { AdminAuthGuard, CurrentAdmin, Roles, type AdminPrincipal } from '#libs/auth/index.js';
 import {
-  BulkDecisionRequest, BulkDecisionResponse, CodeChangeIdParam, CodeChangePage, CodeChangeResponse, CodeChangeWithEvidence,
-  DecisionRequest, ListCodeChangesQuery, RevokeRequest,
+  BulkDecisionRequest,
+  BulkDecisionResponse,
+  CodeChangeIdParam,
+  CodeChangePage,
+  CodeChangeResponse,
+  CodeChangeWithEvidence,
+  DecisionRequest,
+  ListCodeChangesQuery,
+  RevokeRequest,
 } from './code-changes.dto.js';
 import { CodeChangeDecisionsService } from './code-change-decisions.service.js';
 import { CodeChangesService } from './code-changes.service.js';
@@ -17,7 +32,10 @@ import { codeChangeView } from './views.js';
 @Controller('v1/admin/code-changes')
 @UseGuards(AdminAuthGuard)
 export class CodeChangesController {
-  constructor(private readonly reads: CodeChangesService, private readonly decisions: CodeChangeDecisionsService) {}
+  constructor(
+    private readonly reads: CodeChangesService,
+    private readonly decisions: CodeChangeDecisionsService,
+  ) {}
 
   @Get()
   @Roles('admin', 'reviewer')
@@ -45,7 +63,11 @@ export class CodeChangesController {
   @Post(':id/approve')
   @HttpCode(200)
   @Roles('admin', 'reviewer')
-  @ApiOkResponse({ type: CodeChangeResponse, description: "`applied`, or `superseded` when the person's code is already at or above the request (requests never lower a code)" })
+  @ApiOkResponse({
+    type: CodeChangeResponse,
+    description:
+      "`applied`, or `superseded` when the person's code is already at or above the request (requests never lower a code)",
+  })
   @ApiConflictResponse({ description: 'no longer pending' })
   @ApiNotFoundResponse()
   async approve(@CurrentAdmin() admin: AdminPrincipal, @Param() p: CodeChangeIdParam, @Body() body: DecisionRequest) {

@@ -1,5 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsIn,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  MaxLength,
+} from 'class-validator';
 import { CODE_CHANGE_STATUSES, type CodeChangeStatus } from '#libs/db/index.js';
 import { COLORS } from '#libs/domain/index.js';
 import { PageQuery } from './pagination.js';
@@ -12,7 +22,10 @@ export class CodeChangeIdParam {
 }
 
 export class ListCodeChangesQuery extends PageQuery {
-  @ApiPropertyOptional({ enum: CODE_CHANGE_STATUSES }) @IsOptional() @IsIn(CODE_CHANGE_STATUSES) status?: CodeChangeStatus;
+  @ApiPropertyOptional({ enum: CODE_CHANGE_STATUSES })
+  @IsOptional()
+  @IsIn(CODE_CHANGE_STATUSES)
+  status?: CodeChangeStatus;
 }
 
 export class DecisionRequest {
@@ -28,7 +41,10 @@ export type Decision = (typeof DECISIONS)[number];
 
 export class BulkDecisionRequest extends DecisionRequest {
   @ApiProperty({ type: [String], minItems: 1, maxItems: MAX_BULK_IDS })
-  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(MAX_BULK_IDS) @Matches(ID, { each: true, message: 'ids must be code-change ids (digits)' })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_BULK_IDS)
+  @Matches(ID, { each: true, message: 'ids must be code-change ids (digits)' })
   ids!: string[];
 
   @ApiProperty({ enum: DECISIONS }) @IsIn(DECISIONS) decision!: Decision;
@@ -71,7 +87,8 @@ class EvidenceSource {
 
 class Evidence {
   @ApiProperty({ type: [EvidenceWindow] }) windows!: EvidenceWindow[];
-  @ApiProperty({ description: 'exposure to all sources together (distinct slots x slot length)' }) exposureSeconds!: number;
+  @ApiProperty({ description: 'exposure to all sources together (distinct slots x slot length)' })
+  exposureSeconds!: number;
   @ApiProperty() slotSeconds!: number;
   @ApiProperty({ type: [EvidenceSource] }) sources!: EvidenceSource[];
 }
@@ -82,8 +99,13 @@ export class CodeChangeWithEvidence extends CodeChangeResponse {
 
 class BulkItem {
   @ApiProperty() id!: string;
-  @ApiProperty({ enum: [...CODE_CHANGE_STATUSES, 'not_found'], description: 'the status after this call' }) status!: string;
-  @ApiPropertyOptional({ enum: ['CONFLICT', 'NOT_FOUND'], description: 'set when this call did not decide the request' }) error?: string;
+  @ApiProperty({ enum: [...CODE_CHANGE_STATUSES, 'not_found'], description: 'the status after this call' })
+  status!: string;
+  @ApiPropertyOptional({
+    enum: ['CONFLICT', 'NOT_FOUND'],
+    description: 'set when this call did not decide the request',
+  })
+  error?: string;
 }
 
 export class BulkDecisionResponse {

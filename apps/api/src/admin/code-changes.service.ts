@@ -27,12 +27,17 @@ export class CodeChangesService {
   async get(id: string) {
     const change = await this.changes.findChange(id);
     if (!change) throw new DomainError(ErrorCode.NOT_FOUND, 'no such code change');
-    const [window, exposures] = await Promise.all([this.windows.findWindow(change.windowId), this.changes.findEvidence(change.windowId, change.userId)]);
+    const [window, exposures] = await Promise.all([
+      this.windows.findWindow(change.windowId),
+      this.changes.findEvidence(change.windowId, change.userId),
+    ]);
     const { grid } = this.config;
     return {
       ...codeChangeView(change),
       evidence: {
-        windows: window ? [{ id: window.id, startsAt: iso(window.startsAtMs), endsAt: iso(window.endsAtMs), status: window.status }] : [],
+        windows: window
+          ? [{ id: window.id, startsAt: iso(window.startsAtMs), endsAt: iso(window.endsAtMs), status: window.status }]
+          : [],
         exposureSeconds: change.exposureSeconds,
         slotSeconds: grid.slotSeconds,
         sources: exposures.map((e) => ({

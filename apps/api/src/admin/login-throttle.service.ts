@@ -20,7 +20,10 @@ return 1`;
 export class LoginThrottle {
   private readonly logger = new Logger(LoginThrottle.name);
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig, @Inject(CACHE_REDIS) private readonly redis: RedisClient) {}
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(CACHE_REDIS) private readonly redis: RedisClient,
+  ) {}
 
   /** Both counters carry the hash tag `{login-fail}`: on a Redis Cluster one transaction or script may touch them together. */
   private keys(username: string, address: string): [string, string] {
@@ -32,7 +35,13 @@ export class LoginThrottle {
   async check(username: string, address: string): Promise<void> {
     const [userKey, addrKey] = this.keys(username, address);
     try {
-      const [[, u], [, a], [, uTtl], [, aTtl]] = (await this.redis.multi().get(userKey).get(addrKey).pttl(userKey).pttl(addrKey).exec()) as [unknown, string | null][];
+      const [[, u], [, a], [, uTtl], [, aTtl]] = (await this.redis
+        .multi()
+        .get(userKey)
+        .get(addrKey)
+        .pttl(userKey)
+        .pttl(addrKey)
+        .exec()) as [unknown, string | null][];
       if (!isLoginLocked({ username: Number(u ?? 0), address: Number(a ?? 0) }, this.config.login)) return;
       const retryAfterSeconds = Math.max(1, Math.ceil(Math.max(Number(uTtl), Number(aTtl)) / 1000));
       throw new DomainError(ErrorCode.RATE_LIMITED, 'too many failed logins, try again later', [{ retryAfterSeconds }]);
@@ -43,7 +52,9 @@ export class LoginThrottle {
   }
 
   async failed(username: string, address: string): Promise<void> {
-    await this.redis.eval(FAIL, 2, ...this.keys(username, address), String(this.config.login.lockSeconds * 1000)).catch(() => undefined);
+    await this.redis
+      .eval(FAIL, 2, ...this.keys(username, address), String(this.config.login.lockSeconds * 1000))
+      .catch(() => undefined);
   }
 
   async succeeded(username: string, address: string): Promise<void> {

@@ -9,10 +9,18 @@ export const MAX_PAGE_SIZE = 500;
 /** `limit` and `cursor` of every list route. */
 export class PageQuery {
   @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(MAX_PAGE_SIZE) limit?: number;
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(MAX_PAGE_SIZE)
+  limit?: number;
 
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
-  @IsOptional() @IsString() @MaxLength(200) cursor?: string;
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  cursor?: string;
 }
 
 export interface Page<T> {
@@ -37,7 +45,9 @@ export function decodeCursor(cursor: string | undefined, valid: RegExp): string 
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
   const key = text.startsWith(VERSION) ? text.slice(VERSION.length) : '';
   if (!valid.test(key) || encodeCursor(key) !== cursor) {
-    throw new DomainError(ErrorCode.VALIDATION, 'cursor is not a cursor from this list', [{ field: 'cursor', message: 'cursor is not a cursor from this list' }]);
+    throw new DomainError(ErrorCode.VALIDATION, 'cursor is not a cursor from this list', [
+      { field: 'cursor', message: 'cursor is not a cursor from this list' },
+    ]);
   }
   return key;
 }

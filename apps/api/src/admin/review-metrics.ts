@@ -23,7 +23,11 @@ export class ReviewMetrics implements OnModuleInit {
     const changes = this.changes;
     let summary: Promise<Awaited<ReturnType<CodeChangeRepository['pendingSummary']>> | null> | null = null;
     // One query per scrape serves both gauges; if Postgres does not answer, they keep their last value.
-    const read = () => (summary ??= changes.pendingSummary().catch(() => null).finally(() => setImmediate(() => (summary = null))));
+    const read = () =>
+      (summary ??= changes
+        .pendingSummary()
+        .catch(() => null)
+        .finally(() => setImmediate(() => (summary = null))));
     new Gauge({
       name: PENDING,
       help: 'code-change requests waiting for an admin',
@@ -42,8 +46,13 @@ export class ReviewMetrics implements OnModuleInit {
         if (s) this.set(s.oldestCreatedAtMs === null ? 0 : Math.max(0, (Date.now() - s.oldestCreatedAtMs) / 1000));
       },
     });
-    this.decisions = (register.getSingleMetric(DECISIONS) as Counter<'role' | 'decision'> | undefined) ??
-      new Counter({ name: DECISIONS, help: 'admin decisions on code changes, by role and outcome', labelNames: ['role', 'decision'] });
+    this.decisions =
+      (register.getSingleMetric(DECISIONS) as Counter<'role' | 'decision'> | undefined) ??
+      new Counter({
+        name: DECISIONS,
+        help: 'admin decisions on code changes, by role and outcome',
+        labelNames: ['role', 'decision'],
+      });
   }
 
   decided(role: string, outcome: string): void {

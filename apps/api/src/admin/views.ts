@@ -13,7 +13,13 @@ export const codeView = (c: CodeRow) => ({
   version: c.version,
 });
 
-export const historyView = (h: HistoryRow) => ({ fromColor: h.fromColor, toColor: h.toColor, reason: h.reason, actor: h.actor, at: iso(h.atMs) });
+export const historyView = (h: HistoryRow) => ({
+  fromColor: h.fromColor,
+  toColor: h.toColor,
+  reason: h.reason,
+  actor: h.actor,
+  at: iso(h.atMs),
+});
 
 export const codeChangeView = (c: CodeChangeRow) => ({
   id: c.id,

@@ -16,7 +16,10 @@ export class WindowResponse {
   @ApiProperty({ format: 'date-time' }) startsAt!: string;
   @ApiProperty({ format: 'date-time' }) endsAt!: string;
   @ApiProperty({ enum: WINDOW_STATUSES }) status!: string;
-  @ApiProperty({ type: Object, description: "the tracing's statistics (empty until traced)" }) stats!: Record<string, unknown>;
+  @ApiProperty({ type: Object, description: "the tracing's statistics (empty until traced)" }) stats!: Record<
+    string,
+    unknown
+  >;
 }
 
 export class WindowPage {

@@ -18,7 +18,10 @@ export class WindowsService {
   async list(q: ListWindowsQuery) {
     const limit = q.limit ?? DEFAULT_PAGE_SIZE;
     const before = decodeCursor(q.cursor, /^\d{1,15}$/);
-    const rows = await this.windows.listWindows({ status: q.status, beforeId: before === undefined ? undefined : Number(before) }, limit + 1);
+    const rows = await this.windows.listWindows(
+      { status: q.status, beforeId: before === undefined ? undefined : Number(before) },
+      limit + 1,
+    );
     return toPage(rows, limit, (w) => String(w.id), windowView);
   }
 

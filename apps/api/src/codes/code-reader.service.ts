@@ -17,14 +17,20 @@ export class CodeReader {
   /** Misses being served: later misses of the same person join them instead of asking again. */
   private readonly misses = new Map<string, Promise<CodeView>>();
 
-  constructor(private readonly cache: CodeCache, codes: HealthCodeRepository) {
-    this.loader = new DataLoader(async (ids) => {
-      const rows = await codes.findCodes([...ids]);
-      return ids.map((id) => {
-        const row = rows.get(id);
-        return row ? toCodeView(row) : null;
-      });
-    }, { maxBatchSize: 500, cache: false });
+  constructor(
+    private readonly cache: CodeCache,
+    codes: HealthCodeRepository,
+  ) {
+    this.loader = new DataLoader(
+      async (ids) => {
+        const rows = await codes.findCodes([...ids]);
+        return ids.map((id) => {
+          const row = rows.get(id);
+          return row ? toCodeView(row) : null;
+        });
+      },
+      { maxBatchSize: 500, cache: false },
+    );
   }
 
   async read(userId: string, nowMs = Date.now()): Promise<CodeView> {
@@ -54,7 +60,8 @@ export class CodeReader {
    */
   private async loadAndFill(userId: string, cacheUp: boolean): Promise<CodeView> {
     const view = await this.loadFromDatabase(userId);
-    if (cacheUp) await this.cache.put(view).catch((err: Error) => this.logger.debug(`cache fill failed: ${err.message}`));
+    if (cacheUp)
+      await this.cache.put(view).catch((err: Error) => this.logger.debug(`cache fill failed: ${err.message}`));
     return view;
   }
 
@@ -76,5 +83,11 @@ export class CodeReader {
 export function asSeenAt(view: CodeView, nowMs: number): CodeView {
   const color = effectiveColor(view.color, view.expiresAtMs, nowMs);
   if (color === view.color) return view;
-  return { ...view, color, reason: 'quarantine ended', expiresAtMs: null, updatedAtMs: view.expiresAtMs ?? view.updatedAtMs };
+  return {
+    ...view,
+    color,
+    reason: 'quarantine ended',
+    expiresAtMs: null,
+    updatedAtMs: view.expiresAtMs ?? view.updatedAtMs,
+  };
 }

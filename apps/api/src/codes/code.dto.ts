@@ -11,7 +11,12 @@ export class CodeResponse {
   @ApiProperty() reason!: string;
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) expiresAt!: string | null;
-  @ApiProperty({ format: 'date-time', nullable: true, type: String, description: 'end of the newest window fully traced' })
+  @ApiProperty({
+    format: 'date-time',
+    nullable: true,
+    type: String,
+    description: 'end of the newest window fully traced',
+  })
   tracedUntil!: string | null;
 
   static of(view: CodeView, tracedUntilMs: number | null): CodeResponse {

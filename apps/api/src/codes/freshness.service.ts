@@ -17,11 +17,15 @@ export class FreshnessService implements OnApplicationBootstrap {
   private fetchedAt = 0;
   private inFlight: Promise<void> | null = null;
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig, private readonly windows: WindowRepository) {}
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly windows: WindowRepository,
+  ) {}
 
   /** Never waits: the value refreshes in the background (null until the first refresh). */
   tracedUntilMs(nowMs = Date.now()): number | null {
-    if (nowMs - this.fetchedAt > REFRESH_MS) this.inFlight ??= this.refresh(nowMs).finally(() => (this.inFlight = null));
+    if (nowMs - this.fetchedAt > REFRESH_MS)
+      this.inFlight ??= this.refresh(nowMs).finally(() => (this.inFlight = null));
     return this.value;
   }
 

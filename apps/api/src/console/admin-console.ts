@@ -41,5 +41,8 @@ export async function serveAdminConsole(app: NestFastifyApplication): Promise<vo
       reply.header('cache-control', 'no-cache');
     },
   });
-  app.getHttpAdapter().getInstance().get('/admin', (_req, reply) => reply.redirect('/admin/', 301));
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .get('/admin', (_req, reply) => reply.redirect('/admin/', 301));
 }

@@ -5,7 +5,11 @@ import { UserRepository } from '#libs/db/index.js';
 
 @Injectable()
 export class UsersService {
-  constructor(private readonly users: UserRepository, private readonly writer: CodeWriter, private readonly tokens: TokenService) {}
+  constructor(
+    private readonly users: UserRepository,
+    private readonly writer: CodeWriter,
+    private readonly tokens: TokenService,
+  ) {}
 
   /** A new person starts green; the read model gets the code at once. */
   async register(): Promise<{ userId: string; token: string }> {

@@ -9,7 +9,10 @@ const CHECK_EVERY_MS = 5_000;
 const PAGE = 1_000;
 const LOCK_TTL_MS = 30_000;
 
-const progress = new Gauge({ name: 'hc_cache_rebuild_progress_ratio', help: 'progress of the running cache rebuild (1 when none runs)' });
+const progress = new Gauge({
+  name: 'hc_cache_rebuild_progress_ratio',
+  help: 'progress of the running cache rebuild (1 when none runs)',
+});
 
 /**
  * Rebuilds the code read model from Postgres after the cache Redis lost it (flushed, restarted
@@ -69,7 +72,9 @@ export class CacheRebuilder implements OnApplicationBootstrap, OnApplicationShut
   private async rebuild(): Promise<void> {
     const total = await this.codes.countCodes();
     let { run, afterUserId, resumed } = await this.state.readCursor();
-    this.logger.log(`cache rebuild ${resumed ? `resumed after user ${afterUserId}` : 'started'}: ${total} codes to write`);
+    this.logger.log(
+      `cache rebuild ${resumed ? `resumed after user ${afterUserId}` : 'started'}: ${total} codes to write`,
+    );
     const started = Date.now();
     let written = 0;
     let seen = 0;
@@ -89,14 +94,17 @@ export class CacheRebuilder implements OnApplicationBootstrap, OnApplicationShut
       }
       afterUserId = last;
       progress.set(total ? Math.min(seen / total, 1) : 1);
-      if (seen % (PAGE * 100) === 0) this.logger.log(`cache rebuild: ${seen}/${total} codes (${Math.round((100 * seen) / Math.max(total, 1))}%)`);
+      if (seen % (PAGE * 100) === 0)
+        this.logger.log(`cache rebuild: ${seen}/${total} codes (${Math.round((100 * seen) / Math.max(total, 1))}%)`);
       await this.state.refreshLock(LOCK_TTL_MS);
       const wait = pageMs - (Date.now() - pageStarted);
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     }
     if (await this.state.markComplete(run, afterUserId)) {
       progress.set(1);
-      this.logger.log(`cache rebuild done: ${seen} codes read, ${written} written in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      this.logger.log(
+        `cache rebuild done: ${seen} codes read, ${written} written in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      );
     }
   }
 }

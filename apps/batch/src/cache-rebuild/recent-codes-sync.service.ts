@@ -23,7 +23,7 @@ export class RecentCodesSync {
   /** Returns how many entries were behind and are now current. */
   async sync(nowMs = Date.now()): Promise<number> {
     let repaired = 0;
-    for (let after = '0'; ; ) {
+    for (let after = '0'; ;) {
       const rows = await this.codes.findCodesChangedSince(nowMs - LOOKBACK_MS, after, PAGE);
       if (!rows.length) return repaired;
       repaired += await this.cache.putMany(rows.map(toCodeView));

@@ -19,14 +19,23 @@ const pastRetention = new Gauge({
 export class PartitionMaintenance {
   private readonly logger = new Logger(PartitionMaintenance.name);
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig, private readonly partitions: PingPartitionRepository) {}
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly partitions: PingPartitionRepository,
+  ) {}
 
   async maintain(nowMs = Date.now()): Promise<{ created: string[]; dropped: string[]; postponed: string[] }> {
     const before = new Set((await this.partitions.listPartitions()).map((p) => p.day));
     const ahead = utcDayRange(nowMs - DAY_MS, nowMs + 2 * DAY_MS);
     await this.partitions.ensurePartitions(ahead);
     const all = await this.partitions.listPartitions();
-    const expired = new Set(expiredPartitionDays(all.map((p) => p.day), nowMs, this.config.retentionDays));
+    const expired = new Set(
+      expiredPartitionDays(
+        all.map((p) => p.day),
+        nowMs,
+        this.config.retentionDays,
+      ),
+    );
     const dropped: string[] = [];
     const postponed: string[] = [];
     for (const p of all.filter((x) => expired.has(x.day))) {
@@ -35,9 +44,15 @@ export class PartitionMaintenance {
       (gone ? dropped : postponed).push(p.day);
     }
     const created = ahead.filter((d) => !before.has(d));
-    if (created.length || dropped.length) this.logger.log(`ping partitions: created ${created.join(', ') || 'none'}; dropped ${dropped.join(', ') || 'none'}`);
+    if (created.length || dropped.length)
+      this.logger.log(
+        `ping partitions: created ${created.join(', ') || 'none'}; dropped ${dropped.join(', ') || 'none'}`,
+      );
     pastRetention.set(postponed.length);
-    if (postponed.length) this.logger.warn(`ping partitions ${postponed.join(', ')} past the retention not dropped: pings stayed in use; the next run drops them`);
+    if (postponed.length)
+      this.logger.warn(
+        `ping partitions ${postponed.join(', ')} past the retention not dropped: pings stayed in use; the next run drops them`,
+      );
     return { created, dropped, postponed };
   }
 }

@@ -6,7 +6,10 @@ import { isQuarantineOver } from '#libs/domain/index.js';
 
 const PAGE = 500;
 
-const ended = new Counter({ name: 'hc_quarantines_ended_total', help: 'yellow codes turned green by the expiry sweep' });
+const ended = new Counter({
+  name: 'hc_quarantines_ended_total',
+  help: 'yellow codes turned green by the expiry sweep',
+});
 
 /**
  * The expiry sweep: yellows whose quarantine has ended become green in Postgres (new version,
@@ -19,7 +22,10 @@ const ended = new Counter({ name: 'hc_quarantines_ended_total', help: 'yellow co
 export class QuarantineExpiry {
   private readonly logger = new Logger(QuarantineExpiry.name);
 
-  constructor(private readonly codes: HealthCodeRepository, private readonly writer: CodeWriter) {}
+  constructor(
+    private readonly codes: HealthCodeRepository,
+    private readonly writer: CodeWriter,
+  ) {}
 
   async sweep(nowMs = Date.now()): Promise<number> {
     let total = 0;
@@ -29,7 +35,10 @@ export class QuarantineExpiry {
       await this.writer.transact(async (t) => {
         for (const userId of userIds) {
           const { written } = await t.change(userId, 'system', null, (c) =>
-            isQuarantineOver(c.color, c.expiresAtMs, nowMs) ? { color: 'green', reason: 'quarantine ended', expiresAtMs: null, infectiousFromMs: null } : null);
+            isQuarantineOver(c.color, c.expiresAtMs, nowMs)
+              ? { color: 'green', reason: 'quarantine ended', expiresAtMs: null, infectiousFromMs: null }
+              : null,
+          );
           if (written) page++;
         }
       });

@@ -16,14 +16,20 @@ const LAG_WINDOWS = 'hc_tracing_lag_windows';
  */
 @Injectable()
 export class TracingLag implements OnModuleInit {
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig, private readonly windows: WindowRepository) {}
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly windows: WindowRepository,
+  ) {}
 
   onModuleInit(): void {
     register.removeSingleMetric(LAG_SECONDS);
     register.removeSingleMetric(LAG_WINDOWS);
     let reading: ReturnType<TracingLag['read']> | null = null;
     // One query per scrape serves both gauges; if Postgres does not answer, they keep their last value.
-    const read = () => (reading ??= this.read().catch(() => null).finally(() => setImmediate(() => (reading = null))) as ReturnType<TracingLag['read']>);
+    const read = () =>
+      (reading ??= this.read()
+        .catch(() => null)
+        .finally(() => setImmediate(() => (reading = null))) as ReturnType<TracingLag['read']>);
     new Gauge({
       name: LAG_SECONDS,
       help: 'closed time not yet fully traced, in seconds (0 when every closed window is traced)',
@@ -55,7 +61,8 @@ export class TracingLag implements OnModuleInit {
       windowsBehind: lag.windowsBehind,
       lagSeconds: lag.seconds,
     };
-    if (lag.windowsBehind > TRACING_LAG_WARN_WINDOWS) details.warning = `tracing is ${lag.windowsBehind} windows behind`;
+    if (lag.windowsBehind > TRACING_LAG_WARN_WINDOWS)
+      details.warning = `tracing is ${lag.windowsBehind} windows behind`;
     return readinessDetails(details);
   }
 }

@@ -52,9 +52,21 @@ export class WindowScheduler implements OnApplicationBootstrap, OnModuleDestroy 
   async ensureSchedule(): Promise<void> {
     try {
       await this.queue.upsertJobScheduler(SCHEDULER_ID, { every: this.tickMs }, { name: JobName.Tick, data: {} });
-      await this.queue.upsertJobScheduler(PARTITIONS_SCHEDULER_ID, { every: PARTITIONS_EVERY_MS }, { name: JobName.MaintainPartitions, data: {} });
-      await this.queue.upsertJobScheduler(SYNC_CODES_SCHEDULER_ID, { every: SYNC_CODES_EVERY_MS }, { name: JobName.SyncRecentCodes, data: {} });
-      await this.queue.upsertJobScheduler(EXPIRY_SCHEDULER_ID, { every: this.tickMs }, { name: JobName.ExpireQuarantines, data: {} });
+      await this.queue.upsertJobScheduler(
+        PARTITIONS_SCHEDULER_ID,
+        { every: PARTITIONS_EVERY_MS },
+        { name: JobName.MaintainPartitions, data: {} },
+      );
+      await this.queue.upsertJobScheduler(
+        SYNC_CODES_SCHEDULER_ID,
+        { every: SYNC_CODES_EVERY_MS },
+        { name: JobName.SyncRecentCodes, data: {} },
+      );
+      await this.queue.upsertJobScheduler(
+        EXPIRY_SCHEDULER_ID,
+        { every: this.tickMs },
+        { name: JobName.ExpireQuarantines, data: {} },
+      );
     } catch (err) {
       this.logger.warn(`could not (re)create the tracing schedule: ${(err as Error).message}`);
     }
@@ -66,15 +78,21 @@ export class WindowScheduler implements OnApplicationBootstrap, OnModuleDestroy 
     const lastClosed = lastClosedWindowId(nowMs, grid);
     const newest = await this.windows.newestWindowId();
     const oldestKept = windowIdOf(nowMs - this.config.retentionDays * 86_400_000, grid);
-    await this.windows.ensureWindows(Math.max(newest === null ? lastClosed : newest + 1, oldestKept), lastClosed, grid.windowSeconds);
+    await this.windows.ensureWindows(
+      Math.max(newest === null ? lastClosed : newest + 1, oldestKept),
+      lastClosed,
+      grid.windowSeconds,
+    );
     const due = await this.windows.queueClosedWindows(lastClosed, MAX_WINDOWS_PER_TICK);
     if (due.length) {
       await this.dropFinishedJobs(due.map((w) => traceWindowJobId(w.id, w.generation)));
-      await this.queue.addBulk(due.map((w) => ({
-        name: JobName.TraceWindow,
-        data: { windowId: w.id, generation: w.generation },
-        opts: { jobId: traceWindowJobId(w.id, w.generation) },
-      })));
+      await this.queue.addBulk(
+        due.map((w) => ({
+          name: JobName.TraceWindow,
+          data: { windowId: w.id, generation: w.generation },
+          opts: { jobId: traceWindowJobId(w.id, w.generation) },
+        })),
+      );
     }
     await this.queueIncrementalWork();
     return due.map((w) => w.id);
@@ -99,9 +117,15 @@ export class WindowScheduler implements OnApplicationBootstrap, OnModuleDestroy 
     const retros = await this.retros.pendingIds(MAX_WINDOWS_PER_TICK);
     const jobs = [
       ...late.map((w) => ({
-        name: JobName.TraceLatePings, data: w, opts: { jobId: traceLatePingsJobId(w.windowId, w.generation, w.upToSeq) },
+        name: JobName.TraceLatePings,
+        data: w,
+        opts: { jobId: traceLatePingsJobId(w.windowId, w.generation, w.upToSeq) },
       })),
-      ...retros.map((retroId) => ({ name: JobName.RetroTrace, data: { retroId }, opts: { jobId: retroTraceJobId(retroId) } })),
+      ...retros.map((retroId) => ({
+        name: JobName.RetroTrace,
+        data: { retroId },
+        opts: { jobId: retroTraceJobId(retroId) },
+      })),
     ];
     if (jobs.length) await this.queue.addBulk(jobs);
   }

@@ -2,7 +2,14 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
 import { TracingRepository, type ContactHit } from '#libs/db/index.js';
 import {
-  areCoLocated, contactSearchRanges, pairsFromHits, sourceSearchRanges, type ContactPing, type PartialPair, type SearchRange, type SourcePing,
+  areCoLocated,
+  contactSearchRanges,
+  pairsFromHits,
+  sourceSearchRanges,
+  type ContactPing,
+  type PartialPair,
+  type SearchRange,
+  type SourcePing,
 } from '#libs/domain/index.js';
 
 type TracedWindow = { id: number; startsAtMs: number; endsAtMs: number };
@@ -14,7 +21,10 @@ type TracedWindow = { id: number; startsAtMs: number; endsAtMs: number };
  */
 @Injectable()
 export class ContactFinder {
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig, private readonly tracing: TracingRepository) {}
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly tracing: TracingRepository,
+  ) {}
 
   /**
    * Where the contacts in the window of these source pings (which may lie one slot outside it)
@@ -33,7 +43,9 @@ export class ContactFinder {
 
   /** Contacts in the window in these search ranges (of `searchRanges`). */
   async contactsIn(ranges: SearchRange[], window: TracedWindow): Promise<PartialPair[]> {
-    return pairsFromHits(await this.tracing.findContacts(ranges, this.config.grid.slotSeconds, window.startsAtMs, window.endsAtMs));
+    return pairsFromHits(
+      await this.tracing.findContacts(ranges, this.config.grid.slotSeconds, window.startsAtMs, window.endsAtMs),
+    );
   }
 
   /** Sources near these contact pings of the window. */

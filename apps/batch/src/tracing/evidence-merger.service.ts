@@ -45,13 +45,21 @@ export class EvidenceMerger {
       let result: MergeStats = { pairs: 0, newRequests: 0, autoApplied: 0 };
       if (parts.length) {
         const { grid, thresholds } = this.config;
-        const { pairs, contacts } = combinePairs([...(await this.tracing.windowPairs(tx, windowId)), ...parts], grid.slotSeconds, thresholds);
+        const { pairs, contacts } = combinePairs(
+          [...(await this.tracing.windowPairs(tx, windowId)), ...parts],
+          grid.slotSeconds,
+          thresholds,
+        );
         const touchedPairs = new Set(parts.map(pairKey));
         const touchedContacts = new Set(parts.map((p) => p.contactId));
         const changed = pairs.filter((p) => touchedPairs.has(pairKey(p)));
         await this.tracing.upsertExposures(tx, windowId, changed);
         const breaker = await this.requests.plan(contacts);
-        const { created, autoApplied } = await this.requests.decide(t, windowId, breaker.items.filter((r) => touchedContacts.has(r.userId)));
+        const { created, autoApplied } = await this.requests.decide(
+          t,
+          windowId,
+          breaker.items.filter((r) => touchedContacts.has(r.userId)),
+        );
         result = { pairs: changed.length, newRequests: created, autoApplied };
       }
       await inTx(tx);

@@ -4,7 +4,10 @@ import { LatePingRepository, WindowRepository } from '#libs/db/index.js';
 import { ContactFinder } from './contact-finder.service.js';
 import { EvidenceMerger, type MergeStats } from './evidence-merger.service.js';
 
-const passes = new Counter({ name: 'hc_late_ping_passes_total', help: 'late-ping passes that merged late pings into a traced window' });
+const passes = new Counter({
+  name: 'hc_late_ping_passes_total',
+  help: 'late-ping passes that merged late pings into a traced window',
+});
 const merged = new Counter({ name: 'hc_late_pings_merged_total', help: 'late pings merged into traced windows' });
 
 /**
@@ -33,7 +36,10 @@ export class LatePingTracer {
     const sources = pings.filter((p) => p.isSource).map((p) => ({ sourceId: p.userId, tsMs: p.tsMs, cell: p.cell }));
     const parts = [
       ...(await this.finder.contactsOf(sources, window)),
-      ...(await this.finder.sourcesNear(pings.map((p) => ({ contactId: p.userId, tsMs: p.tsMs, cell: p.cell })), windowId)),
+      ...(await this.finder.sourcesNear(
+        pings.map((p) => ({ contactId: p.userId, tsMs: p.tsMs, cell: p.cell })),
+        windowId,
+      )),
     ];
     const counters: Record<string, number> = pings.length ? { latePasses: 1, latePings: pings.length } : {};
     const stats = await this.merger.merge(windowId, parts, (tx) => this.late.consume(tx, windowId, upToSeq), counters);

@@ -41,7 +41,8 @@ export class RetroTracer {
     try {
       return await this.trace(id, job, token);
     } catch (err) {
-      if (!(err instanceof DelayedError) && isLastAttempt(job)) await this.retros.finish(id, 'failed', (err as Error).message).catch(() => undefined);
+      if (!(err instanceof DelayedError) && isLastAttempt(job))
+        await this.retros.finish(id, 'failed', (err as Error).message).catch(() => undefined);
       throw err;
     }
   }
@@ -63,7 +64,9 @@ export class RetroTracer {
         const reach = sourceReachMs(window.id, this.config.grid);
         const sources = await this.tracing.findSourcePingsOf(item.userId, reach.fromMs, reach.toMs);
         const parts = await this.finder.contactsOf(sources, window);
-        const stats = await this.merger.merge(window.id, parts, (tx) => this.retros.advance(tx, id, window.id, true), { retroPasses: 1 });
+        const stats = await this.merger.merge(window.id, parts, (tx) => this.retros.advance(tx, id, window.id, true), {
+          retroPasses: 1,
+        });
         if (!stats) continue; // no longer done (a rerun started): look at it again
         traced++;
       } else {

@@ -1,6 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
-import { TraceShardRepository, TracingRepository, WindowRepository, type CellRange, type WindowRow } from '#libs/db/index.js';
+import {
+  TraceShardRepository,
+  TracingRepository,
+  WindowRepository,
+  type CellRange,
+  type WindowRow,
+} from '#libs/db/index.js';
 import { sourceReachMs, type SearchRange } from '#libs/domain/index.js';
 import { ContactFinder } from './contact-finder.service.js';
 

@@ -36,7 +36,8 @@ export class TracingProcessor extends WorkerHost {
     this.handlers = {
       [JobName.Tick]: () => scheduler.tick(),
       [JobName.TraceWindow]: (job, token) => flow.run(job, token),
-      [JobName.TraceShard]: (job) => flow.runShard(job, () => shards.trace(job.data.windowId, job.data.generation, job.data.shard)),
+      [JobName.TraceShard]: (job) =>
+        flow.runShard(job, () => shards.trace(job.data.windowId, job.data.generation, job.data.shard)),
       [JobName.MaintainPartitions]: () => partitions.maintain(),
       [JobName.SyncRecentCodes]: () => codes.sync(),
       [JobName.TraceLatePings]: (job) => late.pass(job.data.windowId),
@@ -46,10 +47,12 @@ export class TracingProcessor extends WorkerHost {
   }
 
   async process(job: Job, token?: string): Promise<unknown> {
-    const handler = this.handlers[job.name as JobNameValue] as ((job: Job, token: string) => Promise<unknown>) | undefined;
+    const handler = this.handlers[job.name as JobNameValue] as
+      ((job: Job, token: string) => Promise<unknown>) | undefined;
     if (!handler) throw new UnrecoverableError(`no handler for job ${job.name}`);
     const result = await handler(job, token ?? '');
-    if (job.name !== JobName.Tick && job.name !== JobName.ExpireQuarantines && job.name !== JobName.SyncRecentCodes) this.logger.debug(`job ${job.id} done`);
+    if (job.name !== JobName.Tick && job.name !== JobName.ExpireQuarantines && job.name !== JobName.SyncRecentCodes)
+      this.logger.debug(`job ${job.id} done`);
     return result ?? null;
   }
 }

@@ -2,9 +2,23 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { CodeChangeApplier, type CodeTransaction } from '#libs/codes/index.js';
 import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
-import { CodeChangeRepository, HealthCodeRepository, type CodeChangeRow, type NewCodeChange, type Savepoint, type VersionedCode } from '#libs/db/index.js';
 import {
-  applyCircuitBreaker, canRequestRaise, type Color, quarantineExpiresAtMs, quarantineExtension, slotStartMs, type ContactExposure, type ExposureDecision,
+  CodeChangeRepository,
+  HealthCodeRepository,
+  type CodeChangeRow,
+  type NewCodeChange,
+  type Savepoint,
+  type VersionedCode,
+} from '#libs/db/index.js';
+import {
+  applyCircuitBreaker,
+  canRequestRaise,
+  type Color,
+  quarantineExpiresAtMs,
+  quarantineExtension,
+  slotStartMs,
+  type ContactExposure,
+  type ExposureDecision,
 } from '#libs/domain/index.js';
 
 /** Who applies the automatic requests (history rows, `decidedBy`). */
@@ -41,15 +55,28 @@ export class WindowRequests {
   }
 
   /** `plan` with the contacts' current colours at hand (null: no code). */
-  planFor(contacts: ContactExposure[], colorOf: (contactId: string) => Color | null): { items: PlannedRequest[]; tripped: boolean } {
+  planFor(
+    contacts: ContactExposure[],
+    colorOf: (contactId: string) => Color | null,
+  ): { items: PlannedRequest[]; tripped: boolean } {
     const items = contacts.flatMap((c) => {
       const color = c.decision === 'none' ? null : colorOf(c.contactId);
       if (!color || !canRequestRaise(color, 'yellow')) return [];
-      return [{
-        userId: c.contactId, fromColor: color, toColor: 'yellow' as const, auto: c.decision === 'auto', decision: c.decision,
-        reason: 'exposure', exposureSeconds: c.seconds,
-        expiresAtMs: quarantineExpiresAtMs(slotStartMs(c.lastSlot + 1, this.config.grid), this.config.quarantineSeconds),
-      }];
+      return [
+        {
+          userId: c.contactId,
+          fromColor: color,
+          toColor: 'yellow' as const,
+          auto: c.decision === 'auto',
+          decision: c.decision,
+          reason: 'exposure',
+          exposureSeconds: c.seconds,
+          expiresAtMs: quarantineExpiresAtMs(
+            slotStartMs(c.lastSlot + 1, this.config.grid),
+            this.config.quarantineSeconds,
+          ),
+        },
+      ];
     });
     return applyCircuitBreaker(items, this.config.autoApplyMaxPerWindow);
   }
@@ -64,7 +91,12 @@ export class WindowRequests {
    * contacts' codes it read in this transaction and the savepoint it set for the new requests
    * (see CodeChangeApplier.insertApplied).
    */
-  async decide(t: CodeTransaction, windowId: number, items: PlannedRequest[], fullTrace?: FullTrace): Promise<{ created: number; autoApplied: number }> {
+  async decide(
+    t: CodeTransaction,
+    windowId: number,
+    items: PlannedRequest[],
+    fullTrace?: FullTrace,
+  ): Promise<{ created: number; autoApplied: number }> {
     const rows = items.map(({ decision, ...r }) => ({ ...r, auto: decision === 'auto' }));
     const stored = fullTrace
       ? await this.applier.insertApplied(t, windowId, rows, ACTOR, fullTrace.codes, fullTrace.savepoint)
@@ -80,8 +112,17 @@ export class WindowRequests {
    * the applied requests whose evidence grew (a rerun after the breaker tripped): the code
    * transaction extends those.
    */
-  async storeForReview(tx: EntityManager, windowId: number, items: PlannedRequest[]): Promise<{ created: number; extended: CodeChangeRow[] }> {
-    return this.changes.storeNewRequests(tx, windowId, items.map(({ decision, ...r }) => ({ ...r, auto: false })), ACTOR);
+  async storeForReview(
+    tx: EntityManager,
+    windowId: number,
+    items: PlannedRequest[],
+  ): Promise<{ created: number; extended: CodeChangeRow[] }> {
+    return this.changes.storeNewRequests(
+      tx,
+      windowId,
+      items.map(({ decision, ...r }) => ({ ...r, auto: false })),
+      ACTOR,
+    );
   }
 
   /**
@@ -93,11 +134,19 @@ export class WindowRequests {
   }
 
   /** A pass over a traced window (most requests exist): the upsert, then the codes of the new automatic ones. */
-  private async upsert(t: CodeTransaction, windowId: number, rows: NewCodeChange[]): Promise<{ created: number; applied: number; extended: CodeChangeRow[] }> {
+  private async upsert(
+    t: CodeTransaction,
+    windowId: number,
+    rows: NewCodeChange[],
+  ): Promise<{ created: number; applied: number; extended: CodeChangeRow[] }> {
     const stored = await this.changes.insertRequests(t.tx, windowId, rows, ACTOR);
     const planned = new Map(rows.map((r) => [r.userId, r]));
     const claimed = stored.applied.map(({ id, userId }) => ({ ...planned.get(userId)!, id }));
-    return { created: stored.created, applied: await this.applier.applyClaimed(t, claimed, ACTOR), extended: stored.extended };
+    return {
+      created: stored.created,
+      applied: await this.applier.applyClaimed(t, claimed, ACTOR),
+      extended: stored.extended,
+    };
   }
 
   private async applyPendingAuto(t: CodeTransaction, windowId: number): Promise<number> {
@@ -110,7 +159,9 @@ export class WindowRequests {
     for (const change of extended) {
       await t.change(change.userId, ACTOR, null, (c) => {
         const expiresAtMs = quarantineExtension(c.color, c.expiresAtMs, change.expiresAtMs!, nowMs);
-        return expiresAtMs === null ? null : { color: 'yellow', reason: change.reason, expiresAtMs, infectiousFromMs: c.infectiousFromMs };
+        return expiresAtMs === null
+          ? null
+          : { color: 'yellow', reason: change.reason, expiresAtMs, infectiousFromMs: c.infectiousFromMs };
       });
     }
   }

@@ -40,13 +40,19 @@ export class WindowTraceFlow {
       if (!begun) return null;
       const { window, plan } = begun;
       if (job.data.plannedAtMs === undefined) await job.updateData({ ...job.data, plannedAtMs: Date.now() });
-      const times = { startedAtMs: job.data.startedAtMs ?? Date.now(), plannedAtMs: job.data.plannedAtMs ?? Date.now() };
+      const times = {
+        startedAtMs: job.data.startedAtMs ?? Date.now(),
+        plannedAtMs: job.data.plannedAtMs ?? Date.now(),
+      };
       // A window with one shard's worth of work is traced here: a child job would only add hand-offs.
       if (plan.length === 1 && !plan[0]!.done) return await this.tracer.traceAlone(window, generation, plan[0]!, times);
       let missing = plan.filter((s) => !s.done);
       for (let round = 0; ; round++) {
         if (missing.length) {
-          if (round > 1) throw new Error(`shards ${missing.map((s) => s.shard).join(', ')} completed in the queue but not in Postgres`);
+          if (round > 1)
+            throw new Error(
+              `shards ${missing.map((s) => s.shard).join(', ')} completed in the queue but not in Postgres`,
+            );
           await this.addShards(job, missing);
           if (await job.moveToWaitingChildren(token)) throw new WaitingChildrenError();
         }
@@ -55,7 +61,8 @@ export class WindowTraceFlow {
         missing = result;
       }
     } catch (err) {
-      if (!(err instanceof WaitingChildrenError) && isLastAttempt(job)) await this.tracer.fail(windowId, generation, err as Error);
+      if (!(err instanceof WaitingChildrenError) && isLastAttempt(job))
+        await this.tracer.fail(windowId, generation, err as Error);
       throw err;
     }
   }
@@ -72,14 +79,16 @@ export class WindowTraceFlow {
 
   private async addShards(job: TraceWindowJob, shards: ShardRow[]): Promise<void> {
     const { windowId, generation } = job.data;
-    await this.queue.addBulk(shards.map((s) => ({
-      name: JobName.TraceShard,
-      data: { windowId, generation, shard: s.shard },
-      opts: {
-        jobId: traceShardJobId(windowId, generation, s.shard),
-        parent: { id: job.id!, queue: job.queueQualifiedName },
-        failParentOnFailure: true,
-      },
-    })));
+    await this.queue.addBulk(
+      shards.map((s) => ({
+        name: JobName.TraceShard,
+        data: { windowId, generation, shard: s.shard },
+        opts: {
+          jobId: traceShardJobId(windowId, generation, s.shard),
+          parent: { id: job.id!, queue: job.queueQualifiedName },
+          failParentOnFailure: true,
+        },
+      })),
+    );
   }
 }

@@ -3,9 +3,21 @@ import { DataSource } from 'typeorm';
 import { CodeWriter } from '#libs/codes/index.js';
 import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
 import {
-  TraceShardRepository, TracingRepository, WindowExposureRepository, WindowRepository, type ShardRow, type WindowEvidence, type WindowRow,
+  TraceShardRepository,
+  TracingRepository,
+  WindowExposureRepository,
+  WindowRepository,
+  type ShardRow,
+  type WindowEvidence,
+  type WindowRow,
 } from '#libs/db/index.js';
-import { contactExposure, exposureSecondsBySlots, planShards, sourceReachMs, windowSlotRange } from '#libs/domain/index.js';
+import {
+  contactExposure,
+  exposureSecondsBySlots,
+  planShards,
+  sourceReachMs,
+  windowSlotRange,
+} from '#libs/domain/index.js';
 import { ShardTracer } from './shard-tracer.service.js';
 import { WindowRequests, type PlannedRequest } from './window-requests.service.js';
 
@@ -16,7 +28,7 @@ const settled = <T>(p: Promise<T>): Promise<PromiseSettledResult<T>> => Promise.
 function promised<T>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (reason: Error) => void } {
   let resolve!: (value: T) => void;
   let reject!: (reason: Error) => void;
-  const promise = new Promise<T>((res, rej) => [resolve, reject] = [res, rej]);
+  const promise = new Promise<T>((res, rej) => ([resolve, reject] = [res, rej]));
   promise.catch(() => undefined);
   return { promise, resolve, reject };
 }
@@ -86,7 +98,9 @@ export class WindowTracer implements OnApplicationBootstrap {
 
   /** Opens the two connections a trace uses at once (the pool keeps them), so the first trace does not wait for them. */
   async onApplicationBootstrap(): Promise<void> {
-    await Promise.all([0, 1].map(() => this.db.query('SELECT 1'))).catch((err: Error) => this.logger.warn(`could not open the trace's connections: ${err.message}`));
+    await Promise.all([0, 1].map(() => this.db.query('SELECT 1'))).catch((err: Error) =>
+      this.logger.warn(`could not open the trace's connections: ${err.message}`),
+    );
   }
 
   /** Claims the window and returns it with its shard plan; null when the job is stale. */
@@ -110,7 +124,13 @@ export class WindowTracer implements OnApplicationBootstrap {
   async traceAlone(window: WindowRow, generation: number, shard: ShardRow, times: TraceTimes): Promise<TraceStats> {
     const started = Date.now();
     const { ranges } = await this.shardTracer.searchRangesIn(window, shard);
-    const evidence: WindowEvidence = { kind: 'match', ranges, slotSeconds: this.config.grid.slotSeconds, fromMs: window.startsAtMs, toMs: window.endsAtMs };
+    const evidence: WindowEvidence = {
+      kind: 'match',
+      ranges,
+      slotSeconds: this.config.grid.slotSeconds,
+      fromMs: window.startsAtMs,
+      toMs: window.endsAtMs,
+    };
     return this.finish(window.id, generation, [{ ...shard, durationMs: Date.now() - started }], evidence, times);
   }
 
@@ -137,14 +157,22 @@ export class WindowTracer implements OnApplicationBootstrap {
    * done once the second committed. Every write is keyed, so a retry after the second committed
    * and the first failed writes the same rows again.
    */
-  private async finish(windowId: number, generation: number, plan: ShardRow[], evidence: WindowEvidence, times: TraceTimes): Promise<TraceStats> {
+  private async finish(
+    windowId: number,
+    generation: number,
+    plan: ShardRow[],
+    evidence: WindowEvidence,
+    times: TraceTimes,
+  ): Promise<TraceStats> {
     const combineStarted = Date.now();
     const { grid, thresholds } = this.config;
     const forReview = promised<PlannedRequest[]>();
-    const storing = settled(this.db.transaction(async (tx) => {
-      const exposures = await this.exposures.replace(tx, windowId, evidence, exposureSecondsBySlots(grid));
-      return { ...exposures, ...(await this.requests.storeForReview(tx, windowId, await forReview.promise)) };
-    }));
+    const storing = settled(
+      this.db.transaction(async (tx) => {
+        const exposures = await this.exposures.replace(tx, windowId, evidence, exposureSecondsBySlots(grid));
+        return { ...exposures, ...(await this.requests.storeForReview(tx, windowId, await forReview.promise)) };
+      }),
+    );
     const deciding = this.writer.transact(async (t) => {
       // Set ahead of the contacts' read (nothing written before the requests, so a rerun's rollback
       // to it undoes only them): the automatic requests' statement then goes out the moment it is ready.
@@ -152,12 +180,20 @@ export class WindowTracer implements OnApplicationBootstrap {
       const contacts = await this.exposures.contacts(t.tx, windowId, evidence, windowSlotRange(windowId, grid));
       const mergedAt = Date.now();
       const codes = new Map(contacts.flatMap((c) => (c.code ? [[c.contactId, c.code] as const] : [])));
-      const breaker = this.requests.planFor(contacts.map((c) => contactExposure(c, grid.slotSeconds, thresholds)), (id) => codes.get(id)?.color ?? null);
+      const breaker = this.requests.planFor(
+        contacts.map((c) => contactExposure(c, grid.slotSeconds, thresholds)),
+        (id) => codes.get(id)?.color ?? null,
+      );
       const review = breaker.items.filter((r) => r.decision === 'review');
       // Handed over once the automatic requests' statement is sent (after this turn's promise
       // jobs): the thousands of review rows are encoded while Postgres writes the codes, not before.
       setImmediate(() => forReview.resolve(review));
-      const decided = await this.requests.decide(t, windowId, breaker.items.filter((r) => r.decision === 'auto'), { codes, savepoint });
+      const decided = await this.requests.decide(
+        t,
+        windowId,
+        breaker.items.filter((r) => r.decision === 'auto'),
+        { codes, savepoint },
+      );
       const storedAt = Date.now();
       const stored = await storing;
       if (stored.status === 'rejected') throw stored.reason;
@@ -196,7 +232,8 @@ export class WindowTracer implements OnApplicationBootstrap {
     await storing;
     if (decided.status === 'rejected') throw decided.reason;
     const stats = decided.value;
-    if (stats.breakerTripped) this.logger.warn(`window ${windowId}: circuit breaker tripped, ${stats.requests} requests sent to review`);
+    if (stats.breakerTripped)
+      this.logger.warn(`window ${windowId}: circuit breaker tripped, ${stats.requests} requests sent to review`);
     this.logger.log({ msg: 'window traced', windowId, ...stats });
     return stats;
   }

@@ -11,20 +11,22 @@ function username(value: string): string {
   return value;
 }
 
-
 /** A password from standard input (never from the command line, which `ps` shows), or a generated one. */
 async function passwordFrom(opts: { passwordStdin?: boolean }): Promise<{ password: string; generated: boolean }> {
   if (!opts.passwordStdin) return { password: generatePassword(), generated: true };
   let text = '';
   for await (const chunk of process.stdin) text += chunk;
   const password = text.replace(/\r?\n$/, '');
-  if (password.length < MIN_PASSWORD) throw new InvalidArgumentError(`the password must be at least ${MIN_PASSWORD} characters`);
+  if (password.length < MIN_PASSWORD)
+    throw new InvalidArgumentError(`the password must be at least ${MIN_PASSWORD} characters`);
   return { password, generated: false };
 }
 
-const shown = (p: { password: string; generated: boolean }) => (p.generated ? `; password (shown once): ${p.password}` : '');
+const shown = (p: { password: string; generated: boolean }) =>
+  p.generated ? `; password (shown once): ${p.password}` : '';
 
-const stdinOption = () => new Option('--password-stdin', 'read the password from standard input instead of generating one');
+const stdinOption = () =>
+  new Option('--password-stdin', 'read the password from standard input instead of generating one');
 
 /** `admins create|disable|enable|reset-password`: accounts of the admin API and console. */
 export function adminsCommand(): Command {

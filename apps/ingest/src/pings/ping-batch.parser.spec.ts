@@ -6,17 +6,26 @@ const problemsOf = (body: unknown): { index?: number; field: string }[] => {
   try {
     parsePingBatch(body, 8);
   } catch (err) {
-    return (err as { details: { index?: number; field: string }[] }).details.map(({ index, field }) => (index === undefined ? { field } : { index, field }));
+    return (err as { details: { index?: number; field: string }[] }).details.map(({ index, field }) =>
+      index === undefined ? { field } : { index, field },
+    );
   }
   throw new Error('no problem found');
 };
 
 describe('parsePingBatch', () => {
   it('turns coordinates into cells, truncates long geohashes, reads both time forms', () => {
-    expect(parsePingBatch({ pings: [
-      { ts: now, lat: 52.52, lon: 13.405 },
-      { ts: new Date(now).toISOString(), geohash: 'u33dc0cpzzzz' },
-    ] }, 8)).toEqual([
+    expect(
+      parsePingBatch(
+        {
+          pings: [
+            { ts: now, lat: 52.52, lon: 13.405 },
+            { ts: new Date(now).toISOString(), geohash: 'u33dc0cpzzzz' },
+          ],
+        },
+        8,
+      ),
+    ).toEqual([
       { tsMs: now, cell: encodeCell(52.52, 13.405, 8) },
       { tsMs: now, cell: 'u33dc0cp' },
     ]);
@@ -27,10 +36,18 @@ describe('parsePingBatch', () => {
     ['no pings', {}, [{ field: 'pings' }]],
     ['pings not an array', { pings: {} }, [{ field: 'pings' }]],
     ['an empty batch', { pings: [] }, [{ field: 'pings' }]],
-    ['too many pings', { pings: Array.from({ length: 1001 }, () => ({ ts: now, geohash: 'u33dc0cp' })) }, [{ field: 'pings' }]],
+    [
+      'too many pings',
+      { pings: Array.from({ length: 1001 }, () => ({ ts: now, geohash: 'u33dc0cp' })) },
+      [{ field: 'pings' }],
+    ],
     ['an unknown top-level field', { pings: [{ ts: now, geohash: 'u33dc0cp' }], color: 'red' }, [{ field: 'color' }]],
     ['an item that is not an object', { pings: [5] }, [{ index: 0, field: 'ping' }]],
-    ['an unknown item field', { pings: [{ ts: now, geohash: 'u33dc0cp', userId: '1' }] }, [{ index: 0, field: 'userId' }]],
+    [
+      'an unknown item field',
+      { pings: [{ ts: now, geohash: 'u33dc0cp', userId: '1' }] },
+      [{ index: 0, field: 'userId' }],
+    ],
     ['no time', { pings: [{ geohash: 'u33dc0cp' }] }, [{ index: 0, field: 'ts' }]],
     ['a negative time', { pings: [{ ts: -1, geohash: 'u33dc0cp' }] }, [{ index: 0, field: 'ts' }]],
     ['a fractional time', { pings: [{ ts: 1.5, geohash: 'u33dc0cp' }] }, [{ index: 0, field: 'ts' }]],
@@ -41,11 +58,23 @@ describe('parsePingBatch', () => {
     ['lat without lon', { pings: [{ ts: now, lat: 1 }] }, [{ index: 0, field: 'lon' }]],
     ['NaN-like lat', { pings: [{ ts: now, lat: null, lon: 1 }] }, [{ index: 0, field: 'lat' }]],
     ['no location', { pings: [{ ts: now }] }, [{ index: 0, field: 'geohash' }]],
-    ['both coordinates and a geohash', { pings: [{ ts: now, lat: 1, lon: 1, geohash: 'u33dc0cp' }] }, [{ index: 0, field: 'geohash' }]],
-    ['a geohash with a letter outside base32', { pings: [{ ts: now, geohash: 'u33dc0ca' }] }, [{ index: 0, field: 'geohash' }]],
+    [
+      'both coordinates and a geohash',
+      { pings: [{ ts: now, lat: 1, lon: 1, geohash: 'u33dc0cp' }] },
+      [{ index: 0, field: 'geohash' }],
+    ],
+    [
+      'a geohash with a letter outside base32',
+      { pings: [{ ts: now, geohash: 'u33dc0ca' }] },
+      [{ index: 0, field: 'geohash' }],
+    ],
     ['an upper-case geohash', { pings: [{ ts: now, geohash: 'U33DC0CP' }] }, [{ index: 0, field: 'geohash' }]],
     ['a geohash longer than 12', { pings: [{ ts: now, geohash: 'u'.repeat(13) }] }, [{ index: 0, field: 'geohash' }]],
-    ['a geohash shorter than the precision', { pings: [{ ts: now, geohash: 'u33d' }] }, [{ index: 0, field: 'geohash' }]],
+    [
+      'a geohash shorter than the precision',
+      { pings: [{ ts: now, geohash: 'u33d' }] },
+      [{ index: 0, field: 'geohash' }],
+    ],
     ['a geohash that is a number', { pings: [{ ts: now, geohash: 12345678 }] }, [{ index: 0, field: 'geohash' }]],
   ])('refuses %s, naming the field', (_, body, expected) => {
     expect(problemsOf(body)).toEqual(expected);

@@ -36,10 +36,12 @@ const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.is
 export function parsePingBatch(body: unknown, precision: number): ParsedPing[] {
   const problems: FieldProblem[] = [];
   if (!isObject(body)) throw invalid([{ field: 'pings', message: 'the body must be an object with a pings array' }]);
-  for (const key of Object.keys(body)) if (key !== 'pings') problems.push({ field: key, message: `property ${key} should not exist` });
+  for (const key of Object.keys(body))
+    if (key !== 'pings') problems.push({ field: key, message: `property ${key} should not exist` });
   const pings = body.pings;
   if (!Array.isArray(pings)) problems.push({ field: 'pings', message: 'pings must be an array' });
-  else if (pings.length < 1 || pings.length > MAX_PINGS_PER_BATCH) problems.push({ field: 'pings', message: `pings must hold 1 to ${MAX_PINGS_PER_BATCH} items` });
+  else if (pings.length < 1 || pings.length > MAX_PINGS_PER_BATCH)
+    problems.push({ field: 'pings', message: `pings must hold 1 to ${MAX_PINGS_PER_BATCH} items` });
   if (problems.length) throw invalid(problems);
 
   const out: ParsedPing[] = new Array((pings as unknown[]).length);
@@ -53,8 +55,10 @@ export function parsePingBatch(body: unknown, precision: number): ParsedPing[] {
     let cell: string | null = null;
     if (geohash !== undefined) {
       if (lat !== undefined || lon !== undefined) at('geohash', 'send either lat/lon or geohash, not both');
-      else if (typeof geohash !== 'string' || !GEOHASH.test(geohash)) at('geohash', 'geohash must be a geohash (base32, lower case, at most 12 characters)');
-      else if ((cell = normalizeCell(geohash, precision)) === null) at('geohash', `geohash must have at least ${precision} characters`);
+      else if (typeof geohash !== 'string' || !GEOHASH.test(geohash))
+        at('geohash', 'geohash must be a geohash (base32, lower case, at most 12 characters)');
+      else if ((cell = normalizeCell(geohash, precision)) === null)
+        at('geohash', `geohash must have at least ${precision} characters`);
     } else if (lat === undefined && lon === undefined) {
       at('geohash', 'each ping needs lat and lon, or a geohash');
     } else {
@@ -72,5 +76,9 @@ export function parsePingBatch(body: unknown, precision: number): ParsedPing[] {
 
 function invalid(details: FieldProblem[]): DomainError {
   const first = details[0]!;
-  return new DomainError(ErrorCode.VALIDATION, `${first.index !== undefined ? `item ${first.index}: ` : ''}${first.message}`, details);
+  return new DomainError(
+    ErrorCode.VALIDATION,
+    `${first.index !== undefined ? `item ${first.index}: ` : ''}${first.message}`,
+    details,
+  );
 }

@@ -14,13 +14,15 @@ function general(body: Buffer, precision = PRECISION): unknown {
   }
 }
 
-const geohash = (min: number) => fc.string({ unit: fc.constantFrom(...GEOHASH_ALPHABET), minLength: min, maxLength: 12 });
+const geohash = (min: number) =>
+  fc.string({ unit: fc.constantFrom(...GEOHASH_ALPHABET), minLength: min, maxLength: 12 });
 const ping = fc.record({ ts: fc.nat({ max: 999_999_999_999_999 }), geohash: geohash(PRECISION) });
-const canonical = (pings: { ts: number; geohash: string }[]) => `{"pings":[${pings.map((p) => `{"ts":${p.ts},"geohash":"${p.geohash}"}`).join(',')}]}`;
+const canonical = (pings: { ts: number; geohash: string }[]) =>
+  `{"pings":[${pings.map((p) => `{"ts":${p.ts},"geohash":"${p.geohash}"}`).join(',')}]}`;
 const batch = fc.array(ping, { minLength: 1, maxLength: 60 });
 
 describe('scanPingBatch', () => {
-  it('reads the phones\' body as the general path does (times, cells truncated to the precision)', () => {
+  it("reads the phones' body as the general path does (times, cells truncated to the precision)", () => {
     const body = bytes('{"pings":[{"ts":1795000000000,"geohash":"u33dc0cp"},{"ts":0,"geohash":"u33dc0cpzzzz"}]}');
     expect(scanPingBatch(body, PRECISION)).toEqual([
       { tsMs: 1_795_000_000_000, cell: 'u33dc0cp' },
@@ -30,9 +32,17 @@ describe('scanPingBatch', () => {
   });
 
   it('answers exactly what the general path answers for any batch of that shape, at any precision', () => {
-    const atPrecision = fc.integer({ min: 1, max: 12 }).chain((precision) =>
-      fc.tuple(fc.constant(precision), fc.array(fc.record({ ts: fc.nat({ max: 999_999_999_999_999 }), geohash: geohash(precision) }), { minLength: 1, maxLength: 60 })),
-    );
+    const atPrecision = fc
+      .integer({ min: 1, max: 12 })
+      .chain((precision) =>
+        fc.tuple(
+          fc.constant(precision),
+          fc.array(fc.record({ ts: fc.nat({ max: 999_999_999_999_999 }), geohash: geohash(precision) }), {
+            minLength: 1,
+            maxLength: 60,
+          }),
+        ),
+      );
     fc.assert(
       fc.property(atPrecision, ([precision, pings]) => {
         const body = bytes(canonical(pings));
@@ -48,7 +58,10 @@ describe('scanPingBatch', () => {
     const edit = fc.record({
       at: fc.nat(),
       remove: fc.nat({ max: 3 }),
-      insert: fc.string({ unit: fc.constantFrom(...' \t\n\0"\\{}[],:.-+eE0123456789tsgeohash4u\u00e9\ufeff'.split('')), maxLength: 3 }),
+      insert: fc.string({
+        unit: fc.constantFrom(...' \t\n\0"\\{}[],:.-+eE0123456789tsgeohash4u\u00e9\ufeff'.split('')),
+        maxLength: 3,
+      }),
     });
     fc.assert(
       fc.property(batch, edit, (pings, { at, remove, insert }) => {
@@ -89,7 +102,11 @@ describe('scanPingBatch', () => {
   });
 
   it('leaves a body with a byte that is not UTF-8 to the general path', () => {
-    const body = Buffer.concat([bytes('{"pings":[{"ts":1795000000000,"geohash":"u33dc0c'), Buffer.from([0xff]), bytes('"}]}')]);
+    const body = Buffer.concat([
+      bytes('{"pings":[{"ts":1795000000000,"geohash":"u33dc0c'),
+      Buffer.from([0xff]),
+      bytes('"}]}'),
+    ]);
     expect(scanPingBatch(body, PRECISION)).toBeNull();
   });
 
@@ -97,6 +114,11 @@ describe('scanPingBatch', () => {
     const body = bytes(canonical(Array.from({ length: 1001 }, (_, i) => ({ ts: i, geohash: 'u33dc0cp' }))));
     expect(scanPingBatch(body, PRECISION)).toBeNull();
     expect(general(body)).toBeNull();
-    expect(scanPingBatch(bytes(canonical(Array.from({ length: 1000 }, (_, i) => ({ ts: i, geohash: 'u33dc0cp' })))), PRECISION)).toHaveLength(1000);
+    expect(
+      scanPingBatch(
+        bytes(canonical(Array.from({ length: 1000 }, (_, i) => ({ ts: i, geohash: 'u33dc0cp' })))),
+        PRECISION,
+      ),
+    ).toHaveLength(1000);
   });
 });

@@ -45,7 +45,8 @@ export function scanPingBatch(body: Buffer, precision: number): ParsedPing[] | n
     const start = i;
     while (i < body.length && IS_GEOHASH_BYTE[body[i]!]) i++;
     const length = i - start;
-    if (length < precision || length > MAX_GEOHASH_PRECISION || body[i] !== QUOTE || body[i + 1] !== CLOSE_ITEM) return null;
+    if (length < precision || length > MAX_GEOHASH_PRECISION || body[i] !== QUOTE || body[i + 1] !== CLOSE_ITEM)
+      return null;
     // A longer geohash is truncated to the configured precision (normalizeCell).
     out.push({ tsMs, cell: body.toString('latin1', start, start + precision) });
     i += 2;

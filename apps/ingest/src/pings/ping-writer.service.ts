@@ -26,9 +26,20 @@ const MAX_ROWS_PER_COMMIT = 20_000;
 const MAX_PENDING_ROWS = 100_000;
 
 const pendingGauge = new Gauge({ name: 'hc_ingest_writer_pending_pings', help: 'pings waiting for a commit' });
-const commitSeconds = new Histogram({ name: 'hc_ingest_commit_seconds', help: 'time of one group commit', buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5] });
-const commitRows = new Histogram({ name: 'hc_ingest_commit_pings', help: 'pings per group commit', buckets: [1, 10, 50, 100, 500, 1000, 5000, 10000, 20000] });
-const refused = new Counter({ name: 'hc_ingest_writer_refused_total', help: 'requests refused because the writer was full' });
+const commitSeconds = new Histogram({
+  name: 'hc_ingest_commit_seconds',
+  help: 'time of one group commit',
+  buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+});
+const commitRows = new Histogram({
+  name: 'hc_ingest_commit_pings',
+  help: 'pings per group commit',
+  buckets: [1, 10, 50, 100, 500, 1000, 5000, 10000, 20000],
+});
+const refused = new Counter({
+  name: 'hc_ingest_writer_refused_total',
+  help: 'requests refused because the writer was full',
+});
 
 interface Pending {
   batch: PingBatch;
@@ -51,7 +62,10 @@ export class PingWriter implements OnApplicationShutdown {
   private unanswered = 0;
   private readonly idle: (() => void)[] = [];
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig, private readonly pings: PingRepository) {}
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly pings: PingRepository,
+  ) {}
 
   /** Resolves with the windows among `windowIds` (those the pings can change) that were already traced, after the commit. */
   write(batch: PingBatch, windowIds: number[]): Promise<Set<number>> {
@@ -95,7 +109,11 @@ export class PingWriter implements OnApplicationShutdown {
     const stop = commitSeconds.startTimer();
     let settle: (p: Pending) => void;
     try {
-      const late = await this.pings.insertPings(group.map((p) => p.batch), [...windows].sort((a, b) => a - b), this.config.grid);
+      const late = await this.pings.insertPings(
+        group.map((p) => p.batch),
+        [...windows].sort((a, b) => a - b),
+        this.config.grid,
+      );
       commitRows.observe(rows);
       settle = (p) => p.resolve(late);
     } catch (err) {

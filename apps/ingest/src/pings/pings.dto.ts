@@ -5,7 +5,12 @@ import { MAX_PINGS_PER_BATCH } from './ping-batch.parser.js';
 
 /** One ping: a time and either coordinates (encoded, then dropped) or a geohash. */
 export class PingItem {
-  @ApiProperty({ oneOf: [{ type: 'string', format: 'date-time' }, { type: 'integer', description: 'epoch milliseconds' }] })
+  @ApiProperty({
+    oneOf: [
+      { type: 'string', format: 'date-time' },
+      { type: 'integer', description: 'epoch milliseconds' },
+    ],
+  })
   ts!: string | number;
 
   @ApiPropertyOptional({ minimum: -90, maximum: 90 })

@@ -7,7 +7,12 @@ import { PingsService } from './pings.service.js';
 
 @Module({
   // Counted per user (the guard runs after authentication): phones behind one address are apart.
-  imports: [RateLimitModule.forRoot((c) => c.pingBatchesPerMinute, (req) => (req as { principal?: UserPrincipal }).principal?.userId ?? 'anonymous')],
+  imports: [
+    RateLimitModule.forRoot(
+      (c) => c.pingBatchesPerMinute,
+      (req) => (req as { principal?: UserPrincipal }).principal?.userId ?? 'anonymous',
+    ),
+  ],
   controllers: [PingsController],
   providers: [PingsService, PingWriter],
 })

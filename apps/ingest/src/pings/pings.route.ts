@@ -15,7 +15,11 @@ const RATE_WINDOW_MS = 60_000;
 
 // How the phones' bodies are read: a client release that stops sending the compact form costs the
 // ingest tier CPU (README, Benchmarks), and this shows it.
-const bodies = new Counter({ name: 'hc_ping_bodies_total', help: 'JSON ping bodies read by the fast lane: compact (scanned from its bytes) or json (parsed)', labelNames: ['read'] });
+const bodies = new Counter({
+  name: 'hc_ping_bodies_total',
+  help: 'JSON ping bodies read by the fast lane: compact (scanned from its bytes) or json (parsed)',
+  labelNames: ['read'],
+});
 const readAs = { compact: bodies.labels('compact'), json: bodies.labels('json') };
 
 /**

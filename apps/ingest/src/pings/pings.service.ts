@@ -7,14 +7,29 @@ import { parsePingBatch, type ParsedPing } from './ping-batch.parser.js';
 import type { PingsResponse } from './pings.dto.js';
 import { PingWriter } from './ping-writer.service.js';
 
-const outcomes = new Counter({ name: 'hc_pings_total', help: 'pings received, by outcome (accepted, late, rejected)', labelNames: ['outcome'] });
+const outcomes = new Counter({
+  name: 'hc_pings_total',
+  help: 'pings received, by outcome (accepted, late, rejected)',
+  labelNames: ['outcome'],
+});
 // Bound once: counted for every request.
-const count = { accepted: outcomes.labels('accepted'), late: outcomes.labels('late'), rejected: outcomes.labels('rejected') };
-const batchSize = new Histogram({ name: 'hc_ping_batch_size', help: 'pings per request', buckets: [1, 5, 10, 25, 50, 100, 250, 500, 1000] });
+const count = {
+  accepted: outcomes.labels('accepted'),
+  late: outcomes.labels('late'),
+  rejected: outcomes.labels('rejected'),
+};
+const batchSize = new Histogram({
+  name: 'hc_ping_batch_size',
+  help: 'pings per request',
+  buckets: [1, 5, 10, 25, 50, 100, 250, 500, 1000],
+});
 
 @Injectable()
 export class PingsService {
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig, private readonly writer: PingWriter) {}
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly writer: PingWriter,
+  ) {}
 
   /**
    * Stores the usable pings of a well-formed batch (cells only: coordinates are encoded and

@@ -2,26 +2,61 @@
 import { h, s } from '../dom.js';
 import { clock } from '../format.js';
 
-const WIDTH = 560, ROW = 22, LABEL = 110, AXIS = 20;
+const WIDTH = 560,
+  ROW = 22,
+  LABEL = 110,
+  AXIS = 20;
 
 /** rows: [{ label, slots: [{ fromMs, toMs }] }]; span: { fromMs, toMs } or null (from the slots). */
 export function timeline(rows, span) {
   const all = rows.flatMap((r) => r.slots);
   if (!all.length) return h('p', { class: 'empty' }, 'No slot times in the evidence.');
-  const fromMs = Number.isFinite(span?.fromMs) ? Math.min(span.fromMs, ...all.map((t) => t.fromMs)) : Math.min(...all.map((t) => t.fromMs));
-  const toMs = Number.isFinite(span?.toMs) ? Math.max(span.toMs, ...all.map((t) => t.toMs)) : Math.max(...all.map((t) => t.toMs));
+  const fromMs = Number.isFinite(span?.fromMs)
+    ? Math.min(span.fromMs, ...all.map((t) => t.fromMs))
+    : Math.min(...all.map((t) => t.fromMs));
+  const toMs = Number.isFinite(span?.toMs)
+    ? Math.max(span.toMs, ...all.map((t) => t.toMs))
+    : Math.max(...all.map((t) => t.toMs));
   const x = (ms) => LABEL + ((ms - fromMs) / Math.max(1, toMs - fromMs)) * (WIDTH - LABEL - 10);
   const height = rows.length * ROW + AXIS;
   const ticks = [fromMs, (fromMs + toMs) / 2, toMs];
-  return h('figure', { class: 'picture' },
-    s('svg', { class: 'timeline', role: 'img', 'aria-label': `Co-located slots from ${clock(fromMs)} to ${clock(toMs)} UTC`, viewBox: `0 0 ${WIDTH} ${height}`, width: WIDTH, height },
+  return h(
+    'figure',
+    { class: 'picture' },
+    s(
+      'svg',
+      {
+        class: 'timeline',
+        role: 'img',
+        'aria-label': `Co-located slots from ${clock(fromMs)} to ${clock(toMs)} UTC`,
+        viewBox: `0 0 ${WIDTH} ${height}`,
+        width: WIDTH,
+        height,
+      },
       rows.map((r, i) => [
         s('text', { x: 0, y: i * ROW + 15, class: 'tl-label' }, r.label),
         s('line', { class: 'tl-track', x1: LABEL, x2: WIDTH - 10, y1: i * ROW + 11, y2: i * ROW + 11 }),
-        r.slots.map((t) => s('rect', { class: 'tl-slot', x: x(t.fromMs).toFixed(1), y: i * ROW + 4, width: Math.max(2, x(t.toMs) - x(t.fromMs)).toFixed(1), height: 14 },
-          s('title', null, `${clock(t.fromMs)}–${clock(t.toMs)} UTC`))),
+        r.slots.map((t) =>
+          s(
+            'rect',
+            {
+              class: 'tl-slot',
+              x: x(t.fromMs).toFixed(1),
+              y: i * ROW + 4,
+              width: Math.max(2, x(t.toMs) - x(t.fromMs)).toFixed(1),
+              height: 14,
+            },
+            s('title', null, `${clock(t.fromMs)}–${clock(t.toMs)} UTC`),
+          ),
+        ),
       ]),
-      ticks.map((ms, i) => s('text', { x: x(ms).toFixed(1), y: height - 4, class: 'tl-tick', 'text-anchor': ['start', 'middle', 'end'][i] }, clock(ms))),
+      ticks.map((ms, i) =>
+        s(
+          'text',
+          { x: x(ms).toFixed(1), y: height - 4, class: 'tl-tick', 'text-anchor': ['start', 'middle', 'end'][i] },
+          clock(ms),
+        ),
+      ),
     ),
     h('figcaption', null, 'Slots where the person was next to a source (UTC).'),
   );

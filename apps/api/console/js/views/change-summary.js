@@ -14,5 +14,9 @@ export function changeSummary(change) {
     ['Decided', change.decidedAt ? `${when(change.decidedAt)} by ${change.decidedBy ?? '—'}` : '—'],
     ['Note', change.note ?? '—'],
   ];
-  return h('dl', { class: 'facts' }, rows.map(([k, v]) => [h('dt', null, k), h('dd', null, v)]));
+  return h(
+    'dl',
+    { class: 'facts' },
+    rows.map(([k, v]) => [h('dt', null, k), h('dd', null, v)]),
+  );
 }

@@ -10,42 +10,92 @@ import { isAdmin } from '../session.js';
 import { changeSummary } from './change-summary.js';
 
 function windowsTable(windows) {
-  return h('table', { class: 'list', 'aria-label': 'Windows' },
-    h('thead', null, h('tr', null, ['Window', 'Starts', 'Ends', 'Status'].map((t) => h('th', { scope: 'col' }, t)))),
-    h('tbody', null, windows.map((w) => h('tr', null,
-      h('td', null, w.id),
-      h('td', null, Number.isFinite(w.startsAtMs) ? when(new Date(w.startsAtMs).toISOString()) : '—'),
-      h('td', null, Number.isFinite(w.endsAtMs) ? when(new Date(w.endsAtMs).toISOString()) : '—'),
-      h('td', null, w.status ? badge(w.status) : '—')))));
+  return h(
+    'table',
+    { class: 'list', 'aria-label': 'Windows' },
+    h(
+      'thead',
+      null,
+      h(
+        'tr',
+        null,
+        ['Window', 'Starts', 'Ends', 'Status'].map((t) => h('th', { scope: 'col' }, t)),
+      ),
+    ),
+    h(
+      'tbody',
+      null,
+      windows.map((w) =>
+        h(
+          'tr',
+          null,
+          h('td', null, w.id),
+          h('td', null, Number.isFinite(w.startsAtMs) ? when(new Date(w.startsAtMs).toISOString()) : '—'),
+          h('td', null, Number.isFinite(w.endsAtMs) ? when(new Date(w.endsAtMs).toISOString()) : '—'),
+          h('td', null, w.status ? badge(w.status) : '—'),
+        ),
+      ),
+    ),
+  );
 }
 
 function sourcesTable(exposures) {
-  return h('table', { class: 'list', 'aria-label': 'Sources' },
-    h('thead', null, h('tr', null, ['Source', 'Exposure', 'Slots', 'Cells'].map((t) => h('th', { scope: 'col' }, t)))),
-    h('tbody', null, exposures.map((e) => h('tr', null,
-      h('td', null, h('a', { href: `#/users/${encodeURIComponent(e.sourceId)}` }, e.sourceId)),
-      h('td', { class: 'num' }, duration(e.seconds)),
-      h('td', { class: 'num' }, e.slots.length),
-      h('td', null, e.cells.length)))));
+  return h(
+    'table',
+    { class: 'list', 'aria-label': 'Sources' },
+    h(
+      'thead',
+      null,
+      h(
+        'tr',
+        null,
+        ['Source', 'Exposure', 'Slots', 'Cells'].map((t) => h('th', { scope: 'col' }, t)),
+      ),
+    ),
+    h(
+      'tbody',
+      null,
+      exposures.map((e) =>
+        h(
+          'tr',
+          null,
+          h('td', null, h('a', { href: `#/users/${encodeURIComponent(e.sourceId)}` }, e.sourceId)),
+          h('td', { class: 'num' }, duration(e.seconds)),
+          h('td', { class: 'num' }, e.slots.length),
+          h('td', null, e.cells.length),
+        ),
+      ),
+    ),
+  );
 }
 
 function evidenceSection(change) {
   const { windows, exposures } = evidenceOf(change);
   const span = windows.find((w) => Number.isFinite(w.startsAtMs));
-  return h('section', { 'aria-labelledby': 'evidence-title' },
+  return h(
+    'section',
+    { 'aria-labelledby': 'evidence-title' },
     h('h2', { id: 'evidence-title' }, 'Evidence'),
-    h('h3', null, 'Windows'), windowsTable(windows),
+    h('h3', null, 'Windows'),
+    windowsTable(windows),
     h('h3', null, 'Sources'),
     exposures.length ? sourcesTable(exposures) : h('p', { class: 'empty' }, 'No exposures recorded.'),
     h('h3', null, 'Times'),
-    timeline(exposures.map((e) => ({ label: `source ${e.sourceId}`, slots: e.slots })), span ? { fromMs: span.startsAtMs, toMs: span.endsAtMs } : null),
+    timeline(
+      exposures.map((e) => ({ label: `source ${e.sourceId}`, slots: e.slots })),
+      span ? { fromMs: span.startsAtMs, toMs: span.endsAtMs } : null,
+    ),
     h('h3', null, 'Cells'),
     cellGrid(exposures.flatMap((e) => e.cells)),
   );
 }
 
 function decisionForm(change, { say, navigate }) {
-  const note = h('input', { name: 'note', maxlength: 500, placeholder: change.status === 'pending' ? 'optional' : 'required' });
+  const note = h('input', {
+    name: 'note',
+    maxlength: 500,
+    placeholder: change.status === 'pending' ? 'optional' : 'required',
+  });
   const act = async (what, button) => {
     button.disabled = true;
     try {
@@ -86,7 +136,8 @@ export async function renderEvidence(ctx) {
   });
   if (!change || ctx.stale()) return null;
   const { form, keys } = decisionForm(change, ctx);
-  show(ctx.main,
+  show(
+    ctx.main,
     h('p', null, h('a', { href: '#/queue' }, '← Review queue')),
     h('h1', null, `Request #${change.id}`),
     changeSummary(change),

@@ -5,10 +5,18 @@ import { startSession } from '../session.js';
 
 export function renderLogin({ main, say }, done) {
   const username = h('input', { name: 'username', autocomplete: 'username', required: true, maxlength: 64 });
-  const password = h('input', { name: 'password', type: 'password', autocomplete: 'current-password', required: true, maxlength: 256 });
+  const password = h('input', {
+    name: 'password',
+    type: 'password',
+    autocomplete: 'current-password',
+    required: true,
+    maxlength: 256,
+  });
   const button = h('button', { type: 'submit' }, 'Log in');
   const error = h('p', { class: 'error', role: 'alert' });
-  const form = h('form', { class: 'card narrow', 'aria-labelledby': 'login-title' },
+  const form = h(
+    'form',
+    { class: 'card narrow', 'aria-labelledby': 'login-title' },
     h('h1', { id: 'login-title' }, 'Log in'),
     field('Username', username),
     field('Password', password),

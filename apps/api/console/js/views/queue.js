@@ -12,15 +12,23 @@ async function oldestPendingLine() {
   const { items } = await adminApi.listChanges({ status: 'pending', limit: 1 });
   const line = h('p', { id: 'oldest-pending', class: 'oldest' });
   if (!items.length) line.textContent = 'No pending requests.';
-  else line.append('Oldest pending: ', h('strong', null, age(items[0].createdAt)), ` (since ${when(items[0].createdAt)})`);
+  else
+    line.append('Oldest pending: ', h('strong', null, age(items[0].createdAt)), ` (since ${when(items[0].createdAt)})`);
   return line;
 }
 
 function changeRow(change, selection) {
   const pending = change.status === 'pending';
-  const box = h('input', { type: 'checkbox', class: 'pick', disabled: !pending, 'aria-label': `Select request ${change.id}` });
+  const box = h('input', {
+    type: 'checkbox',
+    class: 'pick',
+    disabled: !pending,
+    'aria-label': `Select request ${change.id}`,
+  });
   box.addEventListener('change', () => (box.checked ? selection.add(change.id) : selection.delete(change.id)));
-  const row = h('tr', { 'data-id': change.id },
+  const row = h(
+    'tr',
+    { 'data-id': change.id },
     h('td', null, box),
     h('td', null, h('a', { href: `#/changes/${encodeURIComponent(change.id)}` }, `#${change.id}`)),
     h('td', null, h('a', { href: `#/users/${encodeURIComponent(change.userId)}` }, change.userId)),
@@ -46,7 +54,11 @@ export async function renderQueue({ main, query, navigate, say, stale }) {
   const rows = page.items.map((c) => changeRow(c, selection));
   let at = -1;
 
-  const filter = h('select', { name: 'status' }, STATUSES.map((st) => h('option', { value: st, selected: st === status }, st)));
+  const filter = h(
+    'select',
+    { name: 'status' },
+    STATUSES.map((st) => h('option', { value: st, selected: st === status }, st)),
+  );
   filter.addEventListener('change', () => navigate(hashFor('queue', { status: filter.value })));
   const note = h('input', { name: 'note', maxlength: 500, placeholder: 'optional' });
   const approveButton = h('button', { type: 'button', class: 'approve' }, 'Approve selected');
@@ -79,7 +91,12 @@ export async function renderQueue({ main, query, navigate, say, stale }) {
         const outcome = item.error ? `${item.error.toLowerCase().replace('_', ' ')} (now ${item.status})` : item.status;
         counts[outcome] = (counts[outcome] ?? 0) + 1;
       }
-      say(`${decision === 'approve' ? 'Approved' : 'Rejected'} ${ids.length}: ${Object.entries(counts).map(([k, n]) => `${n} ${k}`).join(', ')}.`, 'ok');
+      say(
+        `${decision === 'approve' ? 'Approved' : 'Rejected'} ${ids.length}: ${Object.entries(counts)
+          .map(([k, n]) => `${n} ${k}`)
+          .join(', ')}.`,
+        'ok',
+      );
       navigate(hashFor('queue', { status, cursor }));
     } catch (err) {
       say(describeError(err), 'error');
@@ -90,25 +107,54 @@ export async function renderQueue({ main, query, navigate, say, stale }) {
   rejectButton.addEventListener('click', () => void decide('reject'));
 
   const table = rows.length
-    ? h('table', { class: 'list', 'aria-label': 'Code-change requests' },
-        h('thead', null, h('tr', null,
-          h('th', { scope: 'col' }, selectAll), h('th', { scope: 'col' }, 'Request'), h('th', { scope: 'col' }, 'Person'),
-          h('th', { scope: 'col' }, 'Change'), h('th', { scope: 'col' }, 'Exposure'), h('th', { scope: 'col' }, 'Window'),
-          h('th', { scope: 'col' }, 'Age'), h('th', { scope: 'col' }, 'Status'))),
-        h('tbody', null, rows.map((r) => r.row)))
+    ? h(
+        'table',
+        { class: 'list', 'aria-label': 'Code-change requests' },
+        h(
+          'thead',
+          null,
+          h(
+            'tr',
+            null,
+            h('th', { scope: 'col' }, selectAll),
+            h('th', { scope: 'col' }, 'Request'),
+            h('th', { scope: 'col' }, 'Person'),
+            h('th', { scope: 'col' }, 'Change'),
+            h('th', { scope: 'col' }, 'Exposure'),
+            h('th', { scope: 'col' }, 'Window'),
+            h('th', { scope: 'col' }, 'Age'),
+            h('th', { scope: 'col' }, 'Status'),
+          ),
+        ),
+        h(
+          'tbody',
+          null,
+          rows.map((r) => r.row),
+        ),
+      )
     : h('p', { class: 'empty' }, `No requests with status ${status}.`);
 
-  const paging = h('nav', { class: 'paging', 'aria-label': 'Pages' },
+  const paging = h(
+    'nav',
+    { class: 'paging', 'aria-label': 'Pages' },
     cursor ? h('a', { href: hashFor('queue', { status }) }, 'First page') : null,
-    page.nextCursor ? h('a', { href: hashFor('queue', { status, cursor: page.nextCursor }), id: 'next-page' }, 'Next page (n)') : null,
+    page.nextCursor
+      ? h('a', { href: hashFor('queue', { status, cursor: page.nextCursor }), id: 'next-page' }, 'Next page (n)')
+      : null,
   );
 
-  show(main,
+  show(
+    main,
     h('h1', null, 'Review queue'),
     oldest,
-    h('div', { class: 'toolbar' },
+    h(
+      'div',
+      { class: 'toolbar' },
       field('Status', filter),
-      status === 'pending' || status === 'all' ? [field('Note for the decision', note), approveButton, rejectButton] : null),
+      status === 'pending' || status === 'all'
+        ? [field('Note for the decision', note), approveButton, rejectButton]
+        : null,
+    ),
     table,
     paging,
     h('p', { class: 'keys' }, 'Keys: j/k move · x select · o open · a approve · r reject · n next page'),
@@ -121,7 +167,8 @@ export async function renderQueue({ main, query, navigate, say, stale }) {
         k: () => moveTo(at - 1),
         x: () => at >= 0 && !rows[at].box.disabled && rows[at].box.click(),
         o: () => at >= 0 && navigate(`#/changes/${encodeURIComponent(page.items[at].id)}`),
-        Enter: () => at >= 0 && event.target === rows[at].box && navigate(`#/changes/${encodeURIComponent(page.items[at].id)}`),
+        Enter: () =>
+          at >= 0 && event.target === rows[at].box && navigate(`#/changes/${encodeURIComponent(page.items[at].id)}`),
         a: () => void decide('approve'),
         r: () => void decide('reject'),
         n: () => page.nextCursor && navigate(hashFor('queue', { status, cursor: page.nextCursor })),

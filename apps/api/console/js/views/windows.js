@@ -8,7 +8,10 @@ import { isAdmin } from '../session.js';
 const STATUSES = ['all', 'open', 'closing', 'processing', 'done', 'failed'];
 const RERUNNABLE = new Set(['done', 'failed']);
 
-const statsText = (stats) => Object.entries(stats ?? {}).map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`).join(' · ') || '—';
+const statsText = (stats) =>
+  Object.entries(stats ?? {})
+    .map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`)
+    .join(' · ') || '—';
 
 function rerunButton(w, say) {
   const b = h('button', { type: 'button', 'aria-label': `Rerun window ${w.id}` }, 'Rerun');
@@ -31,23 +34,56 @@ export async function renderWindows({ main, query, navigate, say, stale }) {
   const page = await adminApi.listWindows({ status: status === 'all' ? undefined : status, limit: 50, cursor });
   if (stale()) return null;
   const admin = isAdmin();
-  const filter = h('select', { name: 'status' }, STATUSES.map((st) => h('option', { value: st, selected: st === status }, st)));
+  const filter = h(
+    'select',
+    { name: 'status' },
+    STATUSES.map((st) => h('option', { value: st, selected: st === status }, st)),
+  );
   filter.addEventListener('change', () => navigate(hashFor('windows', { status: filter.value })));
   const table = page.items.length
-    ? h('table', { class: 'list', 'aria-label': 'Windows' },
-        h('thead', null, h('tr', null, ['Window', 'Starts', 'Ends', 'Status', 'Statistics', admin ? 'Action' : null].filter(Boolean).map((t) => h('th', { scope: 'col' }, t)))),
-        h('tbody', null, page.items.map((w) => h('tr', null,
-          h('td', null, w.id), h('td', null, when(w.startsAt)), h('td', null, when(w.endsAt)),
-          h('td', null, badge(w.status)), h('td', { class: 'stats' }, statsText(w.stats)),
-          admin ? h('td', null, RERUNNABLE.has(w.status) ? rerunButton(w, say) : null) : null))))
+    ? h(
+        'table',
+        { class: 'list', 'aria-label': 'Windows' },
+        h(
+          'thead',
+          null,
+          h(
+            'tr',
+            null,
+            ['Window', 'Starts', 'Ends', 'Status', 'Statistics', admin ? 'Action' : null]
+              .filter(Boolean)
+              .map((t) => h('th', { scope: 'col' }, t)),
+          ),
+        ),
+        h(
+          'tbody',
+          null,
+          page.items.map((w) =>
+            h(
+              'tr',
+              null,
+              h('td', null, w.id),
+              h('td', null, when(w.startsAt)),
+              h('td', null, when(w.endsAt)),
+              h('td', null, badge(w.status)),
+              h('td', { class: 'stats' }, statsText(w.stats)),
+              admin ? h('td', null, RERUNNABLE.has(w.status) ? rerunButton(w, say) : null) : null,
+            ),
+          ),
+        ),
+      )
     : h('p', { class: 'empty' }, 'No windows.');
-  show(main,
+  show(
+    main,
     h('h1', null, 'Windows'),
     h('div', { class: 'toolbar' }, field('Status', filter)),
     table,
-    h('nav', { class: 'paging', 'aria-label': 'Pages' },
+    h(
+      'nav',
+      { class: 'paging', 'aria-label': 'Pages' },
       cursor ? h('a', { href: hashFor('windows', { status }) }, 'First page') : null,
-      page.nextCursor ? h('a', { href: hashFor('windows', { status, cursor: page.nextCursor }) }, 'Next page') : null),
+      page.nextCursor ? h('a', { href: hashFor('windows', { status, cursor: page.nextCursor }) }, 'Next page') : null,
+    ),
   );
   return null;
 }
