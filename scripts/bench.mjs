@@ -24,7 +24,7 @@ if (argv.includes('--help') || argv.includes('-h')) {
 const BENCH_DATABASE = 'hc_bench';
 const { services, databaseUrl: preparedUrl } = await prepare({ database: BENCH_DATABASE });
 let run = null;
-let status = 1;
+let status;
 let stopping = false;
 
 // Ctrl-C or SIGTERM: stop what the bench started (apps, baselines) and the servers prepare() started.

@@ -12,7 +12,7 @@ const MAIN = path.join(ROOT, 'dist/apps/cli/src/main.js');
 ensureDependencies();
 if (!fs.existsSync(MAIN)) build();
 const services = await startServices({ root: ROOT, log });
-let status = 1;
+let status;
 try {
   const databaseUrl = process.env.DATABASE_URL
     ? services.databaseUrl

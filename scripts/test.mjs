@@ -21,7 +21,7 @@ fs.mkdirSync(path.dirname(RESULTS), { recursive: true });
 // The admin console's browser test needs Chromium; found or installed before anything starts.
 const chromium = await ensureChromium();
 const { services, databaseUrl, redisUrl } = await prepare({ database: 'postgres' });
-let status = 1;
+let status;
 try {
   log('running the tests (jest)');
   const r = spawnSync(

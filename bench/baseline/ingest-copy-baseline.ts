@@ -50,7 +50,7 @@ let chunk: Buffer[] = [];
 let inChunk = 0;
 let chunkCount = 0;
 const flush = () => {
-  chunks[chunkCount++ % streams]!.push(Buffer.concat([PING_COPY_HEADER, ...chunk, PING_COPY_TRAILER]));
+  chunks[chunkCount++ % streams].push(Buffer.concat([PING_COPY_HEADER, ...chunk, PING_COPY_TRAILER]));
   chunk = [];
   inChunk = 0;
 };
@@ -80,13 +80,13 @@ const clients = await Promise.all(
   }),
 );
 try {
-  await clients[0]!.query('SELECT hc_ensure_ping_partition(d::date) FROM unnest($1::text[]) d', [[...days].sort()]);
+  await clients[0].query('SELECT hc_ensure_ping_partition(d::date) FROM unnest($1::text[]) d', [[...days].sort()]);
   const before = takeCpuSnapshot({ postgres: postgresPid });
   const cpuBefore = process.cpuUsage();
   const t0 = performance.now();
   await Promise.all(
     clients.map(async (c, i) => {
-      for (const data of chunks[i]!)
+      for (const data of chunks[i])
         await pipeline(
           Readable.from([data]),
           c.query(copyFrom('COPY pings (user_id, ts, cell) FROM STDIN (FORMAT binary)')),

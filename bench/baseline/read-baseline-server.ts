@@ -33,9 +33,9 @@ function answer(userId: string, raw: string): string {
   const [, color, updated, expires, ...reason] = raw.split('|');
   return JSON.stringify({
     userId,
-    color: COLORS[color!] ?? 'unknown',
+    color: COLORS[color] ?? 'unknown',
     reason: reason.join('|'),
-    updatedAt: iso(updated!),
+    updatedAt: iso(updated),
     expiresAt: expires ? iso(expires) : null,
     tracedUntil: null,
   });

@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import pg from 'pg';
+import type pg from 'pg';
 import { lastClosedWindowId, windowEndMs, windowStartMs, type TimeGrid } from '#libs/domain/index.js';
 import { DEFAULT_JOB_OPTIONS, JobName, TRACING_QUEUE, queuePrefix } from '#libs/queue/index.js';
 import {
@@ -59,10 +59,10 @@ async function loadCity(ctx: BenchContext, client: pg.Client, target: number, wi
   await client.query('TRUNCATE pings, windows, users, exposures, code_changes, code_history RESTART IDENTITY CASCADE');
   const t0 = Date.now();
   const ids = await insertPeople(client, city.options.people);
-  await setRedCodes(client, city.red, (p) => ids[p]!);
+  await setRedCodes(client, city.red, (p) => ids[p]);
   await ensurePingPartitions(client, city.startMs, city.endMs);
   const peopleSec = seconds(Date.now() - t0);
-  const pings = await copyPings(client, city.pings(), (p) => ids[p]!);
+  const pings = await copyPings(client, city.pings(), (p) => ids[p]);
   // Registered as traced already: each run below sets it back to open once its workers are up.
   await registerWindows(client, windowId, 1, GRID.windowSeconds);
   await client.query(`UPDATE windows SET status = 'done' WHERE id = $1`, [windowId]);
@@ -91,11 +91,11 @@ async function scanBaseline(client: pg.Client, windowId: number) {
   let count = 0;
   for (let i = 0; i <= SCAN_RUNS; i++) {
     const t0 = performance.now();
-    count = (await client.query<{ n: number }>(sql, range)).rows[0]!.n;
+    count = (await client.query<{ n: number }>(sql, range)).rows[0].n;
     if (i > 0) runs.push(seconds(performance.now() - t0)); // the first run warms the cache
   }
   await client.query('RESET ALL');
-  return { count, sec: runs.sort((a, b) => a - b)[Math.floor(runs.length / 2)]!, runs, plan };
+  return { count, sec: runs.sort((a, b) => a - b)[Math.floor(runs.length / 2)], runs, plan };
 }
 
 /**
@@ -157,7 +157,7 @@ async function traceWith(
         stats: Record<string, unknown>;
         error: string | null;
       }>('SELECT status, updated_at, traced_at, stats, error FROM windows WHERE id = $1', [windowId])
-    ).rows[0]!;
+    ).rows[0];
     if (w.status === 'processing') claimedAt ??= w.updated_at;
     if (w.status === 'failed') throw new Error(`window ${windowId} failed: ${w.error}`);
     if (w.status === 'done') {
@@ -169,7 +169,7 @@ async function traceWith(
         await client.query<{ at: Date | null }>('SELECT min(created_at) AS at FROM code_changes WHERE window_id = $1', [
           windowId,
         ])
-      ).rows[0]!.at;
+      ).rows[0].at;
       const untilWriteSec = written && claimedAt ? seconds(written.getTime() - claimedAt.getTime()) : null;
       ctx.log(
         `batch: ${workers} worker(s): traced in ${traceSec.toFixed(2)} s, of which until the exposures transaction ${untilWriteSec?.toFixed(2) ?? '?'} s (stats ${JSON.stringify(w.stats)})${claimedAt ? '' : ' (claim not seen: polling too slow; timed by the engine, durationMs)'}`,
@@ -234,7 +234,7 @@ export const batch: Scenario = {
         traceWith(ctx, client, queue, windowId, workers),
       ).finally(() => queue.close());
       const best = (workers: number) =>
-        runs.filter((r) => r.workers === workers).sort((a, b) => a.traceSec - b.traceSec)[0]!;
+        runs.filter((r) => r.workers === workers).sort((a, b) => a.traceSec - b.traceSec)[0];
       const [one, two] = [best(1), best(2)];
       const shards = process.env.HC_TRACE_SHARDS ?? 'default';
       for (const [k, v] of Object.entries({

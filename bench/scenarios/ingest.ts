@@ -56,7 +56,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const countPings = (databaseUrl: string) =>
   withClient(databaseUrl, async (c) =>
-    Number((await c.query<{ n: string }>('SELECT count(*) AS n FROM pings')).rows[0]!.n),
+    Number((await c.query<{ n: string }>('SELECT count(*) AS n FROM pings')).rows[0].n),
   );
 
 /** Empties `pings` (every partition, the partitions stay) and writes the dirty pages out, so each side starts alike. */
@@ -144,7 +144,7 @@ async function checkAnswers(
   const first = await post();
   const again = await post();
   const stored = await withClient(ctx.databaseUrl, async (c) =>
-    Number((await c.query<{ n: string }>('SELECT count(*) AS n FROM pings WHERE user_id = $1', [userId])).rows[0]!.n),
+    Number((await c.query<{ n: string }>('SELECT count(*) AS n FROM pings WHERE user_id = $1', [userId])).rows[0].n),
   );
   const ok = (a: typeof first) =>
     a.status === 202 && (a.body.accepted ?? 0) + (a.body.late ?? 0) === BATCH_SIZE && a.body.rejected === 0;
@@ -330,7 +330,7 @@ export const ingest: Scenario = {
     const copyRowsPerSec = median(copyRuns.map((r) => r.copy.rowsPerSec));
     const p99Ms = median(apiRuns.map((a) => a.load.p99Ms));
     const errors = sum(apiRuns.map((a) => a.load.non2xx + a.load.socketErrors));
-    const copy = copyRuns[0]!.copy;
+    const copy = copyRuns[0].copy;
 
     ctx.detail('users', size.users);
     ctx.detail('connections', CONNECTIONS);

@@ -42,12 +42,12 @@ const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 /** Loads the city with cells of `precision`; returns the user id of each person. */
 async function load(client: pg.Client, city: City, pings: SimPing[], precision: number): Promise<string[]> {
   const ids = await insertPeople(client, city.options.people);
-  await setRedCodes(client, city.red, (p) => ids[p]!);
+  await setRedCodes(client, city.red, (p) => ids[p]);
   await ensurePingPartitions(client, city.startMs, city.endMs);
   await copyPings(
     client,
     pings.map((p) => ({ ...p, cell: encodeCell(p.lat, p.lon, precision) })),
-    (p) => ids[p]!,
+    (p) => ids[p],
   );
   await registerWindows(client, city.options.firstWindowId, city.options.windowCount, GRID.windowSeconds);
   await client.query('ANALYZE pings, users, health_codes');
@@ -124,10 +124,8 @@ function table(results: ConfigResult[], truthRequests: number): string[] {
     pct(r.exposures.precision),
     `${r.traceSec.toFixed(1)} s`,
   ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  return [head, ...lines].map((l) =>
-    l.map((v, i) => (i < 2 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('  '),
-  );
+  const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+  return [head, ...lines].map((l) => l.map((v, i) => (i < 2 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join('  '));
 }
 
 export const quality: Scenario = {

@@ -86,7 +86,7 @@ function combine(rounds: Measurement[]): Measurement {
   const med = (f: (m: Measurement) => number) => median(rounds.map(f));
   const cpus = rounds.map((r) => r.serverCpuUsPerRequest).filter((x): x is number => x !== null);
   return {
-    ...rounds[0]!,
+    ...rounds[0],
     requests: rounds.reduce((a, r) => a + r.requests, 0),
     requestsPerSec: med((r) => r.requestsPerSec),
     p50Ms: med((r) => r.p50Ms),
@@ -95,7 +95,7 @@ function combine(rounds: Measurement[]): Measurement {
     maxMs: Math.max(...rounds.map((r) => r.maxMs)),
     non2xx: rounds.reduce((a, r) => a + r.non2xx, 0),
     socketErrors: rounds.reduce((a, r) => a + r.socketErrors, 0),
-    cpu: { ...rounds[0]!.cpu, machineBusy: med((r) => r.cpu.machineBusy ?? 0) },
+    cpu: { ...rounds[0].cpu, machineBusy: med((r) => r.cpu.machineBusy ?? 0) },
     serverCpuUsPerRequest: cpus.length ? median(cpus) : null,
   };
 }
@@ -124,13 +124,13 @@ async function measureInterleaved(
         connections: CONNECTIONS,
         durationSec: size.warmupSec,
       });
-      ctx.log(`  ${targets[i]!.label}: warmed up`);
+      ctx.log(`  ${targets[i].label}: warmed up`);
     }
     const rounds: Measurement[][] = targets.map(() => []);
     for (let r = 0; r < size.rounds; r++) {
       ctx.log(`read: round ${r + 1} of ${size.rounds}`);
       for (const [i, t] of targets.entries())
-        rounds[i]!.push(await measureOnce(ctx, t, procs[i]!, tokensFile, size.durationSec));
+        rounds[i].push(await measureOnce(ctx, t, procs[i], tokensFile, size.durationSec));
     }
     return rounds.map(combine);
   } finally {

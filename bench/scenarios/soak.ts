@@ -59,7 +59,7 @@ async function tracingProgress(databaseUrl: string, sinceMs: number): Promise<Tr
        WHERE status = 'done'`,
       [sinceMs],
     );
-    const r = rows[0]!;
+    const r = rows[0];
     return { traced: r.traced, lagSec: r.lag, maxTraceMs: r.max_ms, sourcePings: r.sources };
   });
 }
@@ -161,8 +161,8 @@ export const soak: Scenario = {
     }
     const endMs = Date.now();
     const [exposures, requests] = await withClient(ctx.databaseUrl, async (c) => [
-      Number((await c.query<{ n: string }>('SELECT count(*) AS n FROM exposures')).rows[0]!.n),
-      Number((await c.query<{ n: string }>('SELECT count(*) AS n FROM code_changes')).rows[0]!.n),
+      Number((await c.query<{ n: string }>('SELECT count(*) AS n FROM exposures')).rows[0].n),
+      Number((await c.query<{ n: string }>('SELECT count(*) AS n FROM code_changes')).rows[0].n),
     ]);
 
     const measured = intervals.filter((i) => i.atSec >= warmSec);
@@ -182,7 +182,7 @@ export const soak: Scenario = {
     const growth = memoryGrowth(startProbes, endProbes);
     // Windows ending after the start that closed (end + grace) before the end.
     const closed = Math.max(0, lastClosedWindowId(endMs, GRID) - windowIdOf(t0, GRID) + 1);
-    const tracing = intervals[intervals.length - 1]!.tracing;
+    const tracing = intervals[intervals.length - 1].tracing;
     const known = growth.filter((g) => g.pct !== null);
     const worst = known.reduce<Growth | null>((w, g) => (w === null || g.pct! > w.pct! ? g : w), null);
     const pass = worst !== null && known.length === growth.length && worst.pct! < GROWTH_LIMIT_PCT;

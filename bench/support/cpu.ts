@@ -15,7 +15,7 @@ export interface CpuSnapshot {
 
 function machineTicks(): { busy: number; total: number } | null {
   try {
-    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!;
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0];
     const v = line.trim().split(/\s+/).slice(1).map(Number);
     const total = v.reduce((a, b) => a + b, 0);
     const idle = (v[3] ?? 0) + (v[4] ?? 0); // idle + iowait
@@ -87,7 +87,7 @@ export function cpuUsageBetween(a: CpuSnapshot, b: CpuSnapshot): CpuUsage {
     const x = a.groups[name];
     const y = b.groups[name];
     cpuSec[name] = x === null || y === null || y === undefined ? null : (y - x) / TICKS_PER_SEC;
-    cores[name] = cpuSec[name] === null || wallSec <= 0 ? null : cpuSec[name]! / wallSec;
+    cores[name] = cpuSec[name] === null || wallSec <= 0 ? null : cpuSec[name] / wallSec;
   }
   const machineBusy =
     a.machine && b.machine && b.machine.total > a.machine.total

@@ -246,19 +246,19 @@ class WrkLoadGenerator implements LoadGenerator {
     const line = out.split('\n').find((l) => l.startsWith('WRK_JSON '));
     if (code !== 0 || !line) throw new Error(`wrk failed (exit ${code}):\n${out}`);
     const r = JSON.parse(line.slice('WRK_JSON '.length)) as Record<string, number>;
-    const durationSec = r.durationUs! / 1e6;
+    const durationSec = r.durationUs / 1e6;
     return {
-      requests: r.requests!,
+      requests: r.requests,
       durationSec,
-      requestsPerSec: r.requests! / durationSec,
-      p50Ms: r.p50! / 1000,
-      p90Ms: r.p90! / 1000,
-      p99Ms: r.p99! / 1000,
-      maxMs: r.max! / 1000,
-      non2xx: r.status!,
-      socketErrors: r.connect! + r.read! + r.write! + r.timeout!,
+      requestsPerSec: r.requests / durationSec,
+      p50Ms: r.p50 / 1000,
+      p90Ms: r.p90 / 1000,
+      p99Ms: r.p99 / 1000,
+      maxMs: r.max / 1000,
+      non2xx: r.status,
+      socketErrors: r.connect + r.read + r.write + r.timeout,
       ...(r.answers !== undefined
-        ? { pings: { answers: r.answers, accepted: r.accepted!, late: r.late!, rejected: r.rejected! } }
+        ? { pings: { answers: r.answers, accepted: r.accepted, late: r.late, rejected: r.rejected } }
         : {}),
     };
   }
@@ -311,13 +311,13 @@ class AutocannonLoadGenerator implements LoadGenerator {
             if (!batches)
               return {
                 ...req,
-                headers: { ...headers, authorization: tokens[Math.floor(Math.random() * tokens.length)]! },
+                headers: { ...headers, authorization: tokens[Math.floor(Math.random() * tokens.length)] },
               };
             const user = batches.randomUser();
             return {
               ...req,
               body: pingsBody(batches.next(user)),
-              headers: { ...headers, authorization: tokens[user - 1]! },
+              headers: { ...headers, authorization: tokens[user - 1] },
             };
           },
           ...(batches

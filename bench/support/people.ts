@@ -93,7 +93,7 @@ export async function fillCodeCache(databaseUrl: string, redisUrl: string, keyPr
       const failed = results?.find(([err]) => err);
       if (failed) throw failed[0];
       written += rows.length;
-      after = Number(rows[rows.length - 1]!.id);
+      after = Number(rows[rows.length - 1].id);
     }
   } finally {
     await client.end();

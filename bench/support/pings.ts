@@ -79,7 +79,7 @@ export function writeCellPool(file: string, count: number, seed = 42): string {
   const kmPerDegLon = 111.32 * Math.cos((CITY.lat * Math.PI) / 180);
   for (let tries = 0; cells.size < count && tries < count * 20; tries++) {
     let pick = rand() * total;
-    const d = DISTRICTS.find((x) => (pick -= x.weight) < 0) ?? DISTRICTS[0]!;
+    const d = DISTRICTS.find((x) => (pick -= x.weight) < 0) ?? DISTRICTS[0];
     const lat = CITY.lat + (d.north + gauss() * d.sigmaKm) / kmPerDegLat;
     const lon = CITY.lon + (d.east + gauss() * d.sigmaKm) / kmPerDegLon;
     cells.add(ngeohash.encode(lat, lon, 8));
@@ -113,7 +113,7 @@ export class PingBatchGenerator {
   /** The next batch of `userId`: ping times (epoch ms, newest first) and cells. */
   next(userId: number): { tsMs: number[]; cells: string[] } {
     const { size, newestMs, stepMs } = this.spec;
-    const k = this.batchesOf[userId]!++;
+    const k = this.batchesOf[userId]++;
     const base = newestMs - userOffsetMs(userId, stepMs) - k * size * stepMs;
     const n = this.cells.length;
     let c = Math.floor(this.rand() * n);
@@ -122,7 +122,7 @@ export class PingBatchGenerator {
     for (let j = 0; j < size; j++) {
       if (j > 0 && this.rand() < 0.2) c = Math.min(n - 1, Math.max(0, c + Math.floor(this.rand() * 101) - 50));
       tsMs.push(base - j * stepMs);
-      cells.push(this.cells[c]!);
+      cells.push(this.cells[c]);
     }
     return { tsMs, cells };
   }

@@ -30,7 +30,7 @@ export async function durabilitySettings(databaseUrl: string): Promise<Record<st
       'max_wal_size',
     ]) {
       const { rows } = await c.query<Record<string, string>>(`SHOW ${name}`);
-      out[name] = Object.values(rows[0]!)[0]!;
+      out[name] = Object.values(rows[0])[0]!;
     }
     return out;
   });
@@ -46,7 +46,7 @@ export async function localPostgresPid(databaseUrl: string): Promise<number | nu
   try {
     // Read while the session is open: its backend exits with it.
     const ppid = await withClient(databaseUrl, async (c) => {
-      const backend = (await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+      const backend = (await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid;
       const stat = readFileSync(`/proc/${backend}/stat`, 'utf8');
       return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
     });

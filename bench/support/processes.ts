@@ -127,8 +127,8 @@ export class ProcessStarter {
       out = (out + d.toString()).slice(-8_000);
       logFile.write(d);
     };
-    child.stdout!.on('data', collect);
-    child.stderr!.on('data', collect);
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
     child.once('exit', () => logFile.end());
     const proc: RunningProcess = {
       name: opts.name,

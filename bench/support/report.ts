@@ -33,7 +33,7 @@ export function machineInfo(): MachineInfo {
     node: process.version,
     platform: os.platform(),
     arch: os.arch(),
-    loadAverage1m: os.loadavg()[0]!,
+    loadAverage1m: os.loadavg()[0],
   };
 }
 
@@ -55,10 +55,10 @@ export function formatTable(rows: BenchRow[]): string {
     r.baseline === null ? '-' : `${formatNumber(r.baseline, r.unit)} ${r.unit}${mark(r)}`,
     r.ratio === null ? '-' : r.ratio.toFixed(2),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
   const right = new Set([2, 3, 4]);
   const line = (c: string[]) =>
-    c.map((v, i) => (right.has(i) ? v.padStart(widths[i]!) : v.padEnd(widths[i]!))).join('  ');
+    c.map((v, i) => (right.has(i) ? v.padStart(widths[i]) : v.padEnd(widths[i]))).join('  ');
   const out = [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)];
   labels.forEach((l, i) => out.push(`[${i + 1}] baseline: ${l}`));
   for (const r of rows.filter((r) => r.note)) out.push(`note (${r.scenario}, ${r.metric}): ${r.note}`);

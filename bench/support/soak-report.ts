@@ -62,7 +62,7 @@ export function periods(intervals: Interval[], periodSec: number): Period[] {
   let tracedBefore = 0;
   return [...groups.entries()].map(([k, g]) => {
     const sum = (f: (i: Interval) => number) => g.reduce((a, i) => a + f(i), 0);
-    const last = g[g.length - 1]!;
+    const last = g[g.length - 1];
     const p: Period = {
       fromSec: k * periodSec,
       readsPerSec: sum((i) => i.reads.requests) / sum((i) => i.reads.durationSec),
@@ -104,8 +104,8 @@ export function periodTable(rows: Period[]): string[] {
       p.memory ? `${fixed(mb(p.memory[a].heapUsedBytes), 1)}/${fixed(mb(p.memory[a].rssBytes))}` : '-',
     ),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  return [header, ...cells].map((c) => c.map((v, i) => v.padStart(widths[i]!)).join('  '));
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
+  return [header, ...cells].map((c) => c.map((v, i) => v.padStart(widths[i])).join('  '));
 }
 
 /**

@@ -101,7 +101,7 @@ export class CodeCache {
     }
     const pipeline = this.redis.pipeline() as unknown as RedisWithPut & ReturnType<RedisClient['pipeline']>;
     for (const batch of slices(codes, KEYS_PER_CALL)) {
-      pipeline.hcHoldCodesMany(
+      void pipeline.hcHoldCodesMany(
         batch.length,
         ...batch.map((c) => this.key(c.userId)),
         CODE_HOLD_MS,
@@ -127,7 +127,7 @@ export class CodeCache {
       return (await Promise.all(views.map((v) => this.put(v).catch(() => false)))).filter(Boolean).length;
     const pipeline = this.redis.pipeline() as unknown as RedisWithPut & ReturnType<RedisClient['pipeline']>;
     for (const batch of slices(views, KEYS_PER_CALL)) {
-      pipeline.hcPutIfNewerMany(
+      void pipeline.hcPutIfNewerMany(
         batch.length,
         ...batch.map((v) => this.key(v.userId)),
         ...batch.flatMap((v) => [v.version, encodeCodeView(v)]),

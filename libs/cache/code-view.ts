@@ -18,13 +18,13 @@ export function encodeCodeView(v: CodeView): string {
 export function decodeCodeView(userId: string, raw: string): CodeView | null {
   const parts = raw.split('|');
   if (parts.length < 5) return null;
-  const color = CHAR_COLOR[parts[1]!];
+  const color = CHAR_COLOR[parts[1]];
   if (!color) return null;
   return {
     userId,
     color,
-    version: parseInt(parts[0]!, 36),
-    updatedAtMs: parseInt(parts[2]!, 36) * 1000,
+    version: parseInt(parts[0], 36),
+    updatedAtMs: parseInt(parts[2], 36) * 1000,
     expiresAtMs: parts[3] ? parseInt(parts[3], 36) * 1000 : null,
     reason: parts.slice(4).join('|'),
   };

@@ -83,7 +83,7 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
   }
 
   private hit(key: string, ttlMs: string): Promise<Hit> {
-    if (!this.batched) return this.hitOne(key, ttlMs).then(([hits, pttl]) => [hits!, pttl!]);
+    if (!this.batched) return this.hitOne(key, ttlMs).then(([hits, pttl]) => [hits, pttl]);
     let batch = this.filling.get(ttlMs);
     if (!batch) {
       batch = { ttlMs, keys: [], waiters: [] };
@@ -91,7 +91,7 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
       // After this turn's I/O callbacks: every request read in this turn has taken its hit.
       setImmediate(() => this.send(batch!));
     }
-    const done = new Promise<Hit>((resolve, reject) => batch!.waiters.push({ resolve, reject }));
+    const done = new Promise<Hit>((resolve, reject) => batch.waiters.push({ resolve, reject }));
     batch.keys.push(key);
     if (batch.keys.length >= MAX_KEYS_PER_CALL) this.send(batch);
     return done;
@@ -104,7 +104,7 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
       .then((out) => {
         if (out.length !== 2 * batch.keys.length)
           throw new Error(`rate-limit script answered ${out.length} values for ${batch.keys.length} keys`);
-        batch.waiters.forEach((w, i) => w.resolve([out[2 * i]!, out[2 * i + 1]!]));
+        batch.waiters.forEach((w, i) => w.resolve([out[2 * i], out[2 * i + 1]]));
       })
       // Every waiter is answered, whatever failed (a settled promise ignores the second call).
       .catch((err: Error) => batch.waiters.forEach((w) => w.reject(err)));

@@ -111,7 +111,7 @@ export class CodeWriter {
       await this.hold(unheld);
       return out;
     });
-    if (written.length === 1) await this.publish(written[0]!);
+    if (written.length === 1) await this.publish(written[0]);
     else if (written.length) await this.publishMany(written);
     return result;
   }

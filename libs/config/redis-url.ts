@@ -15,12 +15,12 @@ export function parseRedisUrl(url: string): RedisTarget | null {
   const cluster = CLUSTER.exec(url);
   if (cluster) {
     const [, scheme, auth, hosts] = cluster;
-    const nodes = hosts!.split(',').map((h) => NODE.exec(h));
+    const nodes = hosts.split(',').map((h) => NODE.exec(h));
     if (nodes.some((n) => !n || Number(n[2]) < 1 || Number(n[2]) > 65535)) return null;
     const [username, password] = auth ? auth.split(':').map(decodeURIComponent) : [];
     return {
       kind: 'cluster',
-      nodes: nodes.map((n) => ({ host: n![1]!.replace(/^\[|\]$/g, ''), port: Number(n![2]) })),
+      nodes: nodes.map((n) => ({ host: n![1].replace(/^\[|\]$/g, ''), port: Number(n![2]) })),
       ...(username ? { username } : {}),
       ...(password ? { password } : {}),
       tls: scheme === 'rediss',

@@ -9,7 +9,7 @@ import {
   type CodeWrite,
   type Written,
 } from './code-writes.sql.js';
-import type { CodeRow } from './health-code.repository.js';
+import type { CodeRow } from './code-rows.js';
 import { arrayLiteral, epochMs, Savepoint, textArrayLiteral, type Db, queryRows, UNIQUE_VIOLATION } from './sql.js';
 
 export const CODE_CHANGE_STATUSES = ['pending', 'applied', 'rejected', 'superseded', 'revoked'] as const;
@@ -162,12 +162,12 @@ export class CodeChangeRepository {
   ): Promise<StoredRequests> {
     if (!rows.length) return { created: 0, applied: [], extended: [] };
     const [summary] = await queryRows<RequestsSummary>(tx, requestsSql, requestParams(windowId, rows, appliedBy));
-    const extended: Raw[] = summary!.extended.length
+    const extended: Raw[] = summary.extended.length
       ? await queryRows(tx, `SELECT ${COLUMNS} FROM code_changes WHERE id = ANY($1::bigint[]) ORDER BY id`, [
-          summary!.extended,
+          summary.extended,
         ])
       : [];
-    return { created: summary!.created, applied: summary!.applied, extended: extended.map(fromRaw) };
+    return { created: summary.created, applied: summary.applied, extended: extended.map(fromRaw) };
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { CodeRow, NextCode } from './health-code.repository.js';
+import type { CodeRow, NextCode } from './code-rows.js';
 import { arrayLiteral, epochMs, textArrayLiteral } from './sql.js';
 
 /** What deciding a code's next state takes of it, and the version it is decided on. */

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { CodeState, Color, HealthCode } from '#libs/domain/index.js';
+import type { CodeState, Color } from '#libs/domain/index.js';
+import type { CodeRow, NextCode } from './code-rows.js';
 import {
   codeWriteParams,
   codeWritesSql,
@@ -10,19 +11,6 @@ import {
   type Written,
 } from './code-writes.sql.js';
 import { arrayLiteral, epochMs, toDate, toMs, type Db, queryJsonRows, queryRows } from './sql.js';
-
-/** A person's code as Postgres holds it (the truth): what phones see, plus the infectious start. */
-export interface CodeRow extends HealthCode {
-  infectiousFromMs: number | null;
-}
-
-/** What a change sets; the repository bumps the version and stamps the time. */
-export interface NextCode {
-  color: Color;
-  reason: string;
-  expiresAtMs: number | null;
-  infectiousFromMs: number | null;
-}
 
 export interface HistoryRow {
   fromColor: Color | null;
@@ -112,7 +100,7 @@ export class HealthCodeRepository {
        ${codesSql('c')}`,
         [current.userId, next.color, next.reason, toDate(next.expiresAtMs), toDate(next.infectiousFromMs)],
       )
-    )[0]!;
+    )[0];
     await queryRows(
       tx,
       `INSERT INTO code_history (user_id, from_color, to_color, reason, actor, change_id, version, at, expires_at, infectious_from)
@@ -155,7 +143,7 @@ export class HealthCodeRepository {
       actor,
       ...codeWriteParams(writes),
     ]);
-    return writtenCodes(writes, written!);
+    return writtenCodes(writes, written);
   }
 
   /**

@@ -2,6 +2,7 @@ export * from './admin.repository.js';
 export * from './app-role.js';
 export * from './audit.repository.js';
 export * from './code-change.repository.js';
+export * from './code-rows.js';
 export * from './code-writes.sql.js';
 export * from './database.module.js';
 export * from './health-code.repository.js';

@@ -45,11 +45,11 @@ export function toPingBatch(rows: PingColumns): PingBatch {
   for (let i = 0; i < rows.tsMs.length; i++) {
     // A request's pings share one user: convert the id once.
     if (rows.userIds[i] !== userId) user = BigInt((userId = rows.userIds[i]!));
-    const ms = rows.tsMs[i]!;
+    const ms = rows.tsMs[i];
     days.add(Math.floor(ms / DAY_MS));
     const us = (ms - PG_EPOCH_MS) * 1000;
     const hi = Math.floor(us / TWO_32);
-    const cell = rows.cells[i]!;
+    const cell = rows.cells[i];
     if (cell.length > 12) throw new RangeError('a cell is a geohash of at most 12 characters');
     view.setInt16(o, 3);
     view.setInt32(o + 2, 8);

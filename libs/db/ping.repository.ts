@@ -181,11 +181,11 @@ function latePingRows(
 ): { windowIds: number[]; userIds: string[]; tsMs: number[] } {
   const out = { windowIds: [] as number[], userIds: [] as string[], tsMs: [] as number[] };
   for (let i = 0; i < all.tsMs.length; i++) {
-    for (const w of windowsAffectedByPing(all.tsMs[i]!, grid)) {
+    for (const w of windowsAffectedByPing(all.tsMs[i], grid)) {
       if (!late.has(w)) continue;
       out.windowIds.push(w);
-      out.userIds.push(all.userIds[i]!);
-      out.tsMs.push(all.tsMs[i]!);
+      out.userIds.push(all.userIds[i]);
+      out.tsMs.push(all.tsMs[i]);
     }
   }
   return out;
@@ -196,9 +196,9 @@ function allRows(batches: readonly PingBatch[]): PingColumns {
   const all: PingColumns = { userIds: [], tsMs: [], cells: [] };
   for (const { rows } of batches) {
     for (let i = 0; i < rows.tsMs.length; i++) {
-      all.userIds.push(rows.userIds[i]!);
-      all.tsMs.push(rows.tsMs[i]!);
-      all.cells.push(rows.cells[i]!);
+      all.userIds.push(rows.userIds[i]);
+      all.tsMs.push(rows.tsMs[i]);
+      all.cells.push(rows.cells[i]);
     }
   }
   return all;

@@ -10,6 +10,7 @@ export const toDate = (ms: number | null): Date | null => (ms === null ? null : 
  * Runs SQL and returns its rows. TypeORM answers UPDATE/DELETE ... RETURNING with
  * `[rows, affectedCount]` but SELECT with rows alone; this evens that out.
  */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- callers that do not name a row type get untyped rows
 export async function queryRows<R = any>(db: Db, text: string, params?: unknown[]): Promise<R[]> {
   const result = await db.query(text, params);
   if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number')

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { CodeRow } from './health-code.repository.js';
+import type { CodeRow } from './code-rows.js';
 import { queryRows } from './sql.js';
 
 @Injectable()

@@ -19,10 +19,10 @@ describe('contactSearchRanges', () => {
 
   it('clips to the window: a source ping just before the window reaches its first slot only', () => {
     const [r] = contactSearchRanges([{ sourceId: '7', tsMs: t0 - 1, cell }], W, grid);
-    expect([r!.fromMs, r!.toMs]).toEqual([t0, t0 + 10_000]);
+    expect([r.fromMs, r.toMs]).toEqual([t0, t0 + 10_000]);
     expect(contactSearchRanges([{ sourceId: '7', tsMs: t0 - 10_001, cell }], W, grid)).toEqual([]);
     const [last] = contactSearchRanges([{ sourceId: '7', tsMs: t0 + 60_000, cell }], W, grid);
-    expect([last!.fromMs, last!.toMs]).toEqual([t0 + 50_000, t0 + 60_000]);
+    expect([last.fromMs, last.toMs]).toEqual([t0 + 50_000, t0 + 60_000]);
   });
 
   it('merges touching ranges of one source in one cell, keeps other sources and cells apart', () => {

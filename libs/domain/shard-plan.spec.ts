@@ -35,7 +35,7 @@ describe('planShards', () => {
   it('covers cells outside every planned prefix exactly once too (ranges are contiguous)', () => {
     const plan = planShards(counts, 3, 1);
     for (const cell of ['0000', 'u4pr', 'u4prw', 'zzzz']) expect(plan.filter((r) => inRange(cell, r))).toHaveLength(1);
-    for (let i = 1; i < plan.length; i++) expect(plan[i]!.from).toBe(plan[i - 1]!.to);
+    for (let i = 1; i < plan.length; i++) expect(plan[i].from).toBe(plan[i - 1].to);
   });
 
   it('balances ping counts and does not depend on input order', () => {

@@ -47,17 +47,17 @@ export function planShards(counts: PrefixCount[], maxShards: number, minPerShard
   let start = 0;
   let done = 0;
   for (let i = 0; i < sorted.length; i++) {
-    done += sorted[i]!.pings;
+    done += sorted[i].pings;
     const left = sorted.length - 1 - i;
     const rangesLeft = shards - ranges.length - 1;
     // Close the range where its end is nearest to its share of the pings, or when every later
     // range needs one of the remaining prefixes.
-    const next = left > 0 ? sorted[i + 1]!.pings : 0;
+    const next = left > 0 ? sorted[i + 1].pings : 0;
     const due = done + next / 2 >= (total * (ranges.length + 1)) / shards || left === rangesLeft;
     if ((due && rangesLeft > 0) || left === 0) {
       ranges.push({
-        from: ranges.length === 0 ? '' : sorted[start]!.prefix,
-        to: left === 0 ? CELL_RANGE_END : sorted[i + 1]!.prefix,
+        from: ranges.length === 0 ? '' : sorted[start].prefix,
+        to: left === 0 ? CELL_RANGE_END : sorted[i + 1].prefix,
         sourcePings: sorted.slice(start, i + 1).reduce((n, c) => n + c.pings, 0),
       });
       start = i + 1;

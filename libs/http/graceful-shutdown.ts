@@ -11,10 +11,10 @@ const DRAIN_TIMEOUT_MS = 10_000;
 export function closeConnectionsWhenClosing(server: Server): Server {
   let closing = false;
   const close = server.close.bind(server);
-  server.close = ((callback?: (err?: Error) => void) => {
+  server.close = (callback?: (err?: Error) => void) => {
     closing = true;
     return close(callback);
-  }) as Server['close'];
+  };
   server.prependListener('request', (_req, res) => {
     if (closing) res.setHeader('connection', 'close');
   });

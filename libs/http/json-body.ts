@@ -41,7 +41,7 @@ export function readBody(req: IncomingMessage, limitBytes: number): Promise<Buff
     req.on('data', onData);
     req.once('error', reject);
     req.once('end', () => {
-      if (size <= limitBytes) resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+      if (size <= limitBytes) resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
     });
   });
 }

@@ -1,4 +1,4 @@
-import { DomainError } from '#libs/domain/index.js';
+import { type DomainError } from '#libs/domain/index.js';
 import { NoBodyPipe } from './no-body.pipe.js';
 import { untrustedShapeProblems } from './validation.js';
 

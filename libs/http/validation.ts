@@ -25,7 +25,7 @@ function problemAt(path: string[], rawMessage: string): FieldProblem {
   const i = path.findIndex((p) => /^\d+$/.test(p));
   const field = i >= 0 && i < path.length - 1 ? path.slice(i + 1).join('.') : path.join('.');
   // class-validator prefixes messages with the property path; keep only the leaf name in front.
-  const leaf = path[path.length - 1]!;
+  const leaf = path[path.length - 1];
   const message = rawMessage.startsWith(`${leaf} `) || /^\d+$/.test(leaf) ? rawMessage : `${field} ${rawMessage}`;
   return i >= 0 ? { index: Number(path[i]), field, message } : { field, message };
 }
@@ -48,7 +48,7 @@ export function untrustedShapeProblems(value: unknown): FieldProblem[] {
   while (todo.length) {
     const [v, path] = todo.pop()!;
     if (typeof v !== 'object' || v === null) continue;
-    if (path.length >= MAX_DEPTH) return [{ field: path[0]!, message: `${path[0]} is nested too deeply` }];
+    if (path.length >= MAX_DEPTH) return [{ field: path[0], message: `${path[0]} is nested too deeply` }];
     for (const key of Object.keys(v)) {
       const here = [...path, key];
       if (key in Object.prototype || key === 'prototype')

@@ -29,12 +29,12 @@ describe('admin routes: who may call what', () => {
     sys = await startSystem('admin_access', ['api']);
     ds = await appDataSource(sys);
     const [user] = await registerUsers(sys, 1);
-    userId = user!.userId;
+    userId = user.userId;
     const admin: Session = await loginAdmin(sys);
     const reviewer = await createAccount(sys, 'rita', 'reviewer');
     tokens = {
       'no token': undefined,
-      'user token': user!.token,
+      'user token': user.token,
       'expired token': await expiredAdminToken(sys),
       reviewer: reviewer.token,
       admin: admin.token,
@@ -128,7 +128,7 @@ describe('admin routes: who may call what', () => {
       401,
     );
     expect((await fetch(url, { headers: { cookie: `hc_queues_session=${tokens.reviewer}` } })).status).toBe(403);
-    const cookie = admin.cookie!.split(';')[0]!;
+    const cookie = admin.cookie!.split(';')[0];
     const page = await fetch(url, { headers: { cookie } });
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<html');

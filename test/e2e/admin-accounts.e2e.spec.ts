@@ -25,7 +25,7 @@ describe('admin accounts, login throttling and the audit trail', () => {
   it('creates, resets and disables accounts with the CLI, each change audited', async () => {
     const created = await cli(sys, ['admins', 'create', 'olga', '--role', 'reviewer']);
     expect(created.code).toBe(0);
-    const password = /password \(shown once\): (\S+)/.exec(created.out)![1]!;
+    const password = /password \(shown once\): (\S+)/.exec(created.out)![1];
     expect((await login(sys, 'olga', password)).role).toBe('reviewer');
 
     const duplicate = await cli(sys, ['admins', 'create', 'olga']);

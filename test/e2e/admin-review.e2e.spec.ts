@@ -39,7 +39,7 @@ describe('admin review of code changes', () => {
     const [user] = await registerUsers(sys, 1);
     const {
       ids: [id],
-    } = await insertPendingRequests(ds, [user!.userId]);
+    } = await insertPendingRequests(ds, [user.userId]);
     const tokens = Array.from({ length: 10 }, (_, i) => (i % 2 ? admin.token : reviewer.token));
     const answers = await Promise.all(
       tokens.map((token) =>
@@ -50,7 +50,7 @@ describe('admin review of code changes', () => {
     const won = answers.find((a) => a.status === 200)!;
     expect(won.body).toMatchObject({
       id,
-      userId: user!.userId,
+      userId: user.userId,
       status: 'applied',
       toColor: 'yellow',
       note: 'seen',
@@ -62,10 +62,10 @@ describe('admin review of code changes', () => {
       message: expect.stringContaining('no longer pending'),
     });
     // Applied as tracing applies a change: the code, one history row, the cache.
-    expect((await codeOf(user!.userId)).color).toBe('yellow');
+    expect((await codeOf(user.userId)).color).toBe('yellow');
     expect(await sys.db.query('SELECT 1 FROM code_history WHERE change_id = $1', [id])).toHaveLength(1);
-    expect((await myCode(user!.token)).color).toBe('yellow');
-    expect(await auditRows(sys, 'code-change', id!)).toEqual([
+    expect((await myCode(user.token)).color).toBe('yellow');
+    expect(await auditRows(sys, 'code-change', id)).toEqual([
       {
         action: 'code-change.approve',
         actor: won.body.decidedBy.slice('admin:'.length),
@@ -80,7 +80,7 @@ describe('admin review of code changes', () => {
     const [user] = await registerUsers(sys, 1);
     const {
       ids: [id],
-    } = await insertPendingRequests(ds, [user!.userId]);
+    } = await insertPendingRequests(ds, [user.userId]);
     const rejected = await call('POST', api(`/v1/admin/code-changes/${id}/reject`), {
       token: reviewer.token,
       body: { note: 'not plausible' },
@@ -90,8 +90,8 @@ describe('admin review of code changes', () => {
     expect(
       (await call('POST', api(`/v1/admin/code-changes/${id}/approve`), { token: admin.token, body: {} })).status,
     ).toBe(409);
-    expect((await codeOf(user!.userId)).color).toBe('green');
-    expect(await auditRows(sys, 'code-change', id!)).toEqual([
+    expect((await codeOf(user.userId)).color).toBe('green');
+    expect(await auditRows(sys, 'code-change', id)).toEqual([
       expect.objectContaining({
         action: 'code-change.reject',
         before: { status: 'pending' },
@@ -104,10 +104,10 @@ describe('admin review of code changes', () => {
     const [user] = await registerUsers(sys, 1);
     const {
       ids: [id],
-    } = await insertPendingRequests(ds, [user!.userId]);
+    } = await insertPendingRequests(ds, [user.userId]);
     expect(
       (
-        await call('PUT', api(`/v1/admin/users/${user!.userId}/code`), {
+        await call('PUT', api(`/v1/admin/users/${user.userId}/code`), {
           token: admin.token,
           body: { color: 'red', reason: 'positive test' },
         })
@@ -116,8 +116,8 @@ describe('admin review of code changes', () => {
     const r = await call('POST', api(`/v1/admin/code-changes/${id}/approve`), { token: admin.token, body: {} });
     expect(r.status).toBe(200);
     expect(r.body.status).toBe('superseded');
-    expect((await codeOf(user!.userId)).color).toBe('red');
-    expect(await auditRows(sys, 'code-change', id!)).toHaveLength(1);
+    expect((await codeOf(user.userId)).color).toBe('red');
+    expect(await auditRows(sys, 'code-change', id)).toHaveLength(1);
   });
 
   it('decides a bulk of ids once each and says what became of each', async () => {
@@ -142,7 +142,7 @@ describe('admin review of code changes', () => {
         { id: c, status: 'rejected', error: 'CONFLICT' },
       ],
     });
-    for (const id of [a!, b!, c!]) expect(await auditRows(sys, 'code-change', id)).toHaveLength(1);
+    for (const id of [a, b, c]) expect(await auditRows(sys, 'code-change', id)).toHaveLength(1);
     for (const u of users.slice(0, 2)) expect((await myCode(u.token)).color).toBe('yellow');
   });
 
@@ -150,9 +150,9 @@ describe('admin review of code changes', () => {
     const [user] = await registerUsers(sys, 1);
     const {
       ids: [id],
-    } = await insertPendingRequests(ds, [user!.userId]);
+    } = await insertPendingRequests(ds, [user.userId]);
     await call('POST', api(`/v1/admin/code-changes/${id}/approve`), { token: admin.token, body: {} });
-    expect((await myCode(user!.token)).color).toBe('yellow');
+    expect((await myCode(user.token)).color).toBe('yellow');
 
     expect(
       (await call('POST', api(`/v1/admin/code-changes/${id}/revoke`), { token: reviewer.token, body: { note: 'x' } }))
@@ -164,18 +164,18 @@ describe('admin review of code changes', () => {
     });
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ id, status: 'revoked', note: 'wrong red source', decidedBy: 'admin:admin' });
-    const code = await codeOf(user!.userId);
+    const code = await codeOf(user.userId);
     expect(code).toMatchObject({ color: 'green', reason: 'registered', expiresAt: null });
     expect(code.history.slice(0, 2)).toEqual([
       { fromColor: 'yellow', toColor: 'green', reason: 'registered', actor: 'admin:admin', at: expect.any(String) },
       { fromColor: 'green', toColor: 'yellow', reason: 'exposure', actor: 'admin:admin', at: expect.any(String) },
     ]);
-    expect((await myCode(user!.token)).color).toBe('green');
+    expect((await myCode(user.token)).color).toBe('green');
     expect(
       (await call('POST', api(`/v1/admin/code-changes/${id}/revoke`), { token: admin.token, body: { note: 'again' } }))
         .status,
     ).toBe(409);
-    expect((await auditRows(sys, 'code-change', id!)).map((a) => a.action)).toEqual([
+    expect((await auditRows(sys, 'code-change', id)).map((a) => a.action)).toEqual([
       'code-change.approve',
       'code-change.revoke',
     ]);
@@ -185,14 +185,14 @@ describe('admin review of code changes', () => {
     const [user] = await registerUsers(sys, 1);
     const {
       ids: [first],
-    } = await insertPendingRequests(ds, [user!.userId]);
+    } = await insertPendingRequests(ds, [user.userId]);
     const {
       ids: [second],
-    } = await insertPendingRequests(ds, [user!.userId]);
+    } = await insertPendingRequests(ds, [user.userId]);
     await call('POST', api(`/v1/admin/code-changes/${first}/approve`), { token: admin.token, body: {} });
-    const afterFirst = await codeOf(user!.userId);
+    const afterFirst = await codeOf(user.userId);
     await call('POST', api(`/v1/admin/code-changes/${second}/approve`), { token: admin.token, body: {} });
-    expect((await codeOf(user!.userId)).expiresAt > afterFirst.expiresAt).toBe(true);
+    expect((await codeOf(user.userId)).expiresAt > afterFirst.expiresAt).toBe(true);
 
     const refused = await call('POST', api(`/v1/admin/code-changes/${first}/revoke`), {
       token: admin.token,
@@ -204,7 +204,7 @@ describe('admin review of code changes', () => {
       (await call('POST', api(`/v1/admin/code-changes/${second}/revoke`), { token: admin.token, body: { note: 'y' } }))
         .status,
     ).toBe(200);
-    expect(await codeOf(user!.userId)).toMatchObject({
+    expect(await codeOf(user.userId)).toMatchObject({
       color: 'yellow',
       expiresAt: afterFirst.expiresAt,
       reason: afterFirst.reason,
@@ -216,17 +216,17 @@ describe('admin review of code changes', () => {
     const {
       windowId,
       ids: [id],
-    } = await insertPendingRequests(ds, [user!.userId], { exposureSeconds: 20 });
+    } = await insertPendingRequests(ds, [user.userId], { exposureSeconds: 20 });
     const slot = windowId * 6; // 10 s slots, 60 s windows
     await sys.db.query(
       'INSERT INTO exposures (window_id, contact_id, source_id, seconds, slots, cells) VALUES ($1, $2, $3, 20, $4, $5)',
-      [windowId, user!.userId, source!.userId, [slot, slot + 1], ['u33dc0cp', 'u33dc0cr']],
+      [windowId, user.userId, source.userId, [slot, slot + 1], ['u33dc0cp', 'u33dc0cr']],
     );
     const r = await call('GET', api(`/v1/admin/code-changes/${id}`), { token: reviewer.token });
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({
       id,
-      userId: user!.userId,
+      userId: user.userId,
       status: 'pending',
       auto: false,
       exposureSeconds: 20,
@@ -245,7 +245,7 @@ describe('admin review of code changes', () => {
       slotSeconds: 10,
       sources: [
         {
-          sourceId: source!.userId,
+          sourceId: source.userId,
           exposureSeconds: 20,
           cells: ['u33dc0cp', 'u33dc0cr'],
           slotTimes: [new Date(slot * 10_000).toISOString(), new Date((slot + 1) * 10_000).toISOString()],
@@ -349,7 +349,7 @@ describe('admin review of code changes', () => {
 
   it('exports the review queue and the decisions per role as metrics', async () => {
     const [user] = await registerUsers(sys, 1);
-    await insertPendingRequests(ds, [user!.userId]);
+    await insertPendingRequests(ds, [user.userId]);
     const [{ n }] = await sys.db.query<{ n: string }>(
       `SELECT count(*) AS n FROM code_changes WHERE status = 'pending'`,
     );

@@ -63,7 +63,7 @@ describe('Postgres restarted under load', () => {
     const retried = await load.retryFailed();
     const { missing, stored } = await load.missingPings();
     expect(missing).toEqual([]);
-    expect(stored).toBe((load.acknowledged().length + retried.length) * load.posts[0]!.batch.pings.length);
+    expect(stored).toBe((load.acknowledged().length + retried.length) * load.posts[0].batch.pings.length);
 
     await expectTracedOnceAsTheOracle(sys, city);
   }, 240_000);

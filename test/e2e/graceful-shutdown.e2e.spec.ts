@@ -88,7 +88,7 @@ describe('SIGTERM under load: a graceful drain', () => {
     const [stored] = await sys.db.query<{ n: number }>('SELECT count(*)::int AS n FROM pings WHERE user_id = $1', [
       user.userId,
     ]);
-    expect(stored!.n).toBe(acknowledged.reduce((n, r) => n + (r.body.accepted as number), 0));
+    expect(stored.n).toBe(acknowledged.reduce((n, r) => n + (r.body.accepted as number), 0));
     expect(code).toBe(0);
   }, 60_000);
 
@@ -120,6 +120,6 @@ async function traceThroughSigterm(sys: TestSystem): Promise<void> {
     'SELECT count(*)::int AS n, count(DISTINCT (user_id, window_id))::int AS distinct FROM code_changes WHERE window_id = ANY($1)',
     [fixture.windowIds],
   );
-  expect(requests!.n).toBeGreaterThan(0);
-  expect(requests!.n).toBe(requests!.distinct);
+  expect(requests.n).toBeGreaterThan(0);
+  expect(requests.n).toBe(requests.distinct);
 }

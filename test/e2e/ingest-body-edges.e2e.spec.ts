@@ -24,7 +24,7 @@ describe('POST /v1/pings: body edges', () => {
   const url = () => `${sys.url('ingest')}/v1/pings`;
   const rowCount = async () =>
     Number(
-      (await sys.db.query<{ n: string }>('SELECT count(*) AS n FROM pings WHERE user_id = $1', [user.userId]))[0]!.n,
+      (await sys.db.query<{ n: string }>('SELECT count(*) AS n FROM pings WHERE user_id = $1', [user.userId]))[0].n,
     );
   const batch = (ts = Date.now() - 10_000) => JSON.stringify({ pings: [{ ts, geohash: 'u33dc0cp' }] });
   const raw = (body: string, headers: Record<string, string>) =>

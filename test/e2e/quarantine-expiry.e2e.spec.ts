@@ -21,7 +21,7 @@ describe('quarantine expiry', () => {
     const firstEnd = windowEndMs(w1, FAST_GRID);
     const latestEnd = windowStartMs(w2, FAST_GRID) + 30_000;
     const sys = await startSystem('expiry', []);
-    const redis = new Redis(sys.env.REDIS_URL!);
+    const redis = new Redis(sys.env.REDIS_URL);
     try {
       await sys.db.query(`INSERT INTO users (created_at) SELECT now() FROM generate_series(1, 2)`);
       await sys.db.query(
@@ -61,14 +61,14 @@ describe('quarantine expiry', () => {
         [code] = await sys.db.query<{ color: string; expires_at: Date | null }>(
           'SELECT color, expires_at FROM health_codes WHERE user_id = 2',
         );
-        if (code!.color === 'green' && code!.expires_at === null && checkedAt > windowEndMs(w2, FAST_GRID)) {
+        if (code.color === 'green' && code.expires_at === null && checkedAt > windowEndMs(w2, FAST_GRID)) {
           const [history] = await sys.db.query<{ n: number }>(
             `SELECT count(*)::int AS n FROM code_history WHERE user_id = 2`,
           );
-          if (history!.n > 0) break;
+          if (history.n > 0) break;
         }
-        if (code!.color === 'yellow') {
-          expect(code!.expires_at!.getTime()).toBeLessThanOrEqual(expectedEnd);
+        if (code.color === 'yellow') {
+          expect(code.expires_at!.getTime()).toBeLessThanOrEqual(expectedEnd);
           if (checkedAt > firstQuarantineSurely) seenYellowAfterFirstEnd = true;
         }
         if (Date.now() > deadline) throw new Error(`still ${JSON.stringify(code)}`);
@@ -90,7 +90,7 @@ describe('quarantine expiry', () => {
       ]);
       expect(seenYellowAfterFirstEnd).toBe(true);
       expect(Math.max(...history.slice(0, 2).map((h) => h.expires_at!.getTime()))).toBe(expectedEnd);
-      const ended = history[2]!;
+      const ended = history[2];
       expect(ended.reason).toBe('quarantine ended');
       expect(ended.at.getTime()).toBeGreaterThanOrEqual(expectedEnd);
       // The cache says green too (the versioned write-through of the sweep's change).

@@ -35,7 +35,7 @@ describe('read path when Redis or Postgres fail', () => {
     pgProxy = await TcpProxy.start({ host: db.hostname, port: Number(db.port) });
     // The api reaches Postgres through the proxy, so the test can take Postgres away from it alone.
     await sys.startApp('api', { DATABASE_URL: TcpProxy.via(sys.db.url, pgProxy) });
-    sign = createSigner({ key: sys.env.HC_JWT_SECRET!, algorithm: 'HS256' });
+    sign = createSigner({ key: sys.env.HC_JWT_SECRET, algorithm: 'HS256' });
 
     person = (await call('POST', `${api()}/v1/users`, { body: {} })).body;
     adminToken = (await call('POST', `${api()}/v1/admin/sessions`, { body: TEST_ADMIN })).body.token;
@@ -71,7 +71,7 @@ describe('read path when Redis or Postgres fail', () => {
     const yellows = Array.from({ length: SEEDED }, (_, i) => Number(first) + i).filter((id) => id % 10 === 0);
     await cacheRedis.flushAll();
     const watcher = new Redis(cacheRedis.url);
-    const prefix = sys.env.HC_KEY_PREFIX!;
+    const prefix = sys.env.HC_KEY_PREFIX;
     let sawPartial = false;
     try {
       const deadline = Date.now() + 60_000;

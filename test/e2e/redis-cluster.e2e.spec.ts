@@ -72,12 +72,12 @@ describe('the system on a Redis Cluster', () => {
     const shardsDone = workers.map((w) => w.output().match(/job trace-shard-\d+-\d+-\d+ done/g)?.length ?? 0);
     expect(shardsDone.every((n) => n > 0)).toBe(true);
     // Each queue's keys share one hash tag, so one slot on one node; the codes spread over all nodes.
-    const queueKeys = await keysPerNode(redis, `${queuePrefix(sys.env.HC_KEY_PREFIX!)}:*`);
+    const queueKeys = await keysPerNode(redis, `${queuePrefix(sys.env.HC_KEY_PREFIX)}:*`);
     expect(queueKeys.filter((n) => n > 0)).toHaveLength(1);
     expect((await keysPerNode(redis, `${sys.env.HC_KEY_PREFIX}:code:*`)).every((n) => n > 0)).toBe(true);
     // The read model's rebuild (scripts over its cursor and marker, one hash tag) completed there too.
     await eventually(
-      () => redis.exists(rebuildStateKey(sys.env.HC_KEY_PREFIX!, 'complete')),
+      () => redis.exists(rebuildStateKey(sys.env.HC_KEY_PREFIX, 'complete')),
       (n) => n === 1,
       15_000,
       'the cache rebuild marker',
@@ -103,7 +103,7 @@ describe('the system on a Redis Cluster', () => {
   it('the api reads a code a trace turned yellow from the cluster cache', async () => {
     const applied = city.expected.requests.find((r) => r.auto && r.status === 'applied');
     expect(applied).toBeDefined();
-    const token = createSigner({ key: sys.env.HC_JWT_SECRET!, algorithm: 'HS256' })({
+    const token = createSigner({ key: sys.env.HC_JWT_SECRET, algorithm: 'HS256' })({
       sub: applied!.userId,
       typ: 'user',
     });
@@ -111,7 +111,7 @@ describe('the system on a Redis Cluster', () => {
     expect((await readCode()).body).toMatchObject({ userId: applied!.userId, color: 'yellow' });
 
     // The trace wrote the code through to the cluster; a newer entry put there is what the api serves.
-    const cache = new CodeCache(redis, sys.env.HC_KEY_PREFIX!);
+    const cache = new CodeCache(redis, sys.env.HC_KEY_PREFIX);
     const cached = await cache.get(applied!.userId);
     expect(cached).toMatchObject({ userId: applied!.userId, color: 'yellow' });
     expect(await cache.put({ ...cached!, version: cached!.version + 1, reason: 'served from the cluster' })).toBe(true);
@@ -142,8 +142,8 @@ describe('the system on a Redis Cluster', () => {
     const answers = [];
     for (let i = 0; i <= PING_BATCHES_PER_MINUTE; i++) answers.push(await post(i));
     expect(answers.map((a) => a.status)).toEqual([...Array(PING_BATCHES_PER_MINUTE).fill(202), 429]);
-    expect(answers[0]!.body).toEqual({ accepted: 1, late: 0, rejected: 0 });
+    expect(answers[0].body).toEqual({ accepted: 1, late: 0, rejected: 0 });
     const stored = await db.query<{ n: string }>('SELECT count(*) AS n FROM pings WHERE user_id = $1', [person.userId]);
-    expect(Number(stored.rows[0]!.n)).toBe(PING_BATCHES_PER_MINUTE);
+    expect(Number(stored.rows[0].n)).toBe(PING_BATCHES_PER_MINUTE);
   });
 });

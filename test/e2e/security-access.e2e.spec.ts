@@ -30,10 +30,10 @@ describe('security battery: who may call what, on every route', () => {
     const admin = await loginAdmin(sys);
     const [account] = await sys.db.query<{ id: string }>(`SELECT id::text FROM admins WHERE username = 'admin'`);
     const who: Identities = {
-      user: user!,
-      other: other!,
+      user: user,
+      other: other,
       admin: admin.token,
-      adminId: account!.id,
+      adminId: account.id,
       reviewer: (await createAccount(sys, 'rex', 'reviewer')).token,
     };
     ctx = { sys, ds, who };

@@ -48,7 +48,7 @@ describe(`security battery: fuzzed bad requests (seed ${SEED})`, () => {
     ({ token: user, userId } = person!);
     admin = (await loginAdmin(sys)).token;
     const request = await insertPendingRequests(ds, [userId]);
-    [pending, windowId] = [request.ids[0]!, request.windowId];
+    [pending, windowId] = [request.ids[0], request.windowId];
     await sys.db.query(`UPDATE windows SET status = 'done' WHERE id = $1`, [windowId]);
   }, 60_000);
 
@@ -301,7 +301,7 @@ describe(`security battery: fuzzed bad requests (seed ${SEED})`, () => {
           const answers = await Promise.all(requests.map(([body, path]) => send(t, body, path)));
           sent += answers.length;
           answers.forEach((a, i) => {
-            const [body, path] = requests[i]!;
+            const [body, path] = requests[i];
             const bad =
               a.status < 400 || a.status >= 500
                 ? `status ${a.status}`

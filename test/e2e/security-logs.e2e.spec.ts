@@ -31,9 +31,9 @@ describe('security battery: what the logs hold', () => {
     ] as const;
     const cells = ['u0qj88vq', 'r3gx2f9t'];
 
-    await call('GET', api('/v1/codes/me'), { token: me!.token, headers });
+    await call('GET', api('/v1/codes/me'), { token: me.token, headers });
     await call('POST', ingest, {
-      token: me!.token,
+      token: me.token,
       headers,
       body: {
         pings: [
@@ -43,7 +43,7 @@ describe('security battery: what the logs hold', () => {
       },
     });
     await call('POST', ingest, {
-      token: other!.token,
+      token: other.token,
       headers,
       body: {
         pings: [
@@ -54,36 +54,36 @@ describe('security battery: what the logs hold', () => {
       },
     });
     await call('POST', ingest, {
-      token: `${me!.token}x`,
+      token: `${me.token}x`,
       headers,
       body: { pings: [{ ts: now, lat: coordinates[0][0], lon: coordinates[0][1] }] },
     });
     await call('POST', ingest, {
-      token: me!.token,
+      token: me.token,
       headers,
       rawBody: `{"pings":[{"ts":${now},"lat":${coordinates[1][0]},"lon":`,
     });
     // JSON bodies are served by the fast lane, which writes no access line; other content types
     // reach the Nest route, which does: this one must be logged, without what it carried.
     await call('POST', ingest, {
-      token: me!.token,
+      token: me.token,
       headers: { ...headers, 'content-type': 'text/plain' },
       rawBody: `{"pings":[{"ts":${now},"lat":${coordinates[1][0]},"lon":${coordinates[1][1]}}]}`,
     });
-    await call('GET', api(`/v1/nothing?token=${me!.token}`), { token: admin.token, headers });
+    await call('GET', api(`/v1/nothing?token=${me.token}`), { token: admin.token, headers });
     await call('POST', api('/v1/admin/sessions'), {
       headers,
       body: { username: TEST_ADMIN.username, password: 'wrong-password-77' },
     });
-    await call('PUT', api(`/v1/admin/users/${other!.userId}/code`), {
+    await call('PUT', api(`/v1/admin/users/${other.userId}/code`), {
       token: admin.token,
       headers,
       body: { color: 'red', reason: 'positive test' },
     });
     await call('GET', api('/v1/admin/code-changes'), { token: admin.token, headers });
-    await fetch(api('/admin/queues'), { headers: { ...headers, cookie: admin.cookie!.split(';')[0]! } });
+    await fetch(api('/admin/queues'), { headers: { ...headers, cookie: admin.cookie!.split(';')[0] } });
 
-    secrets.tokens = [me!.token, other!.token, admin.token].flatMap((t) => [t, t.split('.')[2]!]);
+    secrets.tokens = [me.token, other.token, admin.token].flatMap((t) => [t, t.split('.')[2]]);
     secrets.passwords = [TEST_ADMIN.password, 'wrong-password-77'];
     // The coordinates as sent, and their first five decimals (any rounding a log might print).
     secrets.coordinates = [...coordinates.flat(), 91.2345678].flatMap((c) => [String(c), c.toFixed(5)]);
@@ -108,7 +108,7 @@ describe('security battery: what the logs hold', () => {
 
   it.each(['tokens', 'passwords', 'coordinates', 'cells', 'addresses'])('holds no %s', (kind) => {
     for (const [app, text] of Object.entries(logs)) {
-      const found = secrets[kind]!.filter((s) => text.includes(s));
+      const found = secrets[kind].filter((s) => text.includes(s));
       expect({ app, found }).toEqual({ app, found: [] });
     }
     expect(logs.api).not.toMatch(/bearer|authorization|cookie|remoteAddress|x-forwarded-for/i);

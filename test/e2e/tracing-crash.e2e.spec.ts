@@ -60,7 +60,7 @@ describe('tracing: exactly once through crashes, duplicates and a lost queue', (
         // Keep work coming: whenever every window is done (a worker may finish one while
         // starting, or just before this loop looks), one is rerun (a rerun must change nothing).
         // Checked with the wait itself, so the last window finishing in between cannot leave it waiting.
-        const windowId = fixture.windowIds[i % fixture.windowIds.length]!;
+        const windowId = fixture.windowIds[i % fixture.windowIds.length];
         for (const deadline = Date.now() + 60_000; ; await pause(10)) {
           const [rerun] = await sys.db.query<{ generation: number }>(
             `UPDATE windows SET status = 'closing', generation = generation + 1
@@ -94,7 +94,9 @@ describe('tracing: exactly once through crashes, duplicates and a lost queue', (
       await waitForWindowsDone(sys.db, fixture.windowIds, 90_000, queue);
       await expectReference(sys, fixture);
     } catch (err) {
-      throw new Error(`${(err as Error).message}\n(kills ${kills.join(', ')} ms after a window was processing)`);
+      throw new Error(`${(err as Error).message}\n(kills ${kills.join(', ')} ms after a window was processing)`, {
+        cause: err,
+      });
     } finally {
       await queue.close();
       await sys.stop();
@@ -105,7 +107,7 @@ describe('tracing: exactly once through crashes, duplicates and a lost queue', (
     const { sys, fixture } = await systemWithFixture('trace-dup', { HC_TRACE_SHARDS: '4', LOG_LEVEL: 'info' });
     const queue = tracingQueue(sys);
     try {
-      const windowId = fixture.windowIds[0]!;
+      const windowId = fixture.windowIds[0];
       await sys.db.query(`UPDATE windows SET status = 'closing', generation = 1 WHERE id = $1`, [windowId]);
       const batches = await Promise.all([sys.startApp('batch'), sys.startApp('batch')]);
       await Promise.all(
@@ -158,8 +160,8 @@ describe('tracing: exactly once through crashes, duplicates and a lost queue', (
         const [used] = await sys.db.query<{ exposures: string; requests: string }>(
           'SELECT (SELECT last_value FROM test_fail_exposures) AS exposures, (SELECT last_value FROM test_fail_requests) AS requests',
         );
-        expect(Number(used!.exposures)).toBeGreaterThan(1);
-        expect(Number(used!.requests)).toBeGreaterThan(2);
+        expect(Number(used.exposures)).toBeGreaterThan(1);
+        expect(Number(used.requests)).toBeGreaterThan(2);
         await expectReference(sys, fixture);
       } finally {
         await sys.stop();
@@ -196,7 +198,7 @@ describe('tracing: exactly once through crashes, duplicates and a lost queue', (
           `SELECT count(*) FILTER (WHERE status = 'done')::int AS done FROM windows WHERE id = ANY($1)`,
           [fixture.windowIds],
         );
-        if (row!.done > 0) break;
+        if (row.done > 0) break;
         await pause(20);
       }
       await redis.flushAll();

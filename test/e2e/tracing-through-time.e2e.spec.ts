@@ -48,8 +48,8 @@ describe('tracing through time', () => {
          ORDER BY u.id LIMIT 1`,
         [fixture.people],
       );
-      person = pick!.id;
-      infectiousFromMs = windowStartMs(loaded.windowIds[0]!, FAST_GRID) - 60_000;
+      person = pick.id;
+      infectiousFromMs = windowStartMs(loaded.windowIds[0], FAST_GRID) - 60_000;
       const admin = await loginAdmin(sys);
       const set = await call('PUT', `${sys.url('api')}/v1/admin/users/${person}/code`, {
         token: admin.token,
@@ -66,7 +66,7 @@ describe('tracing through time', () => {
         60_000,
         'the retro-trace',
       );
-      expect(item!.windows_traced).toBeGreaterThanOrEqual(fixture.windows); // and the empty windows traced since
+      expect(item.windows_traced).toBeGreaterThanOrEqual(fixture.windows); // and the empty windows traced since
       retraced = await tracingResult(sys.db, loaded.windowIds);
       // It found something, and not by tracing the windows whole again.
       expect(retraced.requests.length).toBeGreaterThan(before.requests.length);
@@ -93,7 +93,7 @@ describe('tracing through time', () => {
     let merged: Awaited<ReturnType<typeof tracingResult>>;
     try {
       const loaded = await loadTracingFixture(sys.db, fixture);
-      const late = loaded.windowIds[1]!;
+      const late = loaded.windowIds[1];
       // The pings of people 1..170 in the last window come late (six reds among them: late sources too).
       const held = await sys.db.query<{ user_id: string; ms: number; cell: string }>(
         `DELETE FROM pings WHERE user_id <= 170 AND ts >= to_timestamp($1 / 1000.0) AND ts < to_timestamp($2 / 1000.0)
@@ -124,7 +124,7 @@ describe('tracing through time', () => {
           sys.db.query<{ n: number }>(
             `SELECT (SELECT count(*) FROM pending_late_pings) + (SELECT count(*) FROM windows WHERE late_pings) AS n`,
           ),
-        (rows) => Number(rows[0]!.n) === 0,
+        (rows) => Number(rows[0].n) === 0,
         60_000,
         'the late-ping passes',
       );

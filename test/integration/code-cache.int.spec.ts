@@ -48,7 +48,7 @@ describe('CodeCache (versioned write-through, real Redis)', () => {
     const writers = [new Redis(redisUrl()), new Redis(redisUrl()), new Redis(redisUrl())];
     const prefix = (cache as unknown as { prefix: string }).prefix;
     const caches = writers.map((r) => new CodeCache(r, prefix));
-    await Promise.all(versions.map((v, i) => caches[i % caches.length]!.put(view(v))));
+    await Promise.all(versions.map((v, i) => caches[i % caches.length].put(view(v))));
     expect((await cache.get('42'))?.version).toBe(200);
     await Promise.all(writers.map((w) => w.quit()));
   });

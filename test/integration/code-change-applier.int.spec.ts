@@ -122,12 +122,12 @@ describe('CodeChangeApplier.applyMany', () => {
     const [one, many, stored, known] = twins;
     const pendingAuto = (t: (typeof twins)[number]) =>
       Promise.all([100, 101].map((w) => t.changes.findPendingAuto(t.ds, w))).then((l) => l.flat());
-    for (const c of await pendingAuto(one!)) await one!.applier.apply(c.id, 'tracing');
-    const pending = await pendingAuto(many!);
-    expect(await many!.applier.applyMany(pending, 'tracing')).toBe(5);
-    expect(await many!.applier.applyMany(pending, 'tracing')).toBe(0); // already decided: nothing twice
-    expect(await pendingAuto(stored!)).toEqual([]);
-    expect(await pendingAuto(known!)).toEqual([]);
+    for (const c of await pendingAuto(one)) await one.applier.apply(c.id, 'tracing');
+    const pending = await pendingAuto(many);
+    expect(await many.applier.applyMany(pending, 'tracing')).toBe(5);
+    expect(await many.applier.applyMany(pending, 'tracing')).toBe(0); // already decided: nothing twice
+    expect(await pendingAuto(stored)).toEqual([]);
+    expect(await pendingAuto(known)).toEqual([]);
 
     const state = async (t: (typeof twins)[number]) => ({
       codes: await t.db.query(
@@ -144,10 +144,10 @@ describe('CodeChangeApplier.applyMany', () => {
         }),
       ),
     });
-    const a = await state(one!);
-    expect(await state(many!)).toEqual(a);
-    expect(await state(stored!)).toEqual(a);
-    expect(await state(known!)).toEqual(a);
+    const a = await state(one);
+    expect(await state(many)).toEqual(a);
+    expect(await state(stored)).toEqual(a);
+    expect(await state(known)).toEqual(a);
     expect(a.changes.map((c) => c.status)).toEqual([
       'applied',
       'applied',
@@ -160,7 +160,7 @@ describe('CodeChangeApplier.applyMany', () => {
   });
 
   it('insertApplied on codes that changed since they were read: those are decided again under the lock; a rerun writes nothing', async () => {
-    const t = twins[3]!;
+    const t = twins[3];
     const now = Date.now();
     const users = new UserRepository(t.ds);
     const ids = [
@@ -214,7 +214,7 @@ describe('CodeChangeApplier.applyMany', () => {
       ['red', 2],
       ['yellow', 3],
     ]);
-    expect(after.codes[2]!.expires_at).toEqual(new Date(now + 30 * DAY)); // the longer quarantine kept
+    expect(after.codes[2].expires_at).toEqual(new Date(now + 30 * DAY)); // the longer quarantine kept
     // Each written code's history row names its request.
     const requestOf = new Map(after.changes.map((c) => [c.userId, c.id]));
     expect(after.history.filter((h) => h.change_id).map((h) => [h.id, h.change_id])).toEqual([
@@ -233,7 +233,7 @@ describe('CodeChangeApplier.applyMany', () => {
   });
 
   it('changeMany holds the cache of the codes it writes before it returns (so before the commit), and the commit writes them through', async () => {
-    const t = twins[0]!;
+    const t = twins[0];
     const versions = async () =>
       t.db.query<{ id: string; version: number }>(
         'SELECT user_id::text AS id, version::int FROM health_codes WHERE user_id IN (5, 6) ORDER BY user_id',

@@ -51,8 +51,8 @@ describe('CodeChangeRepository.storeNewRequests against insertRequests', () => {
     const answers = [];
     const fellBack: boolean[] = [];
     for (const [t, likelyNew] of [
-      [twins[0]!, false],
-      [twins[1]!, true],
+      [twins[0], false],
+      [twins[1], true],
     ] as const) {
       const passes = [];
       for (const rows of [first, rerun]) {
@@ -82,8 +82,8 @@ describe('CodeChangeRepository.storeNewRequests against insertRequests', () => {
       t.db.query(
         `SELECT user_id::int, status, auto, exposure_seconds, expires_at, decided_by FROM code_changes ORDER BY user_id`,
       );
-    expect(await rows(twins[1]!)).toEqual(await rows(twins[0]!));
-    expect((await rows(twins[0]!)).map((r) => [r.status, r.auto, r.exposure_seconds])).toEqual([
+    expect(await rows(twins[1])).toEqual(await rows(twins[0]));
+    expect((await rows(twins[0])).map((r) => [r.status, r.auto, r.exposure_seconds])).toEqual([
       ['applied', true, 1200],
       ['pending', true, 900],
       ['pending', false, 600],

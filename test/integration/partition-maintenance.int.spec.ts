@@ -63,7 +63,7 @@ describe('PartitionMaintenance', () => {
     // As a trace's transaction holds pings while it waits for its other one (which reads pings too).
     const reader = new pg.Client({ connectionString: db.url });
     await reader.connect();
-    let expired: string[] = [];
+    let expired: string[];
     try {
       await reader.query(`BEGIN; SELECT count(*) FROM pings WHERE ts >= '2032-06-01'`);
       // Created by attaching (no wait for the reader); the drop, which would need pings to itself, gives up.

@@ -42,8 +42,8 @@ describe('RedisThrottlerStorage (rate-limit counters, real Redis)', () => {
       [2, false],
       [3, true],
     ]);
-    expect(hits[2]!.timeToBlockExpire).toBeGreaterThanOrEqual(59);
-    expect(hits[2]!.timeToBlockExpire).toBeLessThanOrEqual(60);
+    expect(hits[2].timeToBlockExpire).toBeGreaterThanOrEqual(59);
+    expect(hits[2].timeToBlockExpire).toBeLessThanOrEqual(60);
     expect(await redis.pttl(`${prefix}:rl:alice`)).toBeGreaterThan(58_000);
   });
 

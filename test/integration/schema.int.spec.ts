@@ -43,7 +43,7 @@ describe('schema rules', () => {
     const [u] = await db.query<{ id: string }>('INSERT INTO users DEFAULT VALUES RETURNING id');
     await db.query(
       `INSERT INTO code_history (user_id, to_color, reason, actor, version) VALUES ($1, 'green', 'registered', 'system', 1)`,
-      [u!.id],
+      [u.id],
     );
     await expect(db.query(`UPDATE code_history SET to_color = 'red'`)).rejects.toThrow(/append-only/);
     await expect(db.query('DELETE FROM code_history')).rejects.toThrow(/append-only/);
@@ -58,13 +58,13 @@ describe('schema rules', () => {
     await expect(
       db.query(
         `INSERT INTO health_codes (user_id, color, reason, version, updated_at) VALUES ($1, 'yellow', 'x', 1, now())`,
-        [u!.id],
+        [u.id],
       ),
     ).rejects.toThrow(/check constraint/);
     await expect(
       db.query(
         `INSERT INTO health_codes (user_id, color, reason, version, updated_at) VALUES ($1, 'red', 'x', 1, now())`,
-        [u!.id],
+        [u.id],
       ),
     ).rejects.toThrow(/check constraint/);
   });
@@ -75,7 +75,7 @@ describe('schema rules', () => {
       `INSERT INTO pings (user_id, ts, cell) VALUES (1, '2030-01-02T23:59:59.999Z', 'u33dc0cp'), (1, '2030-01-02T00:00:00Z', 'u33dc0cp')`,
     );
     const [part] = await db.query<{ n: string }>('SELECT count(*) AS n FROM pings_20300102');
-    expect(Number(part!.n)).toBe(2);
+    expect(Number(part.n)).toBe(2);
     await expect(
       db.query(`INSERT INTO pings (user_id, ts, cell) VALUES (1, '2030-01-03T00:00:00Z', 'u33dc0cp')`),
     ).rejects.toThrow(/no partition/);

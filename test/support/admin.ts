@@ -50,8 +50,8 @@ export async function expiredAdminToken(sys: TestSystem): Promise<string> {
     TEST_ADMIN.username,
   ]);
   const nowS = Math.floor(Date.now() / 1000);
-  return createSigner({ key: sys.env.HC_JWT_SECRET!, algorithm: 'HS256' })({
-    sub: admin!.id,
+  return createSigner({ key: sys.env.HC_JWT_SECRET, algorithm: 'HS256' })({
+    sub: admin.id,
     typ: 'admin',
     name: TEST_ADMIN.username,
     role: 'admin',

@@ -54,8 +54,8 @@ export async function startApp(
     out += d;
     logFile.write(d);
   };
-  child.stdout!.on('data', collect);
-  child.stderr!.on('data', collect);
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
   child.once('exit', () => logFile.end());
   const app: RunningApp = {
     name,

@@ -51,7 +51,7 @@ export function tokenOf(kind: TokenKind, audience: Audience, sys: TestSystem, wh
     case 'admin':
       return who.admin;
     case 'expired':
-      return createSigner({ key: sys.env.HC_JWT_SECRET!, algorithm: 'HS256' })({
+      return createSigner({ key: sys.env.HC_JWT_SECRET, algorithm: 'HS256' })({
         ...claims,
         iat: nowS - 7200,
         exp: nowS - 60,
@@ -66,7 +66,7 @@ export function tokenOf(kind: TokenKind, audience: Audience, sys: TestSystem, wh
     case 'tampered payload': {
       // A real token whose payload was changed: the user's with another person's id, the reviewer's with the admin role.
       const [header, payload, signature] = (audience === 'user' ? who.user.token : who.reviewer).split('.');
-      const original = JSON.parse(Buffer.from(payload!, 'base64url').toString());
+      const original = JSON.parse(Buffer.from(payload, 'base64url').toString());
       const changed = audience === 'user' ? { ...original, sub: who.other.userId } : { ...original, role: 'admin' };
       return `${header}.${b64(changed)}.${signature}`;
     }

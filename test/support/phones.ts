@@ -117,7 +117,7 @@ export class PhoneLoad {
   private async readLoop(): Promise<void> {
     const { readers, db, apiUrl } = this.opts;
     while (this.running) {
-      const sample = Array.from({ length: 8 }, () => readers[Math.floor(Math.random() * readers.length)]!);
+      const sample = Array.from({ length: 8 }, () => readers[Math.floor(Math.random() * readers.length)]);
       const truth = await db
         .query<{ id: string; at_risk: boolean }>(
           `SELECT user_id::text AS id, color <> 'green' AND NOT (color = 'yellow' AND expires_at <= now()) AS at_risk
@@ -150,7 +150,7 @@ export class PhoneLoad {
 
   private async postLoop(phones: Phone[]): Promise<void> {
     for (let i = 0; this.running && phones.length; i++) {
-      const batch = this.nextBatch(phones[i % phones.length]!);
+      const batch = this.nextBatch(phones[i % phones.length]);
       const sentAt = Date.now();
       const status = await this.send(batch);
       this.posts.push({ batch, sentAt, status });

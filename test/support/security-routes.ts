@@ -43,7 +43,7 @@ async function doneWindow(ctx: RouteContext): Promise<number> {
 /** A pending review request of a person of its own (so each can be decided or revoked once). */
 async function pendingRequest(ctx: RouteContext): Promise<string> {
   const [person] = await registerUsers(ctx.sys, 1);
-  return (await insertPendingRequests(ctx.ds, [person!.userId])).ids[0]!;
+  return (await insertPendingRequests(ctx.ds, [person.userId])).ids[0];
 }
 
 async function appliedRequest(ctx: RouteContext): Promise<string> {

@@ -94,7 +94,7 @@ export async function startSystem(
 /** The system's tracing queue as its apps see it (Redis, key prefix), for a test to add or inspect jobs; close it after. */
 export function tracingQueue(sys: Pick<TestSystem, 'env'>): Queue {
   return new Queue(TRACING_QUEUE, {
-    connection: queueConnectionOptions(sys.env.REDIS_URL!),
-    prefix: queuePrefix(sys.env.HC_KEY_PREFIX!),
+    connection: queueConnectionOptions(sys.env.REDIS_URL),
+    prefix: queuePrefix(sys.env.HC_KEY_PREFIX),
   });
 }

@@ -13,5 +13,5 @@ export async function tableCounts(db: TestDatabase): Promise<Record<string, numb
   const [counts] = await db.query<Record<string, string>>(
     `SELECT ${tables.map((t) => `(SELECT count(*) FROM "${t.name}") AS "${t.name}"`).join(', ')}`,
   );
-  return Object.fromEntries(Object.entries(counts!).map(([k, v]) => [k, Number(v)]));
+  return Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, Number(v)]));
 }

@@ -53,7 +53,7 @@ export async function loadTracingFixture(
         const edge = slot === 0 && rnd() < 0.1 ? 0 : slot === 5 && rnd() < 0.1 ? 9_999 : Math.floor(rnd() * 10_000);
         users.push(id);
         ts.push(start + slot * 10_000 + edge);
-        cells.push(places[place]!);
+        cells.push(places[place]);
       }
     }
   }
@@ -174,7 +174,7 @@ export async function expectNoDuplicateEffects(db: TestDatabase): Promise<void> 
     `SELECT (SELECT count(*)::int FROM code_changes WHERE status = 'applied') AS changes,
             (SELECT count(*)::int FROM code_history WHERE actor = 'tracing') AS rows`,
   );
-  expect(applied!.rows).toBe(applied!.changes);
+  expect(applied.rows).toBe(applied.changes);
 }
 
 /** Waits until one of the windows has `status` (e.g. a trace is in progress); throws with their states after a minute. */

@@ -62,7 +62,7 @@ export async function loadOracleCity(sys: TestSystem, db: pg.Client, radiusMeter
     yellowFraction: 0.03,
   });
   const ids = await insertPeople(db, city.options.people);
-  const userId = (person: number) => ids[person]!;
+  const userId = (person: number) => ids[person];
   await ensurePingPartitions(db, city.startMs, city.endMs);
   const pings = [...city.pings()];
   const copied = await copyPings(db, pings, userId);

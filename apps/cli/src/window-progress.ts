@@ -11,7 +11,7 @@ export interface AwaitedWindow {
 const finished = (w: WindowRow | undefined, want: AwaitedWindow) =>
   !!w && w.generation >= want.generation && (w.status === 'done' || w.status === 'failed');
 
-const stat = (w: WindowRow, key: string): number => (typeof w.stats[key] === 'number' ? (w.stats[key] as number) : 0);
+const stat = (w: WindowRow, key: string): number => (typeof w.stats[key] === 'number' ? w.stats[key] : 0);
 
 /**
  * Polls Postgres until every awaited window is finished, drawing a progress bar (a line every
@@ -34,7 +34,7 @@ export async function watchWindows(
     cliProgress.Presets.shades_classic,
   );
   bar.start(awaited.length, 0, { processing: 0 });
-  let rows: WindowRow[] = [];
+  let rows: WindowRow[];
   try {
     for (;;) {
       rows = await windows.findWindows(awaited.map((w) => w.id));

@@ -52,7 +52,9 @@ export function ensureSecrets(p) {
     try {
       secrets = JSON.parse(fs.readFileSync(p.secrets, 'utf8'));
     } catch (err) {
-      throw new Error(`${p.secrets} is not valid JSON (${err.message}); fix it or delete it together with .data/pg`);
+      throw new Error(`${p.secrets} is not valid JSON (${err.message}); fix it or delete it together with .data/pg`, {
+        cause: err,
+      });
     }
   }
   if (!secrets.postgresPassword) {
@@ -76,8 +78,8 @@ export async function withLock(p, log, fn) {
       break;
     } catch (err) {
       if (err.code !== 'EEXIST') throw err;
-      let holder = NaN;
-      let ageMs = 0;
+      let holder;
+      let ageMs;
       try {
         holder = parseInt(fs.readFileSync(p.lock, 'utf8'), 10);
         ageMs = Date.now() - fs.statSync(p.lock).mtimeMs;
@@ -95,6 +97,7 @@ export async function withLock(p, log, fn) {
         log(`services: waiting for another process (pid ${holder}) that is starting/stopping the services`);
         announced = true;
       }
+      // eslint-disable-next-line preserve-caught-error -- the caught EEXIST is expected; this is the timeout
       if (Date.now() > deadline) throw new Error(`timed out waiting for the lock ${p.lock} held by pid ${holder}`);
       await sleep(250);
     }

@@ -2,7 +2,7 @@
 // laid out around a point where geohash cells of every precision meet, plus places put exactly on
 // prefix borders, so that neighbouring cells of one place have different 4- and 5-character prefixes.
 import { cellBounds, encodeCell } from '#libs/geo/index.js';
-import { Random } from './random.js';
+import { type Random } from './random.js';
 
 export type PlaceKind = 'home' | 'work' | 'shop' | 'station' | 'venue';
 
@@ -64,7 +64,7 @@ export function layOutPlaces(rng: Random, people: number, households: number, ce
     places.push({ id: places.length, kind, ...at, radiusMeters: RADIUS[kind], onBorder });
   // Shared places on the borders first: stations (the busiest places) at the corner and on the 5-character border.
   const kinds: PlaceKind[] = ['station', 'work', 'shop', 'venue', 'work', 'station', 'shop'];
-  borderPoints(centre).forEach((at, i) => add(kinds[i % kinds.length]!, at, true));
+  borderPoints(centre).forEach((at, i) => add(kinds[i % kinds.length], at, true));
   for (const kind of ['work', 'shop', 'station', 'venue'] as const) {
     const count = Math.max(2, Math.round(people / PEOPLE_PER[kind]));
     for (let i = 0; i < count; i++) add(kind, pointInDisc(rng, centre, cityRadius));

@@ -93,7 +93,7 @@ export class City {
   /** Where a person goes, stay by stay, over the simulated slots. */
   itinerary(person: number): Stay[] {
     const rng = new Random(mixSeed(this.options.seed, STREAM.person, person));
-    const home = this.homes[person % this.homes.length]!;
+    const home = this.homes[person % this.homes.length];
     const work = rng.chance(0.75) ? rng.pick(this.byKind.work) : null;
     const haunts: Record<PlaceKind, Place[]> = {
       home: [home],
@@ -134,8 +134,8 @@ export class City {
     const rng = new Random(mixSeed(this.options.seed, STREAM.ping, person, slot));
     if (rng.chance(OFFLINE_CHANCE)) return [];
     let i = itinerary.length - 1;
-    while (i > 0 && itinerary[i]!.fromSlot > slot) i--;
-    const stay = itinerary[i]!;
+    while (i > 0 && itinerary[i].fromSlot > slot) i--;
+    const stay = itinerary[i];
     const startMs = slot * this.slotMs;
     const at = (tsMs: number, where: LatLon): SimPing => {
       const p = offsetMeters(where, (rng.next() - 0.5) * 4, (rng.next() - 0.5) * 4);
@@ -147,7 +147,7 @@ export class City {
       const mid = { lat: (prev.spot.lat + stay.spot.lat) / 2, lon: (prev.spot.lon + stay.spot.lon) / 2 };
       const marks = rng.chance(0.5) ? [0.1, 0.5, 0.9] : [0.2, 0.8];
       const where = marks.length === 3 ? [prev.spot, mid, stay.spot] : [prev.spot, stay.spot];
-      return marks.map((m, k) => at(startMs + Math.floor(m * this.slotMs) + rng.int(0, 50), where[k]!));
+      return marks.map((m, k) => at(startMs + Math.floor(m * this.slotMs) + rng.int(0, 50), where[k]));
     }
     const inWindow = slot % this.slotsPerWindow;
     let tsMs = startMs + rng.int(0, this.slotMs - 1);
@@ -171,11 +171,11 @@ export class City {
     const order = Array.from({ length: o.people }, (_, i) => i);
     for (let i = order.length - 1; i > 0; i--) {
       const j = rng.int(0, i);
-      [order[i], order[j]] = [order[j]!, order[i]!];
+      [order[i], order[j]] = [order[j], order[i]];
     }
     const redCount = Math.max(1, Math.round(o.people * o.redFraction));
     const red = order.slice(0, redCount).map((person, k): RedPerson => {
-      const kind = (['before', 'before', 'window-start', 'mid-window', 'at-own-ping'] as const)[k % 5]!;
+      const kind = (['before', 'before', 'window-start', 'mid-window', 'at-own-ping'] as const)[k % 5];
       const windowStartMs = (o.firstWindowId + rng.int(1, Math.max(1, o.windowCount - 1))) * o.windowSeconds * 1000;
       if (kind === 'before') return { person, kind, infectiousFromMs: this.startMs - 86_400_000 };
       if (kind === 'window-start') return { person, kind, infectiousFromMs: windowStartMs };

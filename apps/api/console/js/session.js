@@ -4,7 +4,7 @@ const KEY = 'hc.admin.session';
 
 /** { token, role, expiresAt, username } or null when logged out or expired. */
 export function currentSession() {
-  let saved = null;
+  let saved;
   try {
     saved = JSON.parse(sessionStorage.getItem(KEY) ?? 'null');
   } catch {

@@ -71,7 +71,9 @@ export class CacheRebuilder implements OnApplicationBootstrap, OnApplicationShut
 
   private async rebuild(): Promise<void> {
     const total = await this.codes.countCodes();
-    let { run, afterUserId, resumed } = await this.state.readCursor();
+    const cursor = await this.state.readCursor();
+    const { resumed } = cursor;
+    let { run, afterUserId } = cursor;
     this.logger.log(
       `cache rebuild ${resumed ? `resumed after user ${afterUserId}` : 'started'}: ${total} codes to write`,
     );
@@ -86,7 +88,7 @@ export class CacheRebuilder implements OnApplicationBootstrap, OnApplicationShut
       if (!page.length) break;
       written += await this.cache.putMany(page.map(toCodeView));
       seen += page.length;
-      const last = page[page.length - 1]!.userId;
+      const last = page[page.length - 1].userId;
       if (!(await this.state.advance(run, afterUserId, last))) {
         this.logger.warn('the cache was emptied again during the rebuild: starting over');
         ({ run, afterUserId } = await this.state.readCursor());

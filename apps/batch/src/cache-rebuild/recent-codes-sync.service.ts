@@ -27,7 +27,7 @@ export class RecentCodesSync {
       const rows = await this.codes.findCodesChangedSince(nowMs - LOOKBACK_MS, after, PAGE);
       if (!rows.length) return repaired;
       repaired += await this.cache.putMany(rows.map(toCodeView));
-      after = rows[rows.length - 1]!.userId;
+      after = rows[rows.length - 1].userId;
     }
   }
 }

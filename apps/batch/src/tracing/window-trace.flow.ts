@@ -45,7 +45,7 @@ export class WindowTraceFlow {
         plannedAtMs: job.data.plannedAtMs ?? Date.now(),
       };
       // A window with one shard's worth of work is traced here: a child job would only add hand-offs.
-      if (plan.length === 1 && !plan[0]!.done) return await this.tracer.traceAlone(window, generation, plan[0]!, times);
+      if (plan.length === 1 && !plan[0].done) return await this.tracer.traceAlone(window, generation, plan[0], times);
       let missing = plan.filter((s) => !s.done);
       for (let round = 0; ; round++) {
         if (missing.length) {

@@ -22,7 +22,7 @@ import { ShardTracer } from './shard-tracer.service.js';
 import { WindowRequests, type PlannedRequest } from './window-requests.service.js';
 
 /** The outcome of a promise, never a rejection: awaited later without an unhandled rejection in between. */
-const settled = <T>(p: Promise<T>): Promise<PromiseSettledResult<T>> => Promise.allSettled([p]).then(([r]) => r!);
+const settled = <T>(p: Promise<T>): Promise<PromiseSettledResult<T>> => Promise.allSettled([p]).then(([r]) => r);
 
 /** A promise settled from outside (the first call counts); its rejection is never unhandled, whether awaited or not. */
 function promised<T>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (reason: Error) => void } {

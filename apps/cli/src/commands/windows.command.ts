@@ -51,7 +51,7 @@ async function queueAndWatch(
       throw new UsageError(
         `window ${open[0]} has not closed yet (the last closed one is ${lastClosedWindowId(Date.now(), config.grid)})`,
       );
-    await windows.ensureWindows(ids[0]!, ids[ids.length - 1]!, config.grid.windowSeconds);
+    await windows.ensureWindows(ids[0], ids[ids.length - 1], config.grid.windowSeconds);
     const statuses = mode === 'trace' ? ['open', 'failed'] : ['open', 'done', 'failed'];
     const awaited: AwaitedWindow[] = [];
     let skipped = 0;

@@ -75,7 +75,7 @@ export function parsePingBatch(body: unknown, precision: number): ParsedPing[] {
 }
 
 function invalid(details: FieldProblem[]): DomainError {
-  const first = details[0]!;
+  const first = details[0];
   return new DomainError(
     ErrorCode.VALIDATION,
     `${first.index !== undefined ? `item ${first.index}: ` : ''}${first.message}`,

@@ -32,17 +32,15 @@ describe('scanPingBatch', () => {
   });
 
   it('answers exactly what the general path answers for any batch of that shape, at any precision', () => {
-    const atPrecision = fc
-      .integer({ min: 1, max: 12 })
-      .chain((precision) =>
-        fc.tuple(
-          fc.constant(precision),
-          fc.array(fc.record({ ts: fc.nat({ max: 999_999_999_999_999 }), geohash: geohash(precision) }), {
-            minLength: 1,
-            maxLength: 60,
-          }),
-        ),
-      );
+    const atPrecision = fc.integer({ min: 1, max: 12 }).chain((precision) =>
+      fc.tuple(
+        fc.constant(precision),
+        fc.array(fc.record({ ts: fc.nat({ max: 999_999_999_999_999 }), geohash: geohash(precision) }), {
+          minLength: 1,
+          maxLength: 60,
+        }),
+      ),
+    );
     fc.assert(
       fc.property(atPrecision, ([precision, pings]) => {
         const body = bytes(canonical(pings));

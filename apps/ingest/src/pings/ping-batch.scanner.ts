@@ -37,13 +37,13 @@ export function scanPingBatch(body: Buffer, precision: number): ParsedPing[] | n
     // No sign, fraction or exponent; no leading zero (JSON has none).
     const digits = i;
     let tsMs = 0;
-    for (let c = body[i]; c !== undefined && c >= ZERO! && c <= NINE!; c = body[++i]) tsMs = tsMs * 10 + (c - ZERO!);
+    for (let c = body[i]; c !== undefined && c >= ZERO && c <= NINE; c = body[++i]) tsMs = tsMs * 10 + (c - ZERO);
     const n = i - digits;
     if (n === 0 || n > MAX_TS_DIGITS || (n > 1 && body[digits] === ZERO)) return null;
     if (!matches(body, i, GEOHASH)) return null;
     i += GEOHASH.length;
     const start = i;
-    while (i < body.length && IS_GEOHASH_BYTE[body[i]!]) i++;
+    while (i < body.length && IS_GEOHASH_BYTE[body[i]]) i++;
     const length = i - start;
     if (length < precision || length > MAX_GEOHASH_PRECISION || body[i] !== QUOTE || body[i + 1] !== CLOSE_ITEM)
       return null;

@@ -90,7 +90,7 @@ export class PingWriter implements OnApplicationShutdown {
     while (this.queue.length && this.inFlight < MAX_IN_FLIGHT) {
       const group: Pending[] = [];
       let rows = 0;
-      while (this.queue.length && (rows === 0 || rows + this.queue[0]!.batch.rows.tsMs.length <= MAX_ROWS_PER_COMMIT)) {
+      while (this.queue.length && (rows === 0 || rows + this.queue[0].batch.rows.tsMs.length <= MAX_ROWS_PER_COMMIT)) {
         const next = this.queue.shift()!;
         rows += next.batch.rows.tsMs.length;
         group.push(next);

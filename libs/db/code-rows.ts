@@ -1,0 +1,14 @@
+import type { Color, HealthCode } from '#libs/domain/index.js';
+
+/** A person's code as Postgres holds it (the truth): what phones see, plus the infectious start. */
+export interface CodeRow extends HealthCode {
+  infectiousFromMs: number | null;
+}
+
+/** What a change sets; the repository bumps the version and stamps the time. */
+export interface NextCode {
+  color: Color;
+  reason: string;
+  expiresAtMs: number | null;
+  infectiousFromMs: number | null;
+}
