@@ -71,6 +71,7 @@ export function productionAppEnv(ctx: BenchContext, extra: Record<string, string
     HC_KEY_PREFIX: ctx.keyPrefix,
     HC_ADMIN_PASSWORD: randomBytes(16).toString('hex'),
     LOG_LEVEL: 'info',
+    LOG_FORMAT: 'json',
     ...extra,
   };
 }

@@ -22,6 +22,9 @@ const env = {
   REDIS_URL: redisUrl,
   HC_JWT_SECRET: process.env.HC_JWT_SECRET || secrets.jwtSecret,
   HC_ADMIN_PASSWORD: process.env.HC_ADMIN_PASSWORD || secrets.adminPassword,
+  // Readable lines for a person at a terminal; JSON lines for anything reading them (CI, a pipe,
+  // a file). An explicit LOG_FORMAT wins.
+  LOG_FORMAT: process.env.LOG_FORMAT || (process.stdout.isTTY ? 'pretty' : 'json'),
 };
 
 const children = APPS.map((app) => {

@@ -18,7 +18,8 @@ const redisUrl = z
  * HC_ADMIN_TOKEN_TTL_SECONDS and HC_LOGIN_* (admin sessions and login throttling), HC_TRACE_SHARDS (most
  * shard jobs one window's trace is cut into), HC_TRACE_MIN_SHARD_PINGS (fewest source pings worth a shard), HC_JOB_LOCK_SECONDS (how long a crashed worker's job stays
  * locked before another worker takes it over), HC_KEY_PREFIX (namespaces Redis keys and queues so that test suites and several
- * deployments can share one Redis), LOG_LEVEL. Empty strings count as unset.
+ * deployments can share one Redis), LOG_LEVEL, LOG_FORMAT (JSON lines, or pino-pretty's
+ * readable lines for a terminal). Empty strings count as unset.
  */
 export const configSchema = z.object({
   NODE_ENV: z.string().default('development'),
@@ -66,6 +67,7 @@ export const configSchema = z.object({
     .regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be 1-32 of A-Z a-z 0-9 _ -')
     .default('hc'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
 });
 
 export type RawConfig = z.infer<typeof configSchema>;

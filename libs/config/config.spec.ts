@@ -18,6 +18,11 @@ describe('loadConfig', () => {
     expect(c.admin).toEqual({ username: 'admin', password: null, tokenTtlSeconds: 1800 });
     expect(c.login).toEqual({ perUsername: 5, perAddress: 20, lockSeconds: 900 });
     expect(c.jwtSecret).toHaveLength(64);
+    expect(c).toMatchObject({ logLevel: 'info', logFormat: 'json' });
+  });
+
+  it('takes LOG_FORMAT=pretty for readable logs', () => {
+    expect(loadConfig({ LOG_FORMAT: 'pretty' }).logFormat).toBe('pretty');
   });
 
   it('uses REDIS_URL for the cache unless CACHE_REDIS_URL is set', () => {
@@ -60,6 +65,7 @@ describe('loadConfig', () => {
     [{ HC_RETENTION_DAYS: '1.5' }, 'HC_RETENTION_DAYS'],
     [{ HC_RETENTION_DAYS: '2' }, 'HC_RETENTION_DAYS'],
     [{ HC_RETENTION_DAYS: '3', HC_INFECTIOUS_LOOKBACK_SECONDS: '259200' }, 'HC_RETENTION_DAYS'],
+    [{ LOG_FORMAT: 'text' }, 'LOG_FORMAT'],
   ])('refuses %j naming %s', (env, variable) => {
     let error: unknown;
     try {

@@ -38,6 +38,8 @@ export interface AppConfig {
   jobLockSeconds: number;
   keyPrefix: string;
   logLevel: string;
+  /** `json`: one JSON object a line (production, CI); `pretty`: readable lines for a terminal. */
+  logFormat: 'json' | 'pretty';
 }
 
 export class ConfigError extends Error {
@@ -114,5 +116,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     jobLockSeconds: c.HC_JOB_LOCK_SECONDS,
     keyPrefix: c.HC_KEY_PREFIX,
     logLevel: c.LOG_LEVEL,
+    logFormat: c.LOG_FORMAT,
   };
 }

@@ -35,7 +35,7 @@ export function loadConfigOrExit(): AppConfig {
 }
 
 /**
- * Starts one app in HC_HTTP_WORKERS processes (see cluster.ts): Fastify, JSON logs, one error
+ * Starts one app in HC_HTTP_WORKERS processes (see cluster.ts): Fastify, pino logs, one error
  * shape, validation, graceful SIGTERM.
  */
 export async function runHttpApp(opts: HttpAppOptions): Promise<void> {

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { Module, RequestMethod, type DynamicModule, type Provider } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { collectDefaultMetrics, register } from 'prom-client';
@@ -14,10 +15,26 @@ const QUIET_ROUTES = [
   { path: 'metrics', method: RequestMethod.GET },
 ];
 
+// One line a record: time, level, [app] context: message, then the record's other fields on the
+// same line (an error's stack below it). The target is resolved here, from this file, so it does
+// not depend on pino guessing its caller from a stack trace.
+function prettyTransport() {
+  return {
+    target: createRequire(import.meta.url).resolve('pino-pretty'),
+    options: {
+      translateTime: 'SYS:HH:MM:ss.l',
+      ignore: 'pid,hostname,app,context',
+      messageFormat: '[{app}] {if context}{context}: {end}{msg}',
+      singleLine: true,
+    },
+  };
+}
+
 /**
- * What every app has: JSON logs (pino) without tokens or client addresses, `/health/live`,
- * `/health/ready` and Prometheus `/metrics`. `readiness` provides READINESS_CHECKS, for an app
- * with more to check than Postgres and the cache Redis.
+ * What every app has: logs (pino: JSON lines, or readable lines with LOG_FORMAT=pretty) without
+ * tokens or client addresses, `/health/live`, `/health/ready` and Prometheus `/metrics`.
+ * `readiness` provides READINESS_CHECKS, for an app with more to check than Postgres and the
+ * cache Redis.
  */
 @Module({})
 export class PlatformModule {
@@ -35,6 +52,9 @@ export class PlatformModule {
           pinoHttp: {
             level: config.logLevel,
             base: { app },
+            // LOG_FORMAT=pretty (npm start in a terminal): the same records as readable lines,
+            // formatted in pino's worker thread rather than on the event loop.
+            ...(config.logFormat === 'pretty' ? { transport: prettyTransport() } : {}),
             // Only method, route and status: no headers (tokens), no address, no query string.
             serializers: {
               req: (req: { method: string; url: string }) => ({ method: req.method, path: req.url.split('?')[0] }),

@@ -47,7 +47,8 @@ export async function startApp(
   );
   const child = spawn(process.execPath, ['--enable-source-maps', `dist/apps/${name}/src/main.js`], {
     cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env, [PORT_VAR[name]]: String(port) },
+    // JSON logs whatever the developer's shell says: tests read them.
+    env: { ...process.env, LOG_LEVEL: 'warn', LOG_FORMAT: 'json', ...env, [PORT_VAR[name]]: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const collect = (d: Buffer) => {
