@@ -8,19 +8,21 @@
 #   docker run --rm -e DATABASE_URL=... -e REDIS_URL=... -e HC_JWT_SECRET=... health-code
 #
 # Debian (glibc) rather than Alpine: argon2 ships prebuilt glibc binaries in its npm package.
+# Node 22 LTS: supported until April 2027, where Node 20's support ended in April 2026.
 
-ARG NODE_VERSION=20
+ARG NODE_VERSION=22
 
-# ---- build: every dependency, then one tsc build into dist/ ----------------------------------
+# ---- build: every dependency, then the apps and libraries compiled into dist/ ----------------
 FROM node:${NODE_VERSION}-bookworm-slim AS build
 # swagger-ui-dist pulls in @scarf/scarf, whose install script reports to an analytics server.
 ENV SCARF_ANALYTICS=false
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
-# Sources (see .dockerignore); tsconfig.json compiles apps/, libs/, test/ and bench/.
+# Sources (see .dockerignore: no tests, benchmarks or docs). tsconfig.build.json compiles apps/
+# and libs/ without their *.spec.ts, so dist/ holds only what runs.
 COPY . .
-RUN npm run build
+RUN npx tsc -p tsconfig.build.json
 
 # ---- runtime: production dependencies, compiled code, SQL migrations --------------------------
 FROM node:${NODE_VERSION}-bookworm-slim AS runtime
@@ -31,7 +33,8 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 # package.json carries the "imports" map (#libs/* -> ./dist/libs/*) Node resolves at run time;
 # migrations/ is read from <root>/migrations, i.e. next to dist/; the admin console's static
 # files from <root>/apps/api/console (served as they are, no build step).
-COPY --from=build /app/dist ./dist
+COPY --from=build /app/dist/apps ./dist/apps
+COPY --from=build /app/dist/libs ./dist/libs
 COPY migrations ./migrations
 COPY apps/api/console ./apps/api/console
 # Files stay owned by root (read-only for the app); the process runs as the image's `node` user.
