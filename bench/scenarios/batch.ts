@@ -14,7 +14,7 @@ import { productionAppEnv, row, type BenchContext, type BenchRow, type Scenario 
 import { checkpoint, withClient } from '../support/postgres.js';
 
 const SIZES = { quick: 200_000, default: 2_000_000, full: 10_000_000 };
-/** The production grid (DESIGN §2): one-hour windows, five-minute slots. */
+/** The production grid (the defaults, docs/domain.md): one-hour windows, five-minute slots. */
 const GRID: TimeGrid = { windowSeconds: 3600, slotSeconds: 300, graceSeconds: 600 };
 const RED_FRACTION = 0.001;
 /** A person pings about 1.15 times a slot over an hour (the moves between places add pings). */
@@ -54,8 +54,8 @@ async function loadCity(ctx: BenchContext, client: pg.Client, target: number, wi
     redFraction: RED_FRACTION,
     yellowFraction: 0,
   });
-  // Named one by one: requests, exposures and history rows lost their foreign keys to users and
-  // windows (migrations 20261126000100, 20261127000100), so CASCADE no longer empties them.
+  // Named one by one: requests, exposures and history rows have no foreign keys to users and
+  // windows (for the tracing's write speed, see migrations/), so CASCADE would not empty them.
   await client.query('TRUNCATE pings, windows, users, exposures, code_changes, code_history RESTART IDENTITY CASCADE');
   const t0 = Date.now();
   const ids = await insertPeople(client, city.options.people);
@@ -185,13 +185,12 @@ async function traceWith(
 /**
  * The timed traces. Their worker lives through all of them, as a production worker does (it traces
  * every window, hour after hour): started once, it first traces the window untimed, as the scan had
- * its untimed run (after the load the caches are cold: 0.68-2.65 s where later traces took
- * 0.40-0.50 s, twelfth session; --quick, a smoke check, goes without). Then alternating rounds, so
- * a busy moment does not favour one side (the best round counts); a second process joins for the
- * 2-worker runs, new each time (the worker that picks the job up may be either). Last, the first
- * trace of a new process, on the caches the runs left: what a worker just started (a deploy, a
- * crash) takes, its code not yet compiled by the JIT (until the fourteenth session every timed run
- * was such a trace).
+ * its untimed run (after the load the caches are cold, and that first trace takes several times as
+ * long; --quick, a smoke check, goes without). Then alternating rounds, so a busy moment does not
+ * favour one side (the best round counts); a second process joins for the 2-worker runs, new each
+ * time (the worker that picks the job up may be either). Last, the first trace of a new process,
+ * on the caches the runs left: what a worker just started (a deploy, a crash) takes, its code not
+ * yet compiled by the JIT.
  */
 async function timeTraces(
   ctx: BenchContext,

@@ -28,10 +28,8 @@ const SIZES = {
  * phones every 5 minutes at 20-50 ms each: 700-1,700). The group commits grow with the requests
  * waiting, and Postgres spends less per ping in a large commit when it shares the cores; a closed
  * loop caps the waiting pings at connections x 50 (phones arriving on their own do not stop while
- * commits are slow), so too few connections measure less than the app sustains. 256 gave commits
- * of ~2,300 pings and ratios of 0.42-0.43; 512 ~4,500 pings and a median of 0.52; 1024 the same
- * throughput as 512 with a p99 of seconds (README, Benchmarks, fifteenth session: single API runs
- * against the faster of two COPY runs, before the interleaved rounds).
+ * commits are slow), so too few connections measure less than the app sustains. 512 is where the
+ * throughput stopped growing on the bench machine; more only added latency (docs/benchmarks.md).
  */
 const CONNECTIONS = 512;
 const BATCH_SIZE = 50;
@@ -69,8 +67,8 @@ async function emptyPings(ctx: BenchContext): Promise<void> {
 
 /**
  * Forgets every window (and what hangs on them: tracing state, late pings): windows another
- * scenario traced (batch) would make most of this load's pings late, another path than the one
- * measured (measured so: 850,298 of 2,258,700 pings late, 112k pings/s instead of 225k).
+ * scenario traced (batch) would make many of this load's pings late, another and slower path than
+ * the one measured.
  */
 async function forgetWindows(ctx: BenchContext): Promise<void> {
   await withClient(ctx.databaseUrl, (c) => c.query('TRUNCATE windows, pending_late_pings CASCADE'));

@@ -26,7 +26,10 @@ import { median } from '../support/stats.js';
 const PEOPLE = { quick: 20_000, default: 100_000 };
 /** 1% red (infectious for two days already): every window the phones fill has sources to trace. */
 const MIX: ColorMix = { green: 97, yellow: 2, red: 1 };
-/** A short grid (DESIGN §5's small values) so that a window closes and is traced every half minute. */
+/**
+ * A short grid (small values, as in the README's configuration section) so that a window closes and
+ * is traced every half minute.
+ */
 const GRID: TimeGrid = { windowSeconds: 30, slotSeconds: 5, graceSeconds: 10 };
 const GRID_ENV = {
   HC_WINDOW_SECONDS: String(GRID.windowSeconds),

@@ -87,9 +87,9 @@ export class CodeCache {
   /**
    * Called by a writer before it commits new versions: from the commit to its write-through, the
    * old value would still answer reads (a green for someone Postgres already holds at risk,
-   * DESIGN §2). A held key reads as a miss, so readers go to Postgres, and their fills of an older
-   * version cannot replace it; the write-through of the held version (or a newer) ends the hold,
-   * and `CODE_HOLD_MS` ends it when none comes.
+   * against the safety invariant of docs/domain.md). A held key reads as a miss, so readers go to
+   * Postgres, and their fills of an older version cannot replace it; the write-through of the held
+   * version (or a newer) ends the hold, and `CODE_HOLD_MS` ends it when none comes.
    */
   async holdMany(codes: { userId: string; version: number }[]): Promise<void> {
     if (!codes.length) return;

@@ -4,7 +4,10 @@ import { configSchema } from './config.schema.js';
 const root = new URL('../../../', import.meta.url);
 const variables = Object.keys(configSchema.shape).filter((v) => v !== 'NODE_ENV');
 
-/** The configuration is a contract (DESIGN §5): every variable the code reads is documented. */
+/**
+ * The configuration is a contract (docs/domain.md, The contract): every variable the code reads is
+ * documented.
+ */
 describe('configuration docs', () => {
   const envExample = readFileSync(new URL('.env.example', root), 'utf8');
   const readme = readFileSync(new URL('README.md', root), 'utf8');

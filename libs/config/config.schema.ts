@@ -12,13 +12,15 @@ const redisUrl = z
   );
 
 /**
- * Every variable of DESIGN §5, plus operational ones: HC_HTTP_WORKERS (processes serving each
- * HTTP port), HC_CACHE_REBUILD_PER_SECOND (pace of the read-model rebuild),
- * HC_TRUST_PROXY (take the client address from X-Forwarded-For), HC_REGISTRATIONS_PER_MINUTE, HC_PING_BATCHES_PER_MINUTE,
- * HC_ADMIN_TOKEN_TTL_SECONDS and HC_LOGIN_* (admin sessions and login throttling), HC_TRACE_SHARDS (most
- * shard jobs one window's trace is cut into), HC_TRACE_MIN_SHARD_PINGS (fewest source pings worth a shard), HC_JOB_LOCK_SECONDS (how long a crashed worker's job stays
- * locked before another worker takes it over), HC_KEY_PREFIX (namespaces Redis keys and queues so that test suites and several
- * deployments can share one Redis), LOG_LEVEL, LOG_FORMAT (JSON lines, or pino-pretty's
+ * Every variable of the configuration (README's table, .env.example): the tracing rules, plus
+ * operational ones: HC_HTTP_WORKERS (processes serving each HTTP port),
+ * HC_CACHE_REBUILD_PER_SECOND (pace of the read-model rebuild), HC_TRUST_PROXY (take the client
+ * address from X-Forwarded-For), HC_REGISTRATIONS_PER_MINUTE, HC_PING_BATCHES_PER_MINUTE,
+ * HC_ADMIN_TOKEN_TTL_SECONDS and HC_LOGIN_* (admin sessions and login throttling), HC_TRACE_SHARDS
+ * (most shard jobs one window's trace is cut into), HC_TRACE_MIN_SHARD_PINGS (fewest source pings
+ * worth a shard), HC_JOB_LOCK_SECONDS (how long a crashed worker's job stays locked before another
+ * worker takes it over), HC_KEY_PREFIX (namespaces Redis keys and queues so that test suites and
+ * several deployments can share one Redis), LOG_LEVEL, LOG_FORMAT (JSON lines, or pino-pretty's
  * readable lines for a terminal). Empty strings count as unset.
  */
 export const configSchema = z.object({

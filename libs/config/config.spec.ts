@@ -1,7 +1,7 @@
 import { ConfigError, loadConfig } from './config.js';
 
 describe('loadConfig', () => {
-  it('gives the DESIGN §5 defaults for an empty environment', () => {
+  it('gives the documented defaults for an empty environment', () => {
     const c = loadConfig({});
     expect(c.grid).toEqual({ windowSeconds: 3600, slotSeconds: 300, graceSeconds: 600 });
     expect(c.ports).toEqual({ api: 3000, ingest: 3001, batch: 3002 });

@@ -85,9 +85,8 @@ interface RequestsSummary {
 /**
  * The INSERT of a window's requests, RETURNING which were created and their status (parameters
  * $1..$9: see requestParams). A request already stored is refreshed by `upsert` (see
- * insertRequests), else fails the statement (unique violation): a plain INSERT, measured about a
- * third cheaper for Postgres than ON CONFLICT's speculative insertion (10,032 requests of the bench
- * window into a copy of code_changes, four times each in psql: 58-69 ms against 77-113 ms).
+ * insertRequests), else fails the statement (unique violation): a plain INSERT costs Postgres
+ * about a third less than ON CONFLICT's speculative insertion (docs/benchmarks.md, batch).
  */
 const insertSql = (
   upsert: boolean,

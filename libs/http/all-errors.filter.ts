@@ -3,7 +3,10 @@ import type { FastifyReply } from 'fastify';
 import { DomainError, ErrorCode } from '#libs/domain/index.js';
 import { CODE_BY_STATUS, STATUS_BY_CODE, type ErrorBody } from './error-response.js';
 
-/** Turns every thrown error into DESIGN §3's `{ error, message, details? }` with its status. */
+/**
+ * Turns every thrown error into the contract's `{ error, message, details? }` with its status
+ * (docs/api.md, Errors).
+ */
 @Catch()
 export class AllErrorsFilter implements ExceptionFilter {
   private readonly logger = new Logger('errors');

@@ -1,7 +1,7 @@
 import { HttpStatus } from '@nestjs/common';
 import { ErrorCode } from '#libs/domain/index.js';
 
-/** The one place that maps domain error codes to HTTP statuses (DESIGN §3). */
+/** The one place that maps domain error codes to HTTP statuses (docs/api.md, Errors). */
 export const STATUS_BY_CODE: Record<string, number> = {
   [ErrorCode.VALIDATION]: HttpStatus.BAD_REQUEST,
   [ErrorCode.UNAUTHENTICATED]: HttpStatus.UNAUTHORIZED,

@@ -15,8 +15,8 @@ type Who = 'no token' | 'user token' | 'expired token' | 'reviewer' | 'admin';
 const EVERYONE: Who[] = ['no token', 'user token', 'expired token', 'reviewer', 'admin'];
 
 /**
- * Every admin route of DESIGN §3 for every kind of caller: 401 without a valid token, 403 for a
- * user token or a role without the right, and the route's own answer otherwise.
+ * Every admin route (docs/api.md, Admin API) for every kind of caller: 401 without a valid token,
+ * 403 for a user token or a role without the right, and the route's own answer otherwise.
  */
 describe('admin routes: who may call what', () => {
   let sys: TestSystem;

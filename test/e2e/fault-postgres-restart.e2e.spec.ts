@@ -8,11 +8,11 @@ import { oracleCityEnv } from '../support/tracing-oracle.js';
 const APPS: AppName[] = ['api', 'ingest', 'batch'];
 
 /**
- * DESIGN §2b and §3 under load: the system's Postgres (a server of the test's own) is killed with
- * kill -9 of the postmaster while phones read and post and a city is being traced, then restarted.
- * Every acknowledged ping is there afterwards and retried batches store nothing twice; every window
- * ends done once with the oracle's result and one history row per applied change; the apps become
- * ready again by themselves.
+ * The reliability rules (docs/domain.md) and the HTTP contract under load: the system's Postgres
+ * (a server of the test's own) is killed with kill -9 of the postmaster while phones read and post
+ * and a city is being traced, then restarted. Every acknowledged ping is there afterwards and
+ * retried batches store nothing twice; every window ends done once with the oracle's result and
+ * one history row per applied change; the apps become ready again by themselves.
  */
 describe('Postgres restarted under load', () => {
   let postgres: OwnPostgres;

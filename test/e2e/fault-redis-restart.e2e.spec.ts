@@ -4,10 +4,11 @@ import { startSystem, type TestSystem } from '../support/system.js';
 import { oracleCityEnv } from '../support/tracing-oracle.js';
 
 /**
- * DESIGN §2 and §2b under load: the one Redis of the system (queues and read model) is killed
- * with SIGKILL while phones read and post and a city is being traced, and comes back empty.
- * No read may show green for a person Postgres holds at risk (a 503 may); ingest answers 202
- * again and keeps every acknowledged ping; tracing resumes and ends exactly as the oracle says.
+ * The safety invariant and the reliability rules (docs/domain.md) under load: the one Redis of the
+ * system (queues and read model) is killed with SIGKILL while phones read and post and a city is
+ * being traced, and comes back empty. No read may show green for a person Postgres holds at risk
+ * (a 503 may); ingest answers 202 again and keeps every acknowledged ping; tracing resumes and
+ * ends exactly as the oracle says.
  */
 describe('Redis restarted empty under load', () => {
   let redis: TestRedisServer;

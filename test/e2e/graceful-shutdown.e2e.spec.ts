@@ -35,7 +35,10 @@ async function untilAnswered(seen: { status: number }[], status: number, count: 
   }
 }
 
-/** DESIGN §2b: every app drains on SIGTERM: no 5xx, nothing acknowledged lost, no job lost or run twice. */
+/**
+ * Every app drains on SIGTERM (docs/domain.md, Reliability rules): no 5xx, nothing acknowledged
+ * lost, no job lost or run twice.
+ */
 describe('SIGTERM under load: a graceful drain', () => {
   let sys: TestSystem;
   let user: { userId: string; token: string };

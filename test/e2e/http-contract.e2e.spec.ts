@@ -3,7 +3,10 @@ import { encodeCell } from '#libs/geo/index.js';
 import { call } from '../support/http.js';
 import { TEST_ADMIN, startSystem, type TestSystem } from '../support/system.js';
 
-/** The parts of DESIGN §3 the foundation promises: error shape, auth, validation, health, metrics. */
+/**
+ * The parts of the HTTP contract (docs/api.md) every app keeps: error shape, auth, validation,
+ * health, metrics.
+ */
 describe('HTTP contract (api + ingest)', () => {
   let sys: TestSystem;
   let user: { userId: string; token: string };

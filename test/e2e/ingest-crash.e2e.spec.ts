@@ -18,9 +18,9 @@ interface Batch {
 }
 
 /**
- * DESIGN §3: a 202 is a promise that the pings are committed. Postgres is killed with SIGKILL and
- * restarted while phones keep sending: every ping that got a 202 is there afterwards, and the
- * retried batches create no duplicates.
+ * A 202 is a promise that the pings are committed (docs/api.md, `POST /v1/pings`). Postgres is
+ * killed with SIGKILL and restarted while phones keep sending: every ping that got a 202 is there
+ * afterwards, and the retried batches create no duplicates.
  */
 describe('ingest while Postgres crashes', () => {
   let postgres: OwnPostgres;

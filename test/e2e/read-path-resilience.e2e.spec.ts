@@ -9,10 +9,10 @@ import { TcpProxy } from '../support/tcp-proxy.js';
 const SEEDED = 20_000;
 
 /**
- * DESIGN §2 safety invariant: the API never shows green for a person whose code in Postgres is
- * not green, whatever happens to Redis; a miss falls through to Postgres; both down is a 503.
- * The cache Redis here is the test's own (flushed and restarted at will); Postgres is reached
- * through a proxy the test can cut.
+ * The safety invariant (docs/domain.md, Health codes): the API never shows green for a person
+ * whose code in Postgres is not green, whatever happens to Redis; a miss falls through to
+ * Postgres; both down is a 503. The cache Redis here is the test's own (flushed and restarted at
+ * will); Postgres is reached through a proxy the test can cut.
  */
 describe('read path when Redis or Postgres fail', () => {
   let sys: TestSystem;

@@ -23,9 +23,9 @@ async function systemWithFixture(
 }
 
 /**
- * The exactly-once promises of the tracing engine (DESIGN §2b), against real processes: a clean
- * one-shard run is the reference; runs with many shards, crashes, duplicate jobs and a wiped
- * queue Redis must store exactly the same exposures and requests.
+ * The exactly-once promises of the tracing engine (docs/domain.md, Reliability rules), against
+ * real processes: a clean one-shard run is the reference; runs with many shards, crashes,
+ * duplicate jobs and a wiped queue Redis must store exactly the same exposures and requests.
  */
 describe('tracing: exactly once through crashes, duplicates and a lost queue', () => {
   let reference: Awaited<ReturnType<typeof tracingResult>>;

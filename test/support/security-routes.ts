@@ -62,7 +62,7 @@ const health = (app: AppName): SecuredRoute[] => [
   { app, key: 'GET /metrics', access: 'public', ok: 200 },
 ];
 
-/** Every route of every app (DESIGN §3) with who may call it. */
+/** Every route of every app (docs/api.md) with who may call it. */
 export const SECURED_ROUTES: SecuredRoute[] = [
   { app: 'api', key: 'POST /v1/users', access: 'public', ok: 201, request: async () => ({ body: {} }) },
   { app: 'api', key: 'GET /v1/codes/me', access: 'user', ok: 200 },

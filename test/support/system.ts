@@ -5,7 +5,9 @@ import { createTestDatabase, type TestDatabase } from './databases.js';
 import { startApp, type AppName, type RunningApp } from './apps.js';
 import { redisUrl, testKeyPrefix } from './redis.js';
 
-/** Short windows so a test sees windows close and get traced within seconds (DESIGN §5). */
+/**
+ * Short windows so a test sees windows close and get traced within seconds (README, Configuration).
+ */
 export const FAST_GRID_ENV = {
   HC_WINDOW_SECONDS: '60',
   HC_SLOT_SECONDS: '10',

@@ -1,4 +1,4 @@
-// The console's client of the admin API (DESIGN §3). Every call returns the parsed JSON body or
+// The console's client of the admin API (docs/api.md). Every call returns the parsed JSON body or
 // throws an ApiError carrying the contract's error code and message.
 import { currentSession, endSession } from './session.js';
 

@@ -25,7 +25,9 @@ export class AdminAuthService implements OnApplicationBootstrap {
     private readonly throttle: LoginThrottle,
   ) {}
 
-  /** DESIGN §4: the first admin comes from the environment, or gets a password printed once. */
+  /**
+   * The first admin comes from the environment, or gets a password printed once (docs/security.md).
+   */
   async onApplicationBootstrap(): Promise<void> {
     const { username } = this.config.admin;
     const password = this.config.admin.password ?? generatePassword();

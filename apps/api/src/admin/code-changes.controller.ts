@@ -24,7 +24,7 @@ import { CodeChangeDecisionsService } from './code-change-decisions.service.js';
 import { CodeChangesService } from './code-changes.service.js';
 import { codeChangeView } from './views.js';
 
-/** The review queue (DESIGN §3): admins and reviewers read and decide; only admins revoke. */
+/** The review queue (docs/api.md): admins and reviewers read and decide; only admins revoke. */
 @ApiTags('admin: code changes')
 @ApiBearerAuth()
 @ApiUnauthorizedResponse({ description: 'no, an invalid or an expired token' })

@@ -1,6 +1,9 @@
 import type { CodeChangeRow, CodeRow, HistoryRow, WindowRow } from '#libs/db/index.js';
 
-/** How admin routes show rows: ISO-8601 UTC times, string ids for people and requests (DESIGN §3). */
+/**
+ * How admin routes show rows: ISO-8601 UTC times, string ids for people and requests
+ * (docs/domain.md, The contract).
+ */
 export const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 export const codeView = (c: CodeRow) => ({

@@ -25,7 +25,7 @@ export class WindowsService {
     return toPage(rows, limit, (w) => String(w.id), windowView);
   }
 
-  /** Traces a closed window again (DESIGN: the result is identical); audited. */
+  /** Traces a closed window again (the result is identical, docs/domain.md); audited. */
   rerun(admin: AdminPrincipal, id: number): Promise<Requeued> {
     return this.requeuer.requeue(id, RERUNNABLE_WINDOW_STATUSES, { adminId: admin.adminId, actor: admin.username });
   }

@@ -4,7 +4,7 @@ import type { CodeView } from '#libs/cache/index.js';
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
-/** The phone's answer (DESIGN §3). */
+/** The phone's answer (docs/api.md, `GET /v1/codes/me`). */
 export class CodeResponse {
   @ApiProperty() userId!: string;
   @ApiProperty({ enum: COLORS }) color!: Color;

@@ -34,7 +34,7 @@ async function requeue(requeuer: WindowRequeuer, id: number, statuses: string[])
 
 /**
  * Queues the windows of a range for tracing and watches them. `trace` takes windows never traced
- * (or failed); `rerun` also those already done (the result is identical, DESIGN §3). Windows
+ * (or failed); `rerun` also those already done (the result is identical, docs/domain.md). Windows
  * already queued or running are watched, not queued twice.
  */
 async function queueAndWatch(
