@@ -60,6 +60,19 @@ describe('read path when Redis or Postgres fail', () => {
     expect(after.body.color).toBe('yellow');
   });
 
+  it('exports each Redis server’s maxmemory-policy by role (the test’s cache Redis runs the default, noeviction)', async () => {
+    const line = (text: string, role: string) =>
+      text.split('\n').find((l) => l.startsWith('hc_redis_maxmemory_policy{') && l.includes(`role="${role}"`));
+    const text = await eventually(
+      async () => (await call('GET', `${sys.url('batch')}/metrics`)).body as string,
+      (t) => !!line(t, 'queue') && !!line(t, 'cache'),
+      10_000,
+      'both Redis servers in the batch app’s metrics',
+    );
+    expect(line(text, 'queue')).toMatch(/policy="noeviction".* 1$/);
+    expect(line(text, 'cache')).toMatch(/policy="noeviction".* 1$/);
+  });
+
   it('never reads green during a rebuild of the whole cache, which then completes', async () => {
     // Many people, every tenth yellow, so the rebuild takes a few seconds at the test's pace.
     const [{ first }] = await sys.db.query<{ first: string }>(`
