@@ -1,9 +1,10 @@
-// `npm test`: the same set-up as `npm start`, then every test (unit, integration, end to end).
+// `npm test`: promtool checks of deploy/prometheus, the same set-up as `npm start`, then every
+// test (unit, integration, end to end).
 // Tests make their own databases from a migrated template; never the one `npm start` uses.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ensureChromium, localSecrets, log, prepare, ROOT } from './lib/setup.mjs';
+import { ensureChromium, ensurePromtool, localSecrets, log, prepare, ROOT } from './lib/setup.mjs';
 
 const RESULTS = path.join(ROOT, 'test-artifacts', 'jest-results.json');
 
@@ -16,8 +17,32 @@ function printSummary() {
   );
 }
 
+/**
+ * The Prometheus configuration, the alert rules and their unit tests (deploy/prometheus): checked
+ * first, as they need no build and no server, so a broken rule fails the run in a second.
+ */
+function checkPrometheus(promtool) {
+  const dir = path.join(ROOT, 'deploy', 'prometheus');
+  const rules = fs.readdirSync(path.join(dir, 'rules')).map((f) => path.join('rules', f));
+  const checks = [
+    ['check', 'config', 'prometheus.yml'],
+    ['check', 'rules', ...rules.filter((f) => f.endsWith('.rules.yml'))],
+    ['test', 'rules', ...rules.filter((f) => f.endsWith('.test.yml'))],
+  ];
+  for (const args of checks) {
+    log(`promtool ${args.join(' ')}`);
+    const r = spawnSync(promtool, args, { cwd: dir, stdio: 'inherit' });
+    if (r.status !== 0) return false;
+  }
+  return true;
+}
+
 fs.rmSync(RESULTS, { force: true });
 fs.mkdirSync(path.dirname(RESULTS), { recursive: true });
+if (!checkPrometheus(await ensurePromtool())) {
+  log('deploy/prometheus: promtool failed (above); no tests run');
+  process.exit(1);
+}
 // The admin console's browser test needs Chromium; found or installed before anything starts.
 const chromium = await ensureChromium();
 const { services, databaseUrl, redisUrl } = await prepare({ database: 'postgres' });

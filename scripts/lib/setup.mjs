@@ -77,6 +77,22 @@ export function ensureChromium() {
   });
 }
 
+/**
+ * promtool, which checks the Prometheus configuration and runs the alert rules' unit tests in
+ * deploy/prometheus: from the OS packages (Debian's `prometheus` ships it), installed like Chromium.
+ */
+export function ensurePromtool() {
+  return ensureOsBinary({
+    binary: 'promtool',
+    pkg: 'prometheus',
+    dirs: ['/usr/bin', '/usr/local/bin'],
+    label: 'promtool',
+    log,
+    howTo:
+      'npm test checks deploy/prometheus with it: install it (Debian/Ubuntu: sudo apt-get install prometheus) and run npm test again.',
+  });
+}
+
 export function migrate(databaseUrl) {
   run(process.execPath, ['dist/libs/db/migrate.cli.js'], { env: { ...process.env, DATABASE_URL: databaseUrl } });
 }

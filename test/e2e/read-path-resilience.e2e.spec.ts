@@ -1,7 +1,7 @@
 import { createSigner } from 'fast-jwt';
 import { Redis } from 'ioredis';
 import { rebuildStateKey } from '#libs/cache/index.js';
-import { call, eventually } from '../support/http.js';
+import { call, eventually, metricIn } from '../support/http.js';
 import { TestRedisServer } from '../support/redis-server.js';
 import { TEST_ADMIN, startSystem, type TestSystem } from '../support/system.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
@@ -60,6 +60,19 @@ describe('read path when Redis or Postgres fail', () => {
     expect(after.body.color).toBe('yellow');
   });
 
+  it('exports each Redis server’s maxmemory-policy by role (the test’s cache Redis runs the default, noeviction)', async () => {
+    const line = (text: string, role: string) =>
+      text.split('\n').find((l) => l.startsWith('hc_redis_maxmemory_policy{') && l.includes(`role="${role}"`));
+    const text = await eventually(
+      async () => (await call('GET', `${sys.url('batch')}/metrics`)).body as string,
+      (t) => !!line(t, 'queue') && !!line(t, 'cache'),
+      10_000,
+      'both Redis servers in the batch app’s metrics',
+    );
+    expect(line(text, 'queue')).toMatch(/policy="noeviction".* 1$/);
+    expect(line(text, 'cache')).toMatch(/policy="noeviction".* 1$/);
+  });
+
   it('never reads green during a rebuild of the whole cache, which then completes', async () => {
     // Many people, every tenth yellow, so the rebuild takes a few seconds at the test's pace.
     const [{ first }] = await sys.db.query<{ first: string }>(`
@@ -69,10 +82,21 @@ describe('read path when Redis or Postgres fail', () => {
                      CASE WHEN id % 10 = 0 THEN now() + interval '7 days' END FROM u RETURNING user_id)
       SELECT min(user_id)::text AS first FROM c`);
     const yellows = Array.from({ length: SEEDED }, (_, i) => Number(first) + i).filter((id) => id % 10 === 0);
+    // A second batch process finds the rebuild taken by the first: it must read as no rebuild (1),
+    // never as one stuck at its start, or an alert on the lowest ratio would fire for nothing.
+    const batches = [sys.apps.batch!, await sys.startApp('batch')];
+    const ratios = () =>
+      Promise.all(
+        batches.map(async (b) =>
+          metricIn((await call('GET', `${b.url}/metrics`)).body, 'hc_cache_rebuild_progress_ratio'),
+        ),
+      );
+    await eventually(ratios, (r) => r.every((x) => x === 1), 10_000, 'both batch processes to report no rebuild');
     await cacheRedis.flushAll();
     const watcher = new Redis(cacheRedis.url);
     const prefix = sys.env.HC_KEY_PREFIX;
     let sawPartial = false;
+    let sawRebuilding = false;
     try {
       const deadline = Date.now() + 60_000;
       while (!(await watcher.exists(rebuildStateKey(prefix, 'complete')))) {
@@ -87,11 +111,17 @@ describe('read path when Redis or Postgres fail', () => {
         for (const a of answers) expect(a.body.color).toBe('yellow');
         const keys = await watcher.dbsize();
         if (keys > 10 && keys < SEEDED) sawPartial = true;
+        const [a, b] = await ratios();
+        if (Math.min(a, b) < 1) sawRebuilding = true;
+        expect(Math.max(a, b)).toBe(1);
       }
       expect(sawPartial).toBe(true);
+      expect(sawRebuilding).toBe(true);
       expect(await watcher.dbsize()).toBeGreaterThanOrEqual(SEEDED + 1);
+      await eventually(ratios, (r) => r.every((x) => x === 1), 5_000, 'both batch processes to report no rebuild');
     } finally {
       watcher.disconnect();
+      await batches[1].stop();
     }
   }, 90_000);
 

@@ -1,8 +1,10 @@
+import { Redis } from 'ioredis';
 import {
   CodeCache,
   RebuildState,
   RedisThrottlerStorage,
   createCacheRedis,
+  maxmemoryPolicies,
   type CodeView,
   type RedisClient,
 } from '#libs/cache/index.js';
@@ -86,5 +88,15 @@ describe('the cache libraries on a Redis Cluster', () => {
     const hits = await Promise.all([...users, ...users].map((u) => storage.increment(u, 60_000, 1)));
     expect(hits.map((h) => h.totalHits)).toEqual([...users.map(() => 1), ...users.map(() => 2)]);
     expect(hits.filter((h) => h.isBlocked)).toHaveLength(users.length);
+  });
+
+  it('reads the maxmemory-policy of every node', async () => {
+    const node = new Redis(cluster.ports[0], '127.0.0.1');
+    try {
+      await node.config('SET', 'maxmemory-policy', 'allkeys-lru');
+      expect(Object.fromEntries(await maxmemoryPolicies(redis))).toEqual({ noeviction: 2, 'allkeys-lru': 1 });
+    } finally {
+      node.disconnect();
+    }
   });
 });

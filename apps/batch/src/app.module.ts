@@ -11,6 +11,7 @@ import { CacheRebuilder } from './cache-rebuild/cache-rebuilder.service.js';
 import { RecentCodesSync } from './cache-rebuild/recent-codes-sync.service.js';
 import { PartitionMaintenance } from './maintenance/partition-maintenance.service.js';
 import { QuarantineExpiry } from './maintenance/quarantine-expiry.service.js';
+import { RedisPolicies } from './maintenance/redis-policies.service.js';
 import { TracingLagModule } from './scheduling/tracing-lag.module.js';
 import { TracingLag } from './scheduling/tracing-lag.service.js';
 import { WindowScheduler } from './scheduling/window-scheduler.service.js';
@@ -69,6 +70,7 @@ export class BatchModule {
         LatePingTracer,
         RetroTracer,
         QuarantineExpiry,
+        RedisPolicies,
       ],
     };
   }

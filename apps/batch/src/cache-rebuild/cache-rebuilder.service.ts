@@ -13,6 +13,9 @@ const progress = new Gauge({
   name: 'hc_cache_rebuild_progress_ratio',
   help: 'progress of the running cache rebuild (1 when none runs)',
 });
+// A gauge starts at 0, which would read as a rebuild just begun on every batch process that never
+// ran one (all but one of them): the alert on a long rebuild takes the lowest value of all.
+progress.set(1);
 
 /**
  * Rebuilds the code read model from Postgres after the cache Redis lost it (flushed, restarted
@@ -56,8 +59,11 @@ export class CacheRebuilder implements OnApplicationBootstrap, OnApplicationShut
         if (await this.state.isComplete()) return;
         if (!(await this.state.tryLock(LOCK_TTL_MS))) return;
         try {
+          progress.set(0);
           await this.rebuild();
         } finally {
+          // Done, or interrupted: whoever takes the rebuild over reports it from now on.
+          progress.set(1);
           await this.state.unlock();
         }
       } catch (err) {

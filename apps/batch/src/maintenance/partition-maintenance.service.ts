@@ -1,28 +1,45 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Gauge } from 'prom-client';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Gauge, register } from 'prom-client';
 import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
 import { PingPartitionRepository, utcDayRange } from '#libs/db/index.js';
 import { expiredPartitionDays } from '#libs/domain/index.js';
 
 const DAY_MS = 86_400_000;
-
-const pastRetention = new Gauge({
-  name: 'hc_ping_partitions_past_retention',
-  help: 'ping day partitions past the retention that the last maintenance run could not drop (pings in use); above 0 run after run: a long transaction holds pings',
-});
+const PAST_RETENTION = 'hc_ping_partitions_past_retention';
 
 /**
  * Keeps the pings table's day partitions: the next days exist before phones need them (ingest also
  * creates one on demand), and days wholly past the retention are dropped whole, never DELETEd.
  */
 @Injectable()
-export class PartitionMaintenance {
+export class PartitionMaintenance implements OnModuleInit {
   private readonly logger = new Logger(PartitionMaintenance.name);
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly partitions: PingPartitionRepository,
   ) {}
+
+  onModuleInit(): void {
+    // Read from Postgres at scrape time, not set by the last run: the hourly run lands on any
+    // batch process, and the others would keep reporting what they saw hours ago.
+    register.removeSingleMetric(PAST_RETENTION);
+    const count = () => this.pastRetention();
+    new Gauge({
+      name: PAST_RETENTION,
+      help: 'ping day partitions past the retention still present; above 0 for hours: a long transaction holds pings',
+      async collect() {
+        const n = await count().catch(() => null);
+        if (n !== null) this.set(n);
+      },
+    });
+  }
+
+  /** Day partitions wholly past the retention that still exist (the hourly run drops them). */
+  async pastRetention(nowMs = Date.now()): Promise<number> {
+    const days = (await this.partitions.listPartitions()).map((p) => p.day);
+    return expiredPartitionDays(days, nowMs, this.config.retentionDays).length;
+  }
 
   async maintain(nowMs = Date.now()): Promise<{ created: string[]; dropped: string[]; postponed: string[] }> {
     const before = new Set((await this.partitions.listPartitions()).map((p) => p.day));
@@ -48,7 +65,6 @@ export class PartitionMaintenance {
       this.logger.log(
         `ping partitions: created ${created.join(', ') || 'none'}; dropped ${dropped.join(', ') || 'none'}`,
       );
-    pastRetention.set(postponed.length);
     if (postponed.length)
       this.logger.warn(
         `ping partitions ${postponed.join(', ')} past the retention not dropped: pings stayed in use; the next run drops them`,
