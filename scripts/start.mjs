@@ -45,7 +45,7 @@ const children = APPS.map((app) => {
 const port = (app) => process.env[app.portVar] || app.port;
 log('the system is starting:');
 for (const app of APPS) log(`  ${app.name.padEnd(6)} http://localhost:${port(app)}  (ready: /health/ready)`);
-log(`  OpenAPI http://localhost:${port(APPS[0])}/docs`);
+log(`  OpenAPI http://localhost:${port(APPS[0])}/docs, http://localhost:${port(APPS[1])}/docs`);
 log(
   `  first admin: ${env.HC_ADMIN_USERNAME || 'admin'} / ${process.env.HC_ADMIN_PASSWORD ? '(HC_ADMIN_PASSWORD)' : env.HC_ADMIN_PASSWORD}`,
 );

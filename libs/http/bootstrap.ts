@@ -7,7 +7,9 @@ import { AllErrorsFilter } from './all-errors.filter.js';
 import { runClustered } from './cluster.js';
 import { FastLane } from './fast-lane.js';
 import { installGracefulShutdown } from './graceful-shutdown.js';
+import { serveOpenApi } from './openapi.js';
 import { installRequestMetrics } from './request-metrics.js';
+import { recordRoutes } from './route-table.js';
 import { createValidationPipe } from './validation.js';
 
 export interface HttpAppOptions {
@@ -17,8 +19,17 @@ export interface HttpAppOptions {
   bodyLimitBytes?: number;
   /** How many processes serve the port (default 1). */
   workers?: (c: AppConfig) => number;
-  /** Runs after the app is built and before it listens (OpenAPI, fast-lane routes, ...). */
+  /** The title of the app's OpenAPI document (see openapi.ts); an app without one serves none. */
+  openApiTitle?: string;
+  /** Runs after the app is built and before it listens (fast-lane routes, plugins, ...). */
   configure?: (app: NestFastifyApplication, c: AppConfig, fastLane: FastLane) => Promise<void> | void;
+}
+
+/** An app built as it runs in production, not yet listening. */
+export interface HttpApp {
+  app: NestFastifyApplication;
+  /** What it answers once it listens (see route-table.ts). */
+  routes: () => string[];
 }
 
 /** Loads the config or stops the process with a message naming the variable. */
@@ -44,6 +55,15 @@ export async function runHttpApp(opts: HttpAppOptions): Promise<void> {
 }
 
 async function startHttpApp(opts: HttpAppOptions, config: AppConfig): Promise<NestFastifyApplication> {
+  const { app } = await createHttpApp(opts, config);
+  const port = opts.port(config);
+  await app.listen(port, '0.0.0.0');
+  app.get(Logger).log(`${opts.name} listening on :${port}`);
+  return app;
+}
+
+/** Builds one process's app: everything startHttpApp does but listen (the route check runs it too). */
+export async function createHttpApp(opts: HttpAppOptions, config: AppConfig): Promise<HttpApp> {
   const fastLane = new FastLane();
   const adapter = new FastifyAdapter({
     bodyLimit: opts.bodyLimitBytes ?? 64 * 1024,
@@ -56,13 +76,12 @@ async function startHttpApp(opts: HttpAppOptions, config: AppConfig): Promise<Ne
     bufferLogs: true,
   });
   app.useLogger(app.get(Logger));
+  const routes = recordRoutes(app.getHttpAdapter().getInstance(), fastLane);
   installRequestMetrics(app.getHttpAdapter().getInstance());
   app.useGlobalFilters(new AllErrorsFilter());
   app.useGlobalPipes(createValidationPipe());
   installGracefulShutdown(app);
+  if (opts.openApiTitle) serveOpenApi(app, fastLane, opts.openApiTitle);
   await opts.configure?.(app, config, fastLane);
-  const port = opts.port(config);
-  await app.listen(port, '0.0.0.0');
-  app.get(Logger).log(`${opts.name} listening on :${port}`);
-  return app;
+  return { app, routes };
 }

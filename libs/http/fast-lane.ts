@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Logger } from '@nestjs/common';
+import type { OperationObject } from '@nestjs/swagger';
 import { toErrorResponse } from './all-errors.filter.js';
 import { closeConnectionsWhenClosing } from './graceful-shutdown.js';
 import { BodyError } from './json-body.js';
@@ -16,6 +17,11 @@ export interface FastRoute {
   /** Whether this lane takes the request (from its headers); the others go to Fastify. */
   accepts?: (req: IncomingMessage) => boolean;
   handle: (req: IncomingMessage, res: ServerResponse) => Promise<unknown>;
+  /**
+   * The route's OpenAPI operation (see openapi.ts), with the classes its schemas refer to. Left out
+   * when a controller serves the same method and path and documents it.
+   */
+  openapi?: { operation: OperationObject; models?: (new () => unknown)[] };
 }
 
 const logger = new Logger('fast-lane');
@@ -32,6 +38,10 @@ export class FastLane {
 
   add(route: FastRoute): void {
     this.routes.set(`${route.method} ${route.path}`, route);
+  }
+
+  list(): FastRoute[] {
+    return [...this.routes.values()];
   }
 
   /** For Fastify's `serverFactory`: our routes first, everything else to Fastify. */

@@ -9,3 +9,6 @@ export * from './fast-lane.js';
 export * from './rate-limit.module.js';
 export * from './json-body.js';
 export * from './no-body.pipe.js';
+export * from './openapi.js';
+export * from './route-table.js';
+export * from './openapi-exclusions.js';

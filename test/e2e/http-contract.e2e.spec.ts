@@ -192,5 +192,11 @@ describe('HTTP contract (api + ingest)', () => {
     expect(Object.keys(doc.body.paths)).toEqual(
       expect.arrayContaining(['/v1/users', '/v1/codes/me', '/v1/admin/sessions']),
     );
+    const ingest = await call('GET', `${sys.url('ingest')}/docs-json`);
+    expect(ingest.status).toBe(200);
+    expect(Object.keys(ingest.body.paths)).toEqual(['/v1/pings']);
+    expect(ingest.body.paths['/v1/pings'].post.requestBody.content['application/json'].schema).toEqual({
+      $ref: '#/components/schemas/PingsRequest',
+    });
   });
 });

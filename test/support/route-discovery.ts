@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
+import type { HttpAppOptions } from '#libs/http/index.js';
 import { ROOT, runNode, type AppName } from './apps.js';
 
 /** `METHOD /path/{param}` (OpenAPI's way of writing a path), e.g. `GET /v1/admin/code-changes/{id}`. */
@@ -72,7 +73,52 @@ async function readControllerRoutes(): Promise<Record<AppName, RouteKey[]>> {
   return out;
 }
 
+/** What a running app answers, and what its OpenAPI document lists (null: it serves none). */
+export interface ServedRoutes {
+  registered: RouteKey[];
+  documented: RouteKey[] | null;
+}
+
+/**
+ * Builds the app as its main.ts does (the same options and set-up, one process instead of
+ * HC_HTTP_WORKERS), lets it listen on a free port, and lists what it really registered (Fastify's
+ * route table and the fast lane, libs/http/route-table.ts) and the operations of the document it
+ * serves at /docs-json. `env` is the app's environment (a test system's). Runs in a plain Node
+ * process, as controllerRoutes does.
+ */
+export async function servedRoutes(app: AppName, env: Record<string, string>): Promise<ServedRoutes> {
+  const { code, output } = await runNode(
+    fileURLToPath(import.meta.url),
+    { LOG_LEVEL: 'warn', ...env, HC_LIST_SERVED_ROUTES: app },
+    60_000,
+  );
+  if (code !== 0) throw new Error(`listing the routes of ${app} failed:\n${output}`);
+  return JSON.parse(output.trim().split('\n').pop()!);
+}
+
+async function readServedRoutes(name: AppName): Promise<ServedRoutes> {
+  // Imported here only: Jest's module loader, which loads this file, cannot load the apps' dependencies.
+  const { createHttpApp } = await import('#libs/http/index.js');
+  const { loadConfig } = await import('#libs/config/index.js');
+  const { httpApp } = (await import(pathToFileURL(path.join(ROOT, 'dist/apps', name, 'src/http-app.js')).href)) as {
+    httpApp: HttpAppOptions;
+  };
+  const { app, routes } = await createHttpApp(httpApp, loadConfig());
+  await app.listen(0, '127.0.0.1');
+  const res = await fetch(`${await app.getUrl()}/docs-json`);
+  const documented = res.ok ? openApiRoutes((await res.json()) as Parameters<typeof openApiRoutes>[0]) : null;
+  // Fastify writes a path parameter `:id`, OpenAPI `{id}`.
+  const registered = routes().map((k) => k.replace(/:(\w+)/g, '{$1}'));
+  return { registered, documented };
+}
+
 if (process.env.HC_LIST_CONTROLLER_ROUTES === '1') {
   console.log(JSON.stringify(await readControllerRoutes()));
+  process.exit(0);
+}
+
+const served = process.env.HC_LIST_SERVED_ROUTES as AppName | undefined;
+if (served) {
+  console.log(JSON.stringify(await readServedRoutes(served)));
   process.exit(0);
 }

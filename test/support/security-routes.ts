@@ -159,6 +159,8 @@ export const SECURED_ROUTES: SecuredRoute[] = [
     ok: 202,
     request: async () => ({ body: { pings: [{ ts: Date.now() - 30_000, geohash: 'u33dc0cp' }] } }),
   },
+  { app: 'ingest', key: 'GET /docs', access: 'public', ok: 200 },
+  { app: 'ingest', key: 'GET /docs-json', access: 'public', ok: 200 },
   ...health('ingest'),
   ...health('batch'),
 ];

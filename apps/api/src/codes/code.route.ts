@@ -1,4 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { getSchemaPath } from '@nestjs/swagger';
 import { TokenService } from '#libs/auth/index.js';
 import { DomainError, ErrorCode } from '#libs/domain/index.js';
 import type { FastRoute } from '#libs/http/index.js';
@@ -18,6 +19,24 @@ export function codeRoute(app: NestFastifyApplication): FastRoute {
   return {
     method: 'GET',
     path: '/v1/codes/me',
+    // The 200 body's schema is CodeResponse's, the class its handler answers with.
+    openapi: {
+      models: [CodeResponse],
+      operation: {
+        tags: ['codes'],
+        summary: "The caller's health code (user token)",
+        security: [{ bearer: [] }],
+        responses: {
+          200: {
+            description: 'the code',
+            content: { 'application/json': { schema: { $ref: getSchemaPath(CodeResponse) } } },
+          },
+          401: { description: 'no or invalid token' },
+          403: { description: 'not a user token' },
+          503: { description: 'both the cache and the database are unavailable' },
+        },
+      },
+    },
     handle: async (req) => {
       const principal = tokens.authenticate(req.headers.authorization);
       if (principal.kind !== 'user') throw new DomainError(ErrorCode.FORBIDDEN, 'this route is for users');

@@ -1,0 +1,19 @@
+import type { HttpAppOptions } from '#libs/http/index.js';
+import { ApiModule } from './app.module.js';
+import { codeRoute } from './codes/code.route.js';
+import { mountQueueDashboard } from './admin/queue-dashboard.js';
+import { serveAdminConsole } from './console/admin-console.js';
+
+/** The api as main.ts runs it, and as the route check (test/e2e) builds it. */
+export const httpApp: HttpAppOptions = {
+  name: 'api',
+  workers: (c) => c.httpWorkers,
+  port: (c) => c.ports.api,
+  module: (c) => ApiModule.forRoot(c),
+  openApiTitle: 'Health code API',
+  configure: async (app, _config, fastLane) => {
+    fastLane.add(codeRoute(app));
+    await mountQueueDashboard(app);
+    await serveAdminConsole(app);
+  },
+};
