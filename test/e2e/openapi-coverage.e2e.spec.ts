@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { OPENAPI_EXCLUSIONS, openApiExclusionOf } from '#libs/http/openapi-exclusions.js';
+import { parsePingBatch } from '../../apps/ingest/src/pings/ping-batch.parser.js';
 import { ROOT, type AppName } from '../support/apps.js';
 import { servedRoutes, type ServedRoutes } from '../support/route-discovery.js';
 import { startSystem, type TestSystem } from '../support/system.js';
@@ -8,8 +9,8 @@ import { startSystem, type TestSystem } from '../support/system.js';
 /**
  * Every route an app really answers (Fastify's route table and the fast lane, not what the
  * controllers declare) is in its OpenAPI document, and every operation of the document is
- * answered, except the routes libs/http/openapi-exclusions.ts leaves out on purpose; and
- * docs/api.md, written by hand, names the same routes.
+ * answered, except the routes libs/http/openapi-exclusions.ts leaves out on purpose;
+ * docs/api.md, written by hand, names the same routes; the ping body matches the parser.
  */
 describe('OpenAPI documents cover every route the apps serve', () => {
   let sys: TestSystem;
@@ -71,6 +72,61 @@ describe('OpenAPI documents cover every route the apps serve', () => {
       notInApiMd: documented.filter((k) => !named.includes(k)),
       namedButNotServed: named.filter((k) => !registered.has(k)),
     }).toEqual({ notInApiMd: [], namedButNotServed: [] });
+  });
+
+  // The ping body has no schema that the code validates with: parsePingBatch is plain code (hot,
+  // see its comment) and the DTO only documents it. This holds the document to the parser at the
+  // edges the document states, so neither can change alone.
+  it("ingest's ping body schema is the one the parser takes, at the edges it states", () => {
+    const schemas = served.ingest.document!.components!.schemas!;
+    const list = schemas.PingsRequest.properties.pings;
+    const item = schemas[String(list.items.$ref).split('/').pop()!];
+    const problems = (body: unknown): { field: string; message: string }[] => {
+      try {
+        parsePingBatch(body, 8);
+        return [];
+      } catch (err) {
+        return (err as { details: { field: string; message: string }[] }).details;
+      }
+    };
+    const ping = (): Record<string, unknown> => ({ ts: Date.now(), geohash: 'u33dc0cp' });
+    const batch = (n: number) => ({ pings: Array.from({ length: n }, ping) });
+    expect(problems(batch(list.minItems))).toEqual([]);
+    expect(problems(batch(list.maxItems))).toEqual([]);
+    expect(problems(batch(list.minItems - 1))).not.toEqual([]);
+    expect(problems(batch(list.maxItems + 1))).not.toEqual([]);
+
+    const refused = (field: string) =>
+      problems({ pings: [{ ...ping(), [field]: null }] }).some(
+        (p) => p.message === `property ${field} should not exist`,
+      );
+    expect(refused('notAField')).toBe(true);
+    expect(Object.keys(item.properties).filter(refused)).toEqual([]);
+    for (const field of item.required as string[]) {
+      const { [field]: _, ...without } = ping();
+      expect({ field, refused: problems({ pings: [without] }).some((p) => p.field === field) }).toEqual({
+        field,
+        refused: true,
+      });
+    }
+
+    // Each documented bound of a number, on a ping with a position.
+    const problemsOf = (field: string, value: number) =>
+      problems({ pings: [{ ts: Date.now(), lat: 0, lon: 0, [field]: value }] }).filter((p) => p.field === field);
+    for (const [field, rule] of Object.entries<{ minimum?: number; maximum?: number }>(item.properties)) {
+      for (const [bound, beyond] of [
+        [rule.minimum, -1e-6],
+        [rule.maximum, 1e-6],
+      ] as const) {
+        if (bound === undefined) continue;
+        expect({ field, at: bound, problems: problemsOf(field, bound).length }).toEqual({
+          field,
+          at: bound,
+          problems: 0,
+        });
+        expect(problemsOf(field, bound + beyond)).not.toEqual([]);
+      }
+    }
   });
 
   it('has no exclusion that matches nothing', () => {

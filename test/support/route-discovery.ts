@@ -73,10 +73,16 @@ async function readControllerRoutes(): Promise<Record<AppName, RouteKey[]>> {
   return out;
 }
 
-/** What a running app answers, and what its OpenAPI document lists (null: it serves none). */
+/** What a running app answers, and its OpenAPI document and the operations it lists (null: it serves none). */
 export interface ServedRoutes {
   registered: RouteKey[];
   documented: RouteKey[] | null;
+  document: OpenApiDocument | null;
+}
+
+export interface OpenApiDocument {
+  paths: Record<string, Record<string, unknown>>;
+  components?: { schemas?: Record<string, any> };
 }
 
 /**
@@ -106,10 +112,10 @@ async function readServedRoutes(name: AppName): Promise<ServedRoutes> {
   const { app, routes } = await createHttpApp(httpApp, loadConfig());
   await app.listen(0, '127.0.0.1');
   const res = await fetch(`${await app.getUrl()}/docs-json`);
-  const documented = res.ok ? openApiRoutes((await res.json()) as Parameters<typeof openApiRoutes>[0]) : null;
+  const document = res.ok ? ((await res.json()) as OpenApiDocument) : null;
   // Fastify writes a path parameter `:id`, OpenAPI `{id}`.
   const registered = routes().map((k) => k.replace(/:(\w+)/g, '{$1}'));
-  return { registered, documented };
+  return { registered, documented: document && openApiRoutes(document), document };
 }
 
 if (process.env.HC_LIST_CONTROLLER_ROUTES === '1') {
