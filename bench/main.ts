@@ -139,6 +139,7 @@ export class BenchRun {
           keyPrefix: BENCH_KEY_PREFIX,
           jwtSecret: randomBytes(32).toString('hex'),
           workDir,
+          resultsDir: this.resultsDir,
           load,
           processes: this.processes,
           log: env.log,

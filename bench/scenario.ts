@@ -19,6 +19,8 @@ export interface BenchContext {
   jwtSecret: string;
   /** A scratch folder for this run (token files, scripts), removed at the end. */
   workDir: string;
+  /** bench/results/: where charts are written beside latest.json. */
+  resultsDir: string;
   /** The HTTP load generator chosen for this run (wrk, else autocannon). */
   load: LoadGenerator;
   /** Starts built apps and helper servers as processes; the runner stops whatever is left. */

@@ -1,7 +1,7 @@
 // The floor the write path is measured against: the same kind of rows the ingest app stores
 // (user_id bigint, ts timestamptz, cell text; made by the same generator as the load, see
 // bench/support/pings.ts), loaded into the same `pings` table (same partitions, same indexes) with
-// `COPY pings (user_id, ts, cell) FROM STDIN (FORMAT binary)`, the format the ingest app writes
+// `COPY pings (user_id, ts, cell, pos_lat, pos_lon, pos_len) FROM STDIN (FORMAT binary)`, the format the ingest app writes
 // (so Postgres does the same work per row on both sides; text COPY costs it about 13% more) - no
 // HTTP, no JSON, no validation, no conflict check, no window bookkeeping. STREAMS connections copy in parallel, each in chunks of CHUNK_ROWS rows,
 // one COPY (its own transaction, committed with the server's synchronous_commit) per chunk.
@@ -18,7 +18,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { PING_COPY_HEADER, PING_COPY_TRAILER, toPingBatch } from '#libs/db/index.js';
+import { PING_COPY_COLUMNS, PING_COPY_HEADER, PING_COPY_TRAILER, toPingBatch } from '#libs/db/index.js';
 import { cpuUsageBetween, takeCpuSnapshot } from '../support/cpu.js';
 import { PingBatchGenerator } from '../support/pings.js';
 
@@ -63,7 +63,14 @@ while (made < rows) {
     const n = Math.min(b.tsMs.length - from, chunkRows - inChunk, rows - made);
     const tsMs = b.tsMs.slice(from, from + n);
     for (const ms of tsMs) days.add(new Date(ms).toISOString().slice(0, 10));
-    chunk.push(toPingBatch({ userIds: tsMs.map(() => user), tsMs, cells: b.cells.slice(from, from + n) }).copyTuples);
+    chunk.push(
+      toPingBatch({
+        userIds: tsMs.map(() => user),
+        tsMs,
+        cells: b.cells.slice(from, from + n),
+        positions: b.cells.slice(from, from + n),
+      }).copyTuples,
+    );
     from += n;
     made += n;
     inChunk += n;
@@ -89,7 +96,7 @@ try {
       for (const data of chunks[i])
         await pipeline(
           Readable.from([data]),
-          c.query(copyFrom('COPY pings (user_id, ts, cell) FROM STDIN (FORMAT binary)')),
+          c.query(copyFrom(`COPY pings ${PING_COPY_COLUMNS} FROM STDIN (FORMAT binary)`)),
         );
     }),
   );

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { lastClosedWindowId, type TimeGrid } from '#libs/domain/index.js';
-import { encodeCell } from '#libs/geo/index.js';
+import { encodeCell, POSITION_PRECISION } from '#libs/geo/index.js';
 import { agreement, exactContacts, type Agreement, type TruthRules } from '../../test/support/city/ground-truth.js';
 import {
   copyPings,
@@ -9,12 +9,11 @@ import {
   registerWindows,
   setRedCodes,
 } from '../../test/support/city/load.js';
-import { CITY_CENTRE } from '../../test/support/city/places.js';
-import { City, type SimPing } from '../../test/support/city/simulator.js';
+import { City, withPositionError, type SimPing } from '../../test/support/city/simulator.js';
 import { productionAppEnv, row, type BenchContext, type BenchRow, type Scenario } from '../scenario.js';
-import { matchingConfigs, type MatchingConfig } from '../support/matching-configs.js';
+import { writeBarChart } from '../support/bar-chart.js';
 import { withClient } from '../support/postgres.js';
-import { emptyBenchData } from '../support/reset.js';
+import { assertTracingTablesEmpty, emptyBenchData } from '../support/reset.js';
 
 /**
  * The production grid and policy divided by 30 in time: 12 slots a window, review from one slot
@@ -30,7 +29,57 @@ const SIZES = { quick: { people: 1000, windows: 2 }, default: { people: 4000, wi
 const RED_FRACTION = 0.015;
 const TRACE_TIMEOUT_MS = 5 * 60_000;
 
-interface ConfigResult extends MatchingConfig {
+/** A way the phones report and the engine matches: what each row of the results measures. */
+interface QualityConfig {
+  label: string;
+  /** What the phones send: lat/lon (kept to POSITION_PRECISION) or only their geohash-8 cell. */
+  reports: 'lat/lon' | 'cell';
+  /** RMS error of the reported positions, metres. */
+  errorMeters: number;
+  radiusMeters: number;
+  why: string;
+}
+
+const CELL_PRECISION = 8;
+const CONFIGS: QualityConfig[] = [
+  {
+    label: 'default',
+    reports: 'lat/lon',
+    errorMeters: 0,
+    radiusMeters: R_METERS,
+    why: 'lat/lon phones, exact positions',
+  },
+  {
+    label: 'default, 5 m error',
+    reports: 'lat/lon',
+    errorMeters: 5,
+    radiusMeters: R_METERS,
+    why: 'positions off by 5 m RMS',
+  },
+  {
+    label: 'default, 10 m error',
+    reports: 'lat/lon',
+    errorMeters: 10,
+    radiusMeters: R_METERS,
+    why: 'positions off by 10 m RMS',
+  },
+  {
+    label: '5 m error, 25 m radius',
+    reports: 'lat/lon',
+    errorMeters: 5,
+    radiusMeters: 25,
+    why: 'positions off by 5 m RMS, radius widened by 5 m',
+  },
+  {
+    label: 'geohash-8 phones',
+    reports: 'cell',
+    errorMeters: 0,
+    radiusMeters: R_METERS,
+    why: 'phones that send only their cell: its rectangle can only widen a contact',
+  },
+];
+
+interface ConfigResult extends QualityConfig {
   requests: Agreement;
   exposures: Agreement;
   traceSec: number;
@@ -39,37 +88,40 @@ interface ConfigResult extends MatchingConfig {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 
-/** Loads the city with cells of `precision`; returns the user id of each person. */
-async function load(client: pg.Client, city: City, pings: SimPing[], precision: number): Promise<string[]> {
+/** The pings as the phones of this configuration report them. */
+function reported(pings: SimPing[], config: QualityConfig, seed: number): SimPing[] {
+  if (config.reports === 'cell') return pings.map((p) => ({ ...p, cell: encodeCell(p.lat, p.lon, CELL_PRECISION) }));
+  return withPositionError(pings, config.errorMeters, CELL_PRECISION, POSITION_PRECISION, seed);
+}
+
+/** Loads the city as reported; returns the user id of each person. Refuses to load over leftovers. */
+async function load(client: pg.Client, city: City, pings: SimPing[]): Promise<string[]> {
+  await assertTracingTablesEmpty(client);
   const ids = await insertPeople(client, city.options.people);
   await setRedCodes(client, city.red, (p) => ids[p]);
   await ensurePingPartitions(client, city.startMs, city.endMs);
-  await copyPings(
-    client,
-    pings.map((p) => ({ ...p, cell: encodeCell(p.lat, p.lon, precision) })),
-    (p) => ids[p],
-  );
+  await copyPings(client, pings, (p) => ids[p]);
   await registerWindows(client, city.options.firstWindowId, city.options.windowCount, GRID.windowSeconds);
   await client.query('ANALYZE pings, users, health_codes');
   return ids;
 }
 
 /** Runs the real batch app with this configuration until the city's windows are traced. */
-async function trace(ctx: BenchContext, client: pg.Client, city: City, config: MatchingConfig): Promise<number> {
+async function trace(ctx: BenchContext, client: pg.Client, city: City, config: QualityConfig): Promise<number> {
   const env = productionAppEnv(ctx, {
     HC_WINDOW_SECONDS: String(GRID.windowSeconds),
     HC_SLOT_SECONDS: String(GRID.slotSeconds),
     HC_GRACE_SECONDS: String(GRID.graceSeconds),
     HC_EXPOSURE_REVIEW_SECONDS: String(POLICY.reviewSeconds),
     HC_EXPOSURE_AUTO_SECONDS: String(POLICY.autoSeconds),
-    HC_GEOHASH_PRECISION: String(config.precision),
-    ...(config.radiusMeters === null ? {} : { HC_CONTACT_RADIUS_METERS: String(config.radiusMeters) }),
+    HC_GEOHASH_PRECISION: String(CELL_PRECISION),
+    HC_CONTACT_RADIUS_METERS: String(config.radiusMeters),
     // Every request counts, automatic or not: the circuit breaker must not matter here.
     HC_AUTO_APPLY_MAX_PER_WINDOW: '1000000',
   });
   const t0 = Date.now();
   const range = [city.options.firstWindowId, city.options.firstWindowId + city.options.windowCount - 1];
-  return ctx.processes.withApp('batch', env, `batch-quality-${config.label.replace(' ', '-')}`, async () => {
+  return ctx.processes.withApp('batch', env, `batch-quality-${config.label.replace(/[^a-z0-9]+/gi, '-')}`, async () => {
     for (;;) {
       const rows = (
         await client.query<{ id: string; status: string; error: string | null }>(
@@ -88,7 +140,6 @@ async function trace(ctx: BenchContext, client: pg.Client, city: City, config: M
     }
   });
 }
-
 /** What the pipeline stored, keyed by person (ids differ between loads only in theory). */
 async function stored(client: pg.Client, city: City, ids: string[]) {
   const person = new Map(ids.map((id, i) => [id, i]));
@@ -112,10 +163,9 @@ async function stored(client: pg.Client, city: City, ids: string[]) {
 }
 
 function table(results: ConfigResult[], truthRequests: number): string[] {
-  const head = ['config', 'radius', 'recall', 'precision', 'found', 'truth', 'pair recall', 'pair precision', 'trace'];
+  const head = ['config', 'recall', 'precision', 'found', 'truth', 'pair recall', 'pair precision', 'trace'];
   const lines = results.map((r) => [
     r.label,
-    r.radiusMeters === null ? '-' : `${r.radiusMeters} m`,
     pct(r.requests.recall),
     pct(r.requests.precision),
     String(r.requests.found),
@@ -125,12 +175,12 @@ function table(results: ConfigResult[], truthRequests: number): string[] {
     `${r.traceSec.toFixed(1)} s`,
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
-  return [head, ...lines].map((l) => l.map((v, i) => (i < 2 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join('  '));
+  return [head, ...lines].map((l) => l.map((v, i) => (i < 1 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join('  '));
 }
 
 export const quality: Scenario = {
   name: 'quality',
-  description: `recall and precision of the requests against exact contacts (${R_METERS} m, one slot) from true positions, geohash precision 7/8/9 with and without HC_CONTACT_RADIUS_METERS`,
+  description: `recall and precision of the requests against exact contacts (${R_METERS} m, one slot) from true positions: lat/lon phones with 0, 5 and 10 m position error, and phones that send only their cell`,
   async run(ctx: BenchContext): Promise<BenchRow[]> {
     const size = ctx.quick ? SIZES.quick : SIZES.default;
     const firstWindowId = lastClosedWindowId(Date.now(), GRID) - size.windows - 2;
@@ -159,9 +209,9 @@ export const quality: Scenario = {
 
     const results: ConfigResult[] = [];
     await withClient(ctx.databaseUrl, async (client) => {
-      for (const config of matchingConfigs(CITY_CENTRE, R_METERS)) {
+      for (const config of CONFIGS) {
         await emptyBenchData(client, ctx.redisUrl, ctx.keyPrefix);
-        const ids = await load(client, city, pings, config.precision);
+        const ids = await load(client, city, reported(pings, config, 6));
         const traceSec = await trace(ctx, client, city, config);
         const found = await stored(client, city, ids);
         const result = {
@@ -178,6 +228,17 @@ export const quality: Scenario = {
       await emptyBenchData(client, ctx.redisUrl, ctx.keyPrefix);
     });
     for (const line of table(results, truth.requests.length)) ctx.log(`quality: ${line}`);
+    const chart = writeBarChart(
+      ctx.resultsDir,
+      'quality.svg',
+      `Matching quality against exact contacts (${R_METERS} m, one slot)`,
+      ['request recall', 'request precision', 'pair recall', 'pair precision'],
+      results.map((r) => ({
+        label: r.label,
+        values: [r.requests, r.exposures].flatMap((a) => [100 * a.recall, 100 * a.precision]),
+      })),
+    );
+    ctx.log(`quality: chart written to ${chart}`);
 
     ctx.detail('city', {
       people: size.people,
@@ -214,6 +275,14 @@ export const quality: Scenario = {
         metric: `precision, ${r.label}`,
         unit: '%',
         value: 100 * r.requests.precision,
+        baseline: null,
+        baselineLabel: null,
+      }),
+      row({
+        scenario: 'quality',
+        metric: `pair precision, ${r.label}`,
+        unit: '%',
+        value: 100 * r.exposures.precision,
         baseline: null,
         baselineLabel: null,
       }),

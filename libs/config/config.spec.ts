@@ -8,7 +8,7 @@ describe('loadConfig', () => {
     expect(c.thresholds).toEqual({ autoSeconds: 900, reviewSeconds: 300 });
     expect(c).toMatchObject({
       geohashPrecision: 8,
-      contactRadiusMeters: null,
+      contact: { radiusMeters: 20, seconds: 300 },
       infectiousLookbackSeconds: 172_800,
       quarantineSeconds: 1_209_600,
       retentionDays: 14,
@@ -44,10 +44,14 @@ describe('loadConfig', () => {
   });
 
   it('treats an empty string as unset', () => {
-    expect(loadConfig({ HC_CONTACT_RADIUS_METERS: '' }).contactRadiusMeters).toBeNull();
+    expect(loadConfig({ HC_CONTACT_SECONDS: '', HC_SLOT_SECONDS: '60' }).contact).toEqual({
+      radiusMeters: 20,
+      seconds: 60,
+    });
   });
 
   it.each([
+    [{ HC_CONTACT_SECONDS: '301' }, 'HC_CONTACT_SECONDS'],
     [{ HC_WINDOW_SECONDS: '60', HC_SLOT_SECONDS: '7' }, 'HC_SLOT_SECONDS'],
     [{ HC_SLOT_SECONDS: 'five' }, 'HC_SLOT_SECONDS'],
     [{ HC_WINDOW_SECONDS: '0' }, 'HC_WINDOW_SECONDS'],

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import {
   minimumRetentionDays,
   validateTimeGrid,
+  type ContactRule,
   type ExposureThresholds,
   type LoginFailureLimits,
   type TimeGrid,
@@ -21,7 +22,8 @@ export interface AppConfig {
   ports: { api: number; ingest: number; batch: number };
   grid: TimeGrid;
   geohashPrecision: number;
-  contactRadiusMeters: number | null;
+  /** Two pings are in contact within this distance and time (libs/domain inContact). */
+  contact: ContactRule;
   thresholds: ExposureThresholds;
   infectiousLookbackSeconds: number;
   quarantineSeconds: number;
@@ -67,6 +69,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   };
   const gridError = validateTimeGrid(grid);
   if (gridError) throw new ConfigError('HC_SLOT_SECONDS', `${gridError} (HC_WINDOW_SECONDS=${grid.windowSeconds})`);
+  // Late pings and retro-traces reach one slot across a window edge: a contact time beyond it would be missed.
+  if (c.HC_CONTACT_SECONDS !== undefined && c.HC_CONTACT_SECONDS > c.HC_SLOT_SECONDS)
+    throw new ConfigError('HC_CONTACT_SECONDS', `must be at most HC_SLOT_SECONDS (${c.HC_SLOT_SECONDS})`);
   if (c.HC_EXPOSURE_REVIEW_SECONDS > c.HC_EXPOSURE_AUTO_SECONDS) {
     throw new ConfigError('HC_EXPOSURE_REVIEW_SECONDS', 'must not exceed HC_EXPOSURE_AUTO_SECONDS');
   }
@@ -99,7 +104,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     ports: { api: c.API_PORT, ingest: c.INGEST_PORT, batch: c.BATCH_PORT },
     grid,
     geohashPrecision: c.HC_GEOHASH_PRECISION,
-    contactRadiusMeters: c.HC_CONTACT_RADIUS_METERS ?? null,
+    contact: { radiusMeters: c.HC_CONTACT_RADIUS_METERS, seconds: c.HC_CONTACT_SECONDS ?? c.HC_SLOT_SECONDS },
     thresholds: { autoSeconds: c.HC_EXPOSURE_AUTO_SECONDS, reviewSeconds: c.HC_EXPOSURE_REVIEW_SECONDS },
     infectiousLookbackSeconds: c.HC_INFECTIOUS_LOOKBACK_SECONDS,
     quarantineSeconds: c.HC_QUARANTINE_SECONDS,

@@ -51,6 +51,8 @@ export interface ExposureEvidence {
   seconds: number;
   slots: number[];
   cells: string[];
+  /** The closest pings of the pair (null: traced before distances were kept, or past retention). */
+  closest: { meters: number; secondsApart: number } | null;
 }
 
 const COLUMNS = `id::text, user_id::text AS "userId", window_id::float8 AS "windowId", from_color AS "fromColor",
@@ -241,11 +243,16 @@ export class CodeChangeRepository {
   async findEvidence(windowId: number, userId: string): Promise<ExposureEvidence[]> {
     const rows = await queryRows(
       this.db,
-      `SELECT source_id::text AS "sourceId", seconds, slots::float8[] AS slots, cells FROM exposures
-       WHERE window_id = $1 AND contact_id = $2 ORDER BY source_id`,
+      `SELECT source_id::text AS "sourceId", seconds, slots::float8[] AS slots, cells,
+              CASE WHEN meters IS NOT NULL THEN json_build_object('meters', round(meters::numeric, 1), 'secondsApart', seconds_apart) END AS closest
+       FROM exposures WHERE window_id = $1 AND contact_id = $2 ORDER BY source_id`,
       [windowId, userId],
     );
-    return rows.map((r: ExposureEvidence) => ({ ...r, slots: r.slots.map(Number) }));
+    return rows.map((r: ExposureEvidence) => ({
+      ...r,
+      slots: r.slots.map(Number),
+      closest: r.closest && { meters: Number(r.closest.meters), secondsApart: r.closest.secondsApart },
+    }));
   }
 
   /** How many requests wait for an admin, and since when the oldest has (for metrics). */

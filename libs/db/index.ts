@@ -18,3 +18,4 @@ export * from './tracing.repository.js';
 export * from './user.repository.js';
 export * from './window-exposures.repository.js';
 export * from './window.repository.js';
+export * from './contact.sql.js';

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { positionArea, type Area } from '#libs/geo/index.js';
+import { POSITION_SCALE } from './ping-copy-rows.js';
 import { epochMs, type Db, queryRows } from './sql.js';
 
 /** A late ping waiting for its window's late-ping pass, with what the pass needs to know of it. */
@@ -8,6 +10,7 @@ export interface PendingLatePing {
   userId: string;
   tsMs: number;
   cell: string;
+  area: Area;
   /** The sender is red and infectious at the ping's time (so it is also a source ping). */
   isSource: boolean;
 }
@@ -42,6 +45,7 @@ export class LatePingRepository {
     const rows = await queryRows(
       this.db,
       `SELECT l.seq::float8 AS seq, l.user_id::text AS "userId", ${epochMs('l.ts')} AS "tsMs", p.cell,
+              p.pos_lat / ${POSITION_SCALE}.0 AS lat, p.pos_lon / ${POSITION_SCALE}.0 AS lon, p.pos_len AS len,
               coalesce(h.color = 'red' AND l.ts >= h.infectious_from, false) AS "isSource"
        FROM pending_late_pings l
        JOIN pings p ON p.user_id = l.user_id AND p.ts = l.ts
@@ -49,7 +53,14 @@ export class LatePingRepository {
        WHERE l.window_id = $1 ORDER BY l.seq`,
       [windowId],
     );
-    return rows.map((r: PendingLatePing) => ({ ...r, seq: Number(r.seq), tsMs: Number(r.tsMs) }));
+    return rows.map(
+      ({ lat, lon, len, ...r }: Omit<PendingLatePing, 'area'> & { lat: number; lon: number; len: number | null }) => ({
+        ...r,
+        seq: Number(r.seq),
+        tsMs: Number(r.tsMs),
+        area: positionArea(r.cell, len === null ? null : { lat, lon, len }),
+      }),
+    );
   }
 
   /**

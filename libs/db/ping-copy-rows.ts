@@ -1,3 +1,5 @@
+import { finePosition } from '#libs/geo/index.js';
+
 const DAY_MS = 86_400_000;
 
 /** Pings of one accepted batch, as parallel arrays (the shape `unnest` wants). */
@@ -5,6 +7,8 @@ export interface PingColumns {
   userIds: string[];
   tsMs: number[];
   cells: string[];
+  /** The position kept of each ping: a geohash starting with its cell, at most 10 characters. */
+  positions: string[];
 }
 
 /**
@@ -30,10 +34,18 @@ export const PING_COPY_TRAILER = Buffer.from([0xff, 0xff]);
 /** Postgres counts timestamps in microseconds from 2000-01-01 UTC. */
 const PG_EPOCH_MS = 946_684_800_000;
 const TWO_32 = 2 ** 32;
-/** Field count, then per field its length and bytes: bigint 8, timestamptz 8, the cell (a geohash: at most 12 ASCII characters). */
-const MAX_TUPLE_BYTES = 2 + (4 + 8) + (4 + 8) + (4 + 12);
+/**
+ * Field count, then per field its length and bytes: bigint 8, timestamptz 8, the cell (a geohash:
+ * at most 12 ASCII characters), then pos_lat and pos_lon (integer 4) and pos_len (smallint 2).
+ */
+const MAX_TUPLE_BYTES = 2 + (4 + 8) + (4 + 8) + (4 + 12) + (4 + 4) * 2 + (4 + 2);
+/** Degrees as stored: integers of 1e-7 degree. */
+export const POSITION_SCALE = 1e7;
 
-/** Binary COPY tuples `(user_id bigint, ts timestamptz, cell text)` for these pings. */
+/** The columns of COPY_COLUMNS' order. */
+export const PING_COPY_COLUMNS = '(user_id, ts, cell, pos_lat, pos_lon, pos_len)';
+
+/** Binary COPY tuples of PING_COPY_COLUMNS for these pings (the position NULL when the cell says it all). */
 export function toPingBatch(rows: PingColumns): PingBatch {
   const days = new Set<number>();
   const out = Buffer.allocUnsafe(rows.tsMs.length * MAX_TUPLE_BYTES);
@@ -51,7 +63,7 @@ export function toPingBatch(rows: PingColumns): PingBatch {
     const hi = Math.floor(us / TWO_32);
     const cell = rows.cells[i];
     if (cell.length > 12) throw new RangeError('a cell is a geohash of at most 12 characters');
-    view.setInt16(o, 3);
+    view.setInt16(o, 6);
     view.setInt32(o + 2, 8);
     view.setBigInt64(o + 6, user);
     view.setInt32(o + 14, 8);
@@ -60,6 +72,21 @@ export function toPingBatch(rows: PingColumns): PingBatch {
     view.setInt32(o + 26, cell.length);
     o += 30;
     for (let j = 0; j < cell.length; j++) out[o++] = cell.charCodeAt(j);
+    const fine = finePosition(rows.positions[i], cell.length);
+    if (fine) {
+      view.setInt32(o, 4);
+      view.setInt32(o + 4, Math.round(fine.lat * POSITION_SCALE));
+      view.setInt32(o + 8, 4);
+      view.setInt32(o + 12, Math.round(fine.lon * POSITION_SCALE));
+      view.setInt32(o + 16, 2);
+      view.setInt16(o + 20, fine.len);
+      o += 22;
+    } else {
+      view.setInt32(o, -1);
+      view.setInt32(o + 4, -1);
+      view.setInt32(o + 8, -1);
+      o += 12;
+    }
   }
   return { rows, copyTuples: out.subarray(0, o), days };
 }

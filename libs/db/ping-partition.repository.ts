@@ -47,4 +47,24 @@ export class PingPartitionRepository {
       throw err;
     }
   }
+
+  /**
+   * Blanks where and how close the contacts of windows ended before `cutoffMs` were: location
+   * evidence must not outlive the pings it was drawn from. The exposure seconds and the requests
+   * stay (they are decisions, not locations). Answers how many pairs were blanked.
+   */
+  async blankEvidenceBefore(cutoffMs: number): Promise<number> {
+    const rows = await queryRows<{ n: number }>(
+      this.db,
+      `WITH blanked AS (
+         UPDATE exposures e SET cells = '{}', slots = '{}', meters = NULL, seconds_apart = NULL
+         FROM windows w
+         WHERE w.id = e.window_id AND w.ends_at <= to_timestamp($1 / 1000.0)
+           AND (cardinality(e.cells) > 0 OR cardinality(e.slots) > 0 OR e.meters IS NOT NULL)
+         RETURNING 1)
+       SELECT count(*)::int AS n FROM blanked`,
+      [cutoffMs],
+    );
+    return rows[0].n;
+  }
 }

@@ -5,7 +5,15 @@ import { windowsAffectedByPing, type TimeGrid } from '#libs/domain/index.js';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import { CopyWithRowsQuery } from './copy-with-rows.query.js';
 import { PingPartitionRepository } from './ping-partition.repository.js';
-import { PING_COPY_HEADER, PING_COPY_TRAILER, type PingBatch, type PingColumns } from './ping-copy-rows.js';
+import { finePosition } from '#libs/geo/index.js';
+import {
+  PING_COPY_COLUMNS,
+  PING_COPY_HEADER,
+  PING_COPY_TRAILER,
+  POSITION_SCALE,
+  type PingBatch,
+  type PingColumns,
+} from './ping-copy-rows.js';
 
 export * from './ping-copy-rows.js';
 
@@ -55,8 +63,9 @@ const LATE_PINGS_SQL = `INSERT INTO pending_late_pings (window_id, user_id, ts)
    ORDER BY 1, 2, 3
    ON CONFLICT DO NOTHING`;
 
-const INSERT_SQL = `INSERT INTO pings (user_id, ts, cell)
-   SELECT u, to_timestamp(ms / 1000.0), c FROM unnest($1::bigint[], $2::float8[], $3::text[]) AS t(u, ms, c)
+const INSERT_SQL = `INSERT INTO pings ${PING_COPY_COLUMNS}
+   SELECT u, to_timestamp(ms / 1000.0), c, la, lo, le
+   FROM unnest($1::bigint[], $2::float8[], $3::text[], $4::int[], $5::int[], $6::smallint[]) AS t(u, ms, c, la, lo, le)
    ORDER BY 1, 2 -- one lock order for concurrent writers: no deadlock between them
    ON CONFLICT DO NOTHING`;
 
@@ -110,7 +119,7 @@ export class PingRepository {
         : '';
       const tuples = Buffer.concat([PING_COPY_HEADER, ...batches.map((b) => b.copyTuples), PING_COPY_TRAILER]);
       const query = new CopyWithRowsQuery(
-        `BEGIN; ${guard} COPY pings (user_id, ts, cell) FROM STDIN (FORMAT binary); COMMIT`,
+        `BEGIN; ${guard} COPY pings ${PING_COPY_COLUMNS} FROM STDIN (FORMAT binary); COMMIT`,
         tuples,
       );
       await this.onConnection((c) => {
@@ -158,7 +167,15 @@ async function insertCarefully(
     pg.QueryResult,
     pg.QueryResult<{ id: string }>,
   ];
-  await c.query(INSERT_SQL, [all.userIds, all.tsMs, all.cells]);
+  const fine = all.positions.map((p, i) => finePosition(p, all.cells[i].length));
+  await c.query(INSERT_SQL, [
+    all.userIds,
+    all.tsMs,
+    all.cells,
+    fine.map((f) => f && Math.round(f.lat * POSITION_SCALE)),
+    fine.map((f) => f && Math.round(f.lon * POSITION_SCALE)),
+    fine.map((f) => f && f.len),
+  ]);
   const late = new Set(windows.rows.map((r) => Number(r.id)));
   // Rare (only late pings get here), so the common commit pays nothing for it.
   if (late.size) {
@@ -193,12 +210,13 @@ function latePingRows(
 
 /** The rows of several batches as one set of columns. */
 function allRows(batches: readonly PingBatch[]): PingColumns {
-  const all: PingColumns = { userIds: [], tsMs: [], cells: [] };
+  const all: PingColumns = { userIds: [], tsMs: [], cells: [], positions: [] };
   for (const { rows } of batches) {
     for (let i = 0; i < rows.tsMs.length; i++) {
       all.userIds.push(rows.userIds[i]);
       all.tsMs.push(rows.tsMs[i]);
       all.cells.push(rows.cells[i]);
+      all.positions.push(rows.positions[i]);
     }
   }
   return all;

@@ -62,9 +62,9 @@ export class TraceShardRepository {
       if (pairs.length) {
         await queryRows(
           tx,
-          `INSERT INTO trace_pairs (window_id, generation, shard, contact_id, source_id, slots, cells)
-           SELECT $1, $2, $3, c, s, sl::bigint[], ce::text[]
-           FROM unnest($4::bigint[], $5::bigint[], $6::text[], $7::text[]) AS t(c, s, sl, ce)`,
+          `INSERT INTO trace_pairs (window_id, generation, shard, contact_id, source_id, slots, cells, meters, seconds_apart)
+           SELECT $1, $2, $3, c, s, sl::bigint[], ce::text[], m, sa
+           FROM unnest($4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::real[], $9::int[]) AS t(c, s, sl, ce, m, sa)`,
           [
             windowId,
             generation,
@@ -73,6 +73,8 @@ export class TraceShardRepository {
             pairs.map((p) => p.sourceId),
             pairs.map((p) => arrayLiteral(p.slots)),
             pairs.map((p) => arrayLiteral(p.cells)),
+            pairs.map((p) => p.closest.meters),
+            pairs.map((p) => Math.round(p.closest.secondsApart)),
           ],
         );
       }

@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import type { ContactSlots, SearchRange } from '#libs/domain/index.js';
 import type { VersionedCode } from './code-writes.sql.js';
-import { arrayLiteral, epochMs, type Db, queryJsonRows, queryRows, slotOfSql } from './sql.js';
+import { CONTACT_HITS_SQL, contactHitsParams } from './contact.sql.js';
+import { epochMs, type Db, queryJsonRows, queryRows } from './sql.js';
 
 /** Where a window's (contact, source) evidence comes from: a match run now, or the shards' stored partial pairs. */
 export type WindowEvidence =
-  | { kind: 'match'; ranges: SearchRange[]; slotSeconds: number; fromMs: number; toMs: number }
+  | { kind: 'match'; ranges: SearchRange[]; slotSeconds: number; fromMs: number; toMs: number; radiusMeters: number }
   | { kind: 'shards'; generation: number };
 
 /** One contact of the window: its slots over all sources, and its code now (null: no code). */
@@ -26,37 +27,18 @@ export interface StoredExposures {
   sources: number;
 }
 
-// Each yields `hits (contact_id, source_id, slot, cell)`; a row may carry only a slot or only a cell.
+// Each yields `hits (contact_id, source_id, slot, cell, closest)`; a row may carry only some of them.
 // Parameters: the evidence's (`params`) from $1 on.
 const HITS = {
-  // One probe of the (cell, ts) index per search range, in the window's day partition(s). The
-  // statement that stores the exposures (EXPLAIN ANALYZE on the 2M-ping bench window: 4,338
-  // ranges, 26,515 hits, 10,573 pairs; PostgreSQL 15, random_page_cost 1.1):
-  //   Aggregate                                                     (count and sources of the rows stored)
-  //     CTE hits -> Nested Loop
-  //          -> Function Scan on unnest r                            (the search ranges, as arrays)
-  //          -> Index Scan using pings_<day>_cell_ts_idx on pings_<day> p
-  //               Index Cond: (cell = r.cell AND ts >= r.from AND ts < r.to AND ts in the window)
-  //               Filter: (user_id <> r.source_id)
-  //     CTE stored -> Insert on exposures
-  //          -> GroupAggregate (Group Key: contact_id, source_id) -> Sort -> CTE Scan on hits   (pairs)
-  // The contacts' statement runs the same Nested Loop (4,167 ranges, 26,954 hits on the bench window), then
-  //   Aggregate (json_agg) -> Hash Right Join (h.user_id = p.user_id)
-  //     -> Seq Scan on health_codes h
-  //     -> Hash -> HashAggregate (contact_id; bit_or of the slots' bits) -> Nested Loop
-  // (92 ms under EXPLAIN ANALYZE: 40 ms the probes, 13 ms the bits, 25 ms the colours' join; with
-  // count(DISTINCT slot) it was a Sort and a GroupAggregate, 23 ms).
-  match: `hits AS (
-    SELECT p.user_id AS contact_id, r.source_id, ${slotOfSql('p.ts', '$5')}::bigint AS slot, p.cell
-    FROM unnest($1::text[], $2::float8[], $3::float8[], $4::bigint[]) AS r(cell, from_ms, to_ms, source_id)
-    JOIN pings p ON p.cell = r.cell
-     AND p.ts >= to_timestamp(r.from_ms / 1000.0) AND p.ts < to_timestamp(r.to_ms / 1000.0)
-    WHERE p.user_id <> r.source_id
-      AND p.ts >= to_timestamp($6 / 1000.0) AND p.ts < to_timestamp($7 / 1000.0))`,
+  match: `hits AS (${CONTACT_HITS_SQL})`,
   shards: `hits AS (
-    SELECT contact_id, source_id, s AS slot, NULL::text AS cell FROM trace_pairs, unnest(slots) s WHERE window_id = $1 AND generation = $2
+    SELECT contact_id, source_id, s AS slot, NULL::text AS cell, NULL::float8[] AS closest
+    FROM trace_pairs, unnest(slots) s WHERE window_id = $1 AND generation = $2
     UNION ALL
-    SELECT contact_id, source_id, NULL, c FROM trace_pairs, unnest(cells) c WHERE window_id = $1 AND generation = $2)`,
+    SELECT contact_id, source_id, NULL, c, NULL FROM trace_pairs, unnest(cells) c WHERE window_id = $1 AND generation = $2
+    UNION ALL
+    SELECT contact_id, source_id, NULL, NULL, ARRAY[meters, seconds_apart]::float8[]
+    FROM trace_pairs WHERE window_id = $1 AND generation = $2)`,
 };
 
 /** Built once per evidence: both statements of a trace take the same (thousands of search ranges). */
@@ -66,12 +48,7 @@ function params(windowId: number, e: WindowEvidence): unknown[] {
   if (e.kind === 'shards') return [windowId, e.generation];
   let match = built.get(e);
   if (!match) {
-    match = [
-      ...(['cell', 'fromMs', 'toMs', 'sourceId'] as const).map((k) => arrayLiteral(e.ranges.map((r) => r[k]))),
-      e.slotSeconds,
-      e.fromMs,
-      e.toMs,
-    ];
+    match = contactHitsParams(e.ranges, e.slotSeconds, e, e.radiusMeters);
     built.set(e, match);
   }
   return match;
@@ -112,11 +89,14 @@ export class WindowExposureRepository {
        pairs AS (
          SELECT contact_id, source_id,
                 array_agg(DISTINCT slot ORDER BY slot) FILTER (WHERE slot IS NOT NULL) AS slots,
-                array_agg(DISTINCT cell COLLATE "C" ORDER BY cell COLLATE "C") FILTER (WHERE cell IS NOT NULL) AS cells
+                array_agg(DISTINCT cell COLLATE "C" ORDER BY cell COLLATE "C") FILTER (WHERE cell IS NOT NULL) AS cells,
+                min(closest) AS closest
          FROM hits GROUP BY contact_id, source_id),
        stored AS (
-         INSERT INTO exposures (window_id, contact_id, source_id, seconds, slots, cells)
-         SELECT $${args.length - 1}::bigint, contact_id, source_id, ($${args.length}::int[])[cardinality(slots)], slots, cells FROM pairs
+         INSERT INTO exposures (window_id, contact_id, source_id, seconds, slots, cells, meters, seconds_apart)
+         SELECT $${args.length - 1}::bigint, contact_id, source_id, ($${args.length}::int[])[cardinality(slots)], slots, cells,
+                closest[1], round(closest[2])
+         FROM pairs
          RETURNING source_id)
        SELECT count(*)::int AS exposures, count(DISTINCT source_id)::int AS sources FROM stored`,
       args,

@@ -1,48 +1,64 @@
-import { encodeCell } from '#libs/geo/index.js';
-import { areCoLocated, type CellSlot, type ContactRule } from './co-location.js';
+import { cellArea, encodeCell, METERS_PER_DEGREE, type Area } from '#libs/geo/index.js';
+import { inContact, type ContactRule, type PlacedPing } from './co-location.js';
 
-const BOX: ContactRule = { radiusMeters: null };
-const at = (cell: string, slot: number): CellSlot => ({ cell, slot });
+const RULE: ContactRule = { radiusMeters: 20, seconds: 300 };
+const LAT = 48.8566;
+const LON = 2.3522;
+const COS = Math.cos((LAT * Math.PI) / 180);
 
-describe('areCoLocated (box rule)', () => {
-  it.each([
-    ['same cell, same slot', at('u4pruydq', 10), at('u4pruydq', 10), true],
-    ['same cell, next slot', at('u4pruydq', 10), at('u4pruydq', 11), true],
-    ['same cell, previous slot', at('u4pruydq', 10), at('u4pruydq', 9), true],
-    ['same cell, two slots apart', at('u4pruydq', 10), at('u4pruydq', 12), false],
-    ['neighbours across lat 0 / lon 0', at('s0000000', 10), at('7zzzzzzz', 11), true],
-    ['shared prefix is not adjacency', at('ezzzzzzz', 10), at('s0000000', 10), false],
-    ['two cells apart', at('s0000000', 10), at('s0000004', 10), false],
-    ['precision mismatch', at('s0000000', 10), at('s000000', 10), false],
-    ['negative slots (pre-1970)', at('s0000000', -1), at('s0000000', 0), true],
-    [
-      'across the antimeridian',
-      at(encodeCell(-33.3, 179.99999, 8), 10),
-      at(encodeCell(-33.3, -179.99999, 8), 10),
-      true,
-    ],
-  ])('%s -> %s', (_label, a, b, expected) => {
-    expect(areCoLocated(a, b, BOX)).toBe(expected);
-    expect(areCoLocated(b, a, BOX)).toBe(expected);
-  });
+const point = (northM: number, eastM: number): Area => ({
+  lat: LAT + northM / METERS_PER_DEGREE,
+  lon: LON + eastM / (METERS_PER_DEGREE * COS),
+  halfLat: 0,
+  halfLon: 0,
 });
+const cellAt = (northM: number, eastM: number, precision = 8): Area => {
+  const p = point(northM, eastM);
+  return cellArea(encodeCell(p.lat, p.lon, precision));
+};
+const ping = (area: Area, tsMs = 1_000_000): PlacedPing => ({ tsMs, area });
 
-describe('areCoLocated (radius rule)', () => {
-  // Precision-8 cells at the equator are ~38.18 m wide and ~19.09 m tall: centres of east-west
-  // neighbours are ~38.18 m apart, north-south ~19.09 m, diagonal ~42.68 m.
+describe('inContact', () => {
+  const home = cellAt(0, 0);
+  /** A point `m` metres north of the top edge of the home cell. */
+  const aboveHome = (m: number): Area => ({
+    lat: home.lat + home.halfLat + m / METERS_PER_DEGREE,
+    lon: home.lon,
+    halfLat: 0,
+    halfLon: 0,
+  });
+
   it.each([
-    ['same cell, radius 0', at('s0000000', 1), at('s0000000', 1), 0, true],
-    ['north neighbour, 19.1 m', at('s0000000', 1), at('s0000001', 1), 19.1, true],
-    ['north neighbour, 19 m', at('s0000000', 1), at('s0000001', 1), 19, false],
-    ['east neighbour, 38.2 m', at('s0000000', 1), at('s0000002', 1), 38.2, true],
-    ['east neighbour, 38.1 m', at('s0000000', 1), at('s0000002', 1), 38.1, false],
-    ['diagonal neighbour in the next slot, 43 m', at('s0000000', 1), at('s0000003', 2), 43, true],
-    ['diagonal neighbour, 43 m', at('s0000000', 1), at('s0000003', 1), 43, true],
-    ['diagonal neighbour, 42 m', at('s0000000', 1), at('s0000003', 1), 42, false],
-    // The radius narrows the box; it never reaches past the neighbours or the adjacent slots.
-    ['two cells apart, huge radius', at('s0000000', 1), at('s0000004', 1), 10_000, false],
-    ['slots too far apart, huge radius', at('s0000000', 1), at('s0000000', 3), 10_000, false],
-  ])('%s -> %s', (_label, a, b, radiusMeters, expected) => {
-    expect(areCoLocated(a, b, { radiusMeters })).toBe(expected);
+    ['point/point 15 m apart', ping(point(0, 0)), ping(point(15, 0)), true],
+    ['point/point 30 m apart', ping(point(0, 0)), ping(point(0, 30)), false],
+    ['point/point at exactly 20 m', ping(point(0, 0)), ping(point(20 - 1e-6, 0)), true],
+    ['point/point just beyond 20 m', ping(point(0, 0)), ping(point(20.01, 0)), false],
+    ['point inside a cell', ping(home), ping({ ...home, halfLat: 0, halfLon: 0 }), true],
+    ['point 19.9 m from a cell edge', ping(home), ping(aboveHome(19.9)), true],
+    ['point 20.1 m from a cell edge', ping(home), ping(aboveHome(20.1)), false],
+    ['cell/cell, touching neighbours', ping(home), ping(cellAt(25, 0)), true],
+    ['cell/cell, far apart', ping(home), ping(cellAt(0, 200)), false],
+    ['across a cell border, 2 m apart', ping(point(0, 0)), ping(point(0, 2)), true],
+    ['same place, one contact time apart', ping(point(0, 0), 0), ping(point(0, 0), 300_000), true],
+    ['same place, just over the contact time', ping(point(0, 0), 0), ping(point(0, 0), 300_001), false],
+  ])('%s -> %s', (_label, a, b, expected) => {
+    expect(inContact(a, b, RULE)).toBe(expected);
+    expect(inContact(b, a, RULE)).toBe(expected);
+  });
+
+  it('counts time, not slots: across a slot border, seconds apart, is a contact', () => {
+    expect(inContact(ping(point(0, 0), 299_999), ping(point(1, 0), 300_001), RULE)).toBe(true);
+  });
+
+  it('never loses a contact for a coarse position: the cell holding a point is at least as close', () => {
+    for (let i = 0; i < 200; i++) {
+      const a = point((i * 7) % 40, (i * 13) % 40);
+      const b = point((i * 3) % 40, (i * 11) % 40);
+      if (!inContact(ping(a), ping(b), RULE)) continue;
+      for (const precision of [6, 7, 8, 9, 10]) {
+        const coarse = cellArea(encodeCell(b.lat, b.lon, precision));
+        expect(inContact(ping(a), ping(coarse), RULE)).toBe(true);
+      }
+    }
   });
 });

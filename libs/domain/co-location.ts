@@ -1,25 +1,25 @@
-import { areNeighbourCells, cellCentre, distanceMeters } from '#libs/geo/index.js';
-import { slotsAdjacent } from './time-grid.js';
+import { gapMeters, type Area } from '#libs/geo/index.js';
 
-/** Where and when a ping was, as stored: a geohash cell and a global slot id. */
-export interface CellSlot {
-  cell: string;
-  slot: number;
+/** What decides a contact between two pings. */
+export interface ContactRule {
+  /** The largest distance between the areas the two positions stand for. */
+  radiusMeters: number;
+  /** The largest time between the two pings. */
+  seconds: number;
 }
 
-/** Optional distance rule on top of the neighbour box; null means the box alone decides. */
-export interface ContactRule {
-  radiusMeters: number | null;
+/** A ping as the contact rule sees it: when, and the area its position stands for. */
+export interface PlacedPing {
+  tsMs: number;
+  area: Area;
 }
 
 /**
- * Two pings are co-located when their cells are equal or neighbours and their slots equal or
- * adjacent (so a contact near a slot edge still matches), and, if a radius is set, their cell
- * centres lie within it.
+ * Two pings are in contact when the areas their positions stand for (a kept point, or the cell of
+ * a coarse geohash) come within `radiusMeters` of each other and their times are at most
+ * `seconds` apart, both bounds included. A coarse position can only widen a contact: its area
+ * holds the true point, so the gap is never larger than the true distance.
  */
-export function areCoLocated(a: CellSlot, b: CellSlot, rule: ContactRule): boolean {
-  if (!slotsAdjacent(a.slot, b.slot)) return false;
-  if (!areNeighbourCells(a.cell, b.cell)) return false;
-  if (rule.radiusMeters === null) return true;
-  return distanceMeters(cellCentre(a.cell), cellCentre(b.cell)) <= rule.radiusMeters;
+export function inContact(a: PlacedPing, b: PlacedPing, rule: ContactRule): boolean {
+  return Math.abs(a.tsMs - b.tsMs) <= rule.seconds * 1000 && gapMeters(a.area, b.area) <= rule.radiusMeters;
 }

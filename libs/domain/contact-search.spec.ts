@@ -1,100 +1,121 @@
-import { cellNeighbourhood } from '#libs/geo/index.js';
-import { areCoLocated } from './co-location.js';
-import { contactSearchRanges, sourceReachMs, sourceSearchRanges, type SourcePing } from './contact-search.js';
+import { cellArea, encodeCell, gapMeters, METERS_PER_DEGREE, type Area } from '#libs/geo/index.js';
+import { inContact, type ContactRule } from './co-location.js';
+import {
+  contactSearchRanges,
+  sourceReachMs,
+  sourceSearchRanges,
+  type ContactPing,
+  type SourcePing,
+} from './contact-search.js';
 import { slotOf, type TimeGrid } from './time-grid.js';
 
 const grid: TimeGrid = { windowSeconds: 60, slotSeconds: 10, graceSeconds: 5 };
+const rule: ContactRule = { radiusMeters: 20, seconds: 10 };
 const W = 1000; // window 1000 = [60 000 000, 60 060 000) ms
 const t0 = W * 60_000;
-const cell = 'u4pruydq';
+const LAT = 48.8566;
+const LON = 2.3522;
+const point = (northM: number, eastM: number): Area => ({
+  lat: LAT + northM / METERS_PER_DEGREE,
+  lon: LON + eastM / (METERS_PER_DEGREE * Math.cos((LAT * Math.PI) / 180)),
+  halfLat: 0,
+  halfLon: 0,
+});
+const cellOf = (a: Area) => encodeCell(a.lat, a.lon, 8);
+const source = (sourceId: string, tsMs: number, area: Area): SourcePing => ({
+  sourceId,
+  tsMs,
+  cell: cellOf(area),
+  area,
+});
+
+/** Deterministic pseudo-random numbers in [0, 1). */
+function random(seed: number): () => number {
+  let s = seed;
+  return () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
+}
 
 describe('contactSearchRanges', () => {
-  it('a ping mid-window reaches 9 cells over its slot and the two adjacent ones', () => {
-    const ranges = contactSearchRanges([{ sourceId: '7', tsMs: t0 + 25_000, cell }], W, grid);
-    expect(ranges).toHaveLength(9);
-    expect(new Set(ranges.map((r) => r.cell))).toEqual(new Set(cellNeighbourhood(cell)));
-    for (const r of ranges)
-      expect([r.fromMs, r.toMs, r.sourceCell, r.sourceId]).toEqual([t0 + 10_000, t0 + 40_000, cell, '7']);
+  it('a source ping reaches the cells within the radius over the contact time either side', () => {
+    const ranges = contactSearchRanges([source('7', t0 + 25_000, point(0, 0))], W, grid, rule, 8);
+    expect(ranges.length).toBeGreaterThanOrEqual(4);
+    for (const r of ranges) expect([r.fromMs, r.toMs, r.sourceId]).toEqual([t0 + 15_000, t0 + 35_001, '7']);
   });
 
-  it('clips to the window: a source ping just before the window reaches its first slot only', () => {
-    const [r] = contactSearchRanges([{ sourceId: '7', tsMs: t0 - 1, cell }], W, grid);
+  it('clips to the window: a source ping just before it reaches its start only', () => {
+    const [r] = contactSearchRanges([source('7', t0 - 1, point(0, 0))], W, grid, rule, 8);
     expect([r.fromMs, r.toMs]).toEqual([t0, t0 + 10_000]);
-    expect(contactSearchRanges([{ sourceId: '7', tsMs: t0 - 10_001, cell }], W, grid)).toEqual([]);
-    const [last] = contactSearchRanges([{ sourceId: '7', tsMs: t0 + 60_000, cell }], W, grid);
-    expect([last.fromMs, last.toMs]).toEqual([t0 + 50_000, t0 + 60_000]);
+    expect(contactSearchRanges([source('7', t0 - 10_001, point(0, 0))], W, grid, rule, 8)).toEqual([]);
   });
 
-  it('merges touching ranges of one source in one cell, keeps other sources and cells apart', () => {
-    const sources: SourcePing[] = [0, 10_000, 20_000, 50_000].map((d) => ({
-      sourceId: '7',
-      tsMs: t0 + d + 3_000,
-      cell,
-    }));
-    sources.push({ sourceId: '8', tsMs: t0 + 3_000, cell });
-    const ranges = contactSearchRanges(sources, W, grid).filter((r) => r.cell === cell);
-    expect(ranges.filter((r) => r.sourceId === '7').map((r) => [r.fromMs - t0, r.toMs - t0])).toEqual([[0, 60_000]]);
-    expect(ranges.filter((r) => r.sourceId === '8').map((r) => [r.fromMs - t0, r.toMs - t0])).toEqual([[0, 20_000]]);
+  it('merges the touching spans of a source that stays put: one probe per cell, the pings kept', () => {
+    const still = [3_000, 13_000, 23_000].map((d) => source('7', t0 + d, point(0, 0)));
+    const moved = source('7', t0 + 50_000, point(0, 0));
+    const ranges = contactSearchRanges([...still, moved], W, grid, rule, 8);
+    const cells = new Set(ranges.map((r) => r.cell));
+    expect(ranges).toHaveLength(2 * cells.size);
+    const first = ranges.filter((r) => r.times.length === 3);
+    expect(first).toHaveLength(cells.size);
+    for (const r of first) expect([r.fromMs - t0, r.toMs - t0, r.times]).toEqual([0, 33_001, still.map((s) => s.tsMs)]);
   });
 
-  it('is exact: a contact ping is inside a range iff it is co-located with a source ping', () => {
-    const sources: SourcePing[] = [3_000, 33_000, 34_000].map((d) => ({ sourceId: '7', tsMs: t0 + d, cell }));
-    const ranges = contactSearchRanges(sources, W, grid);
-    const cells = [...cellNeighbourhood(cell), 'u4pruydx', 'u4pruyd0'];
-    for (let ts = t0; ts < t0 + 60_000; ts += 1_000) {
-      for (const c of cells) {
-        const inRange = ranges.some((r) => r.cell === c && ts >= r.fromMs && ts < r.toMs);
-        const coLocated = sources.some((s) =>
-          areCoLocated(
-            { cell: c, slot: slotOf(ts, grid) },
-            { cell: s.cell, slot: slotOf(s.tsMs, grid) },
-            { radiusMeters: null },
-          ),
-        );
-        expect(`${c}@${ts - t0}:${inRange}`).toBe(`${c}@${ts - t0}:${coLocated}`);
-      }
+  it('is exact with the distance test beside it: a contact ping is found iff the contact rule holds', () => {
+    const next = random(5);
+    const sources = [3_000, 33_000, 34_000].map((d, i) => source(String(i), t0 + d, point(next() * 30, next() * 30)));
+    const ranges = contactSearchRanges(sources, W, grid, rule, 8);
+    for (let i = 0; i < 3000; i++) {
+      const area = point(next() * 80 - 25, next() * 80 - 25);
+      const ts = t0 + Math.floor(next() * 60_000);
+      const cell = cellOf(area);
+      const found = ranges.some(
+        (r) => r.cell === cell && ts >= r.fromMs && ts < r.toMs && gapMeters(r.source, area) <= rule.radiusMeters,
+      );
+      const truth = sources.some((s) => inContact({ tsMs: ts, area }, { tsMs: s.tsMs, area: s.area }, rule));
+      expect(found).toBe(truth);
     }
   });
 });
 
 describe('sourceSearchRanges', () => {
-  it('is exact: a source ping is inside a range iff it is co-located with the contact ping, also across the window edges', () => {
-    const contacts = [1_000, 34_000, 59_000].map((d) => ({ contactId: '3', tsMs: t0 + d, cell }));
-    const ranges = sourceSearchRanges(contacts, W, grid);
-    const cells = [...cellNeighbourhood(cell), 'u4pruydx', 'u4pruyd0'];
-    for (let ts = t0 - 20_000; ts < t0 + 80_000; ts += 1_000) {
-      for (const c of cells) {
-        const inRange = ranges.some((r) => r.cell === c && ts >= r.fromMs && ts < r.toMs);
-        const coLocated = contacts.some((k) =>
-          areCoLocated(
-            { cell: c, slot: slotOf(ts, grid) },
-            { cell: k.cell, slot: slotOf(k.tsMs, grid) },
-            { radiusMeters: null },
-          ),
-        );
-        expect(`${c}@${ts - t0}:${inRange}`).toBe(`${c}@${ts - t0}:${coLocated}`);
-      }
+  it('is exact with the distance test beside it, also across the window edges', () => {
+    const next = random(9);
+    const contacts: ContactPing[] = [1_000, 34_000, 59_000].map((d, i) => {
+      const area = point(next() * 30, next() * 30);
+      return { contactId: String(i), tsMs: t0 + d, cell: cellOf(area), area };
+    });
+    const ranges = sourceSearchRanges(contacts, W, grid, rule, 8);
+    for (let i = 0; i < 3000; i++) {
+      const area = point(next() * 80 - 25, next() * 80 - 25);
+      const ts = t0 - 20_000 + Math.floor(next() * 100_000);
+      const cell = cellOf(area);
+      const found = ranges.some(
+        (r) => r.cell === cell && ts >= r.fromMs && ts < r.toMs && gapMeters(r.contact, area) <= rule.radiusMeters,
+      );
+      const truth = contacts.some((c) => inContact({ tsMs: ts, area }, { tsMs: c.tsMs, area: c.area }, rule));
+      expect(found).toBe(truth);
     }
   });
 
-  it('counts the contact slot, skips pings of other windows and repeats of one (cell, slot)', () => {
+  it('counts the contact slot and skips pings of other windows', () => {
+    const area = cellArea('u4pruydq');
     const ranges = sourceSearchRanges(
       [
-        { contactId: '3', tsMs: t0 + 21_000, cell },
-        { contactId: '3', tsMs: t0 + 29_000, cell },
-        { contactId: '3', tsMs: t0 - 1, cell },
-        { contactId: '3', tsMs: t0 + 60_000, cell },
+        { contactId: '3', tsMs: t0 + 21_000, cell: 'u4pruydq', area },
+        { contactId: '3', tsMs: t0 - 1, cell: 'u4pruydq', area },
+        { contactId: '3', tsMs: t0 + 60_000, cell: 'u4pruydq', area },
       ],
       W,
       grid,
+      rule,
+      8,
     );
-    expect(ranges).toHaveLength(9);
+    expect(ranges.length).toBeGreaterThan(0);
     expect(new Set(ranges.map((r) => r.slot))).toEqual(new Set([slotOf(t0 + 21_000, grid)]));
   });
 });
 
 describe('sourceReachMs', () => {
-  it('is the window widened by one slot on each side', () => {
-    expect(sourceReachMs(W, grid)).toEqual({ fromMs: t0 - 10_000, toMs: t0 + 70_000 });
+  it('is the window widened by the contact time on each side', () => {
+    expect(sourceReachMs(W, grid, rule)).toEqual({ fromMs: t0 - 10_000, toMs: t0 + 70_001 });
   });
 });

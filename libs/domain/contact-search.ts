@@ -1,77 +1,81 @@
-import { cellNeighbourhood } from '#libs/geo/index.js';
-import { slotOf, slotStartMs, windowEndMs, windowStartMs, type TimeGrid } from './time-grid.js';
+import { cellsWithin, type Area } from '#libs/geo/index.js';
+import { slotOf, windowEndMs, windowStartMs, type TimeGrid } from './time-grid.js';
+import type { ContactRule } from './co-location.js';
 
-/** A source's ping as the tracer reads it. */
+/** A source's ping as the tracer reads it: when, its index cell, and the area of its position. */
 export interface SourcePing {
   sourceId: string;
   tsMs: number;
   cell: string;
+  area: Area;
 }
 
 /**
- * The times of the source pings that can reach contacts of a window: one slot beyond each of its
- * edges (a contact near an edge is matched against the neighbouring slot, DESIGN §2).
+ * The times of the source pings that can reach contacts of a window: the contact time beyond each
+ * of its edges (a contact near an edge is matched against a source ping in the next window).
  */
-export function sourceReachMs(windowId: number, grid: TimeGrid): { fromMs: number; toMs: number } {
-  const slotMs = grid.slotSeconds * 1000;
-  return { fromMs: windowStartMs(windowId, grid) - slotMs, toMs: windowEndMs(windowId, grid) + slotMs };
+export function sourceReachMs(windowId: number, grid: TimeGrid, rule: ContactRule): { fromMs: number; toMs: number } {
+  const reachMs = rule.seconds * 1000;
+  return { fromMs: windowStartMs(windowId, grid) - reachMs, toMs: windowEndMs(windowId, grid) + reachMs + 1 };
 }
 
 /**
- * Where and when a contact ping is co-located with one source standing in `sourceCell`:
- * pings in `cell` with fromMs <= ts < toMs. One range answers one index probe.
+ * One probe of the (cell, ts) index for the contacts of one source ping: pings in `cell` with
+ * fromMs <= ts < toMs, kept when their area comes within the radius of `source`.
  */
 export interface SearchRange {
   sourceId: string;
-  sourceCell: string;
+  /** The times of the source's pings at this area the range stands for (its times are clipped to the window). */
+  times: number[];
   cell: string;
   fromMs: number;
   toMs: number;
+  source: Area;
 }
 
 /**
- * The ranges to probe for a window's contacts (DESIGN §2): each source ping reaches its cell and
- * the 8 neighbours (across geohash prefix borders), over its own slot and the two adjacent ones,
- * clipped to the window (contacts belong to the window of their own ping; the source pings may
- * lie one slot outside it). Ranges of one source in one cell that touch are merged, so a person
- * who stays put for an hour costs 9 probes rather than 9 per ping. The union is exact: a contact
- * ping falls in a range iff some ping of that source in that source cell is within one slot.
+ * The probes for a window's contacts: each source ping reaches every cell of `cellPrecision`
+ * within the radius of its area, over the contact time either side of it, clipped to the window
+ * (contacts belong to the window of their own ping). The spans of one source at one area that
+ * overlap or touch are merged (a phone that stays put costs one probe per cell, not one per ping);
+ * their union is exactly the times within the contact time of one of those pings. The probes are
+ * a superset; the distance test beside each probe decides, so a ping is a contact exactly when the
+ * contact rule says so.
  */
-export function contactSearchRanges(sources: Iterable<SourcePing>, windowId: number, grid: TimeGrid): SearchRange[] {
+export function contactSearchRanges(
+  sources: Iterable<SourcePing>,
+  windowId: number,
+  grid: TimeGrid,
+  rule: ContactRule,
+  cellPrecision: number,
+): SearchRange[] {
   const windowFrom = windowStartMs(windowId, grid);
   const windowTo = windowEndMs(windowId, grid);
-  // The spans of one source in one cell are merged once, then reach every cell of its neighbourhood.
-  const spans = new Map<string, { sourceId: string; sourceCell: string; spans: [number, number][] }>();
+  const reachMs = rule.seconds * 1000;
+  const byArea = new Map<string, { sourceId: string; area: Area; pings: number[] }>();
   for (const s of sources) {
-    const slot = slotOf(s.tsMs, grid);
-    const fromMs = Math.max(windowFrom, slotStartMs(slot - 1, grid));
-    const toMs = Math.min(windowTo, slotStartMs(slot + 2, grid));
-    if (fromMs >= toMs) continue;
-    const key = `${s.sourceId}|${s.cell}`;
-    let entry = spans.get(key);
-    if (!entry) spans.set(key, (entry = { sourceId: s.sourceId, sourceCell: s.cell, spans: [] }));
-    entry.spans.push([fromMs, toMs]);
+    const key = `${s.sourceId}|${s.area.lat}|${s.area.lon}|${s.area.halfLat}|${s.area.halfLon}`;
+    const entry = byArea.get(key) ?? byArea.set(key, { sourceId: s.sourceId, area: s.area, pings: [] }).get(key)!;
+    entry.pings.push(s.tsMs);
   }
   const ranges: SearchRange[] = [];
-  for (const e of spans.values()) {
-    const cells = cellNeighbourhood(e.sourceCell);
-    for (const [fromMs, toMs] of mergeSpans(e.spans)) {
-      for (const cell of cells) ranges.push({ sourceId: e.sourceId, sourceCell: e.sourceCell, cell, fromMs, toMs });
+  for (const { sourceId, area, pings } of byArea.values()) {
+    const spans: { fromMs: number; toMs: number; times: number[] }[] = [];
+    for (const tsMs of pings.sort((a, b) => a - b)) {
+      const fromMs = Math.max(windowFrom, tsMs - reachMs);
+      const toMs = Math.min(windowTo, tsMs + reachMs + 1);
+      if (fromMs >= toMs) continue;
+      const last = spans[spans.length - 1];
+      if (last && fromMs <= last.toMs) {
+        last.toMs = Math.max(last.toMs, toMs);
+        last.times.push(tsMs);
+      } else spans.push({ fromMs, toMs, times: [tsMs] });
     }
+    if (!spans.length) continue;
+    for (const cell of cellsWithin(area, rule.radiusMeters, cellPrecision))
+      for (const span of spans) ranges.push({ sourceId, cell, ...span, source: area });
   }
   return ranges;
-}
-
-/** Sorts the spans and merges those that overlap or touch. */
-function mergeSpans(spans: [number, number][]): [number, number][] {
-  spans.sort((a, b) => a[0] - b[0]);
-  const merged: [number, number][] = [];
-  for (const [from, to] of spans) {
-    const last = merged[merged.length - 1];
-    if (last && from <= last[1]) last[1] = Math.max(last[1], to);
-    else merged.push([from, to]);
-  }
-  return merged;
 }
 
 /** A ping of a possible contact (a late ping) as the late-ping pass reads it. */
@@ -79,50 +83,54 @@ export interface ContactPing {
   contactId: string;
   tsMs: number;
   cell: string;
+  area: Area;
 }
 
 /**
- * Where a source ping must lie to be co-located with one contact ping: `cell` over
- * fromMs <= ts < toMs, and the slot the exposure counts (the contact's own).
+ * Where a source ping must lie to be in contact with one contact ping: `cell` over
+ * fromMs <= ts < toMs, within the radius of `contact`; `slot` is the one the exposure counts (the
+ * contact's own).
  */
 export interface SourceSearchRange {
   contactId: string;
   contactCell: string;
   slot: number;
+  times: number[];
   cell: string;
   fromMs: number;
   toMs: number;
+  contact: Area;
 }
 
 /**
- * The reverse of contactSearchRanges, for a few contact pings (late ones): each ping of the
- * window reaches its cell and the 8 neighbours over its own slot and the two adjacent ones, not
- * clipped (a source ping may lie one slot outside the window). Pings outside the window count for
- * their own window only; pings repeated in one (cell, slot) give one set of ranges.
+ * The reverse of contactSearchRanges, for a few contact pings (late ones): each ping of the window
+ * reaches every cell within the radius of its area over the contact time either side, not clipped
+ * (a source ping may lie outside the window). Pings outside the window count for their own window.
  */
 export function sourceSearchRanges(
   contacts: Iterable<ContactPing>,
   windowId: number,
   grid: TimeGrid,
+  rule: ContactRule,
+  cellPrecision: number,
 ): SourceSearchRange[] {
   const windowFrom = windowStartMs(windowId, grid);
   const windowTo = windowEndMs(windowId, grid);
-  const seen = new Set<string>();
+  const reachMs = rule.seconds * 1000;
   const ranges: SourceSearchRange[] = [];
   for (const c of contacts) {
     if (c.tsMs < windowFrom || c.tsMs >= windowTo) continue;
     const slot = slotOf(c.tsMs, grid);
-    const key = `${c.contactId}|${c.cell}|${slot}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    for (const cell of cellNeighbourhood(c.cell)) {
+    for (const cell of cellsWithin(c.area, rule.radiusMeters, cellPrecision)) {
       ranges.push({
         contactId: c.contactId,
         contactCell: c.cell,
         slot,
+        times: [c.tsMs],
         cell,
-        fromMs: slotStartMs(slot - 1, grid),
-        toMs: slotStartMs(slot + 2, grid),
+        fromMs: c.tsMs - reachMs,
+        toMs: c.tsMs + reachMs + 1,
+        contact: c.area,
       });
     }
   }

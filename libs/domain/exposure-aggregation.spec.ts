@@ -1,7 +1,5 @@
-import { areCoLocated } from './co-location.js';
 import {
   aggregateExposures,
-  coLocationKeys,
   combinePairs,
   contactExposure,
   exposureSecondsBySlots,
@@ -10,40 +8,14 @@ import {
 } from './exposure-aggregation.js';
 
 const thresholds = { autoSeconds: 900, reviewSeconds: 300 };
-const hit = (contactId: string, sourceId: string, slot: number, contactCell = 's0000000'): CoLocationHit => ({
-  contactId,
-  sourceId,
-  slot,
-  contactCell,
-});
-
-describe('coLocationKeys', () => {
-  it('gives the 9 cells x 3 slots around a ping, all co-located with it', () => {
-    const at = { cell: 'u4pruydq', slot: 100 };
-    const keys = coLocationKeys(at);
-    expect(keys).toHaveLength(27);
-    expect(new Set(keys.map((k) => `${k.cell}/${k.slot}`)).size).toBe(27);
-    for (const k of keys) expect(areCoLocated(k, at, { radiusMeters: null })).toBe(true);
-    expect(new Set(keys.map((k) => k.slot))).toEqual(new Set([99, 100, 101]));
-  });
-
-  it('crosses a geohash prefix border (neighbours with another first character)', () => {
-    const cells = new Set(coLocationKeys({ cell: 's0000000', slot: 1 }).map((k) => k.cell));
-    expect(cells).toEqual(
-      new Set([
-        's0000000',
-        'ebpbpbpb',
-        '7zzzzzzz',
-        'kpbpbpbp',
-        's0000001',
-        's0000002',
-        's0000003',
-        'ebpbpbpc',
-        'kpbpbpbr',
-      ]),
-    );
-  });
-});
+const hit = (
+  contactId: string,
+  sourceId: string,
+  slot: number,
+  contactCell = 's0000000',
+  meters = 5,
+  secondsApart = 60,
+): CoLocationHit => ({ contactId, sourceId, slot, contactCell, meters, secondsApart });
 
 describe('aggregateExposures', () => {
   it.each([
@@ -86,8 +58,22 @@ describe('aggregateExposures', () => {
       reviewSeconds: 20,
     });
     expect(out.pairs).toEqual([
-      { contactId: '1', sourceId: '8', seconds: 10, slots: [11], cells: ['c'] },
-      { contactId: '1', sourceId: '9', seconds: 20, slots: [10, 12], cells: ['a', 'b'] },
+      {
+        contactId: '1',
+        sourceId: '8',
+        seconds: 10,
+        slots: [11],
+        cells: ['c'],
+        closest: { meters: 5, secondsApart: 60 },
+      },
+      {
+        contactId: '1',
+        sourceId: '9',
+        seconds: 20,
+        slots: [10, 12],
+        cells: ['a', 'b'],
+        closest: { meters: 5, secondsApart: 60 },
+      },
     ]);
     expect(out.contacts).toEqual([{ contactId: '1', seconds: 30, lastSlot: 12, decision: 'auto' }]);
   });
@@ -105,7 +91,16 @@ describe('combinePairs', () => {
   // A deterministic spread of hits: 40 contacts, 5 sources, 12 slots, 3 cells.
   const hits: CoLocationHit[] = [];
   for (let i = 0; i < 400; i++)
-    hits.push(hit(String(1 + ((i * 7) % 40)), String(100 + ((i * 3) % 5)), 50 + ((i * 5) % 12), `s000000${i % 3}`));
+    hits.push(
+      hit(
+        String(1 + ((i * 7) % 40)),
+        String(100 + ((i * 3) % 5)),
+        50 + ((i * 5) % 12),
+        `s000000${i % 3}`,
+        i % 17,
+        i % 5,
+      ),
+    );
 
   it('gives the same pairs and decisions however the hits are split into shards', () => {
     const whole = aggregateExposures(hits, 300, thresholds);
@@ -115,16 +110,26 @@ describe('combinePairs', () => {
     }
   });
 
-  it('merges the slots of one pair found in two shards (a slot counts once)', () => {
+  it('merges the slots of one pair found in two shards (a slot counts once) and keeps the closest pings', () => {
     const { pairs, contacts } = combinePairs(
       [
-        { contactId: '1', sourceId: '9', slots: [10, 11], cells: ['a'] },
-        { contactId: '1', sourceId: '9', slots: [11, 12], cells: ['b'] },
+        { contactId: '1', sourceId: '9', slots: [10, 11], cells: ['a'], closest: { meters: 4, secondsApart: 120 } },
+        { contactId: '1', sourceId: '9', slots: [11, 12], cells: ['b'], closest: { meters: 4, secondsApart: 30 } },
+        { contactId: '1', sourceId: '9', slots: [12], cells: ['b'], closest: { meters: 9, secondsApart: 0 } },
       ],
       300,
       thresholds,
     );
-    expect(pairs).toEqual([{ contactId: '1', sourceId: '9', seconds: 900, slots: [10, 11, 12], cells: ['a', 'b'] }]);
+    expect(pairs).toEqual([
+      {
+        contactId: '1',
+        sourceId: '9',
+        seconds: 900,
+        slots: [10, 11, 12],
+        cells: ['a', 'b'],
+        closest: { meters: 4, secondsApart: 30 },
+      },
+    ]);
     expect(contacts).toEqual([{ contactId: '1', seconds: 900, lastSlot: 12, decision: 'auto' }]);
   });
 });
@@ -135,8 +140,8 @@ describe('contactExposure and exposureSecondsBySlots (what set-based SQL aggrega
   it('decides on distinct slots as combinePairs does', () => {
     const { contacts } = combinePairs(
       [
-        { contactId: '1', sourceId: '8', slots: [10, 12], cells: [] },
-        { contactId: '1', sourceId: '9', slots: [12, 14], cells: [] },
+        { contactId: '1', sourceId: '8', slots: [10, 12], cells: [], closest: { meters: 1, secondsApart: 1 } },
+        { contactId: '1', sourceId: '9', slots: [12, 14], cells: [], closest: { meters: 1, secondsApart: 1 } },
       ],
       300,
       thresholds,

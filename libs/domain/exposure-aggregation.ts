@@ -1,26 +1,27 @@
-import { cellNeighbourhood } from '#libs/geo/index.js';
 import { decideExposure, exposureSeconds, type ExposureDecision, type ExposureThresholds } from './exposure-policy.js';
-import type { CellSlot } from './co-location.js';
 import type { TimeGrid } from './time-grid.js';
 
-/**
- * Every (cell, slot) where a contact's ping is co-located with a source ping at (cell, slot):
- * the cell and its 8 neighbours, in the same and the two adjacent slots (27 keys).
- */
-export function coLocationKeys(at: CellSlot): CellSlot[] {
-  const keys: CellSlot[] = [];
-  for (const cell of cellNeighbourhood(at.cell)) {
-    for (const slot of [at.slot - 1, at.slot, at.slot + 1]) keys.push({ cell, slot });
-  }
-  return keys;
-}
-
-/** A contact ping found co-located with a source ping. */
+/** A contact ping found in contact with a source ping: its slot and cell, how far and how long apart. */
 export interface CoLocationHit {
   contactId: string;
   sourceId: string;
   slot: number;
   contactCell: string;
+  meters: number;
+  secondsApart: number;
+}
+
+/**
+ * The closest of a pair's pings, as evidence a reviewer reads ("4 m, 2 min apart"): the smallest
+ * distance, and of those the smallest time apart.
+ */
+export interface Closest {
+  meters: number;
+  secondsApart: number;
+}
+
+export function closer(a: Closest, b: Closest): Closest {
+  return a.meters < b.meters || (a.meters === b.meters && a.secondsApart <= b.secondsApart) ? a : b;
 }
 
 /** Evidence for one (contact, source) pair in a window. */
@@ -30,6 +31,7 @@ export interface PairExposure {
   seconds: number;
   slots: number[];
   cells: string[];
+  closest: Closest;
 }
 
 /** The decision input for one contact: all sources of the window together. */
@@ -41,7 +43,7 @@ export interface ContactExposure {
 }
 
 /** Slots and cells of one (contact, source) pair, possibly from part of the source's pings only. */
-export type PartialPair = Pick<PairExposure, 'contactId' | 'sourceId' | 'slots' | 'cells'>;
+export type PartialPair = Pick<PairExposure, 'contactId' | 'sourceId' | 'slots' | 'cells' | 'closest'>;
 
 const byId = (a: string, b: string) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
 const byPair = (a: PartialPair, b: PartialPair) => byId(a.contactId, b.contactId) || byId(a.sourceId, b.sourceId);
@@ -58,42 +60,43 @@ export function combinePairs(
   slotSeconds: number,
   thresholds: ExposureThresholds,
 ): { pairs: PairExposure[]; contacts: ContactExposure[] } {
-  const pairSlots = new Map<string, { contactId: string; sourceId: string; slots: Set<number>; cells: Set<string> }>();
+  const merged = mergeParts(parts);
   const contactSlots = new Map<string, Set<number>>();
-  for (const part of parts) {
-    const key = `${part.contactId}:${part.sourceId}`;
-    let pair = pairSlots.get(key);
-    if (!pair)
-      pairSlots.set(
-        key,
-        (pair = { contactId: part.contactId, sourceId: part.sourceId, slots: new Set(), cells: new Set() }),
-      );
-    let slots = contactSlots.get(part.contactId);
-    if (!slots) contactSlots.set(part.contactId, (slots = new Set()));
-    for (const slot of part.slots) {
-      pair.slots.add(slot);
-      slots.add(slot);
-    }
-    for (const cell of part.cells) pair.cells.add(cell);
+  for (const pair of merged) {
+    let slots = contactSlots.get(pair.contactId);
+    if (!slots) contactSlots.set(pair.contactId, (slots = new Set()));
+    for (const slot of pair.slots) slots.add(slot);
   }
-  const pairs = [...pairSlots.values()]
-    .map((p) => {
-      const slots = [...p.slots].sort((a, b) => a - b);
-      return {
-        contactId: p.contactId,
-        sourceId: p.sourceId,
-        seconds: exposureSeconds(slots.length, slotSeconds),
-        slots,
-        cells: [...p.cells].sort(),
-      };
-    })
-    .sort(byPair);
+  const pairs = merged.map((p) => ({ ...p, seconds: exposureSeconds(p.slots.length, slotSeconds) }));
   const contacts = [...contactSlots.entries()]
     .map(([contactId, slots]) =>
       contactExposure({ contactId, distinctSlots: slots.size, lastSlot: Math.max(...slots) }, slotSeconds, thresholds),
     )
     .sort((a, b) => byId(a.contactId, b.contactId));
   return { pairs, contacts };
+}
+
+/** Parts of the same (contact, source) as one pair: slots and cells united, the closest kept; sorted. */
+function mergeParts(parts: Iterable<PartialPair>): PartialPair[] {
+  const pairs = new Map<
+    string,
+    { contactId: string; sourceId: string; slots: Set<number>; cells: Set<string>; closest: Closest }
+  >();
+  for (const part of parts) {
+    const key = `${part.contactId}:${part.sourceId}`;
+    const pair = pairs.get(key);
+    if (!pair) {
+      const { contactId, sourceId, closest } = part;
+      pairs.set(key, { contactId, sourceId, slots: new Set(part.slots), cells: new Set(part.cells), closest });
+      continue;
+    }
+    for (const slot of part.slots) pair.slots.add(slot);
+    for (const cell of part.cells) pair.cells.add(cell);
+    pair.closest = closer(pair.closest, part.closest);
+  }
+  return [...pairs.values()]
+    .map((p) => ({ ...p, slots: [...p.slots].sort((a, b) => a - b), cells: [...p.cells].sort() }))
+    .sort(byPair);
 }
 
 /** What the decision needs of one contact's co-located slots in a window (with all sources together). */
@@ -121,23 +124,12 @@ export function exposureSecondsBySlots(grid: TimeGrid): number[] {
 
 /** Groups hits into partial pairs: the compact form a shard hands to the window's combine step. */
 export function pairsFromHits(hits: Iterable<CoLocationHit>): PartialPair[] {
-  const pairs = new Map<string, { contactId: string; sourceId: string; slots: Set<number>; cells: Set<string> }>();
+  const parts: PartialPair[] = [];
   for (const h of hits) {
-    const key = `${h.contactId}:${h.sourceId}`;
-    let pair = pairs.get(key);
-    if (!pair)
-      pairs.set(key, (pair = { contactId: h.contactId, sourceId: h.sourceId, slots: new Set(), cells: new Set() }));
-    pair.slots.add(h.slot);
-    pair.cells.add(h.contactCell);
+    const closest = { meters: h.meters, secondsApart: h.secondsApart };
+    parts.push({ contactId: h.contactId, sourceId: h.sourceId, slots: [h.slot], cells: [h.contactCell], closest });
   }
-  return [...pairs.values()]
-    .map((p) => ({
-      contactId: p.contactId,
-      sourceId: p.sourceId,
-      slots: [...p.slots].sort((a, b) => a - b),
-      cells: [...p.cells].sort(),
-    }))
-    .sort(byPair);
+  return mergeParts(parts);
 }
 
 /** Hits of a whole window at once (one shard). */

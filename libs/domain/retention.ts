@@ -6,8 +6,13 @@ const DAY_MS = 86_400_000;
  * now - retention. Days are `YYYY-MM-DD`.
  */
 export function expiredPartitionDays(days: string[], nowMs: number, retentionDays: number): string[] {
-  const cutoffMs = nowMs - retentionDays * DAY_MS;
+  const cutoffMs = retentionCutoffMs(nowMs, retentionDays);
   return days.filter((day) => Date.parse(`${day}T00:00:00Z`) + DAY_MS <= cutoffMs);
+}
+
+/** Where kept location data ends: pings, and the evidence drawn from them, before this time are gone. */
+export function retentionCutoffMs(nowMs: number, retentionDays: number): number {
+  return nowMs - retentionDays * DAY_MS;
 }
 
 /** Retention must outlive the tracing look-back, or a retro-trace would find its pings gone. */

@@ -219,7 +219,8 @@ describe('admin review of code changes', () => {
     } = await insertPendingRequests(ds, [user.userId], { exposureSeconds: 20 });
     const slot = windowId * 6; // 10 s slots, 60 s windows
     await sys.db.query(
-      'INSERT INTO exposures (window_id, contact_id, source_id, seconds, slots, cells) VALUES ($1, $2, $3, 20, $4, $5)',
+      `INSERT INTO exposures (window_id, contact_id, source_id, seconds, slots, cells, meters, seconds_apart)
+       VALUES ($1, $2, $3, 20, $4, $5, 4.25, 120)`,
       [windowId, user.userId, source.userId, [slot, slot + 1], ['u33dc0cp', 'u33dc0cr']],
     );
     const r = await call('GET', api(`/v1/admin/code-changes/${id}`), { token: reviewer.token });
@@ -249,6 +250,7 @@ describe('admin review of code changes', () => {
           exposureSeconds: 20,
           cells: ['u33dc0cp', 'u33dc0cr'],
           slotTimes: [new Date(slot * 10_000).toISOString(), new Date((slot + 1) * 10_000).toISOString()],
+          closest: { meters: 4.3, secondsApart: 120 },
         },
       ],
     });

@@ -21,7 +21,7 @@ describe('Postgres restarted under load', () => {
   beforeAll(async () => {
     postgres = await OwnPostgres.start();
     const db = await postgres.testDatabase('hc_test_fault_pg');
-    sys = await startSystem('fault-pg', ['api', 'ingest'], oracleCityEnv(4, null), { db });
+    sys = await startSystem('fault-pg', ['api', 'ingest'], oracleCityEnv(4), { db });
   }, 120_000);
 
   afterAll(async () => {

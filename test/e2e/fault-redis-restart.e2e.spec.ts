@@ -16,7 +16,7 @@ describe('Redis restarted empty under load', () => {
 
   beforeAll(async () => {
     redis = await TestRedisServer.start();
-    sys = await startSystem('fault-redis', ['api', 'ingest'], { REDIS_URL: redis.url, ...oracleCityEnv(4, null) });
+    sys = await startSystem('fault-redis', ['api', 'ingest'], { REDIS_URL: redis.url, ...oracleCityEnv(4) });
   }, 60_000);
 
   afterAll(async () => {

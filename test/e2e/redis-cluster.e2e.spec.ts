@@ -47,7 +47,7 @@ describe('the system on a Redis Cluster', () => {
   beforeAll(async () => {
     cluster = await TestRedisCluster.start(3);
     redis = cluster.client();
-    sys = await startSystem('cluster', ['api'], { REDIS_URL: cluster.url, ...oracleCityEnv(16, null) });
+    sys = await startSystem('cluster', ['api'], { REDIS_URL: cluster.url, ...oracleCityEnv(16) });
     db = new pg.Client({ connectionString: sys.db.url });
     await db.connect();
   }, 60_000);
@@ -65,7 +65,7 @@ describe('the system on a Redis Cluster', () => {
       await sys.startApp('batch', { LOG_LEVEL: 'debug' }),
       await sys.startApp('batch', { LOG_LEVEL: 'debug' }),
     ];
-    city = await loadOracleCity(sys, db, null);
+    city = await loadOracleCity(sys, db);
     await waitForCityTraced(db, city, 60_000);
     expect(await compareWithOracle(db, city)).toEqual(noDifferences(city));
 

@@ -32,6 +32,33 @@ describe('PartitionMaintenance', () => {
     await db.drop();
   });
 
+  it('blanks the location evidence of windows past the retention, keeps exposure seconds and newer evidence', async () => {
+    const now = Date.parse('2031-04-20T10:00:00Z');
+    // Windows of an hour: one that ended 15 days ago, one that ended 13 days ago (retention 14 days).
+    const oldId = Math.floor(Date.parse('2031-04-05T09:00:00Z') / 3_600_000);
+    const newId = Math.floor(Date.parse('2031-04-07T09:00:00Z') / 3_600_000);
+    await db.query(
+      `INSERT INTO windows (id, starts_at, ends_at) SELECT id, to_timestamp(id * 3600), to_timestamp((id + 1) * 3600)
+       FROM unnest($1::bigint[]) id`,
+      [[oldId, newId]],
+    );
+    await db.query(
+      `INSERT INTO exposures (window_id, contact_id, source_id, seconds, slots, cells, meters, seconds_apart)
+       SELECT w, 2, 1, 600, '{1,2}', '{u33dc0cp}', 4.5, 30 FROM unnest($1::bigint[]) w`,
+      [[oldId, newId]],
+    );
+    const maintenance = new PartitionMaintenance(loadConfig({ HC_RETENTION_DAYS: '14' }), partitions);
+    await maintenance.maintain(now);
+    const rows = await db.query(
+      'SELECT window_id::float8 AS w, seconds, slots::float8[] AS slots, cells, meters, seconds_apart AS apart FROM exposures ORDER BY 1',
+    );
+    expect(rows).toEqual([
+      { w: oldId, seconds: 600, slots: [], cells: [], meters: null, apart: null },
+      { w: newId, seconds: 600, slots: [1, 2], cells: ['u33dc0cp'], meters: 4.5, apart: 30 },
+    ]);
+    await db.query('DELETE FROM exposures; DELETE FROM windows');
+  });
+
   it('drops the partitions wholly older than the retention, keeps the rest and their rows, creates the next days', async () => {
     const now = Date.parse('2031-03-20T10:00:00Z');
     await partitions.ensurePartitions(['2031-03-01', '2031-03-05', '2031-03-06', '2031-03-07', '2031-03-19']);

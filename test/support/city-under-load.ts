@@ -26,7 +26,7 @@ export interface FaultRun {
  * the city is traced, then stops.
  */
 export async function faultWhileTracingCity(sys: TestSystem, fault: () => Promise<void>): Promise<FaultRun> {
-  const city = await withDatabaseClient(sys.db, (c) => loadOracleCity(sys, c, null));
+  const city = await withDatabaseClient(sys.db, (c) => loadOracleCity(sys, c));
   const cityWindows = Array.from({ length: city.windows }, (_, i) => city.firstWindowId + i);
   const load = new PhoneLoad({
     db: sys.db,

@@ -27,9 +27,10 @@ export async function loadTracingFixture(
   const rnd = seededRandom(opts.seed ?? 7);
   const newest = lastClosedWindowId(Date.now(), FAST_GRID) - 2;
   const windowIds = Array.from({ length: opts.windows }, (_, i) => newest - opts.windows + 1 + i);
-  // Places on a 6 x 6 lattice of ~40 m steps around a point near prefix borders (u33d / u33f).
+  // Places on a 6 x 6 lattice of ~80 m steps around a point near prefix borders (u33d / u33f):
+  // far enough apart that people meet only at a place (its cell), not across two.
   const places = Array.from({ length: 36 }, (_, i) =>
-    encodeCell(52.5 + Math.floor(i / 6) * 0.00036, 13.4061 + (i % 6) * 0.00059, 8),
+    encodeCell(52.5 + Math.floor(i / 6) * 0.00072, 13.4061 + (i % 6) * 0.00118, 8),
   );
   await db.query(`INSERT INTO users (created_at) SELECT now() FROM generate_series(1, $1)`, [opts.people]);
   const reds: number[] = [];

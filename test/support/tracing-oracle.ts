@@ -22,13 +22,15 @@ const grid = {
 const windowMs = grid.windowSeconds * 1000;
 const WINDOWS = 4;
 const QUARANTINE_SECONDS = 1_209_600;
+/** The contact radius the apps run with unless told otherwise (HC_CONTACT_RADIUS_METERS). */
+const DEFAULT_RADIUS_METERS = 20;
 
 /** The environment a system tracing the city needs (the apps' quarantine must be the oracle's). */
-export function oracleCityEnv(shards: number, radiusMeters: number | null): Record<string, string> {
+export function oracleCityEnv(shards: number, radiusMeters = DEFAULT_RADIUS_METERS): Record<string, string> {
   return {
     HC_TRACE_SHARDS: String(shards),
     HC_QUARANTINE_SECONDS: String(QUARANTINE_SECONDS),
-    ...(radiusMeters === null ? {} : { HC_CONTACT_RADIUS_METERS: String(radiusMeters) }),
+    HC_CONTACT_RADIUS_METERS: String(radiusMeters),
   };
 }
 
@@ -47,7 +49,11 @@ export interface LoadedCity {
  * the red and yellow codes through the admin API, then registers its windows as untraced, and runs
  * the oracle over it.
  */
-export async function loadOracleCity(sys: TestSystem, db: pg.Client, radiusMeters: number | null): Promise<LoadedCity> {
+export async function loadOracleCity(
+  sys: TestSystem,
+  db: pg.Client,
+  radiusMeters = DEFAULT_RADIUS_METERS,
+): Promise<LoadedCity> {
   // Closed windows, well inside the retention, in the recent past.
   const firstWindowId = lastClosedWindowId(Date.now(), grid) - WINDOWS - 5;
   const city = new City({
@@ -101,6 +107,7 @@ export async function loadOracleCity(sys: TestSystem, db: pg.Client, radiusMeter
       autoSeconds: Number(FAST_GRID_ENV.HC_EXPOSURE_AUTO_SECONDS),
       reviewSeconds: Number(FAST_GRID_ENV.HC_EXPOSURE_REVIEW_SECONDS),
       radiusMeters,
+      contactSeconds: grid.slotSeconds,
       autoApplyMaxPerWindow: 10_000,
       quarantineSeconds: QUARANTINE_SECONDS,
     },

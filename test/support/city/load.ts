@@ -4,6 +4,8 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { POSITION_SCALE } from '#libs/db/index.js';
+import { finePosition } from '#libs/geo/index.js';
 import type { RedPerson, SimPing } from './simulator.js';
 
 /** Registers `count` green people (code and first history row, as registration does); returns their ids in order. */
@@ -43,6 +45,13 @@ export async function ensurePingPartitions(client: pg.ClientBase, fromMs: number
   );
 }
 
+/** The position columns of a ping as COPY text: the finer reported position, or NULLs. */
+function positionColumns(p: SimPing): string {
+  const fine = p.reported ? finePosition(p.reported, p.cell.length) : null;
+  if (!fine) return '\\N\t\\N\t\\N';
+  return `${Math.round(fine.lat * POSITION_SCALE)}\t${Math.round(fine.lon * POSITION_SCALE)}\t${fine.len}`;
+}
+
 /** COPYs pings in chunks of `chunkRows` (one transaction each); returns how many were copied. */
 export async function copyPings(
   client: pg.ClientBase,
@@ -55,13 +64,16 @@ export async function copyPings(
   let total = 0;
   const flush = async () => {
     if (!inChunk) return;
-    await pipeline(Readable.from([text]), client.query(copyFrom('COPY pings (user_id, ts, cell) FROM STDIN')));
+    await pipeline(
+      Readable.from([text]),
+      client.query(copyFrom('COPY pings (user_id, ts, cell, pos_lat, pos_lon, pos_len) FROM STDIN')),
+    );
     total += inChunk;
     text = '';
     inChunk = 0;
   };
   for (const p of pings) {
-    text += `${userIdOf(p.person)}\t${new Date(p.tsMs).toISOString()}\t${p.cell}\n`;
+    text += `${userIdOf(p.person)}\t${new Date(p.tsMs).toISOString()}\t${p.cell}\t${positionColumns(p)}\n`;
     if (++inChunk === chunkRows) await flush();
   }
   await flush();

@@ -30,15 +30,6 @@ export function gridCell(cell: string): GridCell {
   return { precision: cell.length, x, y, lonBits, latBits: bit - lonBits };
 }
 
-/** Equal or one of the 8 surrounding cells; longitude wraps, latitude does not. */
-export function touches(a: GridCell, b: GridCell): boolean {
-  if (a.precision !== b.precision) return false;
-  if (Math.abs(a.y - b.y) > 1) return false;
-  const columns = 2 ** a.lonBits;
-  const dx = Math.abs(a.x - b.x);
-  return dx <= 1 || dx === columns - 1;
-}
-
 export function centre(c: GridCell): { lat: number; lon: number } {
   return {
     lat: -90 + ((c.y + 0.5) * 180) / 2 ** c.latBits,
@@ -46,15 +37,20 @@ export function centre(c: GridCell): { lat: number; lon: number } {
   };
 }
 
-/** Haversine distance between the cells' centres, in metres (mean Earth radius). */
-export function centreDistanceMeters(a: GridCell, b: GridCell): number {
+/**
+ * The smallest distance in metres between two cells' rectangles (0 when they touch), locally flat
+ * at the mean latitude of their centres; longitude wraps.
+ */
+export function cellGapMeters(a: GridCell, b: GridCell): number {
   const p = centre(a);
   const q = centre(b);
-  const rad = Math.PI / 180;
-  const h =
-    Math.sin(((q.lat - p.lat) * rad) / 2) ** 2 +
-    Math.cos(p.lat * rad) * Math.cos(q.lat * rad) * Math.sin(((q.lon - p.lon) * rad) / 2) ** 2;
-  return 2 * EARTH_RADIUS_METERS * Math.asin(Math.sqrt(Math.min(1, h)));
+  const half = (c: GridCell) => ({ lat: 90 / 2 ** c.latBits, lon: 180 / 2 ** c.lonBits });
+  const [ha, hb] = [half(a), half(b)];
+  const dLat = Math.max(0, Math.abs(p.lat - q.lat) - ha.lat - hb.lat);
+  const lonApart = Math.abs(p.lon - q.lon);
+  const dLon = Math.max(0, Math.min(lonApart, 360 - lonApart) - ha.lon - hb.lon);
+  const perDegree = (EARTH_RADIUS_METERS * Math.PI) / 180;
+  return perDegree * Math.hypot(dLat, dLon * Math.cos((((p.lat + q.lat) / 2) * Math.PI) / 180));
 }
 
 /** A cell from its column and row (for hand-made test cases: the cell east of a cell, etc.). */

@@ -1,7 +1,7 @@
-// The brute-force oracle: DESIGN §2 written out as plainly as possible, independent of the SQL and
+// The brute-force oracle: the contact rule and exposure policy (docs/domain.md) written out as plainly as possible, independent of the SQL and
 // of the engine's code path (it shares nothing with libs/domain or libs/geo), so that the tracing
 // engine can be checked against it on any data.
-import { centreDistanceMeters, gridCell, touches, type GridCell } from './oracle-cells.js';
+import { cellGapMeters, gridCell, type GridCell } from './oracle-cells.js';
 
 export type OracleColor = 'green' | 'yellow' | 'red';
 
@@ -16,7 +16,10 @@ export interface OracleRules {
   slotSeconds: number;
   autoSeconds: number;
   reviewSeconds: number;
-  radiusMeters: number | null;
+  /** Two pings are in contact when their cells come within this distance ... */
+  radiusMeters: number;
+  /** ... and their times at most this far apart. */
+  contactSeconds: number;
   autoApplyMaxPerWindow: number;
   quarantineSeconds: number;
 }
@@ -83,19 +86,21 @@ export function runOracle(input: OracleInput): OracleResult {
     list.push({ ping: p, cell: cellOf(p.cell) });
   }
 
-  const coLocated = (a: GridCell, b: GridCell) =>
-    touches(a, b) && (rules.radiusMeters === null || centreDistanceMeters(a, b) <= rules.radiusMeters);
+  const contactMs = rules.contactSeconds * 1000;
+  const inContact = (c: OraclePing, cCell: GridCell, s: SourcePing) =>
+    Math.abs(c.tsMs - s.ping.tsMs) <= contactMs && cellGapMeters(cCell, s.cell) <= rules.radiusMeters;
+  const reachSlots = Math.ceil(contactMs / slotMs);
 
-  // Every contact ping against every source ping of its own and the two adjacent slots (whatever
-  // window those slots are in): "window|contact|source" -> the contact's co-located slots.
+  // Every contact ping against every source ping of the slots the contact time reaches (whatever
+  // window those slots are in): "window|contact|source" -> the contact's slots in contact.
   const pairSlots = new Map<string, Set<number>>();
   for (const c of input.pings) {
     const slot = floorDiv(c.tsMs, slotMs);
     const windowId = floorDiv(c.tsMs, windowMs);
     const here = cellOf(c.cell);
-    for (const s of [slot - 1, slot, slot + 1]) {
+    for (let s = slot - reachSlots; s <= slot + reachSlots; s++) {
       for (const src of sourcesBySlot.get(s) ?? []) {
-        if (src.ping.userId === c.userId || !coLocated(here, src.cell)) continue;
+        if (src.ping.userId === c.userId || !inContact(c, here, src)) continue;
         input.onMatch?.(c, src.ping);
         const key = `${windowId}|${c.userId}|${src.ping.userId}`;
         (pairSlots.get(key) ?? pairSlots.set(key, new Set()).get(key)!).add(slot);

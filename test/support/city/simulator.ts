@@ -22,13 +22,41 @@ export interface CityOptions {
   yellowFraction: number;
 }
 
-/** One ping with its true position (kept for ground-truth checks) and its cell. */
+/**
+ * One ping with its true position (kept for ground-truth checks), its cell, and optionally the
+ * position the phone reported (a geohash starting with the cell; absent: the phone sent the cell).
+ */
 export interface SimPing {
   person: number;
   tsMs: number;
   lat: number;
   lon: number;
   cell: string;
+  reported?: string;
+}
+
+/**
+ * What phones with a position error report: each true position moved by a normal error of
+ * `meters` RMS (horizontally; `meters / sqrt 2` each way), encoded to `positionPrecision`
+ * characters with its cell of `cellPrecision`. The same seed gives the same errors.
+ */
+export function withPositionError(
+  pings: readonly SimPing[],
+  meters: number,
+  cellPrecision: number,
+  positionPrecision: number,
+  seed: number,
+): SimPing[] {
+  const random = new Random(mixSeed(seed, Math.round(meters * 1000)));
+  const normal = () => Math.sqrt(-2 * Math.log(1 - random.next())) * Math.cos(2 * Math.PI * random.next());
+  const perDegree = (6_371_008.8 * Math.PI) / 180;
+  return pings.map((p) => {
+    const sigma = meters / Math.SQRT2;
+    const lat = p.lat + (normal() * sigma) / perDegree;
+    const lon = p.lon + (normal() * sigma) / (perDegree * Math.cos((p.lat * Math.PI) / 180));
+    const reported = encodeCell(lat, lon, positionPrecision);
+    return { ...p, cell: reported.slice(0, cellPrecision), reported };
+  });
 }
 
 export interface RedPerson {

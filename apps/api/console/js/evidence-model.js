@@ -22,6 +22,9 @@ export function evidenceOf(change) {
       .sort((a, b) => a - b)
       .map((fromMs) => ({ fromMs, toMs: fromMs + slotMs })),
     cells: (src.cells ?? []).map(String),
+    closest: src.closest
+      ? { meters: Number(src.closest.meters), secondsApart: Number(src.closest.secondsApart) }
+      : null,
   }));
   return { windows: (ev.windows ?? []).map(windowOf), exposures };
 }

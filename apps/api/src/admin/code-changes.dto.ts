@@ -78,11 +78,22 @@ class EvidenceWindow {
   @ApiProperty() status!: string;
 }
 
+class ClosestPings {
+  @ApiProperty({ description: 'smallest distance between the areas of the two positions, metres' }) meters!: number;
+  @ApiProperty({ description: 'time between those two pings, seconds' }) secondsApart!: number;
+}
+
 class EvidenceSource {
   @ApiProperty({ description: 'the infectious person' }) sourceId!: string;
   @ApiProperty({ description: 'exposure to this source alone' }) exposureSeconds!: number;
   @ApiProperty({ type: [String], description: "the contact's cells co-located with the source" }) cells!: string[];
   @ApiProperty({ type: [String], description: 'starts of the co-located slots (ISO-8601)' }) slotTimes!: string[];
+  @ApiProperty({
+    type: ClosestPings,
+    nullable: true,
+    description: 'the closest pings of the two (null when not kept: evidence past the ping retention)',
+  })
+  closest!: ClosestPings | null;
 }
 
 class Evidence {

@@ -45,6 +45,7 @@ export class CodeChangesService {
           exposureSeconds: e.seconds,
           cells: e.cells,
           slotTimes: e.slots.map((s) => iso(slotStartMs(s, grid))),
+          closest: e.closest,
         })),
       },
     };

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { Gauge, register } from 'prom-client';
 import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
 import { PingPartitionRepository, utcDayRange } from '#libs/db/index.js';
-import { expiredPartitionDays } from '#libs/domain/index.js';
+import { expiredPartitionDays, retentionCutoffMs } from '#libs/domain/index.js';
 
 const DAY_MS = 86_400_000;
 const PAST_RETENTION = 'hc_ping_partitions_past_retention';
@@ -60,6 +60,8 @@ export class PartitionMaintenance implements OnModuleInit {
       const gone = !postponed.length && (await this.partitions.dropPartition(p.name));
       (gone ? dropped : postponed).push(p.day);
     }
+    const blanked = await this.partitions.blankEvidenceBefore(retentionCutoffMs(nowMs, this.config.retentionDays));
+    if (blanked) this.logger.log(`exposure evidence past the retention blanked: ${blanked} pairs`);
     const created = ahead.filter((d) => !before.has(d));
     if (created.length || dropped.length)
       this.logger.log(

@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
-import { TracingRepository, type ContactHit } from '#libs/db/index.js';
+import { TracingRepository } from '#libs/db/index.js';
 import {
-  areCoLocated,
   contactSearchRanges,
   pairsFromHits,
   sourceSearchRanges,
@@ -15,9 +14,9 @@ import {
 type TracedWindow = { id: number; startsAtMs: number; endsAtMs: number };
 
 /**
- * The matching of DESIGN §2 in one window, from either side: the contacts of some source pings
- * (a shard, a retro-trace) or the sources near some contact pings (late pings). The search ranges
- * give the neighbour box; only the optional distance rule is checked here.
+ * The contact rule (docs/domain.md) in one window, from either side: the contacts of some source
+ * pings (a shard, a retro-trace) or the sources near some contact pings (late pings). The search
+ * ranges say where to look; the distance test runs in Postgres beside each probe.
  */
 @Injectable()
 export class ContactFinder {
@@ -26,14 +25,9 @@ export class ContactFinder {
     private readonly tracing: TracingRepository,
   ) {}
 
-  /**
-   * Where the contacts in the window of these source pings (which may lie one slot outside it)
-   * are. A hit's slot is its own and its cell the range's, so the distance rule, which compares
-   * two cells of one slot, is decided per range: a dropped range is exactly the hits it would drop.
-   */
+  /** Where the contacts in the window of these source pings (which may lie just outside it) are. */
   searchRanges(sources: SourcePing[], windowId: number): SearchRange[] {
-    const ranges = contactSearchRanges(sources, windowId, this.config.grid);
-    return this.withinRadius(ranges, (r) => [r.cell, r.sourceCell]);
+    return contactSearchRanges(sources, windowId, this.config.grid, this.config.contact, this.config.geohashPrecision);
   }
 
   /** Contacts in the window of these source pings. */
@@ -43,23 +37,19 @@ export class ContactFinder {
 
   /** Contacts in the window in these search ranges (of `searchRanges`). */
   async contactsIn(ranges: SearchRange[], window: TracedWindow): Promise<PartialPair[]> {
-    return pairsFromHits(
-      await this.tracing.findContacts(ranges, this.config.grid.slotSeconds, window.startsAtMs, window.endsAtMs),
+    const hits = await this.tracing.findContacts(
+      ranges,
+      this.config.grid.slotSeconds,
+      { fromMs: window.startsAtMs, toMs: window.endsAtMs },
+      this.config.contact.radiusMeters,
     );
+    return pairsFromHits(hits);
   }
 
   /** Sources near these contact pings of the window. */
   async sourcesNear(contacts: ContactPing[], windowId: number): Promise<PartialPair[]> {
-    const hits = await this.tracing.findSourcesNear(sourceSearchRanges(contacts, windowId, this.config.grid));
-    return pairsFromHits(this.withinRadius(hits, (h: ContactHit) => [h.contactCell, h.sourceCell]));
-  }
-
-  private withinRadius<T>(items: T[], cells: (item: T) => [string, string]): T[] {
-    const radiusMeters = this.config.contactRadiusMeters;
-    if (radiusMeters === null) return items;
-    return items.filter((item) => {
-      const [a, b] = cells(item);
-      return areCoLocated({ cell: a, slot: 0 }, { cell: b, slot: 0 }, { radiusMeters });
-    });
+    const { grid, contact, geohashPrecision } = this.config;
+    const ranges = sourceSearchRanges(contacts, windowId, grid, contact, geohashPrecision);
+    return pairsFromHits(await this.tracing.findSourcesNear(ranges, contact.radiusMeters));
   }
 }

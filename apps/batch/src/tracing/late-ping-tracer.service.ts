@@ -33,11 +33,13 @@ export class LatePingTracer {
     if (!window || window.status !== 'done') return null;
     const pings = await this.late.pending(windowId);
     const upToSeq = pings.reduce((m, p) => Math.max(m, p.seq), 0);
-    const sources = pings.filter((p) => p.isSource).map((p) => ({ sourceId: p.userId, tsMs: p.tsMs, cell: p.cell }));
+    const sources = pings
+      .filter((p) => p.isSource)
+      .map((p) => ({ sourceId: p.userId, tsMs: p.tsMs, cell: p.cell, area: p.area }));
     const parts = [
       ...(await this.finder.contactsOf(sources, window)),
       ...(await this.finder.sourcesNear(
-        pings.map((p) => ({ contactId: p.userId, tsMs: p.tsMs, cell: p.cell })),
+        pings.map((p) => ({ contactId: p.userId, tsMs: p.tsMs, cell: p.cell, area: p.area })),
         windowId,
       )),
     ];

@@ -61,7 +61,7 @@ export class RetroTracer {
       }
       if (window.status === 'done') {
         // Its source pings one slot beyond the window's edges still reach contacts inside it.
-        const reach = sourceReachMs(window.id, this.config.grid);
+        const reach = sourceReachMs(window.id, this.config.grid, this.config.contact);
         const sources = await this.tracing.findSourcePingsOf(item.userId, reach.fromMs, reach.toMs);
         const parts = await this.finder.contactsOf(sources, window);
         const stats = await this.merger.merge(window.id, parts, (tx) => this.retros.advance(tx, id, window.id, true), {

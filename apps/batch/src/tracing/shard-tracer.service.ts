@@ -44,7 +44,7 @@ export class ShardTracer {
 
   /** The window's source pings in this range of cells, and the search ranges for their contacts. */
   async searchRangesIn(window: WindowRow, range: CellRange): Promise<{ sourcePings: number; ranges: SearchRange[] }> {
-    const reach = sourceReachMs(window.id, this.config.grid);
+    const reach = sourceReachMs(window.id, this.config.grid, this.config.contact);
     const sources = await this.tracing.findSourcePings(reach.fromMs, reach.toMs, range);
     return { sourcePings: sources.length, ranges: this.finder.searchRanges(sources, window.id) };
   }

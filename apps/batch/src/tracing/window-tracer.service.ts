@@ -110,7 +110,7 @@ export class WindowTracer implements OnApplicationBootstrap {
     const existing = await this.shards.plan(windowId, generation);
     if (existing.length) return { window, plan: existing };
     const prefixLength = Math.min(SHARD_PREFIX_LENGTH, this.config.geohashPrecision);
-    const reach = sourceReachMs(windowId, this.config.grid);
+    const reach = sourceReachMs(windowId, this.config.grid, this.config.contact);
     const counts = await this.tracing.sourcePrefixCounts(reach.fromMs, reach.toMs, prefixLength);
     const plan = planShards(counts, this.config.traceShards, this.config.traceMinShardPings);
     return { window, plan: await this.shards.savePlan(windowId, generation, plan) };
@@ -130,6 +130,7 @@ export class WindowTracer implements OnApplicationBootstrap {
       slotSeconds: this.config.grid.slotSeconds,
       fromMs: window.startsAtMs,
       toMs: window.endsAtMs,
+      radiusMeters: this.config.contact.radiusMeters,
     };
     return this.finish(window.id, generation, [{ ...shard, durationMs: Date.now() - started }], evidence, times);
   }

@@ -14,7 +14,7 @@ const problemsOf = (body: unknown): { index?: number; field: string }[] => {
 };
 
 describe('parsePingBatch', () => {
-  it('turns coordinates into cells, truncates long geohashes, reads both time forms', () => {
+  it('turns coordinates into cells and positions of about a metre, truncates long geohashes, reads both time forms', () => {
     expect(
       parsePingBatch(
         {
@@ -26,8 +26,8 @@ describe('parsePingBatch', () => {
         8,
       ),
     ).toEqual([
-      { tsMs: now, cell: encodeCell(52.52, 13.405, 8) },
-      { tsMs: now, cell: 'u33dc0cp' },
+      { tsMs: now, cell: encodeCell(52.52, 13.405, 8), position: encodeCell(52.52, 13.405, 10) },
+      { tsMs: now, cell: 'u33dc0cp', position: 'u33dc0cpzz' },
     ]);
   });
 

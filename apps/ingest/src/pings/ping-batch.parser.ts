@@ -1,15 +1,24 @@
 import { DomainError, ErrorCode } from '#libs/domain/index.js';
-import { encodeCell, normalizeCell } from '#libs/geo/index.js';
+import { encodeCell, normalizeCell, POSITION_PRECISION } from '#libs/geo/index.js';
 import type { FieldProblem } from '#libs/http/index.js';
 
 export const MAX_PINGS_PER_BATCH = 1000;
 /** 1000 pings of ~80 bytes each, with room to spare; more is a 413. */
 export const PING_BODY_LIMIT_BYTES = 256 * 1024;
 
-/** A well-formed ping: its time and its cell (coordinates are encoded here and dropped). */
+/**
+ * A well-formed ping: its time, its index cell, and the position kept (a geohash of the cell's
+ * length up to POSITION_PRECISION, about a metre: coordinates are encoded here and dropped).
+ */
 export interface ParsedPing {
   tsMs: number;
   cell: string;
+  position: string;
+}
+
+/** The geohash kept of a reported one: at most POSITION_PRECISION characters, never fewer than the cell's. */
+export function keptPosition(geohash: string, precision: number): string {
+  return geohash.slice(0, Math.max(precision, Math.min(geohash.length, POSITION_PRECISION)));
 }
 
 const ITEM_FIELDS = new Set(['ts', 'lat', 'lon', 'geohash']);
@@ -53,12 +62,14 @@ export function parsePingBatch(body: unknown, precision: number): ParsedPing[] {
     if (Number.isNaN(tsMs)) at('ts', 'ts must be an ISO-8601 time or epoch milliseconds');
     const { lat, lon, geohash } = item;
     let cell: string | null = null;
+    let position = '';
     if (geohash !== undefined) {
       if (lat !== undefined || lon !== undefined) at('geohash', 'send either lat/lon or geohash, not both');
       else if (typeof geohash !== 'string' || !GEOHASH.test(geohash))
         at('geohash', 'geohash must be a geohash (base32, lower case, at most 12 characters)');
       else if ((cell = normalizeCell(geohash, precision)) === null)
         at('geohash', `geohash must have at least ${precision} characters`);
+      else position = keptPosition(geohash, precision);
     } else if (lat === undefined && lon === undefined) {
       at('geohash', 'each ping needs lat and lon, or a geohash');
     } else {
@@ -66,9 +77,12 @@ export function parsePingBatch(body: unknown, precision: number): ParsedPing[] {
       const lonOk = isNumber(lon) && lon >= -180 && lon <= 180;
       if (!latOk) at('lat', 'lat must be a number from -90 to 90');
       if (!lonOk) at('lon', 'lon must be a number from -180 to 180');
-      if (latOk && lonOk) cell = encodeCell(lat, lon, precision);
+      if (latOk && lonOk) {
+        position = encodeCell(lat, lon, Math.max(precision, POSITION_PRECISION));
+        cell = position.slice(0, precision);
+      }
     }
-    if (cell !== null && !Number.isNaN(tsMs)) out[index] = { tsMs, cell };
+    if (cell !== null && !Number.isNaN(tsMs)) out[index] = { tsMs, cell, position };
   });
   if (problems.length) throw invalid(problems);
   return out;

@@ -22,11 +22,11 @@ const canonical = (pings: { ts: number; geohash: string }[]) =>
 const batch = fc.array(ping, { minLength: 1, maxLength: 60 });
 
 describe('scanPingBatch', () => {
-  it("reads the phones' body as the general path does (times, cells truncated to the precision)", () => {
+  it("reads the phones' body as the general path does (cells truncated to the precision, positions to 10)", () => {
     const body = bytes('{"pings":[{"ts":1795000000000,"geohash":"u33dc0cp"},{"ts":0,"geohash":"u33dc0cpzzzz"}]}');
     expect(scanPingBatch(body, PRECISION)).toEqual([
-      { tsMs: 1_795_000_000_000, cell: 'u33dc0cp' },
-      { tsMs: 0, cell: 'u33dc0cp' },
+      { tsMs: 1_795_000_000_000, cell: 'u33dc0cp', position: 'u33dc0cp' },
+      { tsMs: 0, cell: 'u33dc0cp', position: 'u33dc0cpzz' },
     ]);
     expect(scanPingBatch(body, 5)).toEqual(general(body, 5));
   });

@@ -1,5 +1,5 @@
 import { GEOHASH_ALPHABET, MAX_GEOHASH_PRECISION } from '#libs/geo/index.js';
-import { MAX_PINGS_PER_BATCH, type ParsedPing } from './ping-batch.parser.js';
+import { keptPosition, MAX_PINGS_PER_BATCH, type ParsedPing } from './ping-batch.parser.js';
 
 const IS_GEOHASH_BYTE = new Uint8Array(256);
 for (const c of GEOHASH_ALPHABET) IS_GEOHASH_BYTE[c.charCodeAt(0)] = 1;
@@ -25,7 +25,7 @@ function matches(body: Uint8Array, at: number, bytes: Uint8Array): boolean {
  * answers what parsePingBatch(JSON.parse(body)) answers (a property test holds it to that), at
  * about a third of the cost (one object per ping instead of two, no key strings, no interning of
  * the geohashes); for any other body, valid or not, it answers null and the caller takes the
- * general path, which answers as before. Every phone's pings come this way (README, Benchmarks).
+ * general path, which answers as before. Every phone's pings come this way (docs/benchmarks.md).
  */
 export function scanPingBatch(body: Buffer, precision: number): ParsedPing[] | null {
   if (!matches(body, 0, OPEN)) return null;
@@ -47,8 +47,10 @@ export function scanPingBatch(body: Buffer, precision: number): ParsedPing[] | n
     const length = i - start;
     if (length < precision || length > MAX_GEOHASH_PRECISION || body[i] !== QUOTE || body[i + 1] !== CLOSE_ITEM)
       return null;
-    // A longer geohash is truncated to the configured precision (normalizeCell).
-    out.push({ tsMs, cell: body.toString('latin1', start, start + precision) });
+    // A longer geohash is truncated: to the configured precision for the cell (normalizeCell), to
+    // POSITION_PRECISION for the position kept.
+    const position = keptPosition(body.toString('latin1', start, i), precision);
+    out.push({ tsMs, cell: position.slice(0, precision), position });
     i += 2;
     if (body[i] === COMMA) i++;
     else return body[i] === CLOSE_LIST && body[i + 1] === CLOSE_BODY && i + 2 === body.length ? out : null;

@@ -32,8 +32,8 @@ export class PingsService {
   ) {}
 
   /**
-   * Stores the usable pings of a well-formed batch (cells only: coordinates are encoded and
-   * dropped here) and answers only after the commit. The answer depends on the batch alone, so a
+   * Stores the usable pings of a well-formed batch (geohashes of about a metre at most: coordinates
+   * are encoded and dropped here) and answers only after the commit. The answer depends on the batch alone, so a
    * retried batch gets the same one and stores nothing twice.
    */
   async ingest(userId: string, body: unknown, nowMs = Date.now()): Promise<PingsResponse> {
@@ -43,12 +43,13 @@ export class PingsService {
   /** As ingest, for a batch already checked (parsePingBatch, or scanPingBatch for the phones' own body). */
   async store(userId: string, pings: ParsedPing[], nowMs = Date.now()): Promise<PingsResponse> {
     batchSize.observe(pings.length);
-    const rows: PingColumns = { userIds: [], tsMs: [], cells: [] };
+    const rows: PingColumns = { userIds: [], tsMs: [], cells: [], positions: [] };
     for (const p of pings) {
       if (classifyPingTime(p.tsMs, nowMs, this.config) !== 'ok') continue;
       rows.userIds.push(userId);
       rows.tsMs.push(p.tsMs);
       rows.cells.push(p.cell);
+      rows.positions.push(p.position);
     }
     const rejected = pings.length - rows.tsMs.length;
     let late = 0;

@@ -49,7 +49,7 @@ function sourcesTable(exposures) {
       h(
         'tr',
         null,
-        ['Source', 'Exposure', 'Slots', 'Cells'].map((t) => h('th', { scope: 'col' }, t)),
+        ['Source', 'Exposure', 'Slots', 'Closest', 'Cells'].map((t) => h('th', { scope: 'col' }, t)),
       ),
     ),
     h(
@@ -62,6 +62,7 @@ function sourcesTable(exposures) {
           h('td', null, h('a', { href: `#/users/${encodeURIComponent(e.sourceId)}` }, e.sourceId)),
           h('td', { class: 'num' }, duration(e.seconds)),
           h('td', { class: 'num' }, e.slots.length),
+          h('td', null, e.closest ? `${e.closest.meters} m, ${duration(e.closest.secondsApart)} apart` : '-'),
           h('td', null, e.cells.length),
         ),
       ),

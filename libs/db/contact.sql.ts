@@ -1,0 +1,142 @@
+import type { SearchRange, SourceSearchRange } from '#libs/domain/index.js';
+import { cellArea, HALF_CELL_DEGREES, METERS_PER_DEGREE, type Area } from '#libs/geo/index.js';
+import { POSITION_SCALE } from './ping-copy-rows.js';
+import { arrayLiteral, epochMs, textArrayLiteral } from './sql.js';
+
+// The contact rule's distance test in SQL, beside the index probe (gapMeters of libs/geo, term for
+// term; an integration test holds the two to the same answers).
+
+/** SQL expressions of an area: centre and half extents in degrees. */
+export interface AreaSql {
+  lat: string;
+  lon: string;
+  halfLat: string;
+  halfLon: string;
+}
+
+const halfCells = (key: 'halfLat' | 'halfLon') =>
+  `('{${HALF_CELL_DEGREES.slice(1)
+    .map((h) => h[key])
+    .join(',')}}'::float8[])`;
+
+/** A stored ping's area: its finer position, or else its cell's (centre given, extents by length). */
+function pingAreaSql(p: string, cellLat: string, cellLon: string): AreaSql {
+  const fine = `${p}.pos_len IS NOT NULL`;
+  return {
+    lat: `CASE WHEN ${fine} THEN ${p}.pos_lat / ${POSITION_SCALE}.0 ELSE ${cellLat} END`,
+    lon: `CASE WHEN ${fine} THEN ${p}.pos_lon / ${POSITION_SCALE}.0 ELSE ${cellLon} END`,
+    halfLat: `${halfCells('halfLat')}[coalesce(${p}.pos_len, length(${p}.cell))]`,
+    halfLon: `${halfCells('halfLon')}[coalesce(${p}.pos_len, length(${p}.cell))]`,
+  };
+}
+
+export function gapMetersSql(a: AreaSql, b: AreaSql): string {
+  const lonApart = `abs(${a.lon} - ${b.lon})`;
+  return `(${METERS_PER_DEGREE} * sqrt(
+    power(greatest(0, abs(${a.lat} - ${b.lat}) - ${a.halfLat} - ${b.halfLat}), 2)
+    + power(greatest(0, least(${lonApart}, 360 - ${lonApart}) - ${a.halfLon} - ${b.halfLon})
+            * cos(radians((${a.lat} + ${b.lat}) / 2)), 2)))`;
+}
+
+const rangeArea = (r: string): AreaSql => ({
+  lat: `${r}.a_lat`,
+  lon: `${r}.a_lon`,
+  halfLat: `${r}.a_hlat`,
+  halfLon: `${r}.a_hlon`,
+});
+
+/** The columns every probe carries, as unnest() takes them: the probed cell, times, the reaching area. */
+const PROBE_COLUMNS = 'cell, from_ms, to_ms, times, a_lat, a_lon, a_hlat, a_hlon, cell_lat, cell_lon';
+const PROBE_TYPES = 'text[], float8[], float8[], text[], float8[], float8[], float8[], float8[], float8[], float8[]';
+
+/** The probes' arrays; `times` are the reaching pings' times, each list as an array literal. */
+function probeArrays(
+  ranges: readonly { cell: string; fromMs: number; toMs: number; times: number[] }[],
+  areas: Area[],
+) {
+  const cells = ranges.map((r) => cellArea(r.cell));
+  return [
+    arrayLiteral(ranges.map((r) => r.cell)),
+    arrayLiteral(ranges.map((r) => r.fromMs)),
+    arrayLiteral(ranges.map((r) => r.toMs)),
+    textArrayLiteral(ranges.map((r) => `{${r.times.join(',')}}`)),
+    arrayLiteral(areas.map((a) => a.lat)),
+    arrayLiteral(areas.map((a) => a.lon)),
+    arrayLiteral(areas.map((a) => a.halfLat)),
+    arrayLiteral(areas.map((a) => a.halfLon)),
+    arrayLiteral(cells.map((c) => c.lat)),
+    arrayLiteral(cells.map((c) => c.lon)),
+  ];
+}
+
+/**
+ * The parameters of contactHitsSql for these ranges, from $1: the probes' arrays and the source of
+ * each, then the slot length, the window [from, to) and the radius.
+ */
+export function contactHitsParams(
+  ranges: readonly SearchRange[],
+  slotSeconds: number,
+  window: { fromMs: number; toMs: number },
+  radiusMeters: number,
+): unknown[] {
+  return [
+    ...probeArrays(
+      ranges,
+      ranges.map((r) => r.source),
+    ),
+    arrayLiteral(ranges.map((r) => r.sourceId)),
+    slotSeconds,
+    window.fromMs,
+    window.toMs,
+    radiusMeters,
+  ];
+}
+
+/**
+ * Contact pings of the window within the contact rule of a source ping: one probe of the (cell, ts)
+ * index per range (the planner prunes to the window's day partitions), then the distance test.
+ * Yields (contact_id, source_id, slot, cell, closest): closest = {metres, seconds apart}.
+ */
+export const CONTACT_HITS_SQL = `
+  SELECT p.user_id AS contact_id, r.source_id, floor(date_part('epoch', p.ts) / $12)::bigint AS slot, p.cell,
+         ARRAY[g.meters, (SELECT min(abs(${epochMs('p.ts')} - t)) FROM unnest(r.times::float8[]) t) / 1000] AS closest
+  FROM unnest(${PROBE_TYPES.split(', ')
+    .map((t, i) => `$${i + 1}::${t}`)
+    .join(', ')}, $11::bigint[]) AS r(${PROBE_COLUMNS}, source_id)
+  JOIN pings p ON p.cell = r.cell
+   AND p.ts >= to_timestamp(r.from_ms / 1000.0) AND p.ts < to_timestamp(r.to_ms / 1000.0)
+  CROSS JOIN LATERAL (SELECT ${gapMetersSql(rangeArea('r'), pingAreaSql('p', 'r.cell_lat', 'r.cell_lon'))} AS meters) g
+  WHERE p.user_id <> r.source_id
+    AND p.ts >= to_timestamp($13 / 1000.0) AND p.ts < to_timestamp($14 / 1000.0)
+    AND g.meters <= $15`;
+
+/** The parameters of SOURCE_HITS_SQL: the probes around contact pings, and the radius. */
+export function sourceHitsParams(ranges: readonly SourceSearchRange[], radiusMeters: number): unknown[] {
+  return [
+    ...probeArrays(
+      ranges,
+      ranges.map((r) => r.contact),
+    ),
+    arrayLiteral(ranges.map((r) => r.contactId)),
+    arrayLiteral(ranges.map((r) => r.slot)),
+    arrayLiteral(ranges.map((r) => r.contactCell)),
+    radiusMeters,
+  ];
+}
+
+/**
+ * The reverse match for a few contact pings (late ones): source pings (red and infectious at their
+ * time) within the contact rule of each, one probe per range. The slot is the contact's.
+ */
+export const SOURCE_HITS_SQL = `
+  SELECT p.user_id::text AS "sourceId", r.contact_id::text AS "contactId", r.slot::float8 AS slot,
+         r.contact_cell AS "contactCell", g.meters::float8 AS meters,
+         (SELECT min(abs(${epochMs('p.ts')} - t)) FROM unnest(r.times::float8[]) t) / 1000 AS "secondsApart"
+  FROM unnest(${PROBE_TYPES.split(', ')
+    .map((t, i) => `$${i + 1}::${t}`)
+    .join(', ')}, $11::bigint[], $12::float8[], $13::text[]) AS r(${PROBE_COLUMNS}, contact_id, slot, contact_cell)
+  JOIN pings p ON p.cell = r.cell
+   AND p.ts >= to_timestamp(r.from_ms / 1000.0) AND p.ts < to_timestamp(r.to_ms / 1000.0)
+  JOIN health_codes h ON h.user_id = p.user_id AND h.color = 'red' AND p.ts >= h.infectious_from
+  CROSS JOIN LATERAL (SELECT ${gapMetersSql(rangeArea('r'), pingAreaSql('p', 'r.cell_lat', 'r.cell_lon'))} AS meters) g
+  WHERE p.user_id <> r.contact_id AND g.meters <= $14`;

@@ -1,0 +1,74 @@
+import { cellArea, cellsWithin, gapMeters, METERS_PER_DEGREE, POSITION_PRECISION, type Area } from './area.js';
+import { encodeCell } from './geohash.js';
+import { cellNeighbourhood } from './neighbours.js';
+
+const point = (lat: number, lon: number): Area => ({ lat, lon, halfLat: 0, halfLon: 0 });
+/** A point `m` metres north or east of another. */
+const north = (a: Area, m: number): Area => point(a.lat + m / METERS_PER_DEGREE, a.lon);
+const east = (a: Area, m: number): Area =>
+  point(a.lat, a.lon + m / (METERS_PER_DEGREE * Math.cos((a.lat * Math.PI) / 180)));
+
+describe('gapMeters', () => {
+  const here = point(48.8566, 2.3522);
+  it.each([
+    ['the same point', here, here, 0],
+    ['15 m north', here, north(here, 15), 15],
+    ['30 m east', here, east(here, 30), 30],
+  ])('%s', (_label, a, b, metres) => {
+    expect(gapMeters(a, b)).toBeCloseTo(metres, 1);
+    expect(gapMeters(b, a)).toBeCloseTo(metres, 1);
+  });
+
+  it('is 0 between a cell and a point inside it, and between touching cells', () => {
+    const cell = encodeCell(here.lat, here.lon, 8);
+    expect(gapMeters(cellArea(cell), here)).toBe(0);
+    for (const n of cellNeighbourhood(cell)) expect(gapMeters(cellArea(cell), cellArea(n))).toBe(0);
+  });
+
+  it('measures from the edge of a cell, not its centre', () => {
+    const cell = cellArea(encodeCell(here.lat, here.lon, 8));
+    const top = point(cell.lat + cell.halfLat, cell.lon);
+    expect(gapMeters(cell, north(top, 12))).toBeCloseTo(12, 1);
+  });
+
+  it('wraps at the antimeridian', () => {
+    expect(gapMeters(point(-17.7, 179.99995), point(-17.7, -179.99995))).toBeLessThan(11);
+  });
+});
+
+describe('cellsWithin', () => {
+  // Every point within the radius lies in one of the cells, at many places and sizes of area.
+  const places: [string, Area][] = [
+    ['a point in Paris', point(48.8566, 2.3522)],
+    ['a geohash-10 in Oslo', cellArea(encodeCell(59.91, 10.75, POSITION_PRECISION))],
+    ['a geohash-8 on the equator', cellArea(encodeCell(0.00001, 0.00001, 8))],
+    ['a point by the antimeridian', point(-17.7, 179.9999)],
+    ['a point by the prime meridian', point(51.4779, -0.00001)],
+  ];
+  it.each(places)('covers every point within 20 m of %s', (_label, area) => {
+    const cells = new Set(cellsWithin(area, 20, 8));
+    for (let i = 0; i < 400; i++) {
+      const angle = (i / 400) * 2 * Math.PI;
+      const r = (19.99 * ((i % 7) + 1)) / 7;
+      const edgeLat = area.lat + Math.sign(Math.sin(angle)) * area.halfLat;
+      const edgeLon = area.lon + Math.sign(Math.cos(angle)) * area.halfLon;
+      let lat = edgeLat + (r * Math.sin(angle)) / METERS_PER_DEGREE;
+      let lon = edgeLon + (r * Math.cos(angle)) / (METERS_PER_DEGREE * Math.cos((lat * Math.PI) / 180));
+      if (lon > 180) lon -= 360;
+      if (lon < -180) lon += 360;
+      lat = Math.max(-90, Math.min(90, lat));
+      expect(gapMeters(area, point(lat, lon))).toBeLessThanOrEqual(20);
+      expect(cells.has(encodeCell(lat, lon, 8))).toBe(true);
+    }
+  });
+
+  it('takes a few cells for a point, more than the 3 x 3 box can hold in latitude', () => {
+    const cells = cellsWithin(point(48.8566, 2.3522), 20, 8);
+    expect(cells.length).toBeGreaterThanOrEqual(6);
+    expect(cells.length).toBeLessThanOrEqual(12);
+  });
+
+  it('stays bounded next to a pole', () => {
+    expect(cellsWithin(point(89.99999, 0), 20, 8).length).toBeLessThanOrEqual(3 * 1024);
+  });
+});

@@ -1,0 +1,104 @@
+import ngeohash from 'ngeohash';
+import { cellBounds, MAX_GEOHASH_PRECISION } from './geohash.js';
+
+/**
+ * The area a stored position stands for: a rectangle in degrees given by its centre and half its
+ * height and width. A geohash stands for its cell; a point has no extent.
+ */
+export interface Area {
+  lat: number;
+  lon: number;
+  halfLat: number;
+  halfLon: number;
+}
+
+/** Metres per degree of latitude on the mean Earth sphere (IUGG radius 6,371,008.8 m). */
+export const METERS_PER_DEGREE = (6_371_008.8 * Math.PI) / 180;
+
+/**
+ * The finest position kept: a geohash of 10 characters is a cell of about 1.2 x 0.6 m, so a
+ * phone's lat/lon is kept to about a metre and no finer.
+ */
+export const POSITION_PRECISION = 10;
+
+/** Half the height and width (degrees) of a geohash cell of each length (index = length). */
+export const HALF_CELL_DEGREES: readonly { halfLat: number; halfLon: number }[] = Array.from(
+  { length: MAX_GEOHASH_PRECISION + 1 },
+  (_, n) => {
+    const lonBits = Math.ceil((5 * n) / 2);
+    const latBits = 5 * n - lonBits;
+    return { halfLat: 90 / 2 ** latBits, halfLon: 180 / 2 ** lonBits };
+  },
+);
+
+/** A position finer than its cell, as stored beside it: the centre of a geohash and its length. */
+export interface FinePosition {
+  lat: number;
+  lon: number;
+  len: number;
+}
+
+/** The finer part of a reported geohash, or null when the cell of `cellPrecision` says it all. */
+export function finePosition(geohash: string, cellPrecision: number): FinePosition | null {
+  const len = Math.min(geohash.length, POSITION_PRECISION);
+  if (len <= cellPrecision) return null;
+  const b = cellBounds(geohash.slice(0, len));
+  return { lat: (b.minLat + b.maxLat) / 2, lon: (b.minLon + b.maxLon) / 2, len };
+}
+
+/** The area of a stored position: the finer geohash when there is one, else the cell. */
+export function positionArea(cell: string, fine: FinePosition | null): Area {
+  return fine ? { lat: fine.lat, lon: fine.lon, ...HALF_CELL_DEGREES[fine.len] } : cellArea(cell);
+}
+
+export function cellArea(cell: string): Area {
+  const b = cellBounds(cell);
+  return { lat: (b.minLat + b.maxLat) / 2, lon: (b.minLon + b.maxLon) / 2, ...HALF_CELL_DEGREES[cell.length] };
+}
+
+/**
+ * The smallest distance in metres between two areas (0 when they overlap or touch). Locally flat
+ * (equirectangular at the mean latitude): within a few hundred metres the error is far below the
+ * metre a position is kept to. Longitude wraps at the antimeridian.
+ */
+export function gapMeters(a: Area, b: Area): number {
+  const dLat = Math.max(0, Math.abs(a.lat - b.lat) - a.halfLat - b.halfLat);
+  const lonApart = Math.abs(a.lon - b.lon);
+  const dLon = Math.max(0, Math.min(lonApart, 360 - lonApart) - a.halfLon - b.halfLon);
+  const cosLat = Math.cos((((a.lat + b.lat) / 2) * Math.PI) / 180);
+  return METERS_PER_DEGREE * Math.hypot(dLat, dLon * cosLat);
+}
+
+const MAX_COLUMNS = 1024;
+
+/**
+ * Every cell of `precision` that can hold a position within `radiusMeters` of the area: the cells
+ * meeting the area's rectangle grown by the radius. Growing uses the cosine of the latitude
+ * farthest from the equator, so the rectangle always contains every point gapMeters admits.
+ */
+export function cellsWithin(area: Area, radiusMeters: number, precision: number): string[] {
+  const dLat = radiusMeters / METERS_PER_DEGREE;
+  const minLat = Math.max(-90, area.lat - area.halfLat - dLat);
+  const maxLat = Math.min(90, area.lat + area.halfLat + dLat);
+  const cosFar = Math.cos((Math.min(90, Math.max(Math.abs(minLat), Math.abs(maxLat))) * Math.PI) / 180);
+  const dLon = cosFar > 1e-9 ? radiusMeters / (METERS_PER_DEGREE * cosFar) : 360;
+  const west = area.lon - area.halfLon - dLon;
+  // Within a few hundred metres of a pole a radius spans thousands of columns: capped, so one
+  // position there cannot cost unbounded work (contacts that close to a pole may be missed).
+  const east = Math.min(
+    area.lon + area.halfLon + dLon,
+    west + 360,
+    west + MAX_COLUMNS * 2 * HALF_CELL_DEGREES[precision].halfLon,
+  );
+  const { halfLat: h, halfLon: w } = HALF_CELL_DEGREES[precision];
+  const wrap = (lon: number) => ((((lon + 180) % 360) + 360) % 360) - 180;
+  // Rows and columns stepped from the south-west cell's centre, unwrapped east of it; a cell whose
+  // edge only touches the grown rectangle is kept (a gap of exactly the radius is a contact).
+  const first = cellBounds(ngeohash.encode(minLat, wrap(west), precision));
+  const firstLon = first.minLon + w + (west - wrap(west));
+  const cells = new Set<string>();
+  for (let lat = first.minLat + h; lat - h <= maxLat && lat < 90; lat += 2 * h) {
+    for (let lon = firstLon; lon - w <= east; lon += 2 * w) cells.add(ngeohash.encode(lat, wrap(lon), precision));
+  }
+  return [...cells];
+}
