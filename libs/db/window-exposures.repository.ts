@@ -110,7 +110,7 @@ export class WindowExposureRepository {
    * code is what the automatic requests are decided on, written only if still unchanged).
    * `slots`: the window's slots (windowSlotRange), where every hit's slot is. Each contact's
    * slots are gathered as one bit per slot of the window: a hash aggregate, where counting
-   * distinct slots sorted every hit (on the bench window, 70-75 ms instead of 85-95 ms).
+   * distinct slots would sort every hit.
    */
   async contacts(
     db: Db,

@@ -49,7 +49,7 @@ const byId = (a: string, b: string) => a.length - b.length || (a < b ? -1 : a > 
 const byPair = (a: PartialPair, b: PartialPair) => byId(a.contactId, b.contactId) || byId(a.sourceId, b.sourceId);
 
 /**
- * DESIGN §2: exposure to a source = distinct co-located slots of the contact x slot length, kept
+ * Exposure (docs/domain.md): exposure to a source = distinct co-located slots of the contact x slot length, kept
  * per pair as evidence; the decision uses the distinct slots co-located with any source.
  * Partial pairs of the same (contact, source) - from different shards of a window - are merged,
  * so the result does not depend on how the source pings were split. Output is sorted, so equal
@@ -106,7 +106,7 @@ export interface ContactSlots {
   lastSlot: number;
 }
 
-/** DESIGN §2 for one contact: exposure = distinct co-located slots x slot length, and the decision on it. */
+/** Exposure for one contact (docs/domain.md): exposure = distinct co-located slots x slot length, and the decision on it. */
 export function contactExposure(c: ContactSlots, slotSeconds: number, thresholds: ExposureThresholds): ContactExposure {
   const seconds = exposureSeconds(c.distinctSlots, slotSeconds);
   return { contactId: c.contactId, seconds, lastSlot: c.lastSlot, decision: decideExposure(seconds, thresholds) };

@@ -58,7 +58,7 @@ describe('exact contacts (ground truth from true positions)', () => {
     expect([run(from - 1), run(from), run(from + 1)]).toEqual([0, 1, 1]);
   });
 
-  it('exposure is distinct contact slots x slot length over all sources; the policy decides as DESIGN §2', () => {
+  it('exposure is distinct contact slots x slot length over all sources; the policy decides as docs/domain.md says', () => {
     // Source 9 stands still at the centre for the whole window. Contact 1 is 10 m away for one
     // slot, 2 for two, 3 for three (twice in one of them), 4 for three slots but 25 m away, 5
     // meets source 8 in slot 0 and source 9 in slot 1.

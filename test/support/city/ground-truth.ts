@@ -1,6 +1,6 @@
-// Exact contacts from TRUE positions, the yardstick of matching quality (issue 6): two pings are
+// Exact contacts from TRUE positions, the yardstick of matching quality: two pings are
 // in contact when they lie within R metres and T seconds of each other. No cells, no slots for
-// matching, no code shared with the engine; slots only count exposure, as DESIGN §2 policy does.
+// matching, no code shared with the engine; slots only count exposure, as the exposure policy does.
 
 export interface TruePing {
   userId: string;

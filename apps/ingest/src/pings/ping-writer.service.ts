@@ -6,18 +6,10 @@ import { DomainError, ErrorCode } from '#libs/domain/index.js';
 
 /**
  * Commits running at once per process (each holds one Postgres connection): one. Requests that
- * arrive during a commit all go into the next, so under load the commits grow by themselves (in the
- * bench 2,100-3,000 pings each with 256 phones at once, ~4,500 with 512), and Postgres spends about
- * as little per ping as a bare COPY; the processes of HC_HTTP_WORKERS (one per core) give the
- * parallelism. Measured on 2 cores (`npm run bench -- --scenario ingest`, 256 connections, quiet
- * machine): two processes with one commit each, ratio to COPY 0.497, 0.516 and 0.513; one process
- * with two commits (the second from 6,000 waiting pings), 0.485, 0.486 and 0.444; two processes
- * with two commits each, 0.479, and again later in three runs alternating with one commit each:
- * 0.44, 0.47 and 0.47 against 0.48, 0.47 and 0.52. With more commits at once they are smaller, and
- * more backends compete with the app for the cores. A finished commit's answers wait for the next
- * turn of the event loop, after the next commit is sent: five runs alternating with the previous
- * order (answers first), 0.50, 0.50, 0.55, 0.51 and 0.53 against 0.49, 0.50, 0.54 and 0.49 (one run
- * failed to print): within the noise, but not worse.
+ * arrive during a commit all go into the next, so under load the commits grow by themselves and
+ * Postgres spends about as little per ping as a bare COPY; the processes of HC_HTTP_WORKERS (one
+ * per core) give the parallelism. More commits at once were measured no faster: more backends
+ * compete with the app for the cores (docs/benchmarks.md, ingest).
  */
 const MAX_IN_FLIGHT = 1;
 /** Rows one commit takes at most. */

@@ -14,7 +14,7 @@ import { PingsService } from './pings.service.js';
 const RATE_WINDOW_MS = 60_000;
 
 // How the phones' bodies are read: a client release that stops sending the compact form costs the
-// ingest tier CPU (README, Benchmarks), and this shows it.
+// ingest tier CPU (docs/benchmarks.md), and this shows it.
 const bodies = new Counter({
   name: 'hc_ping_bodies_total',
   help: 'JSON ping bodies read by the fast lane: compact (scanned from its bytes) or json (parsed)',
