@@ -73,7 +73,7 @@ const MAX_COLUMNS = 1024;
 
 /**
  * Every cell of `precision` that can hold a position within `radiusMeters` of the area: the cells
- * meeting the area's rectangle grown by the radius. Growing uses the cosine of the latitude
+ * meeting the area's rectangle grown by the radius, less those whose own rectangle is farther. Growing uses the cosine of the latitude
  * farthest from the equator, so the rectangle always contains every point gapMeters admits.
  */
 export function cellsWithin(area: Area, radiusMeters: number, precision: number): string[] {
@@ -100,5 +100,10 @@ export function cellsWithin(area: Area, radiusMeters: number, precision: number)
   for (let lat = first.minLat + h; lat - h <= maxLat && lat < 90; lat += 2 * h) {
     for (let lon = firstLon; lon - w <= east; lon += 2 * w) cells.add(ngeohash.encode(lat, wrap(lon), precision));
   }
-  return [...cells];
+  // The rectangle's corner cells can lie farther than the radius from a small area: each probe
+  // saved is an index descent. The slack covers gapMeters' flat-earth approximation, which takes
+  // the cosine at a slightly different latitude for a cell than for a point inside it.
+  return [...cells].filter((cell) => gapMeters(area, cellArea(cell)) <= radiusMeters + CELL_SLACK_METERS);
 }
+
+const CELL_SLACK_METERS = 0.5;
