@@ -4,18 +4,8 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { runJest } from './lib/jest.mjs';
 import { ensureChromium, ensurePromtool, localSecrets, log, prepare, ROOT } from './lib/setup.mjs';
-
-const RESULTS = path.join(ROOT, 'test-artifacts', 'jest-results.json');
-
-/** One plain closing line that any reader of CI output understands. */
-function printSummary() {
-  if (!fs.existsSync(RESULTS)) return;
-  const r = JSON.parse(fs.readFileSync(RESULTS, 'utf8'));
-  console.log(
-    `tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`,
-  );
-}
 
 /**
  * The Prometheus configuration, the alert rules and their unit tests (deploy/prometheus): checked
@@ -37,8 +27,6 @@ function checkPrometheus(promtool) {
   return true;
 }
 
-fs.rmSync(RESULTS, { force: true });
-fs.mkdirSync(path.dirname(RESULTS), { recursive: true });
 if (!checkPrometheus(await ensurePromtool())) {
   log('deploy/prometheus: promtool failed (above); no tests run');
   process.exit(1);
@@ -49,31 +37,17 @@ const { services, databaseUrl, redisUrl } = await prepare({ database: 'postgres'
 let status;
 try {
   log('running the tests (jest)');
-  const r = spawnSync(
-    process.execPath,
-    [
-      '--experimental-vm-modules',
-      '--no-warnings=ExperimentalWarning',
-      '--enable-source-maps',
-      path.join(ROOT, 'node_modules/jest/bin/jest.js'),
-      '--json',
-      `--outputFile=${RESULTS}`,
-      ...process.argv.slice(2),
-    ],
-    {
-      cwd: ROOT,
-      stdio: 'inherit',
-      env: {
-        ...process.env,
-        TEST_PG_SERVER_URL: databaseUrl,
-        REDIS_URL: redisUrl,
-        HC_JWT_SECRET: localSecrets().jwtSecret,
-        HC_TEST_CHROMIUM: chromium,
-      },
+  status = runJest({
+    args: process.argv.slice(2),
+    results: 'jest-results.json',
+    env: {
+      ...process.env,
+      TEST_PG_SERVER_URL: databaseUrl,
+      REDIS_URL: redisUrl,
+      HC_JWT_SECRET: localSecrets().jwtSecret,
+      HC_TEST_CHROMIUM: chromium,
     },
-  );
-  status = r.status ?? 1;
-  printSummary();
+  });
 } finally {
   await services.stop();
 }
