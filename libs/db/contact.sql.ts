@@ -70,7 +70,7 @@ function probeArrays(
 }
 
 /**
- * The parameters of contactHitsSql for these ranges, from $1: the probes' arrays and the source of
+ * The parameters of CONTACT_HITS_SQL for these ranges, from $1: the probes' arrays and the source of
  * each, then the slot length, the window [from, to) and the radius.
  */
 export function contactHitsParams(

@@ -41,7 +41,7 @@ const MAX_TUPLE_BYTES = 2 + (4 + 8) + (4 + 8) + (4 + 12) + (4 + 4) * 2 + (4 + 2)
 /** Degrees as stored: integers of 1e-7 degree. */
 export const POSITION_SCALE = 1e7;
 
-/** The columns of COPY_COLUMNS' order. */
+/** The columns the binary tuples of toPingBatch fill, in their order. */
 export const PING_COPY_COLUMNS = '(user_id, ts, cell, pos_lat, pos_lon, pos_len)';
 
 /** Binary COPY tuples of PING_COPY_COLUMNS for these pings (the position NULL when the cell says it all). */
