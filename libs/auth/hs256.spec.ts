@@ -63,6 +63,29 @@ describe('verifyHs256', () => {
     expect(verifyHs256(token, key, now)).toBeNull();
   });
 
+  // The same 32 bytes written another way: base64url has one canonical form, and a token that is
+  // not byte-for-byte the one we signed is not ours (no signature malleability).
+  describe('refuses a signature in a non-canonical form', () => {
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    // A token whose signature has a '-' (which standard base64 writes '+').
+    const token = Array.from({ length: 200 }, (_, i) => forge(HS256_HEADER, b64({ sub: String(i) }))).find((t) =>
+      t.split('.')[2].includes('-'),
+    )!;
+    const [h, p, s] = token.split('.');
+    // Differs from the last character only in its two unused low bits.
+    const sibling = alphabet[alphabet.indexOf(s[42]) ^ 1];
+    it.each([
+      ['padding after it', `${h}.${p}.${s}=`],
+      ['the last character with its unused bits set', `${h}.${p}.${s.slice(0, 42)}${sibling}`],
+      ["standard base64's '+' for '-'", `${h}.${p}.${s.replace('-', '+')}`],
+      ['a character that decoding skips', `${h}.${p}.${s.slice(0, 20)}!${s.slice(20)}`],
+    ])('%s', (_, forged) => {
+      expect(verifyHs256(token, key, now)).not.toBeNull();
+      expect(forged).not.toBe(token);
+      expect(verifyHs256(forged, key, now)).toBeNull();
+    });
+  });
+
   it('accepts a token whose exp is in the future', () => {
     expect(verifyHs256(forge(HS256_HEADER, b64({ sub: '1', exp: now / 1000 + 1 })), key, now)).toMatchObject({
       sub: '1',
