@@ -14,8 +14,8 @@ const redisUrl = z
 /**
  * Every variable of the configuration (README's table, .env.example): the tracing rules, plus
  * operational ones: HC_HTTP_WORKERS (processes serving each HTTP port),
- * HC_CACHE_REBUILD_PER_SECOND (pace of the read-model rebuild), HC_TRUST_PROXY (take the client
- * address from X-Forwarded-For), HC_REGISTRATIONS_PER_MINUTE, HC_PING_BATCHES_PER_MINUTE,
+ * HC_CACHE_REBUILD_PER_SECOND (pace of the read-model rebuild), HC_TRUST_PROXY (which proxies'
+ * X-Forwarded-For gives the client address), HC_REGISTRATIONS_PER_MINUTE, HC_PING_BATCHES_PER_MINUTE,
  * HC_ADMIN_TOKEN_TTL_SECONDS and HC_LOGIN_* (admin sessions and login throttling), HC_TRACE_SHARDS
  * (most shard jobs one window's trace is cut into), HC_TRACE_MIN_SHARD_PINGS (fewest source pings
  * worth a shard), HC_JOB_LOCK_SECONDS (how long a crashed worker's job stays locked before another
@@ -54,7 +54,8 @@ export const configSchema = z.object({
   HC_MAX_CLOCK_SKEW_SECONDS: int(0).default(120),
   HC_AUTO_APPLY_MAX_PER_WINDOW: int(0).default(10_000),
   HC_HTTP_WORKERS: int(1).max(256).default(1),
-  HC_TRUST_PROXY: z.enum(['true', 'false']).default('false'),
+  // Parsed in config.ts (parseTrustProxy): a proxy count or a list of proxy addresses.
+  HC_TRUST_PROXY: z.string().optional(),
   HC_REGISTRATIONS_PER_MINUTE: int(1).default(30),
   HC_PING_BATCHES_PER_MINUTE: int(1).default(30),
   HC_ADMIN_TOKEN_TTL_SECONDS: int(60).max(86_400).default(1800),

@@ -21,6 +21,21 @@ describe('loadConfig', () => {
     expect(c).toMatchObject({ logLevel: 'info', logFormat: 'json' });
   });
 
+  it('trusts no proxy by default, and takes a proxy count or a list of proxy addresses and CIDRs', () => {
+    expect(loadConfig({}).trustProxy).toBeNull();
+    expect(loadConfig({ HC_TRUST_PROXY: 'false' }).trustProxy).toBeNull();
+    expect(loadConfig({ HC_TRUST_PROXY: '0' }).trustProxy).toBeNull();
+    expect(loadConfig({ HC_TRUST_PROXY: '2' }).trustProxy).toEqual({ hops: 2 });
+    expect(loadConfig({ HC_TRUST_PROXY: '10.0.0.0/8, 192.0.2.7,fd00::/8,loopback' }).trustProxy).toEqual({
+      proxies: ['10.0.0.0/8', '192.0.2.7', 'fd00::/8', 'loopback'],
+    });
+  });
+
+  it('names what HC_TRUST_PROXY takes when it refuses true', () => {
+    expect(() => loadConfig({ HC_TRUST_PROXY: 'true' })).toThrow(/HC_TRUST_PROXY must be a number of proxies/);
+    expect(() => loadConfig({ HC_TRUST_PROXY: '10.0.0.1,bad' })).toThrow(/HC_TRUST_PROXY has "bad"/);
+  });
+
   it('takes LOG_FORMAT=pretty for readable logs', () => {
     expect(loadConfig({ LOG_FORMAT: 'pretty' }).logFormat).toBe('pretty');
   });
@@ -70,6 +85,13 @@ describe('loadConfig', () => {
     [{ HC_RETENTION_DAYS: '2' }, 'HC_RETENTION_DAYS'],
     [{ HC_RETENTION_DAYS: '3', HC_INFECTIOUS_LOOKBACK_SECONDS: '259200' }, 'HC_RETENTION_DAYS'],
     [{ LOG_FORMAT: 'text' }, 'LOG_FORMAT'],
+    [{ HC_TRUST_PROXY: 'true' }, 'HC_TRUST_PROXY'],
+    [{ HC_TRUST_PROXY: 'yes' }, 'HC_TRUST_PROXY'],
+    [{ HC_TRUST_PROXY: '10.0.0.0/8, proxy.internal' }, 'HC_TRUST_PROXY'],
+    [{ HC_TRUST_PROXY: '10.0.0.0/33' }, 'HC_TRUST_PROXY'],
+    [{ HC_TRUST_PROXY: '10.0.0.0/0' }, 'HC_TRUST_PROXY'],
+    [{ HC_TRUST_PROXY: '-1' }, 'HC_TRUST_PROXY'],
+    [{ HC_TRUST_PROXY: '33' }, 'HC_TRUST_PROXY'],
   ])('refuses %j naming %s', (env, variable) => {
     let error: unknown;
     try {

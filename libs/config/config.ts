@@ -8,6 +8,7 @@ import {
   type TimeGrid,
 } from '#libs/domain/index.js';
 import { configSchema } from './config.schema.js';
+import { parseTrustProxy, type TrustProxy } from './trust-proxy.js';
 
 /** The validated, typed configuration every app reads once at start-up. */
 export interface AppConfig {
@@ -31,7 +32,8 @@ export interface AppConfig {
   maxClockSkewSeconds: number;
   autoApplyMaxPerWindow: number;
   httpWorkers: number;
-  trustProxy: boolean;
+  /** Which proxies' X-Forwarded-For gives the client address (null: nobody's; see trust-proxy.ts). */
+  trustProxy: TrustProxy;
   registrationsPerMinute: number;
   pingBatchesPerMinute: number;
   cacheRebuildPerSecond: number;
@@ -82,6 +84,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       `must be at least ${minRetention} to cover the tracing look-back (HC_INFECTIOUS_LOOKBACK_SECONDS plus one window and its grace)`,
     );
   }
+  const trustProxy = parseTrustProxy(c.HC_TRUST_PROXY);
+  if ('error' in trustProxy) throw new ConfigError('HC_TRUST_PROXY', trustProxy.error);
   const production = c.NODE_ENV === 'production';
   if (production && !c.HC_JWT_SECRET) throw new ConfigError('HC_JWT_SECRET', 'is required in production');
   return {
@@ -112,7 +116,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     maxClockSkewSeconds: c.HC_MAX_CLOCK_SKEW_SECONDS,
     autoApplyMaxPerWindow: c.HC_AUTO_APPLY_MAX_PER_WINDOW,
     httpWorkers: c.HC_HTTP_WORKERS,
-    trustProxy: c.HC_TRUST_PROXY === 'true',
+    trustProxy: trustProxy.ok,
     registrationsPerMinute: c.HC_REGISTRATIONS_PER_MINUTE,
     pingBatchesPerMinute: c.HC_PING_BATCHES_PER_MINUTE,
     cacheRebuildPerSecond: c.HC_CACHE_REBUILD_PER_SECOND,

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
-import { ConfigError, loadConfig, type AppConfig } from '#libs/config/index.js';
+import { ConfigError, loadConfig, type AppConfig, type TrustProxy } from '#libs/config/index.js';
 import { AllErrorsFilter } from './all-errors.filter.js';
 import { runClustered } from './cluster.js';
 import { FastLane } from './fast-lane.js';
@@ -62,12 +62,24 @@ async function startHttpApp(opts: HttpAppOptions, config: AppConfig): Promise<Ne
   return app;
 }
 
+/**
+ * Fastify's `trustProxy` for HC_TRUST_PROXY. A hop count is given as a function: Fastify 5 reads a
+ * plain number as "trust nobody" (it cannot check the nearest peer's address), while a count
+ * means the nearest `hops` peers are the operator's proxies, whatever their address.
+ */
+export function fastifyTrustProxy(trust: TrustProxy): false | string[] | ((address: string, hop: number) => boolean) {
+  if (!trust) return false;
+  if ('proxies' in trust) return trust.proxies;
+  const { hops } = trust;
+  return (_address, hop) => hop < hops;
+}
+
 /** Builds one process's app: everything startHttpApp does but listen (the route check runs it too). */
 export async function createHttpApp(opts: HttpAppOptions, config: AppConfig): Promise<HttpApp> {
   const fastLane = new FastLane();
   const adapter = new FastifyAdapter({
     bodyLimit: opts.bodyLimitBytes ?? 64 * 1024,
-    trustProxy: config.trustProxy,
+    trustProxy: fastifyTrustProxy(config.trustProxy),
     serverFactory: fastLane.serverFactory,
     // A draining server answers what reaches it (see graceful-shutdown.ts) rather than 503.
     return503OnClosing: false,

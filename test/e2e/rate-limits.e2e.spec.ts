@@ -8,7 +8,7 @@ describe('rate limits', () => {
     sys = await startSystem('ratelimit', ['api', 'ingest'], {
       HC_REGISTRATIONS_PER_MINUTE: '3',
       HC_PING_BATCHES_PER_MINUTE: '2',
-      HC_TRUST_PROXY: 'true',
+      HC_TRUST_PROXY: '127.0.0.1',
     });
   }, 60_000);
 

@@ -17,7 +17,10 @@ describe('security battery: what the logs hold', () => {
 
   beforeAll(async () => {
     // Behind a proxy the apps know the client's address from X-Forwarded-For: it must not be logged either.
-    sys = await startSystem('sec_logs', ['api', 'ingest', 'batch'], { LOG_LEVEL: 'debug', HC_TRUST_PROXY: 'true' });
+    sys = await startSystem('sec_logs', ['api', 'ingest', 'batch'], {
+      LOG_LEVEL: 'debug',
+      HC_TRUST_PROXY: '127.0.0.1',
+    });
     const forwarded = '203.0.113.77';
     const headers = { 'x-forwarded-for': forwarded };
     const [me, other] = (await registerUsers(sys, 2)) as { userId: string; token: string }[];
