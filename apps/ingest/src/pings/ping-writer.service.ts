@@ -28,6 +28,10 @@ const commitRows = new Histogram({
   help: 'pings per group commit',
   buckets: [1, 10, 50, 100, 500, 1000, 5000, 10000, 20000],
 });
+const isolations = new Counter({
+  name: 'hc_ingest_commit_splits_total',
+  help: 'group commits refused by Postgres for their rows and committed again in halves',
+});
 const refused = new Counter({
   name: 'hc_ingest_writer_refused_total',
   help: 'requests refused because the writer was full',
@@ -91,30 +95,19 @@ export class PingWriter implements OnApplicationShutdown {
       pendingGauge.set(this.pendingRows);
       this.inFlight++;
       this.unanswered++;
-      void this.commit(group, rows);
+      void this.commit(group);
     }
   }
 
-  private async commit(group: Pending[], rows: number): Promise<void> {
-    const windows = new Set<number>();
-    for (const p of group) for (const w of p.windowIds) windows.add(w);
+  private async commit(group: Pending[]): Promise<void> {
     const stop = commitSeconds.startTimer();
-    let settle: (p: Pending) => void;
+    const answers = new Map<Pending, (p: Pending) => void>();
     try {
-      const late = await this.pings.insertPings(
-        group.map((p) => p.batch),
-        [...windows].sort((a, b) => a - b),
-        this.config.grid,
-      );
-      commitRows.observe(rows);
-      settle = (p) => p.resolve(late);
-    } catch (err) {
-      const failure = new DomainError(ErrorCode.UNAVAILABLE, 'the pings could not be stored, retry the batch');
-      failure.cause = err;
-      settle = (p) => p.reject(failure);
+      await this.commitIsolating(group, answers);
     } finally {
       stop();
     }
+    const settle = (p: Pending) => answers.get(p)!(p);
     // The next group goes to Postgres before this one is answered (the answers wait for the
     // event loop's next turn, the next COPY is written in this one): the database works while
     // this process writes the answers.
@@ -125,4 +118,65 @@ export class PingWriter implements OnApplicationShutdown {
       if (!--this.unanswered && !this.queue.length) this.idle.splice(0).forEach((r) => r());
     });
   }
+
+  /**
+   * Commits the group; when Postgres refuses it for something in its rows, commits each half
+   * again (and so on down to single requests), so the requests that can be stored are, and only
+   * the one whose rows Postgres refuses gets an error: a 400 when its values are at fault (a data
+   * exception or a broken constraint), else a 503. Any other failure (the connection, the server,
+   * a lock timeout) is not cured by committing fewer rows and fails the whole group with 503. Each request is committed in exactly
+   * one transaction or in none, and a 503'd request sent again stores nothing twice (a ping is
+   * identified by person and time).
+   */
+  private async commitIsolating(group: Pending[], answers: Map<Pending, (p: Pending) => void>): Promise<void> {
+    try {
+      const late = await this.pings.insertPings(
+        group.map((p) => p.batch),
+        windowsOf(group),
+        this.config.grid,
+      );
+      commitRows.observe(group.reduce((n, p) => n + p.batch.rows.tsMs.length, 0));
+      for (const p of group) answers.set(p, (q) => q.resolve(late));
+    } catch (err) {
+      if (group.length > 1 && isAboutTheRows(err)) {
+        isolations.inc();
+        const half = Math.ceil(group.length / 2);
+        await this.commitIsolating(group.slice(0, half), answers);
+        await this.commitIsolating(group.slice(half), answers);
+        return;
+      }
+      const refusedData = group.length === 1 && isDataError(err);
+      const failure = refusedData
+        ? new DomainError(ErrorCode.VALIDATION, 'the database refused the values of this batch', [
+            { field: 'pings', message: 'the database refused the values of this batch' },
+          ])
+        : new DomainError(ErrorCode.UNAVAILABLE, 'the pings could not be stored, retry the batch');
+      failure.cause = err;
+      for (const p of group) answers.set(p, (q) => q.reject(failure));
+    }
+  }
+}
+
+/** The windows the group's pings can change, in id order (one lock order for concurrent writers). */
+function windowsOf(group: Pending[]): number[] {
+  const windows = new Set<number>();
+  for (const p of group) for (const w of p.windowIds) windows.add(w);
+  return [...windows].sort((a, b) => a - b);
+}
+
+/** The SQLSTATE of a Postgres error ('' for other errors: a lost connection, a bug). */
+const sqlState = (err: unknown): string => {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : '';
+};
+
+/** A data exception (22) or an integrity constraint violation (23): the values sent are at fault. */
+function isDataError(err: unknown): boolean {
+  const state = sqlState(err);
+  return state.startsWith('22') || state.startsWith('23');
+}
+
+/** Refused for something in the rows: their values, or an exception raised for a row (by a trigger: P0). */
+function isAboutTheRows(err: unknown): boolean {
+  return isDataError(err) || sqlState(err).startsWith('P0');
 }
