@@ -14,6 +14,8 @@ const redisUrl = z
 /**
  * Every variable of the configuration (README's table, .env.example): the tracing rules, plus
  * operational ones: HC_HTTP_WORKERS (processes serving each HTTP port),
+ * HC_HTTP_*_TIMEOUT_SECONDS, HC_HTTP_KEEP_ALIVE_SECONDS and HC_HTTP_MAX_CONNECTIONS (how long a
+ * client may take and how many connections a process holds),
  * HC_CACHE_REBUILD_PER_SECOND (pace of the read-model rebuild), HC_TRUST_PROXY (which proxies'
  * X-Forwarded-For gives the client address), HC_REGISTRATIONS_PER_MINUTE, HC_PING_BATCHES_PER_MINUTE,
  * HC_ADMIN_TOKEN_TTL_SECONDS and HC_LOGIN_* (admin sessions and login throttling), HC_TRACE_SHARDS
@@ -56,6 +58,10 @@ export const configSchema = z.object({
   HC_HTTP_WORKERS: int(1).max(256).default(1),
   // Parsed in config.ts (parseTrustProxy): a proxy count or a list of proxy addresses.
   HC_TRUST_PROXY: z.string().optional(),
+  HC_HTTP_HEADERS_TIMEOUT_SECONDS: int(1).max(600).default(10),
+  HC_HTTP_REQUEST_TIMEOUT_SECONDS: int(1).max(3600).default(30),
+  HC_HTTP_KEEP_ALIVE_SECONDS: int(1).max(3600).default(5),
+  HC_HTTP_MAX_CONNECTIONS: int(1).default(10_000),
   HC_REGISTRATIONS_PER_MINUTE: int(1).default(30),
   HC_PING_BATCHES_PER_MINUTE: int(1).default(30),
   HC_ADMIN_TOKEN_TTL_SECONDS: int(60).max(86_400).default(1800),

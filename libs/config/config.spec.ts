@@ -19,6 +19,12 @@ describe('loadConfig', () => {
     expect(c.login).toEqual({ perUsername: 5, perAddress: 20, lockSeconds: 900 });
     expect(c.jwtSecret).toHaveLength(64);
     expect(c).toMatchObject({ logLevel: 'info', logFormat: 'json' });
+    expect(c.http).toEqual({
+      headersTimeoutSeconds: 10,
+      requestTimeoutSeconds: 30,
+      keepAliveSeconds: 5,
+      maxConnections: 10_000,
+    });
   });
 
   it('trusts no proxy by default, and takes a proxy count or a list of proxy addresses and CIDRs', () => {
@@ -85,6 +91,8 @@ describe('loadConfig', () => {
     [{ HC_RETENTION_DAYS: '2' }, 'HC_RETENTION_DAYS'],
     [{ HC_RETENTION_DAYS: '3', HC_INFECTIOUS_LOOKBACK_SECONDS: '259200' }, 'HC_RETENTION_DAYS'],
     [{ LOG_FORMAT: 'text' }, 'LOG_FORMAT'],
+    [{ HC_HTTP_HEADERS_TIMEOUT_SECONDS: '40' }, 'HC_HTTP_HEADERS_TIMEOUT_SECONDS'],
+    [{ HC_HTTP_MAX_CONNECTIONS: '0' }, 'HC_HTTP_MAX_CONNECTIONS'],
     [{ HC_TRUST_PROXY: 'true' }, 'HC_TRUST_PROXY'],
     [{ HC_TRUST_PROXY: 'yes' }, 'HC_TRUST_PROXY'],
     [{ HC_TRUST_PROXY: '10.0.0.0/8, proxy.internal' }, 'HC_TRUST_PROXY'],

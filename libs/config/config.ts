@@ -32,6 +32,16 @@ export interface AppConfig {
   maxClockSkewSeconds: number;
   autoApplyMaxPerWindow: number;
   httpWorkers: number;
+  /**
+   * Each HTTP process's limits on clients: seconds to send the headers, and the whole request
+   * (body included); seconds an idle keep-alive connection stays open; connections at once.
+   */
+  http: {
+    headersTimeoutSeconds: number;
+    requestTimeoutSeconds: number;
+    keepAliveSeconds: number;
+    maxConnections: number;
+  };
   /** Which proxies' X-Forwarded-For gives the client address (null: nobody's; see trust-proxy.ts). */
   trustProxy: TrustProxy;
   registrationsPerMinute: number;
@@ -84,6 +94,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       `must be at least ${minRetention} to cover the tracing look-back (HC_INFECTIOUS_LOOKBACK_SECONDS plus one window and its grace)`,
     );
   }
+  // Node refuses a headers timeout longer than the request's (the headers are part of it).
+  if (c.HC_HTTP_HEADERS_TIMEOUT_SECONDS > c.HC_HTTP_REQUEST_TIMEOUT_SECONDS)
+    throw new ConfigError(
+      'HC_HTTP_HEADERS_TIMEOUT_SECONDS',
+      `must be at most HC_HTTP_REQUEST_TIMEOUT_SECONDS (${c.HC_HTTP_REQUEST_TIMEOUT_SECONDS})`,
+    );
   const trustProxy = parseTrustProxy(c.HC_TRUST_PROXY);
   if ('error' in trustProxy) throw new ConfigError('HC_TRUST_PROXY', trustProxy.error);
   const production = c.NODE_ENV === 'production';
@@ -116,6 +132,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     maxClockSkewSeconds: c.HC_MAX_CLOCK_SKEW_SECONDS,
     autoApplyMaxPerWindow: c.HC_AUTO_APPLY_MAX_PER_WINDOW,
     httpWorkers: c.HC_HTTP_WORKERS,
+    http: {
+      headersTimeoutSeconds: c.HC_HTTP_HEADERS_TIMEOUT_SECONDS,
+      requestTimeoutSeconds: c.HC_HTTP_REQUEST_TIMEOUT_SECONDS,
+      keepAliveSeconds: c.HC_HTTP_KEEP_ALIVE_SECONDS,
+      maxConnections: c.HC_HTTP_MAX_CONNECTIONS,
+    },
     trustProxy: trustProxy.ok,
     registrationsPerMinute: c.HC_REGISTRATIONS_PER_MINUTE,
     pingBatchesPerMinute: c.HC_PING_BATCHES_PER_MINUTE,

@@ -76,7 +76,7 @@ export function fastifyTrustProxy(trust: TrustProxy): false | string[] | ((addre
 
 /** Builds one process's app: everything startHttpApp does but listen (the route check runs it too). */
 export async function createHttpApp(opts: HttpAppOptions, config: AppConfig): Promise<HttpApp> {
-  const fastLane = new FastLane();
+  const fastLane = new FastLane(config.http);
   const adapter = new FastifyAdapter({
     bodyLimit: opts.bodyLimitBytes ?? 64 * 1024,
     trustProxy: fastifyTrustProxy(config.trustProxy),

@@ -4,7 +4,7 @@ import { startSystem, type TestSystem } from '../support/system.js';
 
 /**
  * The edges of `POST /v1/pings` around the body: size limit, JSON, content types, the order of
- * the checks (body, then token, then rate limit, then the batch) and the rate-limit headers. The
+ * the checks (token, then body, then rate limit, then the batch) and the rate-limit headers. The
  * JSON case is served by the fast lane (libs/http/fast-lane.ts), the others by Fastify: both
  * must answer alike, which these tests pin down.
  */
@@ -153,9 +153,9 @@ describe('POST /v1/pings: body edges', () => {
     expect(r.body.details).toEqual([{ field: 'pings', message: expect.any(String) }]);
   });
 
-  it('checks the body before the token: bad JSON without a token is a 400, a good body without one a 401', async () => {
+  it('checks the token before the body: bad JSON or a good body without a token are a 401', async () => {
     const bad = await call('POST', url(), { rawBody: '{"pings": [', headers: { 'content-type': 'application/json' } });
-    expect(bad.status).toBe(400);
+    expect(bad.status).toBe(401);
     const noToken = await call('POST', url(), { rawBody: batch(), headers: { 'content-type': 'application/json' } });
     expect(noToken.status).toBe(401);
     expect(noToken.body).toEqual({ error: 'AUTH.UNAUTHENTICATED', message: expect.any(String) });

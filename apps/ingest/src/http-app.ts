@@ -1,7 +1,7 @@
 import type { HttpAppOptions } from '#libs/http/index.js';
 import { IngestModule } from './app.module.js';
 import { PING_BODY_LIMIT_BYTES } from './pings/ping-batch.parser.js';
-import { pingsRoute } from './pings/pings.route.js';
+import { pingsRoute, pingsTokenCheck } from './pings/pings.route.js';
 
 /** The ingest app as main.ts runs it, and as the route check (test/e2e) builds it. */
 export const httpApp: HttpAppOptions = {
@@ -14,5 +14,6 @@ export const httpApp: HttpAppOptions = {
   // The JSON case of POST /v1/pings is served by the fast lane; the controller serves the rest and documents both.
   configure: (app, config, fastLane) => {
     fastLane.add(pingsRoute(app, config));
+    fastLane.checkBeforeBody('POST', '/v1/pings', pingsTokenCheck(app));
   },
 };
