@@ -5,3 +5,4 @@ export * from './redis.factory.js';
 export * from './redis-policy.js';
 export * from './rebuild-state.js';
 export * from './redis-throttler.storage.js';
+export * from './login-attempts.js';

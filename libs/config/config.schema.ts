@@ -68,6 +68,7 @@ export const configSchema = z.object({
   HC_LOGIN_MAX_FAILURES: int(1).default(5),
   HC_LOGIN_MAX_FAILURES_PER_ADDRESS: int(1).default(20),
   HC_LOGIN_LOCK_SECONDS: int(1).default(900),
+  HC_LOGIN_MAX_DELAY_SECONDS: int(0).max(60).default(4),
   HC_CACHE_REBUILD_PER_SECOND: int(1).default(50_000),
   HC_TRACE_SHARDS: int(1).max(1024).default(8),
   HC_TRACE_MIN_SHARD_PINGS: int(1).default(MIN_SOURCE_PINGS_PER_SHARD),

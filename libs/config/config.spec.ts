@@ -16,7 +16,7 @@ describe('loadConfig', () => {
       autoApplyMaxPerWindow: 10_000,
     });
     expect(c.admin).toEqual({ username: 'admin', password: null, tokenTtlSeconds: 1800 });
-    expect(c.login).toEqual({ perUsername: 5, perAddress: 20, lockSeconds: 900 });
+    expect(c.login).toEqual({ perUsernameAndAddress: 5, perAddress: 20, lockSeconds: 900, maxDelayMs: 4000 });
     expect(c.jwtSecret).toHaveLength(64);
     expect(c).toMatchObject({ logLevel: 'info', logFormat: 'json' });
     expect(c.http).toEqual({

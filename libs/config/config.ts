@@ -18,7 +18,10 @@ export interface AppConfig {
   cacheRedisUrl: string;
   jwtSecret: string;
   admin: { username: string; password: string | null; tokenTtlSeconds: number };
-  /** Failed admin logins tolerated within `lockSeconds` before further attempts get 429. */
+  /**
+   * Failed admin logins tolerated within `lockSeconds` per (username, address) and per address
+   * before further attempts get 429, and the delay that slows down a much-failed username.
+   */
   login: LoginFailureLimits & { lockSeconds: number };
   ports: { api: number; ingest: number; batch: number };
   grid: TimeGrid;
@@ -117,9 +120,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       tokenTtlSeconds: c.HC_ADMIN_TOKEN_TTL_SECONDS,
     },
     login: {
-      perUsername: c.HC_LOGIN_MAX_FAILURES,
+      perUsernameAndAddress: c.HC_LOGIN_MAX_FAILURES,
       perAddress: c.HC_LOGIN_MAX_FAILURES_PER_ADDRESS,
       lockSeconds: c.HC_LOGIN_LOCK_SECONDS,
+      maxDelayMs: c.HC_LOGIN_MAX_DELAY_SECONDS * 1000,
     },
     ports: { api: c.API_PORT, ingest: c.INGEST_PORT, batch: c.BATCH_PORT },
     grid,

@@ -1,4 +1,4 @@
-import { canRerunWindow, checkRevocation, isLoginLocked, type CodeState, type RevocationInput } from './admin-rules.js';
+import { canRerunWindow, checkRevocation, loginDelayMs, type CodeState, type RevocationInput } from './admin-rules.js';
 
 const green: CodeState = { color: 'green', reason: 'registered', expiresAtMs: null, infectiousFromMs: null };
 const yellow: CodeState = { color: 'yellow', reason: 'exposure', expiresAtMs: 1_000, infectiousFromMs: null };
@@ -46,15 +46,22 @@ describe('canRerunWindow', () => {
   });
 });
 
-describe('isLoginLocked', () => {
-  const limits = { perUsername: 5, perAddress: 20 };
+describe('loginDelayMs', () => {
+  const limits = { perUsernameAndAddress: 5, perAddress: 20, maxDelayMs: 4000 };
   it.each([
-    [0, 0, false],
-    [4, 19, false],
-    [5, 0, true],
-    [0, 20, true],
-    [9, 30, true],
-  ])('%i failures for the username, %i from the address -> %s', (username, address, locked) => {
-    expect(isLoginLocked({ username, address }, limits)).toBe(locked);
+    [0, 0],
+    [4, 0],
+    [5, 250],
+    [6, 500],
+    [7, 1000],
+    [9, 4000],
+    [10, 4000],
+    [10_000, 4000],
+  ])('%i failures of the username from every address -> %i ms', (failures, ms) => {
+    expect(loginDelayMs(failures, limits)).toBe(ms);
+  });
+
+  it('never delays when the longest delay is 0', () => {
+    expect(loginDelayMs(100, { ...limits, maxDelayMs: 0 })).toBe(0);
   });
 });

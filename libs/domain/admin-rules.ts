@@ -47,16 +47,26 @@ export function canRerunWindow(status: string): boolean {
 }
 
 export interface LoginFailureLimits {
-  /** Failed logins for one username within the lock period before it is locked. */
-  perUsername: number;
+  /** Failed logins of one username from one client address within the lock period before that pair is locked. */
+  perUsernameAndAddress: number;
   /** Failed logins from one client address within the lock period before it is locked. */
   perAddress: number;
+  /** Longest delay before a password of a much-failed username is checked; 0: none. */
+  maxDelayMs: number;
 }
 
+/** The first delay, once a username's failures reach `perUsernameAndAddress`; it doubles with each further failure. */
+export const LOGIN_FIRST_DELAY_MS = 250;
+
 /**
- * Login attempts are refused once either counter of recent failures reached its limit: per
- * username stops guessing one account's password, per address stops trying many accounts.
+ * How long a login waits before its password is checked, given the username's recent failures
+ * from every address. Nobody can lock an account they do not own (locks are per username and
+ * address), so guesses spread over many addresses are slowed down instead: none while the
+ * failures stay below one pair's limit (the owner's own typos), then 250 ms doubling up to
+ * `maxDelayMs`. Bounded, so the owner is only ever delayed, never refused.
  */
-export function isLoginLocked(failures: { username: number; address: number }, limits: LoginFailureLimits): boolean {
-  return failures.username >= limits.perUsername || failures.address >= limits.perAddress;
+export function loginDelayMs(usernameFailures: number, limits: LoginFailureLimits): number {
+  const over = usernameFailures - limits.perUsernameAndAddress;
+  if (over < 0 || limits.maxDelayMs <= 0) return 0;
+  return Math.min(limits.maxDelayMs, LOGIN_FIRST_DELAY_MS * 2 ** Math.min(over, 30));
 }

@@ -1,6 +1,6 @@
 import { appClient, insertAccount, login } from '../support/admin.js';
 import { runCli } from '../support/cli.js';
-import { call } from '../support/http.js';
+import { call, callFrom } from '../support/http.js';
 import { TEST_ADMIN, startSystem, type TestSystem } from '../support/system.js';
 
 const cli = runCli;
@@ -15,6 +15,7 @@ describe('admin accounts, login throttling and the audit trail', () => {
       HC_LOGIN_MAX_FAILURES: '3',
       HC_LOGIN_MAX_FAILURES_PER_ADDRESS: '8',
       HC_LOGIN_LOCK_SECONDS: '120',
+      HC_LOGIN_MAX_DELAY_SECONDS: '1',
     });
   }, 60_000);
 
@@ -52,7 +53,7 @@ describe('admin accounts, login throttling and the audit trail', () => {
     expect(JSON.stringify(audit)).not.toMatch(/password_hash|argon2/);
   }, 120_000); // several CLI processes, each starting a Nest context: slow on a busy 2-core machine
 
-  it('throttles logins after repeated failures per username (429 with Retry-After), even with the right password', async () => {
+  it('locks a username for the address its failures came from (429 with Retry-After), even with the right password', async () => {
     // With the address limit (8) not reached: 2 failures in the test above, 3 here.
     for (let i = 0; i < 3; i++) expect((await session(TEST_ADMIN.username, 'wrong-password')).status).toBe(401);
     const locked = await session(TEST_ADMIN.username, TEST_ADMIN.password);
@@ -61,6 +62,43 @@ describe('admin accounts, login throttling and the audit trail', () => {
     expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(Number(locked.headers.get('retry-after'))).toBeLessThanOrEqual(120);
     expect(await login(sys, 'olga', 'a-new-password-for-olga').catch((e: Error) => e.message)).toMatch(/401/); // another name is not locked (olga is disabled: 401, not 429)
+  });
+
+  // Each of the next tests fails from loopback addresses of its own (127.0.0.0/8), so the counts
+  // of one do not reach into another.
+  it('counts guesses sent at once before checking them: at most the limit answered 401, the rest 429', async () => {
+    await insertAccount(sys, 'quinn', 'admin');
+    const from = '127.0.0.2';
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, () =>
+        callFrom(from, 'POST', `${sys.url('api')}/v1/admin/sessions`, {
+          body: { username: 'quinn', password: 'a-wrong-guess' },
+        }),
+      ),
+    );
+    const statuses = answers.map((a) => a.status);
+    expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(3);
+    expect(statuses.filter((s) => s !== 401 && s !== 429)).toEqual([]);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(47);
+    const right = await callFrom(from, 'POST', `${sys.url('api')}/v1/admin/sessions`, {
+      body: { username: 'quinn', password: 'quinn-password-1' },
+    });
+    expect(right.status).toBe(429);
+  }, 60_000);
+
+  it("does not let a stranger's failures from one address lock the owner out from another", async () => {
+    await insertAccount(sys, 'ruth', 'admin');
+    const session = (from: string, password: string) =>
+      callFrom(from, 'POST', `${sys.url('api')}/v1/admin/sessions`, { body: { username: 'ruth', password } });
+    const stranger = '127.0.0.3';
+    for (let i = 0; i < 3; i++) expect((await session(stranger, `guess-${i}`)).status).toBe(401);
+    expect((await session(stranger, 'ruth-password-1')).status).toBe(429);
+    // The owner, elsewhere, is only slowed down (the username's failures from every address).
+    const owner = await session('127.0.0.4', 'ruth-password-1');
+    expect(owner.status).toBe(200);
+    expect(owner.body.role).toBe('admin');
+    // ... and their success does not lift the stranger's lock.
+    expect((await session(stranger, 'ruth-password-1')).status).toBe(429);
   });
 
   it('throttles logins after repeated failures from one address, whatever the username', async () => {

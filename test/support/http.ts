@@ -1,3 +1,5 @@
+import http from 'node:http';
+
 export interface JsonResponse<T = any> {
   status: number;
   body: T;
@@ -47,4 +49,41 @@ export async function eventually<T>(
 export function metricIn(text: string, name: string, labels = ''): number {
   const line = text.split('\n').find((l) => l.startsWith(name) && l.includes(labels) && !l.startsWith('#'));
   return line ? Number(line.split(' ').pop()) : 0;
+}
+
+/**
+ * `call` from another loopback address (127.0.0.0/8 is all loopback on Linux): the app sees a
+ * different client address without trusting any forwarding header.
+ */
+export function callFrom<T = any>(
+  localAddress: string,
+  method: string,
+  url: string,
+  opts: { token?: string; body?: unknown } = {},
+): Promise<JsonResponse<T>> {
+  const headers: Record<string, string> = {};
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, headers, localAddress, agent: false }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (text += d));
+      res.on('end', () => {
+        let parsed: unknown = text;
+        try {
+          parsed = text ? JSON.parse(text) : null;
+        } catch {
+          /* not JSON: keep the text */
+        }
+        const h = new Headers();
+        for (const [k, v] of Object.entries(res.headers))
+          for (const one of Array.isArray(v) ? v : v === undefined ? [] : [v]) h.append(k, one);
+        resolve({ status: res.statusCode ?? 0, body: parsed as T, headers: h });
+      });
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }

@@ -37,13 +37,15 @@ export class AdminAuthService implements OnApplicationBootstrap {
     }
   }
 
-  /** `address` is the client's, for throttling failures per address as well as per username. */
+  /**
+   * `address` is the client's: failures lock per (username, address) and per address. The attempt
+   * is counted before the password is checked and given back only on success.
+   */
   async login(username: string, password: string, address: string): Promise<AdminSession> {
-    await this.throttle.check(username, address);
+    await this.throttle.reserve(username, address);
     const admin = await this.admins.findByUsername(username);
     const ok = await verifyPassword(admin?.passwordHash ?? null, password);
     if (!admin || !ok || admin.disabled) {
-      await this.throttle.failed(username, address);
       throw new DomainError(ErrorCode.UNAUTHENTICATED, 'wrong username or password');
     }
     await this.throttle.succeeded(username, address);
