@@ -69,7 +69,7 @@ export function parseOptions(argv: string[]): BenchOptions & { list: boolean } {
 
 export function listScenarios(): string {
   return SCENARIOS.map(
-    (s) => `${s.name.padEnd(10)} ${s.description}${s.onDemand ? ' (only when asked for)' : ''}`,
+    (s) => `${s.name.padEnd(14)} ${s.description}${s.onDemand ? ' (only when asked for)' : ''}`,
   ).join('\n');
 }
 

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { RunningProcess } from './processes.js';
 
@@ -34,4 +34,27 @@ export async function liveMemory(proc: RunningProcess, file: string, timeoutMs =
       return { atMs: probe.atMs, rssBytes: probe.rssBytes, heapUsedBytes: probe.heapUsedBytes };
   }
   throw new Error(`${proc.name} did not answer the GC probe in ${timeoutMs} ms (started without it?)`);
+}
+
+/**
+ * Starts a new peak for /proc/<pid>/status's VmHWM (writing 5 to clear_refs, Linux 4.0+): the peak
+ * read after a step is then that step's. False where it cannot (not Linux, not our process).
+ */
+export function resetPeakRss(pid: number): boolean {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The process's peak resident memory (VmHWM) in bytes since it started or since resetPeakRss; null where /proc is not readable. */
+export function peakRss(pid: number): number | null {
+  try {
+    const kb = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb ? Number(kb) * 1024 : null;
+  } catch {
+    return null;
+  }
 }

@@ -54,7 +54,12 @@ export function seededColor(id: number, mix: ColorMix): Color {
  * Copies every code from Postgres into the Redis read model, encoded exactly as the apps write it
  * (same key, same encoding), in pipelined batches. Returns how many were written.
  */
-export async function fillCodeCache(databaseUrl: string, redisUrl: string, keyPrefix: string): Promise<number> {
+export async function fillCodeCache(
+  databaseUrl: string,
+  redisUrl: string,
+  keyPrefix: string,
+  progress?: { every: number; log: (written: number) => void },
+): Promise<number> {
   const client = new pg.Client({ connectionString: databaseUrl });
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
   const cache = new CodeCache(redis, keyPrefix);
@@ -92,7 +97,9 @@ export async function fillCodeCache(databaseUrl: string, redisUrl: string, keyPr
       const results = await pipeline.exec();
       const failed = results?.find(([err]) => err);
       if (failed) throw failed[0];
+      const before = written;
       written += rows.length;
+      if (progress && Math.floor(written / progress.every) > Math.floor(before / progress.every)) progress.log(written);
       after = Number(rows[rows.length - 1].id);
     }
   } finally {
@@ -107,12 +114,25 @@ export async function fillCodeCache(databaseUrl: string, redisUrl: string, keyPr
  * `{ sub, typ: 'user' }`) with the same secret: as good as calling POST /v1/users `count` times.
  */
 export async function writeUserTokens(file: string, secret: string, count: number): Promise<void> {
+  await writeTokensOf(file, secret, count, (i) => i + 1);
+}
+
+/**
+ * Writes `count` user tokens, line i for person `idOf(i)` (ids may repeat): a sample of a larger
+ * population, so the load generator holds as many tokens whatever the population's size.
+ */
+export async function writeTokensOf(
+  file: string,
+  secret: string,
+  count: number,
+  idOf: (i: number) => number,
+): Promise<void> {
   const sign = createSigner({ key: secret, algorithm: 'HS256' });
   const out = createWriteStream(file);
   let chunk = '';
-  for (let id = 1; id <= count; id++) {
-    chunk += `${sign({ sub: String(id), typ: 'user' })}\n`;
-    if (chunk.length > 1 << 20 || id === count) {
+  for (let i = 0; i < count; i++) {
+    chunk += `${sign({ sub: String(idOf(i)), typ: 'user' })}\n`;
+    if (chunk.length > 1 << 20 || i === count - 1) {
       if (!out.write(chunk)) await once(out, 'drain');
       chunk = '';
     }

@@ -37,3 +37,35 @@ export async function localRedisPid(redisUrl: string): Promise<number | null> {
     redis.disconnect();
   }
 }
+
+/** A field of Redis INFO (`section`), as text; null when missing. */
+export async function redisInfo(redisUrl: string, section: string, field: string): Promise<string | null> {
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  try {
+    return new RegExp(`^${field}:(.*)$`, 'm').exec(await redis.info(section))?.[1]?.trim() ?? null;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Redis's used_memory in bytes (what its data and overhead take, without the allocator's slack). */
+export async function redisUsedMemory(redisUrl: string): Promise<number> {
+  return Number(await redisInfo(redisUrl, 'memory', 'used_memory'));
+}
+
+/**
+ * Waits (up to `timeoutMs`) until Redis rewrites no append-only file and saves no snapshot: a
+ * rewrite forks the server and writes the whole data set, triggered by a large fill, and would
+ * share the cores with a measurement started meanwhile. Returns the seconds waited.
+ */
+export async function waitForRedisPersistence(redisUrl: string, timeoutMs = 10 * 60_000): Promise<number> {
+  const t0 = Date.now();
+  for (;;) {
+    const busy = await Promise.all([
+      redisInfo(redisUrl, 'persistence', 'aof_rewrite_in_progress'),
+      redisInfo(redisUrl, 'persistence', 'rdb_bgsave_in_progress'),
+    ]);
+    if (busy.every((v) => v !== '1') || Date.now() - t0 > timeoutMs) return (Date.now() - t0) / 1000;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}

@@ -65,6 +65,14 @@ export function formatTable(rows: BenchRow[]): string {
   return out.join('\n');
 }
 
+/** A plain-text table of strings under a title: the first column to the left, the others to the right. */
+export function formatGrid(title: string, header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (c: string[]) =>
+    c.map((v, i) => (i === 0 ? (v ?? '').padEnd(widths[i]) : (v ?? '').padStart(widths[i]))).join('  ');
+  return [title, line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
 /** Writes `latest.json` and a dated copy beside it (bench/results/ is git-ignored). */
 export function writeResults(dir: string, results: BenchResults): string {
   mkdirSync(dir, { recursive: true });
