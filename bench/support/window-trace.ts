@@ -1,6 +1,7 @@
 import { Queue } from 'bullmq';
 import type pg from 'pg';
 import { windowEndMs, windowStartMs, type TimeGrid } from '#libs/domain/index.js';
+import { encodeCell, POSITION_PRECISION } from '#libs/geo/index.js';
 import { DEFAULT_JOB_OPTIONS, JobName, TRACING_QUEUE, queuePrefix } from '#libs/queue/index.js';
 import {
   copyPings,
@@ -59,6 +60,11 @@ function* withProgress(pings: Iterable<SimPing>, log: (n: number) => void): Gene
   }
 }
 
+/** The pings as phones that send lat/lon report them (the API's recommended form): kept to POSITION_PRECISION. */
+function* asLatLonPhones(pings: Iterable<SimPing>): Iterable<SimPing> {
+  for (const p of pings) yield { ...p, reported: encodeCell(p.lat, p.lon, POSITION_PRECISION) };
+}
+
 /** A fresh city: one closed window of about `target` pings, `redFraction` of people red, loaded with COPY. */
 export async function loadCity(
   ctx: BenchContext,
@@ -90,7 +96,7 @@ export async function loadCity(
   const t1 = Date.now();
   const pings = await copyPings(
     client,
-    withProgress(city.pings(), (n) =>
+    withProgress(asLatLonPhones(city.pings()), (n) =>
       ctx.log(
         `${opts.tag}: ${(n / 1e6).toFixed(0)}M of about ${(target / 1e6).toFixed(1)}M pings generated and copied (${seconds(Date.now() - t1).toFixed(0)} s; bench rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB)`,
       ),
