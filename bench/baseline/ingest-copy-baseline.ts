@@ -69,6 +69,7 @@ while (made < rows) {
         tsMs,
         cells: b.cells.slice(from, from + n),
         positions: b.cells.slice(from, from + n),
+        accuracies: tsMs.map(() => 0),
       }).copyTuples,
     );
     from += n;

@@ -36,6 +36,8 @@ interface QualityConfig {
   reports: 'lat/lon' | 'cell';
   /** RMS error of the reported positions, metres. */
   errorMeters: number;
+  /** Whether the phones report that error as their accuracy. */
+  reportsAccuracy: boolean;
   radiusMeters: number;
   why: string;
 }
@@ -46,6 +48,7 @@ const CONFIGS: QualityConfig[] = [
     label: 'default',
     reports: 'lat/lon',
     errorMeters: 0,
+    reportsAccuracy: false,
     radiusMeters: R_METERS,
     why: 'lat/lon phones, exact positions',
   },
@@ -53,27 +56,31 @@ const CONFIGS: QualityConfig[] = [
     label: 'default, 5 m error',
     reports: 'lat/lon',
     errorMeters: 5,
+    reportsAccuracy: true,
     radiusMeters: R_METERS,
-    why: 'positions off by 5 m RMS',
+    why: 'positions off by 5 m RMS, the phones reporting an accuracy of 5 m',
   },
   {
     label: 'default, 10 m error',
     reports: 'lat/lon',
     errorMeters: 10,
+    reportsAccuracy: true,
     radiusMeters: R_METERS,
-    why: 'positions off by 10 m RMS',
+    why: 'positions off by 10 m RMS, the phones reporting an accuracy of 10 m',
   },
   {
-    label: '5 m error, 25 m radius',
+    label: '5 m error, no accuracy',
     reports: 'lat/lon',
     errorMeters: 5,
-    radiusMeters: 25,
-    why: 'positions off by 5 m RMS, radius widened by 5 m',
+    reportsAccuracy: false,
+    radiusMeters: R_METERS,
+    why: 'positions off by 5 m RMS, the phones reporting no accuracy',
   },
   {
     label: 'geohash-8 phones',
     reports: 'cell',
     errorMeters: 0,
+    reportsAccuracy: false,
     radiusMeters: R_METERS,
     why: 'phones that send only their cell: its rectangle can only widen a contact',
   },
@@ -91,7 +98,7 @@ const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 /** The pings as the phones of this configuration report them. */
 function reported(pings: SimPing[], config: QualityConfig, seed: number): SimPing[] {
   if (config.reports === 'cell') return pings.map((p) => ({ ...p, cell: encodeCell(p.lat, p.lon, CELL_PRECISION) }));
-  return withPositionError(pings, config.errorMeters, CELL_PRECISION, POSITION_PRECISION, seed);
+  return withPositionError(pings, config.errorMeters, CELL_PRECISION, POSITION_PRECISION, seed, config.reportsAccuracy);
 }
 
 /** Loads the city as reported; returns the user id of each person. Refuses to load over leftovers. */
@@ -180,7 +187,7 @@ function table(results: ConfigResult[], truthRequests: number): string[] {
 
 export const quality: Scenario = {
   name: 'quality',
-  description: `recall and precision of the requests against exact contacts (${R_METERS} m, one slot) from true positions: lat/lon phones with 0, 5 and 10 m position error, and phones that send only their cell`,
+  description: `recall and precision of the requests against exact contacts (${R_METERS} m, one slot) from true positions: lat/lon phones with 0, 5 and 10 m position error reporting their accuracy, 5 m without, and phones that send only their cell`,
   async run(ctx: BenchContext): Promise<BenchRow[]> {
     const size = ctx.quick ? SIZES.quick : SIZES.default;
     const firstWindowId = lastClosedWindowId(Date.now(), GRID) - size.windows - 2;

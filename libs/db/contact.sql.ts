@@ -6,12 +6,13 @@ import { arrayLiteral, epochMs, textArrayLiteral } from './sql.js';
 // The contact rule's distance test in SQL, beside the index probe (gapMeters of libs/geo, term for
 // term; an integration test holds the two to the same answers).
 
-/** SQL expressions of an area: centre and half extents in degrees. */
+/** SQL expressions of an area: centre and half extents in degrees, accuracy in metres. */
 export interface AreaSql {
   lat: string;
   lon: string;
   halfLat: string;
   halfLon: string;
+  accuracy: string;
 }
 
 const halfCells = (key: 'halfLat' | 'halfLon') =>
@@ -19,7 +20,7 @@ const halfCells = (key: 'halfLat' | 'halfLon') =>
     .map((h) => h[key])
     .join(',')}}'::float8[])`;
 
-/** A stored ping's area: its finer position, or else its cell's (centre given, extents by length). */
+/** A stored ping's area: its finer position, or else its cell's (centre given, extents by length), and its accuracy. */
 function pingAreaSql(p: string, cellLat: string, cellLon: string): AreaSql {
   const fine = `${p}.pos_len IS NOT NULL`;
   return {
@@ -27,15 +28,16 @@ function pingAreaSql(p: string, cellLat: string, cellLon: string): AreaSql {
     lon: `CASE WHEN ${fine} THEN ${p}.pos_lon / ${POSITION_SCALE}.0 ELSE ${cellLon} END`,
     halfLat: `${halfCells('halfLat')}[coalesce(${p}.pos_len, length(${p}.cell))]`,
     halfLon: `${halfCells('halfLon')}[coalesce(${p}.pos_len, length(${p}.cell))]`,
+    accuracy: `coalesce(${p}.pos_acc, 0)`,
   };
 }
 
 export function gapMetersSql(a: AreaSql, b: AreaSql): string {
   const lonApart = `abs(${a.lon} - ${b.lon})`;
-  return `(${METERS_PER_DEGREE} * sqrt(
+  return `greatest(0, ${METERS_PER_DEGREE} * sqrt(
     power(greatest(0, abs(${a.lat} - ${b.lat}) - ${a.halfLat} - ${b.halfLat}), 2)
     + power(greatest(0, least(${lonApart}, 360 - ${lonApart}) - ${a.halfLon} - ${b.halfLon})
-            * cos(radians((${a.lat} + ${b.lat}) / 2)), 2)))`;
+            * cos(radians((${a.lat} + ${b.lat}) / 2)), 2)) - ${a.accuracy} - ${b.accuracy})`;
 }
 
 const rangeArea = (r: string): AreaSql => ({
@@ -43,11 +45,13 @@ const rangeArea = (r: string): AreaSql => ({
   lon: `${r}.a_lon`,
   halfLat: `${r}.a_hlat`,
   halfLon: `${r}.a_hlon`,
+  accuracy: `${r}.a_acc`,
 });
 
 /** The columns every probe carries, as unnest() takes them: the probed cell, times, the reaching area. */
-const PROBE_COLUMNS = 'cell, from_ms, to_ms, times, a_lat, a_lon, a_hlat, a_hlon, cell_lat, cell_lon';
-const PROBE_TYPES = 'text[], float8[], float8[], text[], float8[], float8[], float8[], float8[], float8[], float8[]';
+const PROBE_COLUMNS = 'cell, from_ms, to_ms, times, a_lat, a_lon, a_hlat, a_hlon, a_acc, cell_lat, cell_lon';
+const PROBE_TYPES =
+  'text[], float8[], float8[], text[], float8[], float8[], float8[], float8[], float8[], float8[], float8[]';
 
 /** The probes' arrays; `times` are the reaching pings' times, each list as an array literal. */
 function probeArrays(
@@ -64,6 +68,7 @@ function probeArrays(
     arrayLiteral(areas.map((a) => a.lon)),
     arrayLiteral(areas.map((a) => a.halfLat)),
     arrayLiteral(areas.map((a) => a.halfLon)),
+    arrayLiteral(areas.map((a) => a.accuracyMeters ?? 0)),
     arrayLiteral(cells.map((c) => c.lat)),
     arrayLiteral(cells.map((c) => c.lon)),
   ];
@@ -98,17 +103,17 @@ export function contactHitsParams(
  * Yields (contact_id, source_id, slot, cell, closest): closest = {metres, seconds apart}.
  */
 export const CONTACT_HITS_SQL = `
-  SELECT p.user_id AS contact_id, r.source_id, floor(date_part('epoch', p.ts) / $12)::bigint AS slot, p.cell,
+  SELECT p.user_id AS contact_id, r.source_id, floor(date_part('epoch', p.ts) / $13)::bigint AS slot, p.cell,
          ARRAY[g.meters, (SELECT min(abs(${epochMs('p.ts')} - t)) FROM unnest(r.times::float8[]) t) / 1000] AS closest
   FROM unnest(${PROBE_TYPES.split(', ')
     .map((t, i) => `$${i + 1}::${t}`)
-    .join(', ')}, $11::bigint[]) AS r(${PROBE_COLUMNS}, source_id)
+    .join(', ')}, $12::bigint[]) AS r(${PROBE_COLUMNS}, source_id)
   JOIN pings p ON p.cell = r.cell
    AND p.ts >= to_timestamp(r.from_ms / 1000.0) AND p.ts < to_timestamp(r.to_ms / 1000.0)
   CROSS JOIN LATERAL (SELECT ${gapMetersSql(rangeArea('r'), pingAreaSql('p', 'r.cell_lat', 'r.cell_lon'))} AS meters) g
   WHERE p.user_id <> r.source_id
-    AND p.ts >= to_timestamp($13 / 1000.0) AND p.ts < to_timestamp($14 / 1000.0)
-    AND g.meters <= $15`;
+    AND p.ts >= to_timestamp($14 / 1000.0) AND p.ts < to_timestamp($15 / 1000.0)
+    AND g.meters <= $16`;
 
 /** The parameters of SOURCE_HITS_SQL: the probes around contact pings, and the radius. */
 export function sourceHitsParams(ranges: readonly SourceSearchRange[], radiusMeters: number): unknown[] {
@@ -134,9 +139,9 @@ export const SOURCE_HITS_SQL = `
          (SELECT min(abs(${epochMs('p.ts')} - t)) FROM unnest(r.times::float8[]) t) / 1000 AS "secondsApart"
   FROM unnest(${PROBE_TYPES.split(', ')
     .map((t, i) => `$${i + 1}::${t}`)
-    .join(', ')}, $11::bigint[], $12::float8[], $13::text[]) AS r(${PROBE_COLUMNS}, contact_id, slot, contact_cell)
+    .join(', ')}, $12::bigint[], $13::float8[], $14::text[]) AS r(${PROBE_COLUMNS}, contact_id, slot, contact_cell)
   JOIN pings p ON p.cell = r.cell
    AND p.ts >= to_timestamp(r.from_ms / 1000.0) AND p.ts < to_timestamp(r.to_ms / 1000.0)
   JOIN health_codes h ON h.user_id = p.user_id AND h.color = 'red' AND p.ts >= h.infectious_from
   CROSS JOIN LATERAL (SELECT ${gapMetersSql(rangeArea('r'), pingAreaSql('p', 'r.cell_lat', 'r.cell_lon'))} AS meters) g
-  WHERE p.user_id <> r.contact_id AND g.meters <= $14`;
+  WHERE p.user_id <> r.contact_id AND g.meters <= $15`;

@@ -46,6 +46,7 @@ export class LatePingRepository {
       this.db,
       `SELECT l.seq::float8 AS seq, l.user_id::text AS "userId", ${epochMs('l.ts')} AS "tsMs", p.cell,
               p.pos_lat / ${POSITION_SCALE}.0 AS lat, p.pos_lon / ${POSITION_SCALE}.0 AS lon, p.pos_len AS len,
+              p.pos_acc AS accuracy,
               coalesce(h.color = 'red' AND l.ts >= h.infectious_from, false) AS "isSource"
        FROM pending_late_pings l
        JOIN pings p ON p.user_id = l.user_id AND p.ts = l.ts
@@ -54,11 +55,22 @@ export class LatePingRepository {
       [windowId],
     );
     return rows.map(
-      ({ lat, lon, len, ...r }: Omit<PendingLatePing, 'area'> & { lat: number; lon: number; len: number | null }) => ({
+      ({
+        lat,
+        lon,
+        len,
+        accuracy,
+        ...r
+      }: Omit<PendingLatePing, 'area'> & {
+        lat: number;
+        lon: number;
+        len: number | null;
+        accuracy: number | null;
+      }) => ({
         ...r,
         seq: Number(r.seq),
         tsMs: Number(r.tsMs),
-        area: positionArea(r.cell, len === null ? null : { lat, lon, len }),
+        area: positionArea(r.cell, len === null ? null : { lat, lon, len }, accuracy ?? 0),
       }),
     );
   }

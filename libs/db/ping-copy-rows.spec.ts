@@ -2,16 +2,16 @@ import { finePosition } from '#libs/geo/index.js';
 import { toPingBatch } from './ping-copy-rows.js';
 
 /** Reads binary COPY tuples back (the layout Postgres reads). */
-function readTuples(buf: Buffer): { userId: bigint; tsMs: number; cell: string; pos?: number[] }[] {
+function readTuples(buf: Buffer): { userId: bigint; tsMs: number; cell: string; pos?: number[]; accuracy?: number }[] {
   const out = [];
   for (let o = 0; o < buf.length;) {
-    expect(buf.readInt16BE(o)).toBe(6);
+    expect(buf.readInt16BE(o)).toBe(7);
     expect(buf.readInt32BE(o + 2)).toBe(8);
     const userId = buf.readBigInt64BE(o + 6);
     expect(buf.readInt32BE(o + 14)).toBe(8);
     const us = buf.readBigInt64BE(o + 18);
     const len = buf.readInt32BE(o + 26);
-    const row: { userId: bigint; tsMs: number; cell: string; pos?: number[] } = {
+    const row: { userId: bigint; tsMs: number; cell: string; pos?: number[]; accuracy?: number } = {
       userId,
       tsMs: Number(us / 1000n) + Date.UTC(2000, 0, 1),
       cell: buf.toString('latin1', o + 30, o + 30 + len),
@@ -23,6 +23,11 @@ function readTuples(buf: Buffer): { userId: bigint; tsMs: number; cell: string; 
     } else {
       row.pos = [buf.readInt32BE(o + 4), buf.readInt32BE(o + 12), buf.readInt16BE(o + 20)];
       o += 22;
+    }
+    if (buf.readInt32BE(o) === -1) o += 4;
+    else {
+      row.accuracy = buf.readInt16BE(o + 4);
+      o += 6;
     }
     out.push(row);
   }
@@ -38,10 +43,11 @@ describe('toPingBatch', () => {
       tsMs: [a, b],
       cells: ['u33dc0cp', 'u33dc0cr'],
       positions: ['u33dc0cp', 'u33dc0crzz'],
+      accuracies: [0, 7],
     });
     expect(readTuples(batch.copyTuples)).toEqual([
       { userId: 7n, tsMs: a, cell: 'u33dc0cp' },
-      { userId: 7n, tsMs: b, cell: 'u33dc0cr', pos: expect.any(Array) },
+      { userId: 7n, tsMs: b, cell: 'u33dc0cr', pos: expect.any(Array), accuracy: 7 },
     ]);
     const [lat, lon, len] = readTuples(batch.copyTuples)[1].pos!;
     const fine = finePosition('u33dc0crzz', 8)!;
@@ -55,6 +61,7 @@ describe('toPingBatch', () => {
       tsMs: [Date.UTC(1999, 11, 31, 23, 59, 59, 999), Date.UTC(2100, 0, 1)],
       cells: ['s', 'u33dc0cpzzzz'],
       positions: ['s', 'u33dc0cpzzzz'],
+      accuracies: [0, 0],
     };
     expect(readTuples(toPingBatch(rows).copyTuples)).toEqual([
       { userId: 9007199254740993n, tsMs: rows.tsMs[0], cell: 's' },
@@ -64,7 +71,7 @@ describe('toPingBatch', () => {
 
   it('refuses a cell longer than a geohash', () => {
     expect(() =>
-      toPingBatch({ userIds: ['1'], tsMs: [0], cells: ['u'.repeat(13)], positions: ['u'.repeat(13)] }),
+      toPingBatch({ userIds: ['1'], tsMs: [0], cells: ['u'.repeat(13)], positions: ['u'.repeat(13)], accuracies: [0] }),
     ).toThrow(RangeError);
   });
 });

@@ -9,6 +9,8 @@ export interface PingColumns {
   cells: string[];
   /** The position kept of each ping: a geohash starting with its cell, at most 10 characters. */
   positions: string[];
+  /** The accuracy kept of each ping (keptAccuracy): metres, 0 for none. */
+  accuracies: number[];
 }
 
 /**
@@ -35,16 +37,16 @@ const PG_EPOCH_MS = 946_684_800_000;
 const TWO_32 = 2 ** 32;
 /**
  * Field count, then per field its length and bytes: bigint 8, timestamptz 8, the cell (a geohash:
- * at most 12 ASCII characters), then pos_lat and pos_lon (integer 4) and pos_len (smallint 2).
+ * at most 12 ASCII characters), then pos_lat and pos_lon (integer 4), pos_len and pos_acc (smallint 2).
  */
-const MAX_TUPLE_BYTES = 2 + (4 + 8) + (4 + 8) + (4 + 12) + (4 + 4) * 2 + (4 + 2);
+const MAX_TUPLE_BYTES = 2 + (4 + 8) + (4 + 8) + (4 + 12) + (4 + 4) * 2 + (4 + 2) * 2;
 /** Degrees as stored: integers of 1e-7 degree. */
 export const POSITION_SCALE = 1e7;
 
 /** The columns the binary tuples of toPingBatch fill, in their order. */
-export const PING_COPY_COLUMNS = '(user_id, ts, cell, pos_lat, pos_lon, pos_len)';
+export const PING_COPY_COLUMNS = '(user_id, ts, cell, pos_lat, pos_lon, pos_len, pos_acc)';
 
-/** Binary COPY tuples of PING_COPY_COLUMNS for these pings (the position NULL when the cell says it all). */
+/** Binary COPY tuples of PING_COPY_COLUMNS for these pings (the position NULL when the cell says it all, the accuracy when 0). */
 export function toPingBatch(rows: PingColumns): PingBatch {
   const days = new Set<number>();
   const out = Buffer.allocUnsafe(rows.tsMs.length * MAX_TUPLE_BYTES);
@@ -62,7 +64,7 @@ export function toPingBatch(rows: PingColumns): PingBatch {
     const hi = Math.floor(us / TWO_32);
     const cell = rows.cells[i];
     if (cell.length > 12) throw new RangeError('a cell is a geohash of at most 12 characters');
-    view.setInt16(o, 6);
+    view.setInt16(o, 7);
     view.setInt32(o + 2, 8);
     view.setBigInt64(o + 6, user);
     view.setInt32(o + 14, 8);
@@ -85,6 +87,15 @@ export function toPingBatch(rows: PingColumns): PingBatch {
       view.setInt32(o + 4, -1);
       view.setInt32(o + 8, -1);
       o += 12;
+    }
+    const accuracy = rows.accuracies[i];
+    if (accuracy > 0) {
+      view.setInt32(o, 2);
+      view.setInt16(o + 4, accuracy);
+      o += 6;
+    } else {
+      view.setInt32(o, -1);
+      o += 4;
     }
   }
   return { rows, copyTuples: out.subarray(0, o), days };

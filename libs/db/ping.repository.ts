@@ -64,8 +64,9 @@ const LATE_PINGS_SQL = `INSERT INTO pending_late_pings (window_id, user_id, ts)
    ON CONFLICT DO NOTHING`;
 
 const INSERT_SQL = `INSERT INTO pings ${PING_COPY_COLUMNS}
-   SELECT u, to_timestamp(ms / 1000.0), c, la, lo, le
-   FROM unnest($1::bigint[], $2::float8[], $3::text[], $4::int[], $5::int[], $6::smallint[]) AS t(u, ms, c, la, lo, le)
+   SELECT u, to_timestamp(ms / 1000.0), c, la, lo, le, nullif(ac, 0)
+   FROM unnest($1::bigint[], $2::float8[], $3::text[], $4::int[], $5::int[], $6::smallint[], $7::smallint[])
+     AS t(u, ms, c, la, lo, le, ac)
    ORDER BY 1, 2 -- one lock order for concurrent writers: no deadlock between them
    ON CONFLICT DO NOTHING`;
 
@@ -175,6 +176,7 @@ async function insertCarefully(
     fine.map((f) => f && Math.round(f.lat * POSITION_SCALE)),
     fine.map((f) => f && Math.round(f.lon * POSITION_SCALE)),
     fine.map((f) => f && f.len),
+    all.accuracies,
   ]);
   const late = new Set(windows.rows.map((r) => Number(r.id)));
   // Rare (only late pings get here), so the common commit pays nothing for it.
@@ -210,13 +212,14 @@ function latePingRows(
 
 /** The rows of several batches as one set of columns. */
 function allRows(batches: readonly PingBatch[]): PingColumns {
-  const all: PingColumns = { userIds: [], tsMs: [], cells: [], positions: [] };
+  const all: PingColumns = { userIds: [], tsMs: [], cells: [], positions: [], accuracies: [] };
   for (const { rows } of batches) {
     for (let i = 0; i < rows.tsMs.length; i++) {
       all.userIds.push(rows.userIds[i]);
       all.tsMs.push(rows.tsMs[i]);
       all.cells.push(rows.cells[i]);
       all.positions.push(rows.positions[i]);
+      all.accuracies.push(rows.accuracies[i]);
     }
   }
   return all;

@@ -33,7 +33,8 @@ const SOURCE_PINGS = `
 /** Source pings as JSON (one native parse, where pg decodes each row and field: thousands in a window's trace). */
 const sourcePingsSql = (where: string) =>
   `SELECT json_agg(json_build_object('sourceId', p.user_id::text, 'tsMs', ${epochMs('p.ts')}, 'cell', p.cell,
-    'fine', CASE WHEN p.pos_len IS NOT NULL THEN json_build_object('lat', p.pos_lat / ${POSITION_SCALE}.0, 'lon', p.pos_lon / ${POSITION_SCALE}.0, 'len', p.pos_len) END)) AS rows ${SOURCE_PINGS} AND ${where}`;
+    'fine', CASE WHEN p.pos_len IS NOT NULL THEN json_build_object('lat', p.pos_lat / ${POSITION_SCALE}.0, 'lon', p.pos_lon / ${POSITION_SCALE}.0, 'len', p.pos_len) END,
+    'accuracy', p.pos_acc)) AS rows ${SOURCE_PINGS} AND ${where}`;
 
 @Injectable()
 export class TracingRepository {
@@ -138,9 +139,9 @@ export class TracingRepository {
   }
 }
 
-/** A source ping as its statement gives it: the finer position apart from the cell. */
-type StoredSourcePing = Omit<SourcePing, 'area'> & { fine: FinePosition | null };
+/** A source ping as its statement gives it: the finer position and the accuracy apart from the cell. */
+type StoredSourcePing = Omit<SourcePing, 'area'> & { fine: FinePosition | null; accuracy: number | null };
 
 function placed(rows: StoredSourcePing[]): SourcePing[] {
-  return rows.map(({ fine, ...p }) => ({ ...p, area: positionArea(p.cell, fine) }));
+  return rows.map(({ fine, accuracy, ...p }) => ({ ...p, area: positionArea(p.cell, fine, accuracy ?? 0) }));
 }

@@ -17,6 +17,7 @@ const cellAt = (northM: number, eastM: number, precision = 8): Area => {
   return cellArea(encodeCell(p.lat, p.lon, precision));
 };
 const ping = (area: Area, tsMs = 1_000_000): PlacedPing => ({ tsMs, area });
+const acc = (area: Area, accuracyMeters: number): Area => ({ ...area, accuracyMeters });
 
 describe('inContact', () => {
   const home = cellAt(0, 0);
@@ -41,6 +42,10 @@ describe('inContact', () => {
     ['across a cell border, 2 m apart', ping(point(0, 0)), ping(point(0, 2)), true],
     ['same place, one contact time apart', ping(point(0, 0), 0), ping(point(0, 0), 300_000), true],
     ['same place, just over the contact time', ping(point(0, 0), 0), ping(point(0, 0), 300_001), false],
+    ['points 29 m apart, each accurate to 5 m', ping(acc(point(0, 0), 5)), ping(acc(point(0, 29), 5)), true],
+    ['points 31 m apart, each accurate to 5 m', ping(acc(point(0, 0), 5)), ping(acc(point(0, 31), 5)), false],
+    ['points 29 m apart, one accurate to 10 m', ping(point(0, 0)), ping(acc(point(29, 0), 10)), true],
+    ['a cell and a point accurate to 3 m, 22 m from its edge', ping(home), ping(acc(aboveHome(22), 3)), true],
   ])('%s -> %s', (_label, a, b, expected) => {
     expect(inContact(a, b, RULE)).toBe(expected);
     expect(inContact(b, a, RULE)).toBe(expected);
@@ -48,6 +53,14 @@ describe('inContact', () => {
 
   it('counts time, not slots: across a slot border, seconds apart, is a contact', () => {
     expect(inContact(ping(point(0, 0), 299_999), ping(point(1, 0), 300_001), RULE)).toBe(true);
+  });
+
+  it('never loses a contact for a reported accuracy: it only widens the area', () => {
+    for (let i = 0; i < 200; i++) {
+      const a = point((i * 7) % 40, (i * 13) % 40);
+      const b = point((i * 3) % 40, (i * 11) % 40);
+      if (inContact(ping(a), ping(b), RULE)) expect(inContact(ping(a), ping(acc(b, 1 + (i % 10))), RULE)).toBe(true);
+    }
   });
 
   it('never loses a contact for a coarse position: the cell holding a point is at least as close', () => {

@@ -22,6 +22,8 @@ const point = (northM: number, eastM: number): Area => ({
   halfLon: 0,
 });
 const cellOf = (a: Area) => encodeCell(a.lat, a.lon, 8);
+/** A point with a reported accuracy (0: none), at most MAX_ACCURACY_METERS. */
+const withAccuracy = (a: Area, accuracyMeters: number): Area => (accuracyMeters ? { ...a, accuracyMeters } : a);
 const source = (sourceId: string, tsMs: number, area: Area): SourcePing => ({
   sourceId,
   tsMs,
@@ -61,10 +63,12 @@ describe('contactSearchRanges', () => {
 
   it('is exact with the distance test beside it: a contact ping is found iff the contact rule holds', () => {
     const next = random(5);
-    const sources = [3_000, 33_000, 34_000].map((d, i) => source(String(i), t0 + d, point(next() * 30, next() * 30)));
+    const sources = [3_000, 33_000, 34_000].map((d, i) =>
+      source(String(i), t0 + d, withAccuracy(point(next() * 30, next() * 30), i * 4)),
+    );
     const ranges = contactSearchRanges(sources, W, grid, rule, 8);
     for (let i = 0; i < 3000; i++) {
-      const area = point(next() * 80 - 25, next() * 80 - 25);
+      const area = withAccuracy(point(next() * 100 - 35, next() * 100 - 35), Math.floor(next() * 11));
       const ts = t0 + Math.floor(next() * 60_000);
       const cell = cellOf(area);
       const found = ranges.some(
@@ -80,12 +84,12 @@ describe('sourceSearchRanges', () => {
   it('is exact with the distance test beside it, also across the window edges', () => {
     const next = random(9);
     const contacts: ContactPing[] = [1_000, 34_000, 59_000].map((d, i) => {
-      const area = point(next() * 30, next() * 30);
+      const area = withAccuracy(point(next() * 30, next() * 30), i * 5);
       return { contactId: String(i), tsMs: t0 + d, cell: cellOf(area), area };
     });
     const ranges = sourceSearchRanges(contacts, W, grid, rule, 8);
     for (let i = 0; i < 3000; i++) {
-      const area = point(next() * 80 - 25, next() * 80 - 25);
+      const area = withAccuracy(point(next() * 100 - 35, next() * 100 - 35), Math.floor(next() * 11));
       const ts = t0 - 20_000 + Math.floor(next() * 100_000);
       const cell = cellOf(area);
       const found = ranges.some(

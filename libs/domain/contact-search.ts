@@ -1,4 +1,4 @@
-import { cellsWithin, type Area } from '#libs/geo/index.js';
+import { cellsWithin, MAX_ACCURACY_METERS, type Area } from '#libs/geo/index.js';
 import { slotOf, windowEndMs, windowStartMs, type TimeGrid } from './time-grid.js';
 import type { ContactRule } from './co-location.js';
 
@@ -20,6 +20,14 @@ export function sourceReachMs(windowId: number, grid: TimeGrid, rule: ContactRul
 }
 
 /**
+ * How far beyond a ping's own area a search reaches: the radius, and the widest accuracy the other
+ * ping may carry (its area can reach into a cell its point is not in).
+ */
+export function searchReachMeters(rule: ContactRule): number {
+  return rule.radiusMeters + MAX_ACCURACY_METERS;
+}
+
+/**
  * One probe of the (cell, ts) index for the contacts of one source ping: pings in `cell` with
  * fromMs <= ts < toMs, kept when their area comes within the radius of `source`.
  */
@@ -35,7 +43,7 @@ export interface SearchRange {
 
 /**
  * The probes for a window's contacts: each source ping reaches every cell of `cellPrecision`
- * within the radius of its area, over the contact time either side of it, clipped to the window
+ * within searchReachMeters of its area, over the contact time either side of it, clipped to the window
  * (contacts belong to the window of their own ping). The spans of one source at one area that
  * overlap or touch are merged (a phone that stays put costs one probe per cell, not one per ping);
  * their union is exactly the times within the contact time of one of those pings. The probes are
@@ -54,7 +62,7 @@ export function contactSearchRanges(
   const reachMs = rule.seconds * 1000;
   const byArea = new Map<string, { sourceId: string; area: Area; pings: number[] }>();
   for (const s of sources) {
-    const key = `${s.sourceId}|${s.area.lat}|${s.area.lon}|${s.area.halfLat}|${s.area.halfLon}`;
+    const key = `${s.sourceId}|${s.area.lat}|${s.area.lon}|${s.area.halfLat}|${s.area.halfLon}|${s.area.accuracyMeters ?? 0}`;
     const entry = byArea.get(key) ?? byArea.set(key, { sourceId: s.sourceId, area: s.area, pings: [] }).get(key)!;
     entry.pings.push(s.tsMs);
   }
@@ -72,7 +80,7 @@ export function contactSearchRanges(
       } else spans.push({ fromMs, toMs, times: [tsMs] });
     }
     if (!spans.length) continue;
-    for (const cell of cellsWithin(area, rule.radiusMeters, cellPrecision))
+    for (const cell of cellsWithin(area, searchReachMeters(rule), cellPrecision))
       for (const span of spans) ranges.push({ sourceId, cell, ...span, source: area });
   }
   return ranges;
@@ -104,7 +112,7 @@ export interface SourceSearchRange {
 
 /**
  * The reverse of contactSearchRanges, for a few contact pings (late ones): each ping of the window
- * reaches every cell within the radius of its area over the contact time either side, not clipped
+ * reaches every cell within searchReachMeters of its area over the contact time either side, not clipped
  * (a source ping may lie outside the window). Pings outside the window count for their own window.
  */
 export function sourceSearchRanges(
@@ -121,7 +129,7 @@ export function sourceSearchRanges(
   for (const c of contacts) {
     if (c.tsMs < windowFrom || c.tsMs >= windowTo) continue;
     const slot = slotOf(c.tsMs, grid);
-    for (const cell of cellsWithin(c.area, rule.radiusMeters, cellPrecision)) {
+    for (const cell of cellsWithin(c.area, searchReachMeters(rule), cellPrecision)) {
       ranges.push({
         contactId: c.contactId,
         contactCell: c.cell,

@@ -44,12 +44,14 @@ describe('cellsWithin', () => {
     ['a geohash-8 on the equator', cellArea(encodeCell(0.00001, 0.00001, 8))],
     ['a point by the antimeridian', point(-17.7, 179.9999)],
     ['a point by the prime meridian', point(51.4779, -0.00001)],
+    ['a point accurate to 10 m', { ...point(48.8566, 2.3522), accuracyMeters: 10 }],
+    ['a geohash-8 accurate to 4 m', { ...cellArea(encodeCell(45.5, -73.6, 8)), accuracyMeters: 4 }],
   ];
   it.each(places)('covers every point within 20 m of %s', (_label, area) => {
     const cells = new Set(cellsWithin(area, 20, 8));
     for (let i = 0; i < 400; i++) {
       const angle = (i / 400) * 2 * Math.PI;
-      const r = (19.99 * ((i % 7) + 1)) / 7;
+      const r = ((19.99 + (area.accuracyMeters ?? 0)) * ((i % 7) + 1)) / 7;
       const edgeLat = area.lat + Math.sign(Math.sin(angle)) * area.halfLat;
       const edgeLon = area.lon + Math.sign(Math.cos(angle)) * area.halfLon;
       let lat = edgeLat + (r * Math.sin(angle)) / METERS_PER_DEGREE;
@@ -60,6 +62,14 @@ describe('cellsWithin', () => {
       expect(gapMeters(area, point(lat, lon))).toBeLessThanOrEqual(20);
       expect(cells.has(encodeCell(lat, lon, 8))).toBe(true);
     }
+  });
+
+  it('grows an area by its accuracy: the gap is the rectangles less both accuracies, never below 0', () => {
+    const a = point(48.8566, 2.3522);
+    const b = point(48.8566 + 30 / METERS_PER_DEGREE, 2.3522);
+    expect(gapMeters(a, b)).toBeCloseTo(30, 6);
+    expect(gapMeters({ ...a, accuracyMeters: 4 }, { ...b, accuracyMeters: 6 })).toBeCloseTo(20, 6);
+    expect(gapMeters({ ...a, accuracyMeters: 10 }, { ...b, accuracyMeters: 25 })).toBe(0);
   });
 
   it('takes a few cells for a point, more than the 3 x 3 box can hold in latitude', () => {

@@ -3,13 +3,16 @@ import { cellBounds, MAX_GEOHASH_PRECISION } from './geohash.js';
 
 /**
  * The area a stored position stands for: a rectangle in degrees given by its centre and half its
- * height and width. A geohash stands for its cell; a point has no extent.
+ * height and width, grown by the accuracy the phone reported (every point within that many metres
+ * of the rectangle). A geohash stands for its cell; a point has no extent.
  */
 export interface Area {
   lat: number;
   lon: number;
   halfLat: number;
   halfLon: number;
+  /** Metres, at most MAX_ACCURACY_METERS; absent or 0 when the phone reported none. */
+  accuracyMeters?: number;
 }
 
 /** Metres per degree of latitude on the mean Earth sphere (IUGG radius 6,371,008.8 m). */
@@ -21,6 +24,17 @@ export const METERS_PER_DEGREE = (6_371_008.8 * Math.PI) / 180;
  */
 export const POSITION_PRECISION = 10;
 
+/**
+ * The widest accuracy kept: a phone's reported accuracy (the radius its fix is likely within)
+ * widens its area up to this; a vaguer fix is kept as this. Every contact search reaches this much
+ * beyond the radius, since any ping may carry it.
+ */
+export const MAX_ACCURACY_METERS = 10;
+
+/** The accuracy kept of a reported one: whole metres rounded up (a wider area, never a narrower), at most MAX_ACCURACY_METERS; 0 for none. */
+export function keptAccuracy(reported: number | undefined): number {
+  return reported === undefined || !(reported > 0) ? 0 : Math.min(MAX_ACCURACY_METERS, Math.ceil(reported));
+}
 /** Half the height and width (degrees) of a geohash cell of each length (index = length). */
 export const HALF_CELL_DEGREES: readonly { halfLat: number; halfLon: number }[] = Array.from(
   { length: MAX_GEOHASH_PRECISION + 1 },
@@ -46,9 +60,10 @@ export function finePosition(geohash: string, cellPrecision: number): FinePositi
   return { lat: (b.minLat + b.maxLat) / 2, lon: (b.minLon + b.maxLon) / 2, len };
 }
 
-/** The area of a stored position: the finer geohash when there is one, else the cell. */
-export function positionArea(cell: string, fine: FinePosition | null): Area {
-  return fine ? { lat: fine.lat, lon: fine.lon, ...HALF_CELL_DEGREES[fine.len] } : cellArea(cell);
+/** The area of a stored position: the finer geohash when there is one, else the cell; grown by its accuracy. */
+export function positionArea(cell: string, fine: FinePosition | null, accuracyMeters = 0): Area {
+  const area = fine ? { lat: fine.lat, lon: fine.lon, ...HALF_CELL_DEGREES[fine.len] } : cellArea(cell);
+  return accuracyMeters > 0 ? { ...area, accuracyMeters } : area;
 }
 
 export function cellArea(cell: string): Area {
@@ -57,16 +72,18 @@ export function cellArea(cell: string): Area {
 }
 
 /**
- * The smallest distance in metres between two areas (0 when they overlap or touch). Locally flat
- * (equirectangular at the mean latitude): within a few hundred metres the error is far below the
- * metre a position is kept to. Longitude wraps at the antimeridian.
+ * The smallest distance in metres between two areas (0 when they overlap or touch): between the
+ * rectangles, less both accuracies. Locally flat (equirectangular at the mean latitude): within a
+ * few hundred metres the error is far below the metre a position is kept to. Longitude wraps at
+ * the antimeridian.
  */
 export function gapMeters(a: Area, b: Area): number {
   const dLat = Math.max(0, Math.abs(a.lat - b.lat) - a.halfLat - b.halfLat);
   const lonApart = Math.abs(a.lon - b.lon);
   const dLon = Math.max(0, Math.min(lonApart, 360 - lonApart) - a.halfLon - b.halfLon);
   const cosLat = Math.cos((((a.lat + b.lat) / 2) * Math.PI) / 180);
-  return METERS_PER_DEGREE * Math.hypot(dLat, dLon * cosLat);
+  const rectangles = METERS_PER_DEGREE * Math.hypot(dLat, dLon * cosLat);
+  return Math.max(0, rectangles - (a.accuracyMeters ?? 0) - (b.accuracyMeters ?? 0));
 }
 
 const MAX_COLUMNS = 1024;
@@ -77,11 +94,12 @@ const MAX_COLUMNS = 1024;
  * farthest from the equator, so the rectangle always contains every point gapMeters admits.
  */
 export function cellsWithin(area: Area, radiusMeters: number, precision: number): string[] {
-  const dLat = radiusMeters / METERS_PER_DEGREE;
+  const reach = radiusMeters + (area.accuracyMeters ?? 0);
+  const dLat = reach / METERS_PER_DEGREE;
   const minLat = Math.max(-90, area.lat - area.halfLat - dLat);
   const maxLat = Math.min(90, area.lat + area.halfLat + dLat);
   const cosFar = Math.cos((Math.min(90, Math.max(Math.abs(minLat), Math.abs(maxLat))) * Math.PI) / 180);
-  const dLon = cosFar > 1e-9 ? radiusMeters / (METERS_PER_DEGREE * cosFar) : 360;
+  const dLon = cosFar > 1e-9 ? reach / (METERS_PER_DEGREE * cosFar) : 360;
   const west = area.lon - area.halfLon - dLon;
   // Within a few hundred metres of a pole a radius spans thousands of columns: capped, so one
   // position there cannot cost unbounded work (contacts that close to a pole may be missed).

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { lastClosedWindowId } from '#libs/domain/index.js';
+import { POSITION_PRECISION } from '#libs/geo/index.js';
 import { copyPings, ensurePingPartitions, insertPeople, registerWindows } from './city/load.js';
 import {
   runOracle,
@@ -8,7 +9,7 @@ import {
   type OracleColor,
   type OracleResult,
 } from './city/oracle.js';
-import { City } from './city/simulator.js';
+import { City, withMixedReports } from './city/simulator.js';
 import { call } from './http.js';
 import { FAST_GRID_ENV, TEST_ADMIN, type TestSystem } from './system.js';
 
@@ -70,7 +71,7 @@ export async function loadOracleCity(
   const ids = await insertPeople(db, city.options.people);
   const userId = (person: number) => ids[person];
   await ensurePingPartitions(db, city.startMs, city.endMs);
-  const pings = [...city.pings()];
+  const pings = withMixedReports([...city.pings()], POSITION_PRECISION, city.options.seed);
   const copied = await copyPings(db, pings, userId);
   if (copied !== pings.length) throw new Error(`copied ${copied} of ${pings.length} pings`);
 
@@ -98,7 +99,13 @@ export async function loadOracleCity(
 
   const bordersCrossed = { prefix4: 0, prefix5Only: 0, windowEdge: 0 };
   const expected = runOracle({
-    pings: pings.map((p) => ({ userId: userId(p.person), tsMs: p.tsMs, cell: p.cell })),
+    pings: pings.map((p) => ({
+      userId: userId(p.person),
+      tsMs: p.tsMs,
+      cell: p.cell,
+      position: p.reported,
+      accuracyMeters: p.accuracy ?? 0,
+    })),
     infectiousFromMs: new Map(city.red.map((r) => [userId(r.person), r.infectiousFromMs])),
     colors: new Map(city.yellow.map((person): [string, OracleColor] => [userId(person), 'yellow'])),
     rules: {

@@ -45,11 +45,12 @@ export async function ensurePingPartitions(client: pg.ClientBase, fromMs: number
   );
 }
 
-/** The position columns of a ping as COPY text: the finer reported position, or NULLs. */
+/** The position columns of a ping as COPY text: the finer reported position and the accuracy, or NULLs. */
 function positionColumns(p: SimPing): string {
   const fine = p.reported ? finePosition(p.reported, p.cell.length) : null;
-  if (!fine) return '\\N\t\\N\t\\N';
-  return `${Math.round(fine.lat * POSITION_SCALE)}\t${Math.round(fine.lon * POSITION_SCALE)}\t${fine.len}`;
+  const accuracy = p.accuracy ? String(p.accuracy) : '\\N';
+  if (!fine) return `\\N\t\\N\t\\N\t${accuracy}`;
+  return `${Math.round(fine.lat * POSITION_SCALE)}\t${Math.round(fine.lon * POSITION_SCALE)}\t${fine.len}\t${accuracy}`;
 }
 
 /** COPYs pings in chunks of `chunkRows` (one transaction each); returns how many were copied. */
@@ -66,7 +67,7 @@ export async function copyPings(
     if (!inChunk) return;
     await pipeline(
       Readable.from([text]),
-      client.query(copyFrom('COPY pings (user_id, ts, cell, pos_lat, pos_lon, pos_len) FROM STDIN')),
+      client.query(copyFrom('COPY pings (user_id, ts, cell, pos_lat, pos_lon, pos_len, pos_acc) FROM STDIN')),
     );
     total += inChunk;
     text = '';

@@ -11,6 +11,8 @@ export interface GridCell {
   y: number;
   lonBits: number;
   latBits: number;
+  /** The centre as a stored position has it: rounded to 1e-7 degree (the pings table's integers). */
+  storedCentre?: boolean;
 }
 
 export function gridCell(cell: string): GridCell {
@@ -31,10 +33,9 @@ export function gridCell(cell: string): GridCell {
 }
 
 export function centre(c: GridCell): { lat: number; lon: number } {
-  return {
-    lat: -90 + ((c.y + 0.5) * 180) / 2 ** c.latBits,
-    lon: -180 + ((c.x + 0.5) * 360) / 2 ** c.lonBits,
-  };
+  const lat = -90 + ((c.y + 0.5) * 180) / 2 ** c.latBits;
+  const lon = -180 + ((c.x + 0.5) * 360) / 2 ** c.lonBits;
+  return c.storedCentre ? { lat: Math.round(lat * 1e7) / 1e7, lon: Math.round(lon * 1e7) / 1e7 } : { lat, lon };
 }
 
 /**

@@ -8,7 +8,12 @@ export type OracleColor = 'green' | 'yellow' | 'red';
 export interface OraclePing {
   userId: string;
   tsMs: number;
+  /** The index cell. */
   cell: string;
+  /** The finer position the phone reported, as a geohash (stored as its centre to 1e-7 degree). */
+  position?: string;
+  /** The accuracy the phone reported, metres (its area reaches that much further). */
+  accuracyMeters?: number;
 }
 
 export interface OracleRules {
@@ -16,7 +21,7 @@ export interface OracleRules {
   slotSeconds: number;
   autoSeconds: number;
   reviewSeconds: number;
-  /** Two pings are in contact when their cells come within this distance ... */
+  /** Two pings are in contact when their cells, each grown by its accuracy, come within this distance ... */
   radiusMeters: number;
   /** ... and their times at most this far apart. */
   contactSeconds: number;
@@ -73,6 +78,8 @@ export function runOracle(input: OracleInput): OracleResult {
   const windowMs = rules.windowSeconds * 1000;
   const cells = new Map<string, GridCell>();
   const cellOf = (cell: string) => cells.get(cell) ?? cells.set(cell, gridCell(cell)).get(cell)!;
+  const areaOf = (p: OraclePing): GridCell =>
+    p.position && p.position.length > p.cell.length ? { ...gridCell(p.position), storedCentre: true } : cellOf(p.cell);
   const colorOf = (userId: string): OracleColor =>
     input.infectiousFromMs.has(userId) ? 'red' : (input.colors.get(userId) ?? 'green');
 
@@ -83,12 +90,13 @@ export function runOracle(input: OracleInput): OracleResult {
     if (from === undefined || p.tsMs < from) continue;
     const slot = floorDiv(p.tsMs, slotMs);
     const list = sourcesBySlot.get(slot) ?? sourcesBySlot.set(slot, []).get(slot)!;
-    list.push({ ping: p, cell: cellOf(p.cell) });
+    list.push({ ping: p, cell: areaOf(p) });
   }
 
   const contactMs = rules.contactSeconds * 1000;
   const inContact = (c: OraclePing, cCell: GridCell, s: SourcePing) =>
-    Math.abs(c.tsMs - s.ping.tsMs) <= contactMs && cellGapMeters(cCell, s.cell) <= rules.radiusMeters;
+    Math.abs(c.tsMs - s.ping.tsMs) <= contactMs &&
+    cellGapMeters(cCell, s.cell) - (c.accuracyMeters ?? 0) - (s.ping.accuracyMeters ?? 0) <= rules.radiusMeters;
   const reachSlots = Math.ceil(contactMs / slotMs);
 
   // Every contact ping against every source ping of the slots the contact time reaches (whatever
@@ -97,7 +105,7 @@ export function runOracle(input: OracleInput): OracleResult {
   for (const c of input.pings) {
     const slot = floorDiv(c.tsMs, slotMs);
     const windowId = floorDiv(c.tsMs, windowMs);
-    const here = cellOf(c.cell);
+    const here = areaOf(c);
     for (let s = slot - reachSlots; s <= slot + reachSlots; s++) {
       for (const src of sourcesBySlot.get(s) ?? []) {
         if (src.ping.userId === c.userId || !inContact(c, here, src)) continue;

@@ -5,7 +5,7 @@
 // Deliberately included: places on geohash prefix borders, pings at and near window edges,
 // people moving between cells within a slot, red people (some infectious from mid-window) and
 // people already yellow.
-import { encodeCell } from '#libs/geo/index.js';
+import { encodeCell, keptAccuracy, MAX_ACCURACY_METERS } from '#libs/geo/index.js';
 import { layOutPlaces, offsetMeters, pointInDisc, type LatLon, type Place, type PlaceKind } from './places.js';
 import { Random, mixSeed } from './random.js';
 
@@ -24,7 +24,8 @@ export interface CityOptions {
 
 /**
  * One ping with its true position (kept for ground-truth checks), its cell, and optionally the
- * position the phone reported (a geohash starting with the cell; absent: the phone sent the cell).
+ * position the phone reported (a geohash starting with the cell; absent: the phone sent the cell)
+ * and the accuracy kept of the one it reported (whole metres, keptAccuracy).
  */
 export interface SimPing {
   person: number;
@@ -33,12 +34,14 @@ export interface SimPing {
   lon: number;
   cell: string;
   reported?: string;
+  accuracy?: number;
 }
 
 /**
  * What phones with a position error report: each true position moved by a normal error of
  * `meters` RMS (horizontally; `meters / sqrt 2` each way), encoded to `positionPrecision`
- * characters with its cell of `cellPrecision`. The same seed gives the same errors.
+ * characters with its cell of `cellPrecision`, and, when they report it, that RMS as their
+ * accuracy. The same seed gives the same errors.
  */
 export function withPositionError(
   pings: readonly SimPing[],
@@ -46,6 +49,7 @@ export function withPositionError(
   cellPrecision: number,
   positionPrecision: number,
   seed: number,
+  reportsAccuracy = false,
 ): SimPing[] {
   const random = new Random(mixSeed(seed, Math.round(meters * 1000)));
   const normal = () => Math.sqrt(-2 * Math.log(1 - random.next())) * Math.cos(2 * Math.PI * random.next());
@@ -55,7 +59,24 @@ export function withPositionError(
     const lat = p.lat + (normal() * sigma) / perDegree;
     const lon = p.lon + (normal() * sigma) / (perDegree * Math.cos((p.lat * Math.PI) / 180));
     const reported = encodeCell(lat, lon, positionPrecision);
-    return { ...p, cell: reported.slice(0, cellPrecision), reported };
+    const accuracy = reportsAccuracy ? keptAccuracy(meters) : 0;
+    return { ...p, cell: reported.slice(0, cellPrecision), reported, ...(accuracy ? { accuracy } : {}) };
+  });
+}
+
+/**
+ * Phones of every kind at once, chosen per ping from the seed: a third send their cell only, a
+ * third their exact lat/lon, a third their lat/lon with an accuracy of 1 to MAX_ACCURACY_METERS
+ * (the position itself exact, so the accuracy only widens).
+ */
+export function withMixedReports(pings: readonly SimPing[], positionPrecision: number, seed: number): SimPing[] {
+  const random = new Random(mixSeed(seed, 7));
+  return pings.map((p) => {
+    const kind = Math.floor(random.next() * 3);
+    if (kind === 0) return p;
+    const reported = encodeCell(p.lat, p.lon, positionPrecision);
+    if (kind === 1) return { ...p, reported };
+    return { ...p, reported, accuracy: 1 + Math.floor(random.next() * MAX_ACCURACY_METERS) };
   });
 }
 

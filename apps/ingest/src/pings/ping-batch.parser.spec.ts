@@ -1,4 +1,4 @@
-import { encodeCell } from '#libs/geo/index.js';
+import { encodeCell, MAX_ACCURACY_METERS } from '#libs/geo/index.js';
 import { parsePingBatch } from './ping-batch.parser.js';
 
 const now = 1_795_000_000_000;
@@ -26,9 +26,15 @@ describe('parsePingBatch', () => {
         8,
       ),
     ).toEqual([
-      { tsMs: now, cell: encodeCell(52.52, 13.405, 8), position: encodeCell(52.52, 13.405, 10) },
-      { tsMs: now, cell: 'u33dc0cp', position: 'u33dc0cpzz' },
+      { tsMs: now, cell: encodeCell(52.52, 13.405, 8), position: encodeCell(52.52, 13.405, 10), accuracy: 0 },
+      { tsMs: now, cell: 'u33dc0cp', position: 'u33dc0cpzz', accuracy: 0 },
     ]);
+  });
+
+  it('keeps a reported accuracy in whole metres rounded up, at most MAX_ACCURACY_METERS', () => {
+    const accuracies = [0, 0.2, 4, 4.01, 10, 250].map((accuracy) => ({ ts: now, lat: 52.52, lon: 13.405, accuracy }));
+    expect(parsePingBatch({ pings: accuracies }, 8).map((p) => p.accuracy)).toEqual([0, 1, 4, 5, 10, 10]);
+    expect(MAX_ACCURACY_METERS).toBe(10);
   });
 
   it.each([
@@ -58,6 +64,17 @@ describe('parsePingBatch', () => {
     ['lat without lon', { pings: [{ ts: now, lat: 1 }] }, [{ index: 0, field: 'lon' }]],
     ['NaN-like lat', { pings: [{ ts: now, lat: null, lon: 1 }] }, [{ index: 0, field: 'lat' }]],
     ['no location', { pings: [{ ts: now }] }, [{ index: 0, field: 'geohash' }]],
+    ['a negative accuracy', { pings: [{ ts: now, lat: 1, lon: 1, accuracy: -1 }] }, [{ index: 0, field: 'accuracy' }]],
+    [
+      'an accuracy as a string',
+      { pings: [{ ts: now, geohash: 'u33dc0cp', accuracy: '5' }] },
+      [{ index: 0, field: 'accuracy' }],
+    ],
+    [
+      'an accuracy beyond 10 km',
+      { pings: [{ ts: now, lat: 1, lon: 1, accuracy: 10_001 }] },
+      [{ index: 0, field: 'accuracy' }],
+    ],
     [
       'both coordinates and a geohash',
       { pings: [{ ts: now, lat: 1, lon: 1, geohash: 'u33dc0cp' }] },

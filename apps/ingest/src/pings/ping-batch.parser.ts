@@ -1,5 +1,5 @@
 import { DomainError, ErrorCode } from '#libs/domain/index.js';
-import { encodeCell, normalizeCell, POSITION_PRECISION } from '#libs/geo/index.js';
+import { encodeCell, keptAccuracy, normalizeCell, POSITION_PRECISION } from '#libs/geo/index.js';
 import type { FieldProblem } from '#libs/http/index.js';
 
 export const MAX_PINGS_PER_BATCH = 1000;
@@ -7,21 +7,26 @@ export const MAX_PINGS_PER_BATCH = 1000;
 export const PING_BODY_LIMIT_BYTES = 256 * 1024;
 
 /**
- * A well-formed ping: its time, its index cell, and the position kept (a geohash of the cell's
- * length up to POSITION_PRECISION, about a metre: coordinates are encoded here and dropped).
+ * A well-formed ping: its time, its index cell, the position kept (a geohash of the cell's length
+ * up to POSITION_PRECISION, about a metre: coordinates are encoded here and dropped) and the
+ * accuracy kept (keptAccuracy: whole metres up to MAX_ACCURACY_METERS, 0 for none).
  */
 export interface ParsedPing {
   tsMs: number;
   cell: string;
   position: string;
+  accuracy: number;
 }
+
+/** The largest accuracy a phone may report, in metres (a fix vaguer than this is not a position). */
+export const MAX_REPORTED_ACCURACY_METERS = 10_000;
 
 /** The geohash kept of a reported one: at most POSITION_PRECISION characters, never fewer than the cell's. */
 export function keptPosition(geohash: string, precision: number): string {
   return geohash.slice(0, Math.max(precision, Math.min(geohash.length, POSITION_PRECISION)));
 }
 
-const ITEM_FIELDS = new Set(['ts', 'lat', 'lon', 'geohash']);
+const ITEM_FIELDS = new Set(['ts', 'lat', 'lon', 'geohash', 'accuracy']);
 const GEOHASH = /^[0-9b-hjkmnp-z]{1,12}$/;
 
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$/;
@@ -60,7 +65,10 @@ export function parsePingBatch(body: unknown, precision: number): ParsedPing[] {
     for (const key of Object.keys(item)) if (!ITEM_FIELDS.has(key)) at(key, `property ${key} should not exist`);
     const tsMs = item.ts === undefined ? NaN : pingTimeMs(item.ts);
     if (Number.isNaN(tsMs)) at('ts', 'ts must be an ISO-8601 time or epoch milliseconds');
-    const { lat, lon, geohash } = item;
+    const { lat, lon, geohash, accuracy } = item;
+    const accuracyOk =
+      accuracy === undefined || (isNumber(accuracy) && accuracy >= 0 && accuracy <= MAX_REPORTED_ACCURACY_METERS);
+    if (!accuracyOk) at('accuracy', `accuracy must be a number of metres from 0 to ${MAX_REPORTED_ACCURACY_METERS}`);
     let cell: string | null = null;
     let position = '';
     if (geohash !== undefined) {
@@ -82,7 +90,8 @@ export function parsePingBatch(body: unknown, precision: number): ParsedPing[] {
         cell = position.slice(0, precision);
       }
     }
-    if (cell !== null && !Number.isNaN(tsMs)) out[index] = { tsMs, cell, position };
+    if (cell !== null && !Number.isNaN(tsMs) && accuracyOk)
+      out[index] = { tsMs, cell, position, accuracy: keptAccuracy(accuracy) };
   });
   if (problems.length) throw invalid(problems);
   return out;

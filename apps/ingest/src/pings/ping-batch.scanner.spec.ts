@@ -25,8 +25,8 @@ describe('scanPingBatch', () => {
   it("reads the phones' body as the general path does (cells truncated to the precision, positions to 10)", () => {
     const body = bytes('{"pings":[{"ts":1795000000000,"geohash":"u33dc0cp"},{"ts":0,"geohash":"u33dc0cpzzzz"}]}');
     expect(scanPingBatch(body, PRECISION)).toEqual([
-      { tsMs: 1_795_000_000_000, cell: 'u33dc0cp', position: 'u33dc0cp' },
-      { tsMs: 0, cell: 'u33dc0cp', position: 'u33dc0cpzz' },
+      { tsMs: 1_795_000_000_000, cell: 'u33dc0cp', position: 'u33dc0cp', accuracy: 0 },
+      { tsMs: 0, cell: 'u33dc0cp', position: 'u33dc0cpzz', accuracy: 0 },
     ]);
     expect(scanPingBatch(body, 5)).toEqual(general(body, 5));
   });
@@ -76,6 +76,7 @@ describe('scanPingBatch', () => {
   it.each([
     ['spaces', '{ "pings": [{"ts":1795000000000,"geohash":"u33dc0cp"}]}'],
     ['another key order', '{"pings":[{"geohash":"u33dc0cp","ts":1795000000000}]}'],
+    ['an accuracy (the general path reads it)', '{"pings":[{"ts":1795000000000,"geohash":"u33dc0cp","accuracy":5}]}'],
     ['coordinates', '{"pings":[{"ts":1795000000000,"lat":1,"lon":2}]}'],
     ['an ISO time', '{"pings":[{"ts":"2026-12-06T10:00:00Z","geohash":"u33dc0cp"}]}'],
     ['a leading zero', '{"pings":[{"ts":01795000000000,"geohash":"u33dc0cp"}]}'],

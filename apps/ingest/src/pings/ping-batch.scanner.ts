@@ -50,7 +50,7 @@ export function scanPingBatch(body: Buffer, precision: number): ParsedPing[] | n
     // A longer geohash is truncated: to the configured precision for the cell (normalizeCell), to
     // POSITION_PRECISION for the position kept.
     const position = keptPosition(body.toString('latin1', start, i), precision);
-    out.push({ tsMs, cell: position.slice(0, precision), position });
+    out.push({ tsMs, cell: position.slice(0, precision), position, accuracy: 0 });
     i += 2;
     if (body[i] === COMMA) i++;
     else return body[i] === CLOSE_LIST && body[i + 1] === CLOSE_BODY && i + 2 === body.length ? out : null;

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { MAX_PINGS_PER_BATCH } from './ping-batch.parser.js';
+import { MAX_ACCURACY_METERS } from '#libs/geo/index.js';
+import { MAX_PINGS_PER_BATCH, MAX_REPORTED_ACCURACY_METERS } from './ping-batch.parser.js';
 
 // Documentation of the body for OpenAPI; the body itself is checked by parsePingBatch.
 
@@ -21,6 +22,13 @@ export class PingItem {
 
   @ApiPropertyOptional({ description: 'geohash computed on the phone (at least the configured precision)' })
   geohash?: string;
+
+  @ApiPropertyOptional({
+    minimum: 0,
+    maximum: MAX_REPORTED_ACCURACY_METERS,
+    description: `the fix's accuracy in metres, as the phone reports it (widens the position by up to ${MAX_ACCURACY_METERS} m)`,
+  })
+  accuracy?: number;
 }
 
 export class PingsRequest {

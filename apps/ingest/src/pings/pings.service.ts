@@ -43,13 +43,14 @@ export class PingsService {
   /** As ingest, for a batch already checked (parsePingBatch, or scanPingBatch for the phones' own body). */
   async store(userId: string, pings: ParsedPing[], nowMs = Date.now()): Promise<PingsResponse> {
     batchSize.observe(pings.length);
-    const rows: PingColumns = { userIds: [], tsMs: [], cells: [], positions: [] };
+    const rows: PingColumns = { userIds: [], tsMs: [], cells: [], positions: [], accuracies: [] };
     for (const p of pings) {
       if (classifyPingTime(p.tsMs, nowMs, this.config) !== 'ok') continue;
       rows.userIds.push(userId);
       rows.tsMs.push(p.tsMs);
       rows.cells.push(p.cell);
       rows.positions.push(p.position);
+      rows.accuracies.push(p.accuracy);
     }
     const rejected = pings.length - rows.tsMs.length;
     let late = 0;
