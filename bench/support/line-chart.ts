@@ -99,7 +99,9 @@ export function writeLineChart(dir: string, file: string, chart: LineChart): str
     parts.push(`<line x1="${left}" x2="${left + width}" y1="${py(t)}" y2="${py(t)}" stroke="#e4e4e4"/>`);
     parts.push(`<text x="${left - 6}" y="${py(t) + 4}" text-anchor="end">${tickLabel(t)}</text>`);
   }
-  for (const t of ticks(x0, x1, chart.x.log ?? false)) {
+  // Few measured sizes (the usual case): a tick at each, so every point reads off the axis.
+  const xs = [...new Set(points.map((p) => p[0]))].sort((a, b) => a - b);
+  for (const t of xs.length <= 8 ? xs : ticks(x0, x1, chart.x.log ?? false)) {
     parts.push(`<line x1="${px(t)}" x2="${px(t)}" y1="${top}" y2="${top + height}" stroke="#f0f0f0"/>`);
     parts.push(`<text x="${px(t)}" y="${top + height + 16}" text-anchor="middle">${tickLabel(t)}</text>`);
   }
