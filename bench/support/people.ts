@@ -1,8 +1,8 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { createSigner } from 'fast-jwt';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { userTokenSigner } from '#libs/auth/index.js';
 import { CodeCache, encodeCodeView, type CodeView } from '#libs/cache/index.js';
 import type { Color } from '#libs/domain/index.js';
 
@@ -74,10 +74,12 @@ export async function fillCodeCache(
         version: string;
         updated: string;
         expires: string | null;
+        tokenVersion: string;
       }>(
         `SELECT user_id::text AS id, color, reason, version::text AS version,
                 (extract(epoch FROM updated_at) * 1000)::bigint::text AS updated,
-                (extract(epoch FROM expires_at) * 1000)::bigint::text AS expires
+                (extract(epoch FROM expires_at) * 1000)::bigint::text AS expires,
+                token_version::text AS "tokenVersion"
          FROM health_codes WHERE user_id > $1 ORDER BY user_id LIMIT $2`,
         [after, BATCH],
       );
@@ -91,6 +93,7 @@ export async function fillCodeCache(
           version: Number(r.version),
           updatedAtMs: Number(r.updated),
           expiresAtMs: r.expires === null ? null : Number(r.expires),
+          tokenVersion: Number(r.tokenVersion),
         };
         pipeline.set(cache.key(r.id), encodeCodeView(view));
       }
@@ -109,9 +112,12 @@ export async function fillCodeCache(
   return written;
 }
 
+/** Bench tokens outlive any run (the default lifetime of a phone's token). */
+const TOKEN_TTL_SECONDS = 30 * 86_400;
+
 /**
- * Writes one user token per line for ids 1..count, minted as the API mints them (HS256,
- * `{ sub, typ: 'user' }`) with the same secret: as good as calling POST /v1/users `count` times.
+ * Writes one user token per line for ids 1..count, minted as the API mints them (userTokenSigner,
+ * token version 0) with the same secret: as good as calling POST /v1/users `count` times.
  */
 export async function writeUserTokens(file: string, secret: string, count: number): Promise<void> {
   await writeTokensOf(file, secret, count, (i) => i + 1);
@@ -127,11 +133,11 @@ export async function writeTokensOf(
   count: number,
   idOf: (i: number) => number,
 ): Promise<void> {
-  const sign = createSigner({ key: secret, algorithm: 'HS256' });
+  const sign = userTokenSigner(secret, TOKEN_TTL_SECONDS);
   const out = createWriteStream(file);
   let chunk = '';
   for (let i = 0; i < count; i++) {
-    chunk += `${sign({ sub: String(idOf(i)), typ: 'user' })}\n`;
+    chunk += `${sign(String(idOf(i)), 0).token}\n`;
     if (chunk.length > 1 << 20 || i === count - 1) {
       if (!out.write(chunk)) await once(out, 'drain');
       chunk = '';
@@ -143,5 +149,5 @@ export async function writeTokensOf(
 
 /** The same token for one person (for the correctness check before the load). */
 export function userToken(secret: string, id: number): string {
-  return createSigner({ key: secret, algorithm: 'HS256' })({ sub: String(id), typ: 'user' });
+  return userTokenSigner(secret, TOKEN_TTL_SECONDS)(String(id), 0).token;
 }

@@ -1,9 +1,9 @@
 import { Injectable, SetMetadata, createParamDecorator, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { DomainError, ErrorCode } from '#libs/domain/index.js';
 import type { AdminRole } from '#libs/db/index.js';
 import { AdminAuthenticator } from './admin-authenticator.js';
-import { TokenService, type AdminPrincipal, type Principal, type UserPrincipal } from './token.service.js';
+import type { AdminPrincipal, Principal, UserPrincipal } from './token.service.js';
+import { UserAuthenticator } from './user-authenticator.js';
 
 type AuthedRequest = { headers: Record<string, string | undefined>; principal?: Principal };
 
@@ -11,16 +11,17 @@ const ROLES = 'hc:roles';
 /** Roles allowed on an admin route (default: `admin` only). */
 export const Roles = (...roles: AdminRole[]) => SetMetadata(ROLES, roles);
 
-/** Lets only a user token through; the user id comes from the token, never from the request. */
+/**
+ * Lets only a user token of the person's current token version through; the user id comes from
+ * the token, never from the request.
+ */
 @Injectable()
 export class UserAuthGuard implements CanActivate {
-  constructor(private readonly tokens: TokenService) {}
+  constructor(private readonly users: UserAuthenticator) {}
 
-  canActivate(ctx: ExecutionContext): boolean {
+  async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const req = ctx.switchToHttp().getRequest<AuthedRequest>();
-    const principal = this.tokens.authenticate(req.headers.authorization);
-    if (principal.kind !== 'user') throw new DomainError(ErrorCode.FORBIDDEN, 'this route is for users');
-    req.principal = principal;
+    req.principal = (await this.users.authenticate(req.headers.authorization)).principal;
     return true;
   }
 }

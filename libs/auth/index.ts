@@ -5,3 +5,5 @@ export * from './hs256.js';
 export * from './admin-authenticator.js';
 export * from './admin-accounts.service.js';
 export * from './passwords.js';
+export * from './user-authenticator.js';
+export * from './user-token.js';

@@ -4,10 +4,13 @@ import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
 import { DomainError, ErrorCode } from '#libs/domain/index.js';
 import type { AdminRole } from '#libs/db/index.js';
 import { HmacSha256, verifyHs256 } from './hs256.js';
+import { userTokenSigner, type IssuedUserToken } from './user-token.js';
 
 export interface UserPrincipal {
   kind: 'user';
   userId: string;
+  /** The token version the token was issued at: it must still be the person's (UserAuthenticator). */
+  tokenVersion: number;
 }
 
 export interface AdminPrincipal {
@@ -27,7 +30,7 @@ export type Principal = UserPrincipal | AdminPrincipal;
  */
 @Injectable()
 export class TokenService {
-  private readonly signUser: (payload: object) => string;
+  private readonly signUser: ReturnType<typeof userTokenSigner>;
   private readonly signAdmin: (payload: object) => string;
   private readonly key: HmacSha256;
   /** Admin sessions are short (HC_ADMIN_TOKEN_TTL_SECONDS): a stolen token is worth little. */
@@ -35,14 +38,15 @@ export class TokenService {
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     const key = config.jwtSecret;
-    this.signUser = createSigner({ key, algorithm: 'HS256' });
+    this.signUser = userTokenSigner(key, config.userTokenTtlSeconds);
     this.adminTokenTtlMs = config.admin.tokenTtlSeconds * 1000;
     this.signAdmin = createSigner({ key, algorithm: 'HS256', expiresIn: this.adminTokenTtlMs });
     this.key = new HmacSha256(key);
   }
 
-  issueUserToken(userId: string): string {
-    return this.signUser({ sub: userId, typ: 'user' });
+  /** A phone's token for the person's current token version, expiring HC_USER_TOKEN_TTL_SECONDS from now. */
+  issueUserToken(userId: string, tokenVersion: number): IssuedUserToken {
+    return this.signUser(userId, tokenVersion);
   }
 
   issueAdminToken(admin: { id: string; username: string; role: AdminRole }): { token: string; expiresAtMs: number } {
@@ -50,7 +54,10 @@ export class TokenService {
     return { token, expiresAtMs: Date.now() + this.adminTokenTtlMs };
   }
 
-  /** Reads `Authorization: Bearer <jwt>`; any problem is a 401 that says nothing about the token. */
+  /**
+   * Reads `Authorization: Bearer <jwt>` without I/O; any problem is a 401 that says nothing about
+   * the token. A user token's version is checked against the person's by UserAuthenticator.
+   */
   authenticate(header: string | undefined): Principal {
     if (!header?.startsWith('Bearer ')) throw new DomainError(ErrorCode.UNAUTHENTICATED, 'a bearer token is required');
     const claims = verifyHs256(header.slice(7).trim(), this.key, Date.now());
@@ -58,7 +65,13 @@ export class TokenService {
     const sub = claims.sub;
     if (typeof sub !== 'string' || !/^\d{1,19}$/.test(sub))
       throw new DomainError(ErrorCode.UNAUTHENTICATED, 'the token is invalid or expired');
-    if (claims.typ === 'user') return { kind: 'user', userId: sub };
+    // A user token must expire (verifyHs256 checks `exp` only when present) and name its version.
+    if (claims.typ === 'user') {
+      const { tv, exp } = claims;
+      if (typeof exp === 'number' && typeof tv === 'number' && Number.isSafeInteger(tv) && tv >= 0)
+        return { kind: 'user', userId: sub, tokenVersion: tv };
+      throw new DomainError(ErrorCode.UNAUTHENTICATED, 'the token is invalid or expired');
+    }
     if (
       claims.typ === 'admin' &&
       (claims.role === 'admin' || claims.role === 'reviewer') &&

@@ -63,3 +63,23 @@ export function queueConnectionOptions(url: string): QueueConnection {
   if (target.kind === 'single') return { url: target.url, maxRetriesPerRequest: null, enableReadyCheck: true };
   return clusterClient(target, { maxRetriesPerRequest: null }, { enableReadyCheck: true });
 }
+
+/**
+ * Resolves once the connection is up (a cache connection refuses commands before that, having no
+ * offline queue): for a short-lived process whose first command must not fail. Rejects after
+ * `timeoutMs`.
+ */
+export async function whenReady(redis: RedisClient, timeoutMs: number): Promise<void> {
+  if (redis.status === 'ready') return;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      redis.off('ready', ready);
+      reject(new Error(`Redis was not ready within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const ready = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    redis.once('ready', ready);
+  });
+}

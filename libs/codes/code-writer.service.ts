@@ -10,6 +10,7 @@ export const toCodeView = (r: CodeRow): CodeView => ({
   version: r.version,
   updatedAtMs: r.updatedAtMs,
   expiresAtMs: r.expiresAtMs,
+  tokenVersion: r.tokenVersion,
 });
 
 /** Writes codes inside one transaction and remembers them for the write-through after commit. */

@@ -18,7 +18,8 @@ const redisUrl = z
  * client may take and how many connections a process holds),
  * HC_CACHE_REBUILD_PER_SECOND (pace of the read-model rebuild), HC_TRUST_PROXY (which proxies'
  * X-Forwarded-For gives the client address), HC_REGISTRATIONS_PER_MINUTE, HC_PING_BATCHES_PER_MINUTE,
- * HC_ADMIN_TOKEN_TTL_SECONDS and HC_LOGIN_* (admin sessions and login throttling), HC_TRACE_SHARDS
+ * HC_ADMIN_TOKEN_TTL_SECONDS and HC_LOGIN_* (admin sessions and login throttling),
+ * HC_USER_TOKEN_TTL_SECONDS (lifetime of a phone's token), HC_TRACE_SHARDS
  * (most shard jobs one window's trace is cut into), HC_TRACE_MIN_SHARD_PINGS (fewest source pings
  * worth a shard), HC_JOB_LOCK_SECONDS (how long a crashed worker's job stays locked before another
  * worker takes it over), HC_KEY_PREFIX (namespaces Redis keys and queues so that test suites and
@@ -65,6 +66,7 @@ export const configSchema = z.object({
   HC_REGISTRATIONS_PER_MINUTE: int(1).default(30),
   HC_PING_BATCHES_PER_MINUTE: int(1).default(30),
   HC_ADMIN_TOKEN_TTL_SECONDS: int(60).max(86_400).default(1800),
+  HC_USER_TOKEN_TTL_SECONDS: int(60).max(31_536_000).default(2_592_000),
   HC_LOGIN_MAX_FAILURES: int(1).default(5),
   HC_LOGIN_MAX_FAILURES_PER_ADDRESS: int(1).default(20),
   HC_LOGIN_LOCK_SECONDS: int(1).default(900),

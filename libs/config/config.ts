@@ -18,6 +18,8 @@ export interface AppConfig {
   cacheRedisUrl: string;
   jwtSecret: string;
   admin: { username: string; password: string | null; tokenTtlSeconds: number };
+  /** Lifetime of a phone's token; a phone renews it before then (docs/api.md, Phones). */
+  userTokenTtlSeconds: number;
   /**
    * Failed admin logins tolerated within `lockSeconds` per (username, address) and per address
    * before further attempts get 429, and the delay that slows down a much-failed username.
@@ -119,6 +121,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       password: c.HC_ADMIN_PASSWORD ?? null,
       tokenTtlSeconds: c.HC_ADMIN_TOKEN_TTL_SECONDS,
     },
+    userTokenTtlSeconds: c.HC_USER_TOKEN_TTL_SECONDS,
     login: {
       perUsernameAndAddress: c.HC_LOGIN_MAX_FAILURES,
       perAddress: c.HC_LOGIN_MAX_FAILURES_PER_ADDRESS,

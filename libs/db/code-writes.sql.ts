@@ -40,19 +40,25 @@ export function codeWritesSql(first: number, actor: string, changes?: string): s
 }
 
 /**
- * The columns that tell what `written` (codeWritesSql) wrote: the people (JSON: one native parse)
- * and the transaction's now(), which stamped them all; writtenCodes rebuilds the rows from that.
- * Cheaper than the rows themselves, thousands of times three timestamps turned into epoch ms.
+ * The columns that tell what `written` (codeWritesSql) wrote: the people (JSON: one native parse),
+ * the transaction's now(), which stamped them all, and the token versions that are not 0 (few
+ * people's tokens were ever revoked); writtenCodes rebuilds the rows from that. Cheaper than the
+ * rows themselves, thousands of times three timestamps turned into epoch ms.
  */
-export const WRITTEN_SQL = `(SELECT coalesce(json_agg(user_id::text), '[]') FROM written) AS "writtenIds", ${epochMs('now()')} AS "writtenAtMs"`;
+export const WRITTEN_SQL = `(SELECT coalesce(json_agg(user_id::text), '[]') FROM written) AS "writtenIds", ${epochMs('now()')} AS "writtenAtMs",
+  (SELECT coalesce(json_object_agg(user_id::text, token_version), '{}') FROM written WHERE token_version > 0) AS "tokenVersions"`;
 
 export interface Written {
   writtenIds: string[];
   writtenAtMs: number;
+  tokenVersions: Record<string, number>;
 }
 
-/** The rows `written` holds: each written person's next state at the version after the one decided on. */
-export function writtenCodes(writes: CodeWrite[], { writtenIds, writtenAtMs }: Written): CodeRow[] {
+/**
+ * The rows `written` holds: each written person's next state at the version after the one decided
+ * on, with the token version the update saw (the cache must never get an older one).
+ */
+export function writtenCodes(writes: CodeWrite[], { writtenIds, writtenAtMs, tokenVersions }: Written): CodeRow[] {
   const ids = new Set(writtenIds);
   return writes
     .filter((w) => ids.has(w.current.userId))
@@ -60,6 +66,7 @@ export function writtenCodes(writes: CodeWrite[], { writtenIds, writtenAtMs }: W
       userId: current.userId,
       version: current.version + 1,
       updatedAtMs: writtenAtMs,
+      tokenVersion: Number(tokenVersions[current.userId] ?? 0),
       ...next,
     }));
 }

@@ -27,7 +27,8 @@ export interface HistoryRow {
 const CODE = (
   t: string,
 ) => `json_build_object('userId', ${t}.user_id::text, 'color', ${t}.color, 'reason', ${t}.reason, 'version', ${t}.version,
-  'updatedAtMs', ${epochMs(`${t}.updated_at`)}, 'expiresAtMs', ${epochMs(`${t}.expires_at`)}, 'infectiousFromMs', ${epochMs(`${t}.infectious_from`)})`;
+  'updatedAtMs', ${epochMs(`${t}.updated_at`)}, 'expiresAtMs', ${epochMs(`${t}.expires_at`)}, 'infectiousFromMs', ${epochMs(`${t}.infectious_from`)},
+  'tokenVersion', ${t}.token_version)`;
 
 /** The codes of the rows `from` selects (aliased `c`), in user id order. */
 const codesSql = (from: string) => `SELECT json_agg(${CODE('c')} ORDER BY c.user_id) AS rows FROM ${from}`;
@@ -119,6 +120,19 @@ export class HealthCodeRepository {
       ],
     );
     return written;
+  }
+
+  /**
+   * Moves a person's token version on, so every token issued before is refused; the code itself
+   * (colour, version, times) is left as it is. Null for an unknown person.
+   */
+  async bumpTokenVersion(tx: Db, userId: string): Promise<CodeRow | null> {
+    const [row] = await queryJsonRows<CodeRow>(
+      tx,
+      `WITH c AS (UPDATE health_codes SET token_version = token_version + 1 WHERE user_id = $1 RETURNING *) ${codesSql('c')}`,
+      [userId],
+    );
+    return row ?? null;
   }
 
   /** Reads and locks many codes (in user id order, so concurrent lockers cannot deadlock). */

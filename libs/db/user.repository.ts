@@ -31,6 +31,7 @@ export class UserRepository {
       updatedAtMs: new Date(row.updatedAt).getTime(),
       expiresAtMs: null,
       infectiousFromMs: null,
+      tokenVersion: 0,
     };
   }
 }

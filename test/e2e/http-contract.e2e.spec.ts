@@ -1,7 +1,7 @@
-import { createSigner } from 'fast-jwt';
 import { encodeCell } from '#libs/geo/index.js';
 import { call } from '../support/http.js';
 import { TEST_ADMIN, startSystem, type TestSystem } from '../support/system.js';
+import { userTokenSigner } from '../support/user-tokens.js';
 
 /**
  * The parts of the HTTP contract (docs/api.md) every app keeps: error shape, auth, validation,
@@ -43,10 +43,7 @@ describe('HTTP contract (api + ingest)', () => {
       'a token signed with another key',
       'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxIiwidHlwIjoidXNlciJ9.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
     ],
-    [
-      'a well-signed token for a person who does not exist',
-      () => createSigner({ key: sys.env.HC_JWT_SECRET, algorithm: 'HS256' })({ sub: '999999999', typ: 'user' }),
-    ],
+    ['a well-signed token for a person who does not exist', () => userTokenSigner(sys)('999999999')],
     [
       'a token whose payload was changed',
       () => {

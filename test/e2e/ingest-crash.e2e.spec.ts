@@ -5,7 +5,7 @@ import { call } from '../support/http.js';
 import { OwnPostgres } from '../support/own-postgres.js';
 import { redisUrl, testKeyPrefix } from '../support/redis.js';
 import { FAST_GRID_ENV } from '../support/system.js';
-import { createSigner } from 'fast-jwt';
+import { userTokensFor } from '../support/user-tokens.js';
 
 const PHONES = 20;
 const BATCH = 20;
@@ -31,6 +31,15 @@ describe('ingest while Postgres crashes', () => {
     postgres = await OwnPostgres.start();
     url = await postgres.database('hc_test_crash');
     await migrate(url);
+    // The phones' people (ids 1..PHONES): ingest checks each token against its person's entry.
+    const db = new pg.Client({ connectionString: url });
+    await db.connect();
+    await db.query(
+      `WITH u AS (INSERT INTO users (created_at) SELECT now() FROM generate_series(1, $1::int) RETURNING id)
+       INSERT INTO health_codes (user_id, color, reason, version, updated_at) SELECT id, 'green', 'registered', 1, now() FROM u`,
+      [PHONES],
+    );
+    await db.end();
     ingest = await startApp('ingest', {
       DATABASE_URL: url,
       REDIS_URL: redisUrl(),
@@ -47,11 +56,11 @@ describe('ingest while Postgres crashes', () => {
   });
 
   it('keeps every acknowledged ping through a kill -9 and stores retries once', async () => {
-    const sign = createSigner({ key: SECRET, algorithm: 'HS256' });
+    const sign = userTokensFor(SECRET);
     const start = Date.now() - 10 * 60_000;
     let next = 0;
     const newBatch = (phone: number): Batch => ({
-      token: sign({ sub: String(phone + 1), typ: 'user' }),
+      token: sign(phone + 1),
       userId: String(phone + 1),
       pings: Array.from({ length: BATCH }, () => ({ ts: start + next++, geohash: 'u33dc0cp' })),
     });

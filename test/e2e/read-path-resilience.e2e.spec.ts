@@ -1,9 +1,9 @@
-import { createSigner } from 'fast-jwt';
 import { Redis } from 'ioredis';
 import { rebuildStateKey } from '#libs/cache/index.js';
 import { call, eventually, metricIn } from '../support/http.js';
 import { TestRedisServer } from '../support/redis-server.js';
 import { TEST_ADMIN, startSystem, type TestSystem } from '../support/system.js';
+import { userTokenSigner } from '../support/user-tokens.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 
 const SEEDED = 20_000;
@@ -20,7 +20,7 @@ describe('read path when Redis or Postgres fail', () => {
   let pgProxy: TcpProxy;
   let person: { userId: string; token: string };
   let adminToken: string;
-  let sign: (payload: object) => string;
+  let sign: (userId: string) => string;
 
   const api = () => sys.url('api');
   const readCode = (token: string) => call('GET', `${api()}/v1/codes/me`, { token });
@@ -35,7 +35,7 @@ describe('read path when Redis or Postgres fail', () => {
     pgProxy = await TcpProxy.start({ host: db.hostname, port: Number(db.port) });
     // The api reaches Postgres through the proxy, so the test can take Postgres away from it alone.
     await sys.startApp('api', { DATABASE_URL: TcpProxy.via(sys.db.url, pgProxy) });
-    sign = createSigner({ key: sys.env.HC_JWT_SECRET, algorithm: 'HS256' });
+    sign = userTokenSigner(sys);
 
     person = (await call('POST', `${api()}/v1/users`, { body: {} })).body;
     adminToken = (await call('POST', `${api()}/v1/admin/sessions`, { body: TEST_ADMIN })).body.token;
@@ -105,9 +105,7 @@ describe('read path when Redis or Postgres fail', () => {
           person.userId,
           ...Array.from({ length: 5 }, () => String(yellows[Math.floor(Math.random() * yellows.length)])),
         ];
-        const answers = await Promise.all(
-          sample.map((id) => readCode(id === person.userId ? person.token : sign({ sub: id, typ: 'user' }))),
-        );
+        const answers = await Promise.all(sample.map((id) => readCode(id === person.userId ? person.token : sign(id))));
         for (const a of answers) expect(a.body.color).toBe('yellow');
         const keys = await watcher.dbsize();
         if (keys > 10 && keys < SEEDED) sawPartial = true;
@@ -154,7 +152,7 @@ describe('read path when Redis or Postgres fail', () => {
       WITH u AS (INSERT INTO users DEFAULT VALUES RETURNING id)
       INSERT INTO health_codes (user_id, color, reason, version, updated_at, expires_at)
       SELECT id, 'yellow', 'contact', 1, now() - interval '15 days', now() - interval '1 second' FROM u RETURNING user_id::text AS id`);
-    const token = sign({ sub: id, typ: 'user' });
+    const token = sign(id);
     for (let i = 0; i < 2; i++) {
       // The first read comes from Postgres, the second from the cache it filled.
       const r = await readCode(token);

@@ -1,4 +1,3 @@
-import { createSigner } from 'fast-jwt';
 import type { Cluster } from 'ioredis';
 import pg from 'pg';
 import { CodeCache, rebuildStateKey } from '#libs/cache/index.js';
@@ -14,6 +13,7 @@ import {
   waitForCityTraced,
   type LoadedCity,
 } from '../support/tracing-oracle.js';
+import { userTokenSigner } from '../support/user-tokens.js';
 
 const PING_BATCHES_PER_MINUTE = 3;
 
@@ -103,10 +103,7 @@ describe('the system on a Redis Cluster', () => {
   it('the api reads a code a trace turned yellow from the cluster cache', async () => {
     const applied = city.expected.requests.find((r) => r.auto && r.status === 'applied');
     expect(applied).toBeDefined();
-    const token = createSigner({ key: sys.env.HC_JWT_SECRET, algorithm: 'HS256' })({
-      sub: applied!.userId,
-      typ: 'user',
-    });
+    const token = userTokenSigner(sys)(applied!.userId);
     const readCode = () => call('GET', `${sys.url('api')}/v1/codes/me`, { token });
     expect((await readCode()).body).toMatchObject({ userId: applied!.userId, color: 'yellow' });
 

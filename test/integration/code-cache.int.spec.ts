@@ -9,6 +9,7 @@ const view = (version: number, color: CodeView['color'] = 'yellow'): CodeView =>
   version,
   updatedAtMs: 1_700_000_000_000 + version * 1000,
   expiresAtMs: color === 'yellow' ? 1_800_000_000_000 : null,
+  tokenVersion: 0,
 });
 
 describe('CodeCache (versioned write-through, real Redis)', () => {
@@ -81,5 +82,45 @@ describe('CodeCache (versioned write-through, real Redis)', () => {
     expect(await cache.put(view(36))).toBe(true);
     expect(await cache.put(view(1_000_000))).toBe(true);
     expect(await cache.put(view(999_999))).toBe(false);
+  });
+
+  describe('token versions (a revocation is never undone by the cache)', () => {
+    const revoked = (version: number, tokenVersion: number): CodeView => ({ ...view(version), tokenVersion });
+
+    it('keeps the newer of each version: a newer code keeps a revocation, a revocation keeps a newer code', async () => {
+      await cache.put(view(3, 'green'));
+      expect(await cache.put(revoked(3, 1))).toBe(true);
+      expect(await cache.get('42')).toEqual({ ...view(3, 'green'), tokenVersion: 1 });
+      // A fill read before the revocation: the same code, the old token version.
+      expect(await cache.put(view(3, 'green'))).toBe(false);
+      expect(await cache.putMany([view(2, 'green')])).toBe(0);
+      // A code change read before the revocation: its code, and still the revocation's version.
+      expect(await cache.put(view(4, 'red'))).toBe(true);
+      expect(await cache.get('42')).toEqual({ ...view(4, 'red'), tokenVersion: 1 });
+      // A revocation whose write-through comes after a newer code: that code stays.
+      expect(await cache.putMany([revoked(3, 2)])).toBe(1);
+      expect(await cache.get('42')).toEqual({ ...view(4, 'red'), tokenVersion: 2 });
+      expect(await redis.get(cache.key('42'))).toMatch(/^4\.2\|r\|/);
+    });
+
+    it("a revocation's hold keeps out every entry of the old token version until its own write", async () => {
+      await cache.put(view(5));
+      await cache.holdMany([{ userId: '42', version: 5, tokenVersion: 1 }]);
+      expect(await cache.get('42')).toBeNull();
+      expect(await cache.put(view(5))).toBe(false);
+      expect(await cache.put(view(6))).toBe(false);
+      // A code change's own hold (token version 0) does not lift the revocation's.
+      await cache.holdMany([{ userId: '42', version: 5 }]);
+      expect(await cache.get('42')).toBeNull();
+      expect(await cache.put(view(5))).toBe(false);
+      expect(await cache.put(revoked(5, 1))).toBe(true);
+      expect(await cache.get('42')).toEqual(revoked(5, 1));
+      expect(await redis.pttl(cache.key('42'))).toBe(-1);
+    });
+
+    it('reads an entry written without a token version as version 0', async () => {
+      await redis.set(cache.key('42'), '7|g|1|' + '|registered');
+      expect(await cache.get('42')).toMatchObject({ version: 7, tokenVersion: 0, color: 'green' });
+    });
   });
 });

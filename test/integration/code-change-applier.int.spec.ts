@@ -244,6 +244,7 @@ describe('CodeChangeApplier.applyMany', () => {
         color: 'green' as const,
         reason: 'registered',
         version: r.version,
+        tokenVersion: 0,
         updatedAtMs: Date.now(),
         expiresAtMs: null,
       })),

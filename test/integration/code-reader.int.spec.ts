@@ -2,9 +2,8 @@ import { jest } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
 import { CodeCache, type CodeView } from '#libs/cache/index.js';
-import { CodeWriter } from '#libs/codes/index.js';
+import { CodeReader, CodeWriter } from '#libs/codes/index.js';
 import { HealthCodeRepository, UserRepository } from '#libs/db/index.js';
-import { CodeReader } from '../../apps/api/src/codes/code-reader.service.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 import { redisUrl, testKeyPrefix } from '../support/redis.js';
 

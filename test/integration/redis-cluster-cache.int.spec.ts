@@ -18,6 +18,7 @@ const view = (userId: string, version: number): CodeView => ({
   version,
   updatedAtMs: 1_700_000_000_000 + version * 1000,
   expiresAtMs: 1_800_000_000_000,
+  tokenVersion: 0,
 });
 
 /** libs/cache on a 3-node Redis Cluster, through the same client factory the apps use. */

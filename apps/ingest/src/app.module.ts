@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { AuthModule } from '#libs/auth/index.js';
 import { CacheModule } from '#libs/cache/index.js';
+import { CodeWriterModule } from '#libs/codes/index.js';
 import { ConfigModule, type AppConfig } from '#libs/config/index.js';
 import { DatabaseModule } from '#libs/db/index.js';
 import { PlatformModule } from '#libs/http/index.js';
@@ -17,6 +18,8 @@ export class IngestModule {
         DatabaseModule,
         CacheModule,
         AuthModule,
+        // The code read model: a phone's token version is checked there.
+        CodeWriterModule,
         PingsModule,
       ],
     };

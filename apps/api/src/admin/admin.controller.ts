@@ -2,13 +2,23 @@ import { Body, Controller, Get, HttpCode, Ip, Param, Post, Put, Req, Res, UseGua
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
   ApiBearerAuth,
+  ApiForbiddenResponse,
+  ApiNotFoundResponse,
   ApiOkResponse,
+  ApiServiceUnavailableResponse,
   ApiTags,
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { AdminAuthGuard, CurrentAdmin, Roles, type AdminPrincipal } from '#libs/auth/index.js';
-import { LoginRequest, LoginResponse, SetCodeRequest } from './admin.dto.js';
+import { TokenRevoker } from '#libs/codes/index.js';
+import {
+  LoginRequest,
+  LoginResponse,
+  RevokedTokensResponse,
+  RevokeTokensRequest,
+  SetCodeRequest,
+} from './admin.dto.js';
 import { AdminAuthService } from './admin-auth.service.js';
 import { AdminCodesService } from './admin-codes.service.js';
 import { dashboardCookie } from './queue-dashboard.js';
@@ -21,6 +31,7 @@ export class AdminController {
   constructor(
     private readonly auth: AdminAuthService,
     private readonly codes: AdminCodesService,
+    private readonly tokens: TokenRevoker,
   ) {}
 
   @Post('sessions')
@@ -61,5 +72,25 @@ export class AdminController {
   async getCode(@Param() p: UserIdParam) {
     const { code, history } = await this.codes.getCode(p.userId);
     return { ...codeView(code), history: history.map(historyView) };
+  }
+
+  @Post('users/:userId/tokens/revoke')
+  @HttpCode(200)
+  @ApiBearerAuth()
+  @UseGuards(AdminAuthGuard)
+  @ApiOkResponse({
+    type: RevokedTokensResponse,
+    description: "every token the person's phones hold is refused from now on (401); audited",
+  })
+  @ApiUnauthorizedResponse({ description: 'no, an invalid or an expired token' })
+  @ApiForbiddenResponse({ description: 'not an admin token, or the reviewer role' })
+  @ApiNotFoundResponse({ description: 'no such person' })
+  @ApiServiceUnavailableResponse({ description: 'the code read model is unavailable: nothing was revoked, retry' })
+  async revokeTokens(
+    @CurrentAdmin() admin: AdminPrincipal,
+    @Param() p: UserIdParam,
+    @Body() body: RevokeTokensRequest,
+  ): Promise<RevokedTokensResponse> {
+    return this.tokens.revoke({ adminId: admin.adminId, actor: admin.username }, p.userId, body.note);
   }
 }

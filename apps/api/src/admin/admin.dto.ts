@@ -22,3 +22,16 @@ export class SetCodeRequest {
   @MaxLength(40)
   infectiousFrom?: string;
 }
+
+export class RevokeTokensRequest {
+  @ApiProperty({ maxLength: 500, description: 'why (a lost or stolen phone), for the audit trail' })
+  @IsString()
+  @Length(1, 500)
+  note!: string;
+}
+
+export class RevokedTokensResponse {
+  @ApiProperty() userId!: string;
+  @ApiProperty({ description: "the person's token version now: tokens of an older one are refused" })
+  tokenVersion!: number;
+}

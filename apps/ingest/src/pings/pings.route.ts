@@ -3,9 +3,8 @@ import type { IncomingMessage } from 'node:http';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ThrottlerException, ThrottlerStorage } from '@nestjs/throttler';
 import { Counter } from 'prom-client';
-import { TokenService } from '#libs/auth/index.js';
+import { UserAuthenticator } from '#libs/auth/index.js';
 import type { AppConfig } from '#libs/config/index.js';
-import { DomainError, ErrorCode } from '#libs/domain/index.js';
 import { isPlainJson, parseJsonBody, readBody, type FastRoute } from '#libs/http/index.js';
 import { PING_BODY_LIMIT_BYTES } from './ping-batch.parser.js';
 import { scanPingBatch } from './ping-batch.scanner.js';
@@ -23,30 +22,29 @@ const bodies = new Counter({
 });
 const readAs = { compact: bodies.labels('compact'), json: bodies.labels('json') };
 
-/** The user of a request's token: 401 without a valid one, 403 for an admin's. */
-function userOf(tokens: TokenService, req: IncomingMessage): string {
-  const principal = tokens.authenticate(req.headers.authorization);
-  if (principal.kind !== 'user') throw new DomainError(ErrorCode.FORBIDDEN, 'this route is for users');
-  return principal.userId;
-}
-
-/** The token check of `POST /v1/pings` for the controller's content types, run before Fastify reads the body. */
+/**
+ * The token check of `POST /v1/pings` for the controller's content types, run before Fastify reads
+ * the body: signature and expiry (401), kind (403). The controller's UserAuthGuard then checks the
+ * token version.
+ */
 export function pingsTokenCheck(app: NestFastifyApplication): (req: IncomingMessage) => void {
-  const tokens = app.get(TokenService);
-  return (req) => void userOf(tokens, req);
+  const users = app.get(UserAuthenticator);
+  return (req) => void users.verify(req.headers.authorization);
 }
 
 /**
  * `POST /v1/pings` with a JSON body, served from the fast lane (libs/http/fast-lane.ts): every
- * phone's pings, so Fastify's and Nest's per-request work is skipped. Step by step: the token
- * (401, 403) before a byte of the body is read, so a stranger costs no reading or parsing; the
- * body (413, 400); the per-user limit (429 with Retry-After, the same Redis counter under the same
- * key as the controller's ThrottlerGuard, and its X-RateLimit-* headers); then the batch
- * (PingsService). The other content types, served by the controller, get the same token check
+ * phone's pings, so Fastify's and Nest's per-request work is skipped. Step by step: the token's
+ * signature and expiry (401, 403) before a byte of the body is read, so a stranger costs no
+ * reading or parsing; the body (413, 400); the token's version against the person's (401 once
+ * revoked: a Redis GET of the code read model, sent while the body arrives, so no Postgres query
+ * unless the entry is missing) together with the per-user limit (429 with Retry-After, the same
+ * Redis counter under the same key as the controller's ThrottlerGuard, and its X-RateLimit-*
+ * headers); then the batch (PingsService). The other content types, served by the controller, get the same token check
  * first (pingsTokenCheck).
  */
 export function pingsRoute(app: NestFastifyApplication, config: AppConfig): FastRoute {
-  const tokens = app.get(TokenService);
+  const users = app.get(UserAuthenticator);
   const pings = app.get(PingsService);
   const limiter = app.get<ThrottlerStorage>(ThrottlerStorage, { strict: false });
   const limit = config.pingBatchesPerMinute;
@@ -59,14 +57,22 @@ export function pingsRoute(app: NestFastifyApplication, config: AppConfig): Fast
     status: 202,
     accepts: (req) => isPlainJson(req.headers['content-type']),
     handle: async (req, res) => {
-      const userId = userOf(tokens, req);
+      const principal = users.verify(req.headers.authorization);
+      const { userId } = principal;
+      const current = users.current(principal);
+      // Awaited below; until then a refusal (or a body error first) must not count as unhandled.
+      current.catch(() => undefined);
       const raw = await readBody(req, PING_BODY_LIMIT_BYTES);
       // The body phones send is read straight from its bytes; any other is JSON (400 if it is not), checked below.
       const scanned = scanPingBatch(raw, precision);
       const body = scanned ? null : parseJsonBody(raw);
       (scanned ? readAs.compact : readAs.json).inc();
       const key = hash('sha256', keyPrefix + userId);
-      const hit = await limiter.increment(key, RATE_WINDOW_MS, limit, RATE_WINDOW_MS, 'default');
+      // Both at once: one round trip of waiting. A revoked token is a 401 whatever the count says.
+      const [, hit] = await Promise.all([
+        current,
+        limiter.increment(key, RATE_WINDOW_MS, limit, RATE_WINDOW_MS, 'default'),
+      ]);
       if (hit.isBlocked) {
         res.setHeader('Retry-After', hit.timeToBlockExpire);
         throw new ThrottlerException();

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import DataLoader from 'dataloader';
 import { CodeCache, type CodeView } from '#libs/cache/index.js';
-import { toCodeView } from '#libs/codes/index.js';
+import { toCodeView } from './code-writer.service.js';
 import { HealthCodeRepository } from '#libs/db/index.js';
 import { DomainError, ErrorCode, effectiveColor } from '#libs/domain/index.js';
 
