@@ -23,6 +23,8 @@ describe('admin routes: who may call what', () => {
   let ds: DataSource;
   let tokens: Record<Who, string | undefined>;
   let userId: string;
+  /** A person whose tokens are revoked (not the user whose token is a caller). */
+  let phoneOwner: string;
   let pending: string[];
 
   beforeAll(async () => {
@@ -30,6 +32,7 @@ describe('admin routes: who may call what', () => {
     ds = await appDataSource(sys);
     const [user] = await registerUsers(sys, 1);
     userId = user.userId;
+    phoneOwner = (await registerUsers(sys, 1))[0].userId;
     const admin: Session = await loginAdmin(sys);
     const reviewer = await createAccount(sys, 'rita', 'reviewer');
     tokens = {
@@ -64,6 +67,14 @@ describe('admin routes: who may call what', () => {
       200,
     ],
     ['read a code', 'GET', () => `/v1/admin/users/${userId}/code`, undefined, ['admin', 'reviewer'], 200],
+    [
+      "revoke a person's tokens",
+      'POST',
+      () => `/v1/admin/users/${phoneOwner}/tokens/revoke`,
+      { note: 'lost phone' },
+      ['admin'],
+      200,
+    ],
     ['list code changes', 'GET', () => '/v1/admin/code-changes?status=pending', undefined, ['admin', 'reviewer'], 200],
     ['read a code change', 'GET', () => `/v1/admin/code-changes/${pending[0]}`, undefined, ['admin', 'reviewer'], 200],
     [

@@ -213,6 +213,22 @@ describe(`security battery: fuzzed bad requests (seed ${SEED})`, () => {
       body: kit.body([note(true)]),
     },
     {
+      name: 'POST /v1/admin/users/{userId}/tokens/revoke',
+      app: 'api',
+      method: 'POST',
+      path: () => `/v1/admin/users/${userId}/tokens/revoke`,
+      token: () => admin,
+      body: kit.body([note(true)]),
+    },
+    {
+      name: 'POST /v1/users/me/token',
+      app: 'api',
+      method: 'POST',
+      path: () => '/v1/users/me/token',
+      token: () => user,
+      body: kit.body([]),
+    },
+    {
       name: 'POST /v1/admin/windows/{id}/rerun',
       app: 'api',
       method: 'POST',
@@ -271,6 +287,7 @@ describe(`security battery: fuzzed bad requests (seed ${SEED})`, () => {
           fc.constantFrom(
             'GET /v1/admin/users/%s/code',
             'PUT /v1/admin/users/%s/code',
+            'POST /v1/admin/users/%s/tokens/revoke',
             'GET /v1/admin/code-changes/%s',
             'POST /v1/admin/code-changes/%s/approve',
             'POST /v1/admin/windows/%s/rerun',

@@ -41,10 +41,11 @@ describe('security battery: other people, mass assignment, no echo', () => {
   describe('another person', () => {
     it('no user route takes an id: user routes have no parameters, in the table or in the OpenAPI document', async () => {
       const userRoutes = SECURED_ROUTES.filter((r) => r.access === 'user').map((r) => r.key);
-      expect(userRoutes).toEqual(['GET /v1/codes/me', 'POST /v1/pings']);
+      expect(userRoutes).toEqual(['GET /v1/codes/me', 'POST /v1/users/me/token', 'POST /v1/pings']);
       expect(userRoutes.filter((k) => k.includes('{'))).toEqual([]);
       const doc = (await call('GET', api('/docs-json'))).body;
       expect(doc.paths['/v1/codes/me'].get.parameters ?? []).toEqual([]);
+      expect(doc.paths['/v1/users/me/token'].post.parameters ?? []).toEqual([]);
     });
 
     it("reads the caller's own code whatever the query says", async () => {

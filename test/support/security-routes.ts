@@ -66,6 +66,7 @@ const health = (app: AppName): SecuredRoute[] => [
 export const SECURED_ROUTES: SecuredRoute[] = [
   { app: 'api', key: 'POST /v1/users', access: 'public', ok: 201, request: async () => ({ body: {} }) },
   { app: 'api', key: 'GET /v1/codes/me', access: 'user', ok: 200 },
+  { app: 'api', key: 'POST /v1/users/me/token', access: 'user', ok: 200 },
   {
     app: 'api',
     key: 'POST /v1/admin/sessions',
@@ -81,6 +82,17 @@ export const SECURED_ROUTES: SecuredRoute[] = [
     request: async ({ who }) => ({
       path: `/v1/admin/users/${who.other.userId}/code`,
       body: { color: 'green', reason: 'checked' },
+    }),
+  },
+  {
+    app: 'api',
+    key: 'POST /v1/admin/users/{userId}/tokens/revoke',
+    access: 'admin',
+    ok: 200,
+    // A person of its own: the battery's user must keep a working token.
+    request: async ({ sys }) => ({
+      path: `/v1/admin/users/${(await registerUsers(sys, 1))[0].userId}/tokens/revoke`,
+      body: { note: 'lost phone' },
     }),
   },
   {
