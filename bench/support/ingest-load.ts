@@ -6,7 +6,7 @@ import { runCopyBaseline, type CopyRun } from './copy-baseline.js';
 import { withCpuUsage, type CpuUsage } from './cpu.js';
 import type { LoadResult, LoadSpec } from './load-generator.js';
 import { fetchMetrics, metricValue } from './metrics.js';
-import { userToken, writeUserTokens } from './people.js';
+import { fillCodeCache, seedPeople, userToken, writeUserTokens } from './people.js';
 import { oldestTsOf, pingsBody, writeCellPool, PingBatchGenerator, type PingBatchSpec } from './pings.js';
 import { checkpoint, durabilitySettings, localPostgresPid, withClient } from './postgres.js';
 import type { RunningProcess } from './processes.js';
@@ -280,7 +280,9 @@ export interface IngestLoad {
 }
 
 /**
- * Draws the cell pool, mints the users' tokens and logs the server's durability settings.
+ * Draws the cell pool, seeds the users (ingest checks each token against its person's entry in
+ * the read model: they exist, and their entries are in Redis as on a running system), mints their
+ * tokens and logs the server's durability settings.
  * `newestMs`: the newest ping time of the run (default: NEWEST_AGE_MS ago).
  */
 export async function prepareIngestLoad(
@@ -302,6 +304,11 @@ export async function prepareIngestLoad(
   const pool = await timedStep(ctx, tag, 'drew the cell pool', async () => writeCellPool(cellsFile, CELL_POOL));
   const cells = readFileSync(cellsFile, 'utf8').split('\n').filter(Boolean);
   const tokensFile = path.join(ctx.workDir, `${tag}-tokens.txt`);
+  // users + 1: the last one is the answers' check (runIngestRounds).
+  await timedStep(ctx, tag, `seeded ${users + 1} people and their read-model entries`, async () => {
+    await seedPeople(ctx.databaseUrl, users + 1, { green: 100, yellow: 0, red: 0 });
+    await fillCodeCache(ctx.databaseUrl, ctx.redisUrl, ctx.keyPrefix);
+  });
   await timedStep(ctx, tag, `minted ${users} user tokens`, () => writeUserTokens(tokensFile, ctx.jwtSecret, users));
   const spec: PingBatchSpec = { size: BATCH_SIZE, cellsFile, newestMs, stepMs: STEP_MS };
   // How many batches one user may get before the oldest would pass the retention (with an hour to spare).
