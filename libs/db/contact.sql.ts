@@ -115,6 +115,18 @@ export const CONTACT_HITS_SQL = `
     AND p.ts >= to_timestamp($14 / 1000.0) AND p.ts < to_timestamp($15 / 1000.0)
     AND g.meters <= $16`;
 
+/**
+ * The (contact, source) pairs of a `hits` relation as CONTACT_HITS_SQL yields them (pairsFromHits of
+ * libs/domain, in SQL): distinct slots, the contact's distinct cells (by code point, as the app
+ * sorts them), and the closest {metres, seconds apart} (the smallest distance, then time).
+ */
+export const PAIRS_OF_HITS_SQL = `
+  SELECT contact_id, source_id,
+         array_agg(DISTINCT slot ORDER BY slot) FILTER (WHERE slot IS NOT NULL) AS slots,
+         array_agg(DISTINCT cell COLLATE "C" ORDER BY cell COLLATE "C") FILTER (WHERE cell IS NOT NULL) AS cells,
+         min(closest) AS closest
+  FROM hits GROUP BY contact_id, source_id`;
+
 /** The parameters of SOURCE_HITS_SQL: the probes around contact pings, and the radius. */
 export function sourceHitsParams(ranges: readonly SourceSearchRange[], radiusMeters: number): unknown[] {
   return [

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { ContactSlots, SearchRange } from '#libs/domain/index.js';
 import type { VersionedCode } from './code-writes.sql.js';
-import { CONTACT_HITS_SQL, contactHitsParams } from './contact.sql.js';
+import { CONTACT_HITS_SQL, contactHitsParams, PAIRS_OF_HITS_SQL } from './contact.sql.js';
 import { epochMs, type Db, queryJsonRows, queryRows } from './sql.js';
 
 /** Where a window's (contact, source) evidence comes from: a match run now, or the shards' stored partial pairs. */
@@ -86,12 +86,7 @@ export class WindowExposureRepository {
     const [row] = await queryRows(
       tx,
       `WITH ${HITS[evidence.kind]},
-       pairs AS (
-         SELECT contact_id, source_id,
-                array_agg(DISTINCT slot ORDER BY slot) FILTER (WHERE slot IS NOT NULL) AS slots,
-                array_agg(DISTINCT cell COLLATE "C" ORDER BY cell COLLATE "C") FILTER (WHERE cell IS NOT NULL) AS cells,
-                min(closest) AS closest
-         FROM hits GROUP BY contact_id, source_id),
+       pairs AS (${PAIRS_OF_HITS_SQL}),
        stored AS (
          INSERT INTO exposures (window_id, contact_id, source_id, seconds, slots, cells, meters, seconds_apart)
          SELECT $${args.length - 1}::bigint, contact_id, source_id, ($${args.length}::int[])[cardinality(slots)], slots, cells,
