@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import {
   minimumRetentionDays,
   validateTimeGrid,
@@ -16,7 +15,8 @@ export interface AppConfig {
   databaseUrl: string;
   redisUrl: string;
   cacheRedisUrl: string;
-  jwtSecret: string;
+  /** Signs and checks tokens; null when unset (the apps then refuse to start: requireJwtSecret). */
+  jwtSecret: string | null;
   admin: { username: string; password: string | null; tokenTtlSeconds: number };
   /** Lifetime of a phone's token; a phone renews it before then (docs/api.md, Phones). */
   userTokenTtlSeconds: number;
@@ -107,15 +107,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     );
   const trustProxy = parseTrustProxy(c.HC_TRUST_PROXY);
   if ('error' in trustProxy) throw new ConfigError('HC_TRUST_PROXY', trustProxy.error);
-  const production = c.NODE_ENV === 'production';
-  if (production && !c.HC_JWT_SECRET) throw new ConfigError('HC_JWT_SECRET', 'is required in production');
   return {
     env: c.NODE_ENV,
     databaseUrl: c.DATABASE_URL,
     redisUrl: c.REDIS_URL,
     cacheRedisUrl: c.CACHE_REDIS_URL ?? c.REDIS_URL,
-    // Local runs get their secret from `npm start`; a lone process falls back to a random one.
-    jwtSecret: c.HC_JWT_SECRET ?? randomBytes(32).toString('hex'),
+    jwtSecret: c.HC_JWT_SECRET ?? null,
     admin: {
       username: c.HC_ADMIN_USERNAME,
       password: c.HC_ADMIN_PASSWORD ?? null,
@@ -156,4 +153,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel: c.LOG_LEVEL,
     logFormat: c.LOG_FORMAT,
   };
+}
+
+/**
+ * The token key. Never made up per process: a token signed by one process (or cluster worker) is
+ * checked by another, so all must share one. `npm start` and `npm test` generate one and pass it.
+ */
+export function requireJwtSecret(config: Pick<AppConfig, 'jwtSecret'>): string {
+  if (config.jwtSecret === null)
+    throw new ConfigError(
+      'HC_JWT_SECRET',
+      'is required: at least 32 characters, the same for every process (npm start and npm test generate one)',
+    );
+  return config.jwtSecret;
 }

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
-import { ConfigError, loadConfig, type AppConfig, type TrustProxy } from '#libs/config/index.js';
+import { ConfigError, loadConfig, requireJwtSecret, type AppConfig, type TrustProxy } from '#libs/config/index.js';
 import { AllErrorsFilter } from './all-errors.filter.js';
 import { runClustered } from './cluster.js';
 import { FastLane } from './fast-lane.js';
@@ -32,10 +32,15 @@ export interface HttpApp {
   routes: () => string[];
 }
 
-/** Loads the config or stops the process with a message naming the variable. */
-export function loadConfigOrExit(): AppConfig {
+/**
+ * Loads the config or stops the process with a message naming the variable. `requireJwtSecret`:
+ * the process signs or checks tokens (the apps; the CLI and the migrations do neither).
+ */
+export function loadConfigOrExit(opts: { requireJwtSecret?: boolean } = {}): AppConfig {
   try {
-    return loadConfig();
+    const config = loadConfig();
+    if (opts.requireJwtSecret) requireJwtSecret(config);
+    return config;
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);
@@ -50,7 +55,7 @@ export function loadConfigOrExit(): AppConfig {
  * shape, validation, graceful SIGTERM.
  */
 export async function runHttpApp(opts: HttpAppOptions): Promise<void> {
-  const config = loadConfigOrExit();
+  const config = loadConfigOrExit({ requireJwtSecret: true });
   await runClustered(opts.workers?.(config) ?? 1, opts.name, () => startHttpApp(opts, config));
 }
 

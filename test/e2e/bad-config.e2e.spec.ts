@@ -11,3 +11,17 @@ describe('a bad configuration value', () => {
     expect(output).toContain('slotSeconds (7) must divide windowSeconds (60)');
   });
 });
+
+// Outside production too: a process that made up its own key would refuse the tokens its
+// siblings (other apps, other cluster workers) signed.
+describe('no HC_JWT_SECRET', () => {
+  it.each(['api', 'ingest', 'batch'])('stops %s at start-up, whatever NODE_ENV says', async (app) => {
+    const { code, output } = await runNode(`dist/apps/${app}/src/main.js`, {
+      NODE_ENV: 'development',
+      HC_JWT_SECRET: '',
+      HC_HTTP_WORKERS: '2',
+    });
+    expect(code).toBe(78);
+    expect(output).toContain('HC_JWT_SECRET is required');
+  });
+});

@@ -74,6 +74,7 @@ export const SECURED_ROUTES: SecuredRoute[] = [
     ok: 200,
     request: async () => ({ body: TEST_ADMIN }),
   },
+  { app: 'api', key: 'DELETE /v1/admin/sessions', access: 'staff', ok: 204 },
   {
     app: 'api',
     key: 'PUT /v1/admin/users/{userId}/code',

@@ -52,6 +52,8 @@ const withNote = (note) => (note ? { note } : {});
 
 export const adminApi = {
   login: (username, password) => request('POST', '/v1/admin/sessions', { username, password }),
+  // Clears the queue dashboard's cookie; the console forgets the token itself.
+  logout: () => request('DELETE', '/v1/admin/sessions'),
 
   listChanges: ({ status, limit, cursor } = {}) =>
     request('GET', `/v1/admin/code-changes${query({ status, limit, cursor })}`),

@@ -1,5 +1,5 @@
 // The console's shell: session, navigation, the status line and the page's keyboard shortcuts.
-import { whenSessionLost } from './api.js';
+import { adminApi, whenSessionLost } from './api.js';
 import { show, typingIn } from './dom.js';
 import { parseHash } from './router.js';
 import { currentSession, endSession } from './session.js';
@@ -79,7 +79,9 @@ async function route() {
   }
 }
 
-document.getElementById('logout').addEventListener('click', () => {
+document.getElementById('logout').addEventListener('click', async () => {
+  // The token is forgotten whatever the API answers (an expired one cannot log out).
+  await adminApi.logout().catch(() => {});
   endSession();
   say('Logged out.');
   navigate('#/login');
