@@ -4,9 +4,9 @@ import { readFileSync } from 'node:fs';
 import { log, localSecrets, migrate, prepare, ROOT } from './lib/setup.mjs';
 
 const APPS = [
-  { name: 'api', portVar: 'API_PORT', port: 3000 },
-  { name: 'ingest', portVar: 'INGEST_PORT', port: 3001 },
-  { name: 'batch', portVar: 'BATCH_PORT', port: 3002 },
+  { name: 'api', portVar: 'API_PORT', port: 3000, metricsPort: 9464 },
+  { name: 'ingest', portVar: 'INGEST_PORT', port: 3001, metricsPort: 9465 },
+  { name: 'batch', portVar: 'BATCH_PORT', port: 3002, metricsPort: 9466 },
 ];
 
 // V8 flags per app (package.json "appNodeArgs"; docker-compose.yml repeats them).
@@ -43,8 +43,12 @@ const children = APPS.map((app) => {
 });
 
 const port = (app) => process.env[app.portVar] || app.port;
+const metricsPort = (app) => process.env[app.portVar.replace('PORT', 'METRICS_PORT')] || app.metricsPort;
 log('the system is starting:');
-for (const app of APPS) log(`  ${app.name.padEnd(6)} http://localhost:${port(app)}  (ready: /health/ready)`);
+for (const app of APPS)
+  log(
+    `  ${app.name.padEnd(6)} http://localhost:${port(app)}  (ready: /health/ready; metrics: ${process.env.HC_METRICS_HOST || '127.0.0.1'}:${metricsPort(app)}/metrics)`,
+  );
 log(`  OpenAPI http://localhost:${port(APPS[0])}/docs, http://localhost:${port(APPS[1])}/docs`);
 log(
   `  first admin: ${env.HC_ADMIN_USERNAME || 'admin'} / ${process.env.HC_ADMIN_PASSWORD ? '(HC_ADMIN_PASSWORD)' : env.HC_ADMIN_PASSWORD}`,

@@ -123,7 +123,7 @@ interface IngestCounters {
   refused: number;
 }
 
-/** The ingest app's own counters (summed over its workers by /metrics). */
+/** The ingest app's own counters (summed over its workers by its metrics port). */
 async function ingestCounters(url: string): Promise<IngestCounters> {
   const text = await fetchMetrics(url);
   const value = (name: string, label?: string) => metricValue(text, name, label);
@@ -194,18 +194,18 @@ export interface ApiRun {
 async function measureApi(
   ctx: BenchContext,
   table: IngestTable,
-  appUrl: string,
+  metricsUrl: string,
   groups: { server: number; redis: number | null; postgres: number | null },
   loadSpec: Omit<LoadSpec, 'durationSec'>,
   durationSec: number,
 ): Promise<ApiRun> {
   await table.reset();
-  const before = await ingestCounters(appUrl);
+  const before = await ingestCounters(metricsUrl);
   const { result: load, cpu } = await withCpuUsage(groups, (onStart) =>
     ctx.load.run({ ...loadSpec, durationSec, onStart }),
   );
   const stored = await settledCount(table);
-  const server = minus(await ingestCounters(appUrl), before);
+  const server = minus(await ingestCounters(metricsUrl), before);
   const acknowledged = (load.pings?.accepted ?? 0) + (load.pings?.late ?? 0);
   return { load, cpu, stored, acknowledged, pingsPerSec: acknowledged / load.durationSec, server };
 }
@@ -375,7 +375,7 @@ export async function runIngestRounds(
       const api = await measureApi(
         ctx,
         table,
-        app.url,
+        app.metricsUrl!,
         { server: app.process.pid!, ...pids },
         loadSpec,
         size.durationSec,

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { MIN_SOURCE_PINGS_PER_SHARD } from '#libs/domain/index.js';
 import { parseRedisUrl } from './redis-url.js';
@@ -13,7 +14,8 @@ const redisUrl = z
 
 /**
  * Every variable of the configuration (README's table, .env.example): the tracing rules, plus
- * operational ones: HC_HTTP_WORKERS (processes serving each HTTP port),
+ * operational ones: *_METRICS_PORT and HC_METRICS_HOST (where Prometheus scrapes, apart from the
+ * public port), HC_HTTP_WORKERS (processes serving each HTTP port),
  * HC_HTTP_*_TIMEOUT_SECONDS, HC_HTTP_KEEP_ALIVE_SECONDS and HC_HTTP_MAX_CONNECTIONS (how long a
  * client may take and how many connections a process holds),
  * HC_CACHE_REBUILD_PER_SECOND (pace of the read-model rebuild), HC_TRUST_PROXY (which proxies'
@@ -43,6 +45,13 @@ export const configSchema = z.object({
   API_PORT: port.default(3000),
   INGEST_PORT: port.default(3001),
   BATCH_PORT: port.default(3002),
+  API_METRICS_PORT: port.default(9464),
+  INGEST_METRICS_PORT: port.default(9465),
+  BATCH_METRICS_PORT: port.default(9466),
+  HC_METRICS_HOST: z
+    .string()
+    .refine((host) => isIP(host) !== 0, 'must be an IP address to listen on (127.0.0.1, 0.0.0.0, ::1, ...)')
+    .default('127.0.0.1'),
   HC_WINDOW_SECONDS: int(1).default(3600),
   HC_GRACE_SECONDS: int(0).default(600),
   HC_SLOT_SECONDS: int(1).default(300),

@@ -5,6 +5,7 @@ describe('loadConfig', () => {
     const c = loadConfig({});
     expect(c.grid).toEqual({ windowSeconds: 3600, slotSeconds: 300, graceSeconds: 600 });
     expect(c.ports).toEqual({ api: 3000, ingest: 3001, batch: 3002 });
+    expect(c.metrics).toEqual({ host: '127.0.0.1', ports: { api: 9464, ingest: 9465, batch: 9466 } });
     expect(c.thresholds).toEqual({ autoSeconds: 900, reviewSeconds: 300 });
     expect(c).toMatchObject({
       geohashPrecision: 8,
@@ -90,6 +91,8 @@ describe('loadConfig', () => {
     [{ HC_GEOHASH_PRECISION: '13' }, 'HC_GEOHASH_PRECISION'],
     [{ HC_CONTACT_RADIUS_METERS: '-5' }, 'HC_CONTACT_RADIUS_METERS'],
     [{ API_PORT: '70000' }, 'API_PORT'],
+    [{ BATCH_METRICS_PORT: 'x' }, 'BATCH_METRICS_PORT'],
+    [{ HC_METRICS_HOST: 'localhost' }, 'HC_METRICS_HOST'],
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
     [{ REDIS_URL: 'localhost:6379' }, 'REDIS_URL'],
     [{ CACHE_REDIS_URL: 'redis+cluster://cache-a' }, 'CACHE_REDIS_URL'],

@@ -26,6 +26,11 @@ export interface AppConfig {
    */
   login: LoginFailureLimits & { lockSeconds: number };
   ports: { api: number; ingest: number; batch: number };
+  /**
+   * Prometheus' own port per app, apart from the public one, on `host` (loopback by default): a
+   * scrape runs queries, so it is for the scraper, not for anyone who reaches the API.
+   */
+  metrics: { host: string; ports: { api: number; ingest: number; batch: number } };
   grid: TimeGrid;
   geohashPrecision: number;
   /** Two pings are in contact within this distance and time (libs/domain inContact). */
@@ -126,6 +131,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxDelayMs: c.HC_LOGIN_MAX_DELAY_SECONDS * 1000,
     },
     ports: { api: c.API_PORT, ingest: c.INGEST_PORT, batch: c.BATCH_PORT },
+    metrics: {
+      host: c.HC_METRICS_HOST,
+      ports: { api: c.API_METRICS_PORT, ingest: c.INGEST_METRICS_PORT, batch: c.BATCH_METRICS_PORT },
+    },
     grid,
     geohashPrecision: c.HC_GEOHASH_PRECISION,
     contact: { radiusMeters: c.HC_CONTACT_RADIUS_METERS, seconds: c.HC_CONTACT_SECONDS ?? c.HC_SLOT_SECONDS },

@@ -355,7 +355,7 @@ describe('admin review of code changes', () => {
     const [{ n }] = await sys.db.query<{ n: string }>(
       `SELECT count(*) AS n FROM code_changes WHERE status = 'pending'`,
     );
-    const text = await (await fetch(api('/metrics'))).text();
+    const text = await (await fetch(`${sys.metricsUrl('api')}/metrics`)).text();
     expect(text).toMatch(new RegExp(`^hc_code_changes_pending\\{[^}]*\\} ${n}$`, 'm'));
     expect(text).toMatch(/^hc_code_changes_oldest_pending_age_seconds\{[^}]*\} [\d.]+$/m);
     expect(text).toMatch(/^hc_admin_decisions_total\{role="reviewer",decision="applied"[^}]*\} [1-9]\d*$/m);

@@ -64,7 +64,7 @@ describe('read path when Redis or Postgres fail', () => {
     const line = (text: string, role: string) =>
       text.split('\n').find((l) => l.startsWith('hc_redis_maxmemory_policy{') && l.includes(`role="${role}"`));
     const text = await eventually(
-      async () => (await call('GET', `${sys.url('batch')}/metrics`)).body as string,
+      async () => (await call('GET', `${sys.metricsUrl('batch')}/metrics`)).body as string,
       (t) => !!line(t, 'queue') && !!line(t, 'cache'),
       10_000,
       'both Redis servers in the batch app’s metrics',
@@ -88,7 +88,7 @@ describe('read path when Redis or Postgres fail', () => {
     const ratios = () =>
       Promise.all(
         batches.map(async (b) =>
-          metricIn((await call('GET', `${b.url}/metrics`)).body, 'hc_cache_rebuild_progress_ratio'),
+          metricIn((await call('GET', `${b.metricsUrl}/metrics`)).body, 'hc_cache_rebuild_progress_ratio'),
         ),
       );
     await eventually(ratios, (r) => r.every((x) => x === 1), 10_000, 'both batch processes to report no rebuild');

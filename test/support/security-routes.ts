@@ -59,7 +59,6 @@ async function appliedRequest(ctx: RouteContext): Promise<string> {
 const health = (app: AppName): SecuredRoute[] => [
   { app, key: 'GET /health/live', access: 'public', ok: 200 },
   { app, key: 'GET /health/ready', access: 'public', ok: 200 },
-  { app, key: 'GET /metrics', access: 'public', ok: 200 },
 ];
 
 /** Every route of every app (docs/api.md) with who may call it. */
@@ -75,6 +74,7 @@ export const SECURED_ROUTES: SecuredRoute[] = [
     request: async () => ({ body: TEST_ADMIN }),
   },
   { app: 'api', key: 'DELETE /v1/admin/sessions', access: 'staff', ok: 204 },
+  { app: 'api', key: 'GET /v1/admin/docs-json', access: 'staff', ok: 200 },
   {
     app: 'api',
     key: 'PUT /v1/admin/users/{userId}/code',

@@ -23,6 +23,8 @@ export interface TestSystem {
   env: Record<string, string>;
   apps: Partial<Record<AppName, RunningApp>>;
   url: (app: AppName) => string;
+  /** Where the app's Prometheus port answers (`${metricsUrl(app)}/metrics`). */
+  metricsUrl: (app: AppName) => string;
   /**
    * Starts one more app with the system's environment plus `env`; a second process of an app
    * already running (e.g. another batch worker) runs beside it and `apps` names the newest.
@@ -59,6 +61,11 @@ export async function startSystem(
     ...extraEnv,
   };
   const apps: TestSystem['apps'] = {};
+  const running = (name: AppName): RunningApp => {
+    const app = apps[name];
+    if (!app) throw new Error(`${name} is not running in this test system`);
+    return app;
+  };
   const started: RunningApp[] = [];
   const instances = new Map<AppName, number>();
   const start = async (name: AppName, appEnv: Record<string, string>) => {
@@ -80,11 +87,8 @@ export async function startSystem(
     db,
     env,
     apps,
-    url: (name) => {
-      const app = apps[name];
-      if (!app) throw new Error(`${name} is not running in this test system`);
-      return app.url;
-    },
+    url: (name) => running(name).url,
+    metricsUrl: (name) => running(name).metricsUrl,
     startApp: (name, more = {}) => start(name, { ...env, ...more }),
     stop: async () => {
       await Promise.all(started.map((a) => a.stop()));
