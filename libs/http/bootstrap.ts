@@ -10,7 +10,7 @@ import { runClustered } from './cluster.js';
 import { FastLane } from './fast-lane.js';
 import { installGracefulShutdown } from './graceful-shutdown.js';
 import { serveOpenApi } from './openapi.js';
-import { hostPort, serveMetrics } from './metrics-server.js';
+import { serveMetrics } from './metrics-server.js';
 import { installRequestMetrics } from './request-metrics.js';
 import { recordRoutes } from './route-table.js';
 import { createValidationPipe } from './validation.js';
@@ -80,7 +80,8 @@ async function startHttpApp(
   // A cluster's workers leave the metrics port to their primary (cluster-metrics.ts).
   if (!cluster.isWorker) {
     await serveMetrics(metrics.host, metrics.port, () => register.metrics());
-    logger.log(`${opts.name} metrics on ${hostPort(metrics.host, metrics.port)}/metrics`);
+    // The port only, like the line above: the logs name no address (docs/security.md, Privacy).
+    logger.log(`${opts.name} metrics on :${metrics.port}/metrics`);
   }
   return app;
 }

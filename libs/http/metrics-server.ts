@@ -30,6 +30,3 @@ export async function serveMetrics(host: string, port: number, metrics: () => Pr
   });
   return server;
 }
-
-/** `host:port` as a URL's authority (an IPv6 address in brackets). */
-export const hostPort = (host: string, port: number): string => (host.includes(':') ? `[${host}]` : host) + `:${port}`;
