@@ -53,9 +53,9 @@ export function field(label, control, hint) {
   );
 }
 
-/** A small coloured badge for a colour or a status. */
-export function badge(text) {
-  return h('span', { class: `badge badge-${String(text).replace(/[^a-z-]/g, '')}` }, text);
+/** A small coloured badge for a colour or a status: styled by the API's value, showing its label. */
+export function badge(value, text = value) {
+  return h('span', { class: `badge badge-${String(value).replace(/[^a-z-]/g, '')}` }, text);
 }
 
 /** True when a key press belongs to a text field rather than to the page's shortcuts. */
