@@ -100,8 +100,12 @@ async function route() {
     // A slow answer for a page the admin already left must not draw over the new one.
     stale: () => ticket !== renderCount,
   };
+  // Which page the content shows, once it is drawn (scripts and tests wait on it, not on time).
+  delete main.dataset.rendered;
+  const drawn = () => !ctx.stale() && (main.dataset.rendered = location.hash || '#/');
   if (!session) {
     current = renderLogin(ctx, () => navigate(name && name !== 'login' ? location.hash : '#/queue')) ?? current;
+    drawn();
     return;
   }
   const view = VIEWS[name];
@@ -117,6 +121,7 @@ async function route() {
   } catch (err) {
     if (!ctx.stale()) say(t('shell.pageFailed', { message: err?.message ?? String(err) }), 'error');
   }
+  drawn();
 }
 
 document.getElementById('logout').addEventListener('click', async () => {
