@@ -132,6 +132,15 @@ document.getElementById('logout').addEventListener('click', async () => {
   navigate('#/login');
 });
 
+// A section's link while on that section shows it afresh (a hash that does not change fires nothing).
+document.getElementById('nav').addEventListener('click', (event) => {
+  const link = event.target.closest('a');
+  if (link && link.getAttribute('href') === location.hash) {
+    event.preventDefault();
+    void route();
+  }
+});
+
 whenSessionLost(() => {
   say(t('shell.sessionLost'), 'error');
   void route();
