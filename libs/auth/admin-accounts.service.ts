@@ -49,9 +49,20 @@ export class AdminAccounts {
     });
   }
 
-  async setDisabled(by: AccountActor, username: string, disabled: boolean): Promise<AdminRow> {
+  async setDisabled(
+    by: AccountActor,
+    username: string,
+    disabled: boolean,
+    note: string | null = null,
+  ): Promise<AdminRow> {
     // Enabling ends nothing, and brings back nothing: the disable already moved the version on.
-    return this.change(by, username, disabled ? 'admin.disable' : 'admin.enable', { disabled, endSessions: disabled });
+    return this.change(
+      by,
+      username,
+      disabled ? 'admin.disable' : 'admin.enable',
+      { disabled, endSessions: disabled },
+      note,
+    );
   }
 
   /** Whoever knew the old password may hold a session opened with it: those end now. */
@@ -67,6 +78,7 @@ export class AdminAccounts {
     username: string,
     action: string,
     change: { disabled?: boolean; passwordHash?: string; endSessions: boolean },
+    note: string | null = null,
   ): Promise<AdminRow> {
     return this.db.transaction(async (tx) => {
       const before = await this.admins.findByUsername(username, tx);
@@ -79,7 +91,7 @@ export class AdminAccounts {
         targetId: after.id,
         before: view(before),
         after: view(after),
-        note: null,
+        note,
       });
       return after;
     });

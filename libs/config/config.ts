@@ -25,6 +25,8 @@ export interface AppConfig {
    * before further attempts get 429, and the delay that slows down a much-failed username.
    */
   login: LoginFailureLimits & { lockSeconds: number };
+  /** How long a reviewer's claim on pending requests lasts. */
+  claimSeconds: number;
   ports: { api: number; ingest: number; batch: number };
   /**
    * Prometheus' own port per app, apart from the public one, on `host` (loopback by default): a
@@ -130,6 +132,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       lockSeconds: c.HC_LOGIN_LOCK_SECONDS,
       maxDelayMs: c.HC_LOGIN_MAX_DELAY_SECONDS * 1000,
     },
+    claimSeconds: c.HC_CLAIM_SECONDS,
     ports: { api: c.API_PORT, ingest: c.INGEST_PORT, batch: c.BATCH_PORT },
     metrics: {
       host: c.HC_METRICS_HOST,

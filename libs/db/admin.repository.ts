@@ -31,6 +31,15 @@ export class AdminRepository {
     return row ?? null;
   }
 
+  /** Every account, by username, without its password hash. */
+  async listAdmins(): Promise<(Omit<AdminRow, 'passwordHash'> & { createdAtMs: number })[]> {
+    const rows = await queryRows(
+      this.db,
+      'SELECT id::text, username, role, disabled, created_at AS "createdAt" FROM admins ORDER BY username',
+    );
+    return rows.map(({ createdAt, ...r }) => ({ ...r, createdAtMs: (createdAt as Date).getTime() }));
+  }
+
   /** A new account; null when the username is taken. */
   async createAdmin(tx: Db, username: string, passwordHash: string, role: AdminRole): Promise<AdminRow | null> {
     const [row] = await queryRows(

@@ -7,6 +7,7 @@ import { AuditRepository } from './audit.repository.js';
 import { HealthCodeRepository } from './health-code.repository.js';
 import { LatePingRepository } from './late-ping.repository.js';
 import { RetroTraceRepository } from './retro-trace.repository.js';
+import { ReviewQueueRepository } from './review-queue.repository.js';
 import { PingPartitionRepository } from './ping-partition.repository.js';
 import { PingRepository } from './ping.repository.js';
 import { UserRepository } from './user.repository.js';
@@ -25,6 +26,7 @@ const repositories = [
   PingPartitionRepository,
   PingRepository,
   RetroTraceRepository,
+  ReviewQueueRepository,
   TraceShardRepository,
   TracingRepository,
   UserRepository,

@@ -70,7 +70,7 @@ describe('security battery: who may call what, on every route', () => {
 
   async function send(route: SecuredRoute, token: string | undefined): Promise<{ status: number; body: any }> {
     const [method, template] = route.key.split(' ') as [string, string];
-    const { path = template, body } = (await route.request?.(ctx)) ?? {};
+    const { path = template, body } = (await route.request?.(ctx, token)) ?? {};
     const url = `${sys.url(route.app)}${path}`;
     // The queue dashboard reads its session cookie only; pages are not JSON and redirects are answers.
     const headers: Record<string, string> = {};

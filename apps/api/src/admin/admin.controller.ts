@@ -86,8 +86,10 @@ export class AdminController {
   @ApiBearerAuth()
   @Roles('admin', 'reviewer')
   @UseGuards(AdminAuthGuard)
-  async getCode(@Param() p: UserIdParam) {
-    const { code, history } = await this.codes.getCode(p.userId);
+  @ApiOkResponse({ description: "the person's code and history; the read is audited" })
+  @ApiNotFoundResponse({ description: 'no such person' })
+  async getCode(@CurrentAdmin() admin: AdminPrincipal, @Param() p: UserIdParam) {
+    const { code, history } = await this.codes.getCode(admin, p.userId);
     return { ...codeView(code), history: history.map(historyView) };
   }
 
