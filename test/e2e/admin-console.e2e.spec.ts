@@ -348,8 +348,9 @@ describe('admin console', () => {
     expect(await page.locator('td.claim-mine').first().textContent()).toMatch(/^rita until /);
     await shot('claimed');
 
-    // The admin sees rita's five claims and cannot tick them.
+    // The admin sees rita's five claims and cannot tick them (and rita's batch is not theirs).
     await logIn(TEST_ADMIN.username, TEST_ADMIN.password);
+    expect(await page.locator('#my-batch').count()).toBe(0);
     await filterQueue({ area: OTHER_AREA });
     const theirs = page.locator('tr:has(td.claim-other)');
     expect(await theirs.count()).toBe(5);
@@ -361,6 +362,26 @@ describe('admin console', () => {
     expect(listed.body.items.filter((c: any) => c.claimedBy === 'rita')).toHaveLength(5);
     expect(pageErrors).toEqual([]);
   }, 120_000);
+
+  it('disables, enables and resets the password of an account', async () => {
+    const login = (password: string) =>
+      call('POST', `${api()}/v1/admin/sessions`, { body: { username: 'rita', password } });
+    await drawnAfter(() => page.locator('#nav').getByRole('link', { name: 'Accounts' }).click());
+    const rita = page.locator('tr[data-username="rita"]');
+    await rita.getByRole('button', { name: 'Disable' }).click();
+    await rita.getByLabel('Why (ends their sessions at once)').fill('left the team');
+    await rita.getByRole('button', { name: 'Disable now' }).click();
+    await page.getByText('rita is disabled.').waitFor();
+    expect(await page.locator('tr[data-username="rita"] .badge').textContent()).toBe('disabled');
+    await page.locator('tr[data-username="rita"]').getByRole('button', { name: 'Enable' }).click();
+    await page.getByText('rita is enabled.').waitFor();
+    expect(await page.locator('tr[data-username="rita"] .badge').textContent()).toBe('active');
+    await page.locator('tr[data-username="rita"]').getByRole('button', { name: 'Reset password' }).click();
+    await page.getByText('New password set for rita.').waitFor();
+    const password = (await page.locator('#generated-password').textContent()) ?? '';
+    expect((await login(password)).status).toBe(200);
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
 
   it('shows the audit trail filtered by actor', async () => {
     await page.locator('#nav').getByRole('link', { name: 'Audit trail' }).click();

@@ -1,6 +1,7 @@
 // The console's shell: session, navigation, language and time zone, the status line and the
 // page's keyboard shortcuts.
 import { adminApi, whenSessionLost } from './api.js';
+import { forgetBatch } from './claims.js';
 import { h, show, typingIn } from './dom.js';
 import { CATALOGUES, LOCALES, locale, onLocaleChange, setLocale, t, translateStatic } from './i18n.js';
 import { parseHash } from './router.js';
@@ -128,6 +129,7 @@ document.getElementById('logout').addEventListener('click', async () => {
   // The token is forgotten whatever the API answers (an expired one cannot log out).
   await adminApi.logout().catch(() => {});
   endSession();
+  forgetBatch();
   say(t('shell.loggedOut'));
   navigate('#/login');
 });

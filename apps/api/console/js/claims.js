@@ -1,10 +1,14 @@
 // The batch of requests this reviewer claimed (POST /v1/admin/code-changes/claims), kept for the
 // tab so the evidence page can lead on to the next one. The server holds the claims; this is
-// only the reviewer's list, dropped when the claims expire or are released.
+// only the reviewer's list, dropped when the claims expire or are released, and never shown to
+// another official logging in on the same tab.
+import { currentSession } from './session.js';
+
 const KEY = 'hc.admin.claims';
 
 export function rememberBatch(ids, expiresAt) {
-  sessionStorage.setItem(KEY, JSON.stringify({ ids: ids.map(String), expiresAt }));
+  const username = currentSession()?.username;
+  sessionStorage.setItem(KEY, JSON.stringify({ ids: ids.map(String), expiresAt, username }));
 }
 
 export function forgetBatch() {
@@ -20,6 +24,7 @@ export function myBatch(nowMs = Date.now()) {
     // a damaged entry reads as no batch
   }
   if (!saved?.ids?.length || !(Date.parse(saved.expiresAt) > nowMs)) return null;
+  if (saved.username !== currentSession()?.username) return null;
   return saved;
 }
 

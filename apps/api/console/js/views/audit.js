@@ -2,8 +2,8 @@
 // person, action and date; GET /v1/admin/audit, newest first, paged with the total.
 import { adminApi } from '../api.js';
 import { field, h, show } from '../dom.js';
-import { timeEl } from '../format.js';
-import { t } from '../i18n.js';
+import { formatInstant, label, timeEl } from '../format.js';
+import { intlLocale, t } from '../i18n.js';
 import { hashFor } from '../router.js';
 import { timeZone, utcToWall, wallToUtcMs } from '../time-zone.js';
 import { pageInfo } from '../filters.js';
@@ -14,8 +14,8 @@ export const AUDIT_ACTIONS = [
   'code-change.approve',
   'code-change.reject',
   'code-change.revoke',
-  'code_change.claim',
   'code_change.evidence.read',
+  'code_change.export',
   'code.set',
   'person.code.read',
   'person.history.read',
@@ -69,8 +69,8 @@ function filterForm(state, navigate) {
       { id: 'audit-actions' },
       AUDIT_ACTIONS.map((a) => h('option', { value: a }, actionText(a))),
     ),
-    field(t('filters.from', { zone }), c.from),
-    field(t('filters.to', { zone }), c.to),
+    field(t('audit.from', { zone }), c.from),
+    field(t('audit.to', { zone }), c.to),
     h('button', { type: 'submit' }, t('filters.apply')),
     h('a', { href: '#/audit', class: 'button-link' }, t('filters.clear')),
   );
@@ -93,29 +93,67 @@ function filterForm(state, navigate) {
   return form;
 }
 
-/** before -> after as "field: old → new" lines; a bulk decision reads "approve × 500". */
+// Fields of an entry's before/after shown in words; internal numbers (a window's id) stay out.
+const HIDDEN_FIELDS = new Set(['filter', 'windowId']);
+const VALUE_KINDS = {
+  color: 'color',
+  fromColor: 'color',
+  toColor: 'color',
+  status: 'status',
+  role: 'role',
+  decision: 'decision',
+};
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
+
+function valueText(field, v) {
+  if (v === undefined || v === null) return t('common.none');
+  if (VALUE_KINDS[field] && typeof v === 'string') return label(VALUE_KINDS[field], v);
+  if (typeof v === 'string' && ISO_TIME.test(v) && Number.isFinite(Date.parse(v)))
+    return formatInstant(Date.parse(v), intlLocale(), timeZone());
+  if (typeof v === 'boolean') return t(v ? 'common.yes' : 'common.no');
+  return typeof v === 'object' ? JSON.stringify(v) : String(v);
+}
+
+const fieldText = (field) => {
+  const text = t(`field.${field}`);
+  return text === `field.${field}` ? field : text;
+};
+
+/** before -> after as "field: old → new" parts; a bulk decision reads "approve × 500". */
 function changeText(entry) {
   const after = entry.after ?? {};
   const before = entry.before ?? {};
   if (entry.action === 'code_change.bulk_decide' && after.count !== undefined)
-    return t('audit.bulk', { decision: t(`decision.${after.decision}`), count: Number(after.count) });
-  const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((k) => k !== 'filter');
-  const show1 = (v) =>
-    v === undefined || v === null ? t('common.none') : typeof v === 'object' ? JSON.stringify(v) : String(v);
+    return t('audit.bulk', { decision: label('decision', after.decision), count: Number(after.count) });
+  const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((k) => !HIDDEN_FIELDS.has(k));
   return keys
     .filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]))
-    .map((k) => (k in before ? `${k}: ${show1(before[k])} → ${show1(after[k])}` : `${k}: ${show1(after[k])}`))
+    .map((k) =>
+      t(k in before ? 'audit.changed' : 'audit.set', {
+        field: fieldText(k),
+        from: valueText(k, before[k]),
+        to: valueText(k, after[k]),
+      }),
+    )
     .join(' · ');
 }
 
+/** Whom or what an entry is about, as a link where the console has a page for it. */
 function target(entry) {
   const id = entry.targetId;
   if (entry.targetType === 'user')
     return h('a', { href: `#/users/${encodeURIComponent(id)}` }, t('audit.targetUser', { id }));
-  if (entry.targetType === 'code_change')
+  if (entry.targetType === 'code-change')
     return h('a', { href: `#/changes/${encodeURIComponent(id)}` }, t('audit.targetChange', { id }));
-  const known = t(`audit.type.${entry.targetType}`);
-  return `${known === `audit.type.${entry.targetType}` ? entry.targetType : known} ${id}`;
+  if (entry.targetType === 'code-changes') return t('audit.targetFiltered');
+  if (entry.targetType === 'admin')
+    return t('audit.targetAccount', {
+      // A login names no username in its row: the one who logged in is the actor.
+      username:
+        entry.after?.username ?? entry.before?.username ?? (entry.action === 'session.create' ? entry.actor : id),
+    });
+  if (entry.targetType === 'window') return t('audit.targetWindow', { id });
+  return `${entry.targetType} ${id}`;
 }
 
 export async function renderAudit({ main, query, navigate, stale }) {
