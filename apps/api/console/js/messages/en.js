@@ -35,7 +35,7 @@ export default {
   'error.AUTH.UNAUTHENTICATED': 'Not logged in',
   'error.AUTH.FORBIDDEN': 'Not allowed for your role',
   'error.NOT_FOUND': 'Not found',
-  'error.CONFLICT': 'Someone else changed this first',
+  'error.CONFLICT': 'In conflict with another official’s work',
   'error.RATE_LIMITED': 'Too many attempts; wait a moment',
   'error.UNAVAILABLE': 'The service is unavailable; try again shortly',
   'error.PAYLOAD_TOO_LARGE': 'Too much at once',

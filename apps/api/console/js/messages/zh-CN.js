@@ -34,7 +34,7 @@ export default {
   'error.AUTH.UNAUTHENTICATED': '未登录',
   'error.AUTH.FORBIDDEN': '您的角色无此权限',
   'error.NOT_FOUND': '未找到',
-  'error.CONFLICT': '已被他人先行处理',
+  'error.CONFLICT': '与其他工作人员的操作冲突',
   'error.RATE_LIMITED': '尝试次数过多，请稍候',
   'error.UNAVAILABLE': '服务暂不可用，请稍后再试',
   'error.PAYLOAD_TOO_LARGE': '一次提交的内容过多',
