@@ -65,8 +65,8 @@ function createForm({ say, rerender }) {
         role: role.value,
         ...(password.value ? { password: password.value } : {}),
       });
-      say(t('accounts.created', { username: created.username, role: t(`role.${created.role}`) }), 'ok');
       await rerender(created.password ? passwordCard(created.username, created.password) : null);
+      say(t('accounts.created', { username: created.username, role: t(`role.${created.role}`) }), 'ok');
     } catch (err) {
       say(describeError(err), 'error');
       submit.disabled = false;
@@ -82,8 +82,9 @@ function actions(account, { say, rerender }) {
     button.disabled = true;
     try {
       const result = await fn();
-      say(t(message, { username: account.username }), 'ok');
+      // The table first, then the message: once the message shows, the page says the new state.
       await rerender(result?.password ? passwordCard(account.username, result.password) : null);
+      say(t(message, { username: account.username }), 'ok');
     } catch (err) {
       say(describeError(err), 'error');
       button.disabled = false;
