@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { AdminPrincipal } from '#libs/auth/index.js';
 import { CodeChangeApplier, CodeWriter } from '#libs/codes/index.js';
-import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
+import { APP_CONFIG, requireJwtSecret, type AppConfig } from '#libs/config/index.js';
 import {
   AuditRepository,
   CodeChangeRepository,
@@ -49,7 +49,7 @@ export class CodeChangeDecisionsService {
     private readonly queue: ReviewQueueRepository,
     private readonly queueReads: ReviewQueueService,
   ) {
-    this.previews = new BulkPreviewTokens(config.jwtSecret);
+    this.previews = new BulkPreviewTokens(requireJwtSecret(config));
   }
 
   /** Applies the request (or supersedes it when the person's code is already at or above it). */
