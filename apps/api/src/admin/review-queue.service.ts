@@ -10,6 +10,7 @@ import {
 } from '#libs/db/index.js';
 import { DomainError, ErrorCode, firstWindowStartingFrom } from '#libs/domain/index.js';
 import { auditEntry } from './admin-actor.js';
+import { csvLine } from './csv.js';
 import { DEFAULT_PAGE_SIZE, decodeCursor, toPage } from './pagination.js';
 import type { CodeChangeFilterDto, ListCodeChangesQuery, QueueOrderQuery } from './review-queue.dto.js';
 import { codeChangeView, iso } from './views.js';
@@ -25,17 +26,6 @@ export function canonicalFilter(f: CodeChangeFilterDto): Record<string, string |
 
 const CSV_COLUMNS =
   'id,userId,fromColor,toColor,status,auto,exposureSeconds,windowStart,windowEnd,createdAt,decidedBy,decidedAt';
-
-/**
- * A CSV field: quoted when it holds a separator, a quote or a line break; a text that a
- * spreadsheet would run as a formula (= + - @ first) is quoted with a leading apostrophe.
- */
-function csvField(v: string | number | boolean | null): string {
-  if (v === null) return '';
-  let s = String(v);
-  if (typeof v === 'string' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
 
 /** The review queue as the officials' console reads it: filtered, sorted pages and the CSV export. */
 @Injectable()
@@ -115,7 +105,7 @@ export class ReviewQueueService {
         yield batch
           .map((c) => {
             const v = codeChangeView(c, grid);
-            return [
+            return csvLine([
               v.id,
               v.userId,
               v.fromColor,
@@ -128,9 +118,7 @@ export class ReviewQueueService {
               v.createdAt,
               v.decidedBy,
               v.decidedAt,
-            ]
-              .map(csvField)
-              .join(',');
+            ]);
           })
           .join('\n')
           .concat('\n');
