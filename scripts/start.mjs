@@ -13,12 +13,15 @@ const APPS = [
 const nodeArgs = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).appNodeArgs ?? {};
 
 const { services, databaseUrl, redisUrl } = await prepare({ database: 'healthcode' });
-migrate(databaseUrl);
+// Migrations as the owner; the apps on their own login, without the owner's URL.
+const appDatabaseUrl = migrate(databaseUrl);
 
 const secrets = localSecrets();
+const appEnv = { ...process.env };
+delete appEnv.MIGRATE_DATABASE_URL;
 const env = {
-  ...process.env,
-  DATABASE_URL: databaseUrl,
+  ...appEnv,
+  DATABASE_URL: appDatabaseUrl,
   REDIS_URL: redisUrl,
   HC_JWT_SECRET: process.env.HC_JWT_SECRET || secrets.jwtSecret,
   HC_ADMIN_PASSWORD: process.env.HC_ADMIN_PASSWORD || secrets.adminPassword,

@@ -14,7 +14,7 @@ const redisUrl = z
 
 /**
  * Every variable of the configuration (README's table, .env.example): the tracing rules, plus
- * operational ones: *_METRICS_PORT and HC_METRICS_HOST (where Prometheus scrapes, apart from the
+ * operational ones: MIGRATE_DATABASE_URL (the schema owner's login, for the migrate step only), *_METRICS_PORT and HC_METRICS_HOST (where Prometheus scrapes, apart from the
  * public port), HC_HTTP_WORKERS (processes serving each HTTP port),
  * HC_HTTP_*_TIMEOUT_SECONDS, HC_HTTP_KEEP_ALIVE_SECONDS and HC_HTTP_MAX_CONNECTIONS (how long a
  * client may take and how many connections a process holds),
@@ -35,6 +35,10 @@ export const configSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
     .default('postgres://postgres@127.0.0.1:54329/healthcode'),
+  MIGRATE_DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional(),
   REDIS_URL: redisUrl.default('redis://127.0.0.1:63799'),
   CACHE_REDIS_URL: redisUrl.optional(),
   HC_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),

@@ -12,7 +12,10 @@ import { parseTrustProxy, type TrustProxy } from './trust-proxy.js';
 /** The validated, typed configuration every app reads once at start-up. */
 export interface AppConfig {
   env: string;
+  /** The apps' own login (DATABASE_URL). */
   databaseUrl: string;
+  /** The schema owner's login, for the migrate step only (MIGRATE_DATABASE_URL, else DATABASE_URL). */
+  migrateDatabaseUrl: string;
   redisUrl: string;
   cacheRedisUrl: string;
   /** Signs and checks tokens; null when unset (the apps then refuse to start: requireJwtSecret). */
@@ -117,6 +120,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   return {
     env: c.NODE_ENV,
     databaseUrl: c.DATABASE_URL,
+    migrateDatabaseUrl: c.MIGRATE_DATABASE_URL ?? c.DATABASE_URL,
     redisUrl: c.REDIS_URL,
     cacheRedisUrl: c.CACHE_REDIS_URL ?? c.REDIS_URL,
     jwtSecret: c.HC_JWT_SECRET ?? null,

@@ -1,4 +1,5 @@
 export * from './admin.repository.js';
+export * from './app-login.js';
 export * from './app-role.js';
 export * from './audit.repository.js';
 export * from './code-change.repository.js';

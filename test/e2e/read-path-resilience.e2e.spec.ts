@@ -34,7 +34,7 @@ describe('read path when Redis or Postgres fail', () => {
     const db = new URL(sys.db.url);
     pgProxy = await TcpProxy.start({ host: db.hostname, port: Number(db.port) });
     // The api reaches Postgres through the proxy, so the test can take Postgres away from it alone.
-    await sys.startApp('api', { DATABASE_URL: TcpProxy.via(sys.db.url, pgProxy) });
+    await sys.startApp('api', { DATABASE_URL: TcpProxy.via(sys.db.appUrl, pgProxy) });
     sign = userTokenSigner(sys);
 
     person = (await call('POST', `${api()}/v1/users`, { body: {} })).body;

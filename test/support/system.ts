@@ -46,7 +46,7 @@ export async function startSystem(
   const db = opts.db ?? (await createTestDatabase(label));
   const extraEnv = typeof extra === 'function' ? extra(db) : extra;
   const env: Record<string, string> = {
-    DATABASE_URL: db.url,
+    DATABASE_URL: db.appUrl,
     REDIS_URL: redisUrl(),
     HC_KEY_PREFIX: testKeyPrefix(label),
     HC_ADMIN_USERNAME: TEST_ADMIN.username,
