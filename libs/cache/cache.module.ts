@@ -6,9 +6,10 @@ import { createCacheRedis, type RedisClient } from './redis.factory.js';
 export const CACHE_REDIS = Symbol('CACHE_REDIS');
 
 /**
- * Rate-limit and login counters: on the queue Redis (REDIS_URL), which must never evict, so that
- * a full cache cannot erase them and reopen a limit. A fail-fast connection like the cache's (a
- * request is not held up while Redis is away); the cache's own when both are one server.
+ * What eviction must not erase: the rate-limit and login counters (a full cache would reopen a
+ * limit) and the cache rebuild's lock and cursor, on the queue Redis (REDIS_URL), which never
+ * evicts. A fail-fast connection like the cache's (a request is not held up while Redis is
+ * away); the cache's own when both are one server.
  */
 export const COUNTER_REDIS = Symbol('COUNTER_REDIS');
 

@@ -94,12 +94,21 @@ describe('read path when Redis or Postgres fail', () => {
     await eventually(ratios, (r) => r.every((x) => x === 1), 10_000, 'both batch processes to report no rebuild');
     await cacheRedis.flushAll();
     const watcher = new Redis(cacheRedis.url);
+    // The rebuild's own state is on the queue Redis; the cache holds the epoch it completes.
+    const queueWatcher = new Redis(sys.env.REDIS_URL);
     const prefix = sys.env.HC_KEY_PREFIX;
+    const complete = async () => {
+      const [done, epoch] = await Promise.all([
+        queueWatcher.get(rebuildStateKey(prefix, 'complete')),
+        watcher.get(rebuildStateKey(prefix, 'epoch')),
+      ]);
+      return done !== null && done === epoch;
+    };
     let sawPartial = false;
     let sawRebuilding = false;
     try {
       const deadline = Date.now() + 60_000;
-      while (!(await watcher.exists(rebuildStateKey(prefix, 'complete')))) {
+      while (!(await complete())) {
         if (Date.now() > deadline) throw new Error('the cache rebuild did not complete in 60 s');
         const sample = [
           person.userId,
@@ -119,6 +128,7 @@ describe('read path when Redis or Postgres fail', () => {
       await eventually(ratios, (r) => r.every((x) => x === 1), 5_000, 'both batch processes to report no rebuild');
     } finally {
       watcher.disconnect();
+      queueWatcher.disconnect();
       await batches[1].stop();
     }
   }, 90_000);
