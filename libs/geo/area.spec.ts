@@ -1,5 +1,15 @@
-import { cellArea, cellsWithin, gapMeters, METERS_PER_DEGREE, POSITION_PRECISION, type Area } from './area.js';
-import { encodeCell } from './geohash.js';
+import fc from 'fast-check';
+import {
+  cellArea,
+  cellsWithin,
+  gapMeters,
+  METERS_PER_DEGREE,
+  minDistanceMeters,
+  POSITION_PRECISION,
+  type Area,
+} from './area.js';
+import { distanceMeters } from './distance.js';
+import { cellBounds, encodeCell } from './geohash.js';
 import { cellNeighbourhood } from './neighbours.js';
 
 const point = (lat: number, lon: number): Area => ({ lat, lon, halfLat: 0, halfLon: 0 });
@@ -80,5 +90,66 @@ describe('cellsWithin', () => {
 
   it('stays bounded next to a pole', () => {
     expect(cellsWithin(point(89.99999, 0), 20, 8).length).toBeLessThanOrEqual(3 * 1024);
+  });
+});
+
+describe('minDistanceMeters', () => {
+  it('is the great-circle distance between two points, at any length', () => {
+    const paris = point(48.8566, 2.3522);
+    const london = point(51.5074, -0.1278);
+    expect(minDistanceMeters(paris, london)).toBeCloseTo(distanceMeters(paris, london), 3);
+    expect(minDistanceMeters(point(0, 179.5), point(0, -179.5))).toBeCloseTo(
+      distanceMeters({ lat: 0, lon: 179.5 }, { lat: 0, lon: -179.5 }),
+      3,
+    );
+  });
+
+  it('is 0 between overlapping or touching cells, and for a point inside a cell', () => {
+    const cell = encodeCell(48.8566, 2.3522, 6);
+    expect(minDistanceMeters(cellArea(cell), cellArea(cell))).toBe(0);
+    expect(minDistanceMeters(cellArea(cell), point(48.8566, 2.3522))).toBe(0);
+    expect(minDistanceMeters(cellArea(cell.slice(0, 4)), cellArea(cell))).toBe(0);
+  });
+
+  it('takes both accuracies off, never below 0', () => {
+    const a = point(48.8566, 2.3522);
+    const b = north(a, 1000);
+    expect(minDistanceMeters({ ...a, accuracyMeters: 10 }, { ...b, accuracyMeters: 5 })).toBeCloseTo(985, 0);
+    expect(minDistanceMeters({ ...a, accuracyMeters: 10 }, north(a, 5))).toBe(0);
+  });
+
+  it('never exceeds the distance between any two points of the areas (a coarse cell never measures farther)', () => {
+    const lat = fc.double({ min: -89, max: 89, noNaN: true });
+    const lon = fc.double({ min: -180, max: 180, noNaN: true });
+    const within = fc.double({ min: 0, max: 1, noNaN: true });
+    fc.assert(
+      fc.property(
+        lat,
+        lon,
+        lat,
+        lon,
+        fc.integer({ min: 1, max: 9 }),
+        within,
+        within,
+        within,
+        within,
+        (la, lo, lb, lob, len, u, v, w, x) => {
+          const [ca, cb] = [encodeCell(la, lo, len), encodeCell(lb, lob, len + 1)];
+          const [ba, bb] = [cellBounds(ca), cellBounds(cb)];
+          const pa = { lat: ba.minLat + u * (ba.maxLat - ba.minLat), lon: ba.minLon + v * (ba.maxLon - ba.minLon) };
+          const pb = { lat: bb.minLat + w * (bb.maxLat - bb.minLat), lon: bb.minLon + x * (bb.maxLon - bb.minLon) };
+          expect(minDistanceMeters(cellArea(ca), cellArea(cb))).toBeLessThanOrEqual(distanceMeters(pa, pb) + 1e-6);
+        },
+      ),
+      { seed: 27, numRuns: 2000 },
+    );
+  });
+
+  it('is close to the distance between the centres for small cells far apart', () => {
+    const a = cellArea(encodeCell(48.8566, 2.3522, 8));
+    const b = cellArea(encodeCell(51.5074, -0.1278, 8));
+    const centres = distanceMeters(a, b);
+    expect(minDistanceMeters(a, b)).toBeLessThanOrEqual(centres);
+    expect(minDistanceMeters(a, b)).toBeGreaterThan(centres - 50);
   });
 });

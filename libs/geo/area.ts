@@ -1,4 +1,5 @@
 import ngeohash from 'ngeohash';
+import { EARTH_RADIUS_METERS } from './distance.js';
 import { cellBounds, MAX_GEOHASH_PRECISION } from './geohash.js';
 
 /**
@@ -125,3 +126,24 @@ export function cellsWithin(area: Area, radiusMeters: number, precision: number)
 }
 
 const CELL_SLACK_METERS = 0.5;
+
+/**
+ * A lower bound of the great-circle distance in metres between any point of one area and any
+ * point of the other (0 when they overlap), less both accuracies: for distances of any length,
+ * where gapMeters' flat approximation is meant for metres. The latitude gap and the longitude gap
+ * are each the smallest the rectangles allow, and the parallels are taken where they are shortest
+ * (the latitude of each rectangle farthest from the equator), so a coarse area never measures
+ * farther than a point inside it.
+ */
+export function minDistanceMeters(a: Area, b: Area): number {
+  const dLat = Math.max(0, Math.abs(a.lat - b.lat) - a.halfLat - b.halfLat);
+  const lonApart = Math.abs(a.lon - b.lon);
+  const dLon = Math.max(0, Math.min(lonApart, 360 - lonApart) - a.halfLon - b.halfLon);
+  const toRadians = Math.PI / 180;
+  const farthest = (x: Area) => Math.min(90, Math.abs(x.lat) + x.halfLat) * toRadians;
+  const h =
+    Math.sin((dLat * toRadians) / 2) ** 2 +
+    Math.cos(farthest(a)) * Math.cos(farthest(b)) * Math.sin((dLon * toRadians) / 2) ** 2;
+  const meters = 2 * EARTH_RADIUS_METERS * Math.asin(Math.sqrt(Math.min(1, h)));
+  return Math.max(0, meters - (a.accuracyMeters ?? 0) - (b.accuracyMeters ?? 0));
+}
