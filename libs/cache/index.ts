@@ -7,3 +7,4 @@ export * from './redis-policy-check.module.js';
 export * from './rebuild-state.js';
 export * from './redis-throttler.storage.js';
 export * from './login-attempts.js';
+export * from './ping-tracks.js';

@@ -20,6 +20,7 @@ const redisUrl = z
  * client may take and how many connections a process holds),
  * HC_CACHE_REBUILD_PER_SECOND (pace of the read-model rebuild), HC_TRUST_PROXY (which proxies'
  * X-Forwarded-For gives the client address), HC_REGISTRATIONS_PER_MINUTE, HC_PING_BATCHES_PER_MINUTE,
+ * HC_MAX_SPEED_KMH and HC_MAX_PINGS_PER_SLOT (pings refused as implausible),
  * HC_ADMIN_TOKEN_TTL_SECONDS and HC_LOGIN_* (admin sessions and login throttling), HC_CLAIM_SECONDS
  * (how long a reviewer's claim on review requests lasts),
  * HC_USER_TOKEN_TTL_SECONDS (lifetime of a phone's token), HC_TRACE_SHARDS
@@ -76,6 +77,8 @@ export const configSchema = z.object({
   HC_HTTP_MAX_CONNECTIONS: int(1).default(10_000),
   HC_REGISTRATIONS_PER_MINUTE: int(1).default(30),
   HC_PING_BATCHES_PER_MINUTE: int(1).default(30),
+  HC_MAX_SPEED_KMH: z.coerce.number().positive().max(100_000).default(300),
+  HC_MAX_PINGS_PER_SLOT: int(1).default(30),
   HC_ADMIN_TOKEN_TTL_SECONDS: int(60).max(86_400).default(1800),
   HC_USER_TOKEN_TTL_SECONDS: int(60).max(31_536_000).default(2_592_000),
   HC_LOGIN_MAX_FAILURES: int(1).default(5),

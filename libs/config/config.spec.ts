@@ -53,6 +53,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ HC_TRUST_PROXY: '10.0.0.1,bad' })).toThrow(/HC_TRUST_PROXY has "bad"/);
   });
 
+  it('refuses pings faster than 300 km/h and past 30 a slot unless told otherwise', () => {
+    expect(loadConfig({}).plausibility).toEqual({ maxSpeedKmh: 300, maxPingsPerSlot: 30 });
+    expect(loadConfig({ HC_MAX_SPEED_KMH: '350', HC_MAX_PINGS_PER_SLOT: '12' }).plausibility).toEqual({
+      maxSpeedKmh: 350,
+      maxPingsPerSlot: 12,
+    });
+  });
+
   it('takes LOG_FORMAT=pretty for readable logs', () => {
     expect(loadConfig({ LOG_FORMAT: 'pretty' }).logFormat).toBe('pretty');
   });
@@ -105,6 +113,8 @@ describe('loadConfig', () => {
     [{ LOG_FORMAT: 'text' }, 'LOG_FORMAT'],
     [{ HC_HTTP_HEADERS_TIMEOUT_SECONDS: '40' }, 'HC_HTTP_HEADERS_TIMEOUT_SECONDS'],
     [{ HC_HTTP_MAX_CONNECTIONS: '0' }, 'HC_HTTP_MAX_CONNECTIONS'],
+    [{ HC_MAX_SPEED_KMH: '0' }, 'HC_MAX_SPEED_KMH'],
+    [{ HC_MAX_PINGS_PER_SLOT: '0' }, 'HC_MAX_PINGS_PER_SLOT'],
     [{ HC_TRUST_PROXY: 'true' }, 'HC_TRUST_PROXY'],
     [{ HC_TRUST_PROXY: 'yes' }, 'HC_TRUST_PROXY'],
     [{ HC_TRUST_PROXY: '10.0.0.0/8, proxy.internal' }, 'HC_TRUST_PROXY'],

@@ -4,6 +4,7 @@ import {
   type ContactRule,
   type ExposureThresholds,
   type LoginFailureLimits,
+  type PlausibilityRules,
   type TimeGrid,
 } from '#libs/domain/index.js';
 import { configSchema } from './config.schema.js';
@@ -61,6 +62,8 @@ export interface AppConfig {
   trustProxy: TrustProxy;
   registrationsPerMinute: number;
   pingBatchesPerMinute: number;
+  /** Pings refused for implying travel faster than a person goes, or past a per-slot count (libs/domain judgePings). */
+  plausibility: PlausibilityRules;
   cacheRebuildPerSecond: number;
   traceShards: number;
   traceMinShardPings: number;
@@ -161,6 +164,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     trustProxy: trustProxy.ok,
     registrationsPerMinute: c.HC_REGISTRATIONS_PER_MINUTE,
     pingBatchesPerMinute: c.HC_PING_BATCHES_PER_MINUTE,
+    plausibility: { maxSpeedKmh: c.HC_MAX_SPEED_KMH, maxPingsPerSlot: c.HC_MAX_PINGS_PER_SLOT },
     cacheRebuildPerSecond: c.HC_CACHE_REBUILD_PER_SECOND,
     traceShards: c.HC_TRACE_SHARDS,
     traceMinShardPings: c.HC_TRACE_MIN_SHARD_PINGS,

@@ -47,6 +47,7 @@ describe('ingest while Postgres crashes', () => {
       HC_KEY_PREFIX: testKeyPrefix('crash'),
       HC_JWT_SECRET: SECRET,
       HC_PING_BATCHES_PER_MINUTE: '100000',
+      HC_MAX_PINGS_PER_SLOT: '100000',
       ...FAST_GRID_ENV,
     });
   }, 120_000);
