@@ -7,7 +7,14 @@ import { withCpuUsage, type CpuUsage } from './cpu.js';
 import type { LoadResult, LoadSpec } from './load-generator.js';
 import { fetchMetrics, metricValue } from './metrics.js';
 import { fillCodeCache, seedPeople, userToken, writeUserTokens } from './people.js';
-import { oldestTsOf, pingsBody, writeCellPool, PingBatchGenerator, type PingBatchSpec } from './pings.js';
+import {
+  IMPLAUSIBLE_MOVES_ALLOWED,
+  oldestTsOf,
+  pingsBody,
+  writeCellPool,
+  PingBatchGenerator,
+  type PingBatchSpec,
+} from './pings.js';
 import { checkpoint, durabilitySettings, localPostgresPid, withClient } from './postgres.js';
 import type { RunningProcess } from './processes.js';
 import { localRedisPid } from './redis.js';
@@ -349,7 +356,11 @@ export async function runIngestRounds(
     () =>
       ctx.processes.startApp(
         'ingest',
-        productionAppEnv(ctx, { HC_HTTP_WORKERS: String(INGEST_PROCESSES), HC_PING_BATCHES_PER_MINUTE: '1000000' }),
+        productionAppEnv(ctx, {
+          HC_HTTP_WORKERS: String(INGEST_PROCESSES),
+          HC_PING_BATCHES_PER_MINUTE: '1000000',
+          ...IMPLAUSIBLE_MOVES_ALLOWED,
+        }),
         tag,
       ),
   );

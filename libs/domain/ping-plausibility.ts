@@ -1,4 +1,4 @@
-import { cellArea, minDistanceMeters, type Area } from '#libs/geo/index.js';
+import { geohashArea, minDistanceMeters, sharedCellSpanMeters, type Area } from '#libs/geo/index.js';
 import { slotOf, type TimeGrid } from './time-grid.js';
 
 /** A ping as the plausibility rule sees it: its time, the position kept (a geohash) and the accuracy kept (metres, 0 for none). */
@@ -32,7 +32,7 @@ export type PingVerdict = 'ok' | 'too-fast' | 'slot-full';
 
 /** The area a kept position stands for (its geohash's rectangle, grown by the accuracy). */
 export function trackArea(p: TrackPing): Area {
-  const area = cellArea(p.position);
+  const area = geohashArea(p.position);
   return p.accuracy > 0 ? { ...area, accuracyMeters: p.accuracy } : area;
 }
 
@@ -42,11 +42,13 @@ export function trackArea(p: TrackPing): Area {
  * covered at `maxSpeedKmh` in the time between them. Two pings at the same time must be at the
  * same place (their areas touching).
  */
-export function isPlausibleMove(a: TrackPing, b: TrackPing, maxSpeedKmh: number, areaA?: Area, areaB?: Area): boolean {
+export function isPlausibleMove(a: TrackPing, b: TrackPing, maxSpeedKmh: number): boolean {
   if (a.position === b.position) return true;
-  const meters = minDistanceMeters(areaA ?? trackArea(a), areaB ?? trackArea(b));
   // metres <= km/h * ms / 3600, without a division.
-  return meters * 3600 <= maxSpeedKmh * Math.abs(a.tsMs - b.tsMs);
+  const reach = maxSpeedKmh * Math.abs(a.tsMs - b.tsMs);
+  // Most moves are short: the cell both lie in tells, without decoding either.
+  if (sharedCellSpanMeters(a.position, b.position) * 3600 <= reach) return true;
+  return minDistanceMeters(trackArea(a), trackArea(b)) * 3600 <= reach;
 }
 
 /**
@@ -65,47 +67,41 @@ export function judgePings(
   grid: TimeGrid,
 ): PingVerdict[] {
   const verdicts = new Array<PingVerdict>(pings.length);
-  const order = timeOrder(pings);
-  const kept = new Map<number, number>();
+  const { maxSpeedKmh, maxPingsPerSlot } = rules;
   let later = known.last;
-  const laterArea = later && trackArea(later);
   let prev: TrackPing | null = null;
-  let prevArea: Area | undefined;
-  for (const i of order) {
+  // In time order the slots only grow: one slot's count at a time.
+  let slot = NaN;
+  let used = 0;
+  const n = pings.length;
+  const order = timeOrder(pings);
+  for (let k = 0; k < n; k++) {
+    const i = order === 'ascending' ? k : order === 'descending' ? n - 1 - k : order[k];
     const p = pings[i];
     if (later && p.tsMs >= later.tsMs) {
       // The walk passes the known newest ping: it is the one before the rest.
       prev = later;
-      prevArea = laterArea!;
       later = null;
     }
-    const slot = slotOf(p.tsMs, grid);
-    const used = kept.get(slot) ?? known.slotCounts.get(slot) ?? 0;
-    if (used >= rules.maxPingsPerSlot) {
-      verdicts[i] = 'slot-full';
-      continue;
+    const pSlot = slotOf(p.tsMs, grid);
+    if (pSlot !== slot) {
+      slot = pSlot;
+      used = known.slotCounts.get(slot) ?? 0;
     }
-    // The area is worked out only when a position differs from its neighbour's (phones mostly stay put).
-    let area: Area | undefined;
-    const areaOf = () => (area ??= trackArea(p));
-    const fromPrev =
-      !prev || prev.position === p.position || isPlausibleMove(prev, p, rules.maxSpeedKmh, prevArea, areaOf());
-    const toLater =
-      !later || later.position === p.position || isPlausibleMove(p, later, rules.maxSpeedKmh, areaOf(), laterArea!);
-    if (!fromPrev || !toLater) {
+    if (used >= maxPingsPerSlot) verdicts[i] = 'slot-full';
+    else if ((prev && !isPlausibleMove(prev, p, maxSpeedKmh)) || (later && !isPlausibleMove(p, later, maxSpeedKmh)))
       verdicts[i] = 'too-fast';
-      continue;
+    else {
+      verdicts[i] = 'ok';
+      used++;
+      prev = p;
     }
-    verdicts[i] = 'ok';
-    kept.set(slot, used + 1);
-    prev = p;
-    prevArea = area;
   }
   return verdicts;
 }
 
-/** Indices of the pings by time (stable); a batch already in order, or in reverse, is not sorted. */
-function timeOrder(pings: readonly TrackPing[]): number[] {
+/** The pings' indices by time (stable): a batch already in order, or in reverse, is not sorted. */
+function timeOrder(pings: readonly TrackPing[]): 'ascending' | 'descending' | number[] {
   const n = pings.length;
   let ascending = true;
   let descending = true;
@@ -113,10 +109,9 @@ function timeOrder(pings: readonly TrackPing[]): number[] {
     if (pings[i].tsMs < pings[i - 1].tsMs) ascending = false;
     if (pings[i].tsMs >= pings[i - 1].tsMs) descending = false;
   }
-  const order = Array.from({ length: n }, (_, i) => i);
-  if (ascending) return order;
-  if (descending) return order.reverse();
-  return order.sort((a, b) => pings[a].tsMs - pings[b].tsMs || a - b);
+  if (ascending) return 'ascending';
+  if (descending) return 'descending';
+  return Array.from({ length: n }, (_, i) => i).sort((a, b) => pings[a].tsMs - pings[b].tsMs || a - b);
 }
 
 /**

@@ -3,9 +3,11 @@ import {
   cellArea,
   cellsWithin,
   gapMeters,
+  geohashArea,
   METERS_PER_DEGREE,
   minDistanceMeters,
   POSITION_PRECISION,
+  sharedCellSpanMeters,
   type Area,
 } from './area.js';
 import { distanceMeters } from './distance.js';
@@ -151,5 +153,50 @@ describe('minDistanceMeters', () => {
     const centres = distanceMeters(a, b);
     expect(minDistanceMeters(a, b)).toBeLessThanOrEqual(centres);
     expect(minDistanceMeters(a, b)).toBeGreaterThan(centres - 50);
+  });
+});
+
+describe('sharedCellSpanMeters', () => {
+  it('is the span of the cell both geohashes lie in, Infinity when they share none', () => {
+    expect(sharedCellSpanMeters('u33dc0cp', 'u33dc0cp')).toBeLessThan(100);
+    expect(sharedCellSpanMeters('u33dc0cp', 'u33dc1zz')).toBeGreaterThan(1000);
+    expect(sharedCellSpanMeters('u33dc0cp', 's0000000')).toBe(Infinity);
+  });
+
+  it('is never less than the distance between the points (an upper bound)', () => {
+    const lat = fc.double({ min: -89.9, max: 89.9, noNaN: true });
+    const lon = fc.double({ min: -180, max: 179.9, noNaN: true });
+    const near = fc.double({ min: -0.5, max: 0.5, noNaN: true });
+    fc.assert(
+      fc.property(lat, lon, near, near, (la, lo, dLa, dLo) => {
+        const a = { lat: la, lon: lo };
+        const b = { lat: Math.max(-90, Math.min(90, la + dLa)), lon: Math.max(-180, Math.min(180, lo + dLo)) };
+        const span = sharedCellSpanMeters(encodeCell(a.lat, a.lon, 10), encodeCell(b.lat, b.lon, 10));
+        expect(distanceMeters(a, b)).toBeLessThanOrEqual(span);
+      }),
+      { seed: 27, numRuns: 2000 },
+    );
+  });
+});
+
+describe('geohashArea', () => {
+  it('is cellArea, decoded without the check', () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: -90, max: 90, noNaN: true }),
+        fc.double({ min: -180, max: 180, noNaN: true }),
+        fc.integer({ min: 1, max: 12 }),
+        (lat, lon, len) => {
+          const cell = encodeCell(lat, lon, len);
+          expect(geohashArea(cell)).toEqual(cellArea(cell));
+        },
+      ),
+      { seed: 27, numRuns: 2000 },
+    );
+  });
+
+  it('takes anything else for the whole world', () => {
+    for (const bad of ['', 'u33a', 'U33D', 'u'.repeat(13)])
+      expect(geohashArea(bad)).toEqual({ lat: 0, lon: 0, halfLat: 90, halfLon: 180 });
   });
 });
