@@ -77,7 +77,7 @@ export const configSchema = z.object({
   HC_HTTP_MAX_CONNECTIONS: int(1).default(10_000),
   HC_REGISTRATIONS_PER_MINUTE: int(1).default(30),
   HC_PING_BATCHES_PER_MINUTE: int(1).default(30),
-  HC_MAX_SPEED_KMH: z.coerce.number().positive().max(100_000).default(300),
+  HC_MAX_SPEED_KMH: z.coerce.number().positive().default(300),
   HC_MAX_PINGS_PER_SLOT: int(1).default(30),
   HC_ADMIN_TOKEN_TTL_SECONDS: int(60).max(86_400).default(1800),
   HC_USER_TOKEN_TTL_SECONDS: int(60).max(31_536_000).default(2_592_000),
