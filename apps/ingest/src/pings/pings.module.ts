@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import type { UserPrincipal } from '#libs/auth/index.js';
-import { CACHE_REDIS, PingTracks, type RedisClient } from '#libs/cache/index.js';
+import { COUNTER_REDIS, PingTracks, type RedisClient } from '#libs/cache/index.js';
 import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
 import { trackHorizonMs } from '#libs/domain/index.js';
 import { RateLimitModule } from '#libs/http/index.js';
@@ -21,9 +21,10 @@ import { PingsService } from './pings.service.js';
     PingsService,
     PingWriter,
     {
-      // Beside the rate-limit counters (the same Redis and key prefix).
+      // Beside the rate-limit counters: the same Redis (the queue one, which never evicts: an
+      // evicted track would let a sprayed batch through) and key prefix.
       provide: PingTracks,
-      inject: [CACHE_REDIS, APP_CONFIG],
+      inject: [COUNTER_REDIS, APP_CONFIG],
       useFactory: (redis: RedisClient, c: AppConfig) => {
         const horizonMs = trackHorizonMs(c.grid, c.maxClockSkewSeconds);
         return new PingTracks(redis, c.keyPrefix, {
