@@ -35,6 +35,24 @@ export function s(tag, props, ...children) {
   return el;
 }
 
+/** A list as a table: its label, its column headings, and a row (a <tr>) per item. */
+export function listTable(label, headings, items, row) {
+  return h(
+    'table',
+    { class: 'list', 'aria-label': label },
+    h(
+      'thead',
+      null,
+      h(
+        'tr',
+        null,
+        headings.map((text) => h('th', { scope: 'col' }, text)),
+      ),
+    ),
+    h('tbody', null, items.map(row)),
+  );
+}
+
 /** Replaces an element's content. */
 export function show(el, ...children) {
   el.replaceChildren();

@@ -1,7 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsISO8601, IsOptional, Matches, Max, MaxLength, Min } from 'class-validator';
-import { MAX_PAGE_SIZE } from './pagination.js';
+import { IsOptional, Matches } from 'class-validator';
+import { InstantField, PageNumberField, PageSizeField } from './pagination.js';
 
 export class AuditQuery {
   @ApiPropertyOptional({ description: 'who acted: an admin username, or cli:<operator>' })
@@ -19,33 +18,13 @@ export class AuditQuery {
   @Matches(/^[a-z][a-z_.-]{0,63}$/, { message: 'action must be an action name' })
   action?: string;
 
-  @ApiPropertyOptional({ format: 'date-time', description: 'at or after' })
-  @IsOptional()
-  @IsISO8601({ strict: true })
-  @MaxLength(40)
-  from?: string;
+  @InstantField('at or after') from?: string;
 
-  @ApiPropertyOptional({ format: 'date-time', description: 'before' })
-  @IsOptional()
-  @IsISO8601({ strict: true })
-  @MaxLength(40)
-  to?: string;
+  @InstantField('before') to?: string;
 
-  @ApiPropertyOptional({ minimum: 1, default: 1 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1_000_000)
-  page?: number;
+  @PageNumberField() page?: number;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_PAGE_SIZE)
-  pageSize?: number;
+  @PageSizeField() pageSize?: number;
 }
 
 export class AuditItem {

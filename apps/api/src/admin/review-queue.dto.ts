@@ -3,7 +3,6 @@ import { Type } from 'class-transformer';
 import {
   IsIn,
   IsInt,
-  IsISO8601,
   IsObject,
   IsOptional,
   IsString,
@@ -16,7 +15,7 @@ import {
 import { CODE_CHANGE_STATUSES, QUEUE_SORTS, type CodeChangeStatus, type QueueSort } from '#libs/db/index.js';
 import { ADMIN_USERNAME_PATTERN } from '#libs/domain/index.js';
 import { CodeChangeResponse, DECISIONS, type Decision } from './code-changes.dto.js';
-import { MAX_PAGE_SIZE } from './pagination.js';
+import { InstantField, PageNumberField, PageSizeField } from './pagination.js';
 
 export const KINDS = ['auto', 'review'] as const;
 export const ORDERS = ['asc', 'desc'] as const;
@@ -55,17 +54,9 @@ export class CodeChangeFilterDto {
   @Max(MAX_EXPOSURE)
   exposureMax?: number;
 
-  @ApiPropertyOptional({ format: 'date-time', description: "the request's window starts at or after this time" })
-  @IsOptional()
-  @IsISO8601({ strict: true })
-  @MaxLength(40)
-  from?: string;
+  @InstantField("the request's window starts at or after this time") from?: string;
 
-  @ApiPropertyOptional({ format: 'date-time', description: "the request's window starts before this time" })
-  @IsOptional()
-  @IsISO8601({ strict: true })
-  @MaxLength(40)
-  to?: string;
+  @InstantField("the request's window starts before this time") to?: string;
 
   @ApiPropertyOptional({ description: 'a geohash prefix (1-8 characters): requests with a contact in that area' })
   @IsOptional()
@@ -93,29 +84,11 @@ export class QueueOrderQuery extends CodeChangeFilterDto {
  * still answer `{ items, nextCursor }`. One form per request.
  */
 export class ListCodeChangesQuery extends QueueOrderQuery {
-  @ApiPropertyOptional({ minimum: 1, default: 1 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1_000_000)
-  page?: number;
+  @PageNumberField() page?: number;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_PAGE_SIZE)
-  pageSize?: number;
+  @PageSizeField() pageSize?: number;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, description: 'cursor form: page size' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_PAGE_SIZE)
-  limit?: number;
+  @PageSizeField('cursor form: page size') limit?: number;
 
   @ApiPropertyOptional({ description: 'cursor form: nextCursor of the previous page' })
   @IsOptional()

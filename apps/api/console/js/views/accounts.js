@@ -1,7 +1,7 @@
 // Admin accounts (admins): create reviewers and admins, disable and enable them, reset passwords.
 // A generated password is shown once, on this page, and never again. Every change is audited.
 import { adminApi, describeError } from '../api.js';
-import { badge, field, h, show } from '../dom.js';
+import { badge, field, h, listTable, show } from '../dom.js';
 import { timeEl } from '../format.js';
 import { t } from '../i18n.js';
 import { currentSession } from '../session.js';
@@ -146,37 +146,24 @@ export async function renderAccounts(ctx) {
       h('h1', null, t('accounts.title')),
       secret,
       createForm(deps),
-      h(
-        'table',
-        { class: 'list', 'aria-label': t('accounts.title') },
-        h(
-          'thead',
-          null,
+      listTable(
+        t('accounts.title'),
+        headings.map((k) => t(k)),
+        items,
+        (a) =>
           h(
             'tr',
-            null,
-            headings.map((k) => h('th', { scope: 'col' }, t(k))),
-          ),
-        ),
-        h(
-          'tbody',
-          null,
-          items.map((a) =>
+            { 'data-username': a.username },
+            h('td', null, a.username),
+            h('td', null, t(`role.${a.role}`)),
             h(
-              'tr',
-              { 'data-username': a.username },
-              h('td', null, a.username),
-              h('td', null, t(`role.${a.role}`)),
-              h(
-                'td',
-                null,
-                badge(a.disabled ? 'disabled' : 'active', t(a.disabled ? 'accounts.isDisabled' : 'accounts.isActive')),
-              ),
-              h('td', null, timeEl(a.createdAt)),
-              actions(a, deps),
+              'td',
+              null,
+              badge(a.disabled ? 'disabled' : 'active', t(a.disabled ? 'accounts.isDisabled' : 'accounts.isActive')),
             ),
+            h('td', null, timeEl(a.createdAt)),
+            actions(a, deps),
           ),
-        ),
       ),
     );
   };

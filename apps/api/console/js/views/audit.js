@@ -1,7 +1,7 @@
 // The audit trail (admins): who did what to whom and when, with the note, filterable by actor,
 // person, action and date; GET /v1/admin/audit, newest first, paged with the total.
 import { adminApi } from '../api.js';
-import { field, h, show } from '../dom.js';
+import { field, h, listTable, show } from '../dom.js';
 import { formatInstant, label, timeEl } from '../format.js';
 import { intlLocale, t } from '../i18n.js';
 import { hashFor } from '../router.js';
@@ -165,34 +165,21 @@ export async function renderAudit({ main, query, navigate, stale }) {
   const hashOf = (page) => hashFor('audit', { ...filter, page: page > 1 ? page : undefined });
   const headings = ['audit.at', 'audit.actor', 'audit.action', 'audit.target', 'audit.change', 'audit.note'];
   const table = result.items.length
-    ? h(
-        'table',
-        { class: 'list', 'aria-label': t('audit.title') },
-        h(
-          'thead',
-          null,
+    ? listTable(
+        t('audit.title'),
+        headings.map((k) => t(k)),
+        result.items,
+        (e) =>
           h(
             'tr',
-            null,
-            headings.map((k) => h('th', { scope: 'col' }, t(k))),
+            { 'data-audit': e.id, 'data-action': e.action },
+            h('td', null, timeEl(e.at)),
+            h('td', null, e.actor),
+            h('td', { title: e.action }, actionText(e.action)),
+            h('td', null, target(e)),
+            h('td', { class: 'stats' }, changeText(e)),
+            h('td', null, e.note ?? ''),
           ),
-        ),
-        h(
-          'tbody',
-          null,
-          result.items.map((e) =>
-            h(
-              'tr',
-              { 'data-audit': e.id, 'data-action': e.action },
-              h('td', null, timeEl(e.at)),
-              h('td', null, e.actor),
-              h('td', { title: e.action }, actionText(e.action)),
-              h('td', null, target(e)),
-              h('td', { class: 'stats' }, changeText(e)),
-              h('td', null, e.note ?? ''),
-            ),
-          ),
-        ),
       )
     : h('p', { class: 'empty' }, t('audit.none'));
   show(

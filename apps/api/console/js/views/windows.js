@@ -1,6 +1,6 @@
 // Tracing windows with their time range, status and statistics; admins can rerun a closed window.
 import { adminApi, describeError } from '../api.js';
-import { badge, field, h, show } from '../dom.js';
+import { badge, field, h, listTable, show } from '../dom.js';
 import { label, rangeEl, rangeText } from '../format.js';
 import { t } from '../i18n.js';
 import { hashFor } from '../router.js';
@@ -47,32 +47,19 @@ export async function renderWindows({ main, query, navigate, say, stale }) {
   filter.addEventListener('change', () => navigate(hashFor('windows', { status: filter.value })));
   const headings = ['windows.time', 'windows.status', 'windows.stats', admin ? 'windows.action' : null].filter(Boolean);
   const table = page.items.length
-    ? h(
-        'table',
-        { class: 'list', 'aria-label': t('windows.title') },
-        h(
-          'thead',
-          null,
+    ? listTable(
+        t('windows.title'),
+        headings.map((k) => t(k)),
+        page.items,
+        (w) =>
           h(
             'tr',
-            null,
-            headings.map((k) => h('th', { scope: 'col' }, t(k))),
+            { 'data-window': w.id },
+            h('td', null, rangeEl(w.startsAt, w.endsAt)),
+            h('td', null, badge(w.status, label('windowStatus', w.status))),
+            h('td', { class: 'stats' }, statsText(w.stats)),
+            admin ? h('td', null, RERUNNABLE.has(w.status) ? rerunButton(w, say) : null) : null,
           ),
-        ),
-        h(
-          'tbody',
-          null,
-          page.items.map((w) =>
-            h(
-              'tr',
-              { 'data-window': w.id },
-              h('td', null, rangeEl(w.startsAt, w.endsAt)),
-              h('td', null, badge(w.status, label('windowStatus', w.status))),
-              h('td', { class: 'stats' }, statsText(w.stats)),
-              admin ? h('td', null, RERUNNABLE.has(w.status) ? rerunButton(w, say) : null) : null,
-            ),
-          ),
-        ),
       )
     : h('p', { class: 'empty' }, t('windows.none'));
   show(
