@@ -1,5 +1,5 @@
 import type { SearchRange, SourceSearchRange } from '#libs/domain/index.js';
-import { cellArea, HALF_CELL_DEGREES, METERS_PER_DEGREE, type Area } from '#libs/geo/index.js';
+import { cellArea, HALF_CELL_DEGREES, METERS_PER_DEGREE, zoneOf, type Area } from '#libs/geo/index.js';
 import { POSITION_SCALE } from './ping-copy-rows.js';
 import { arrayLiteral, epochMs, textArrayLiteral } from './sql.js';
 
@@ -74,15 +74,30 @@ function probeArrays(
   ];
 }
 
+/** The zones the ranges probe, each once: on Citus, the shards a matching statement needs. */
+function zonesOf(ranges: readonly { cell: string }[]): string {
+  return arrayLiteral([...new Set(ranges.map((r) => zoneOf(r.cell)))]);
+}
+
+/**
+ * Pings distributed by zone (a Citus cluster): the statement names the zones its ranges probe, a
+ * condition on the distribution column that Citus prunes the shards by, so the statement runs on
+ * the workers that hold those zones and only the contacts come back (docs/deployment.md).
+ */
+const zoned = (sql: string, param: number) => `${sql}
+    AND p.zone = ANY($${param}::text[])`;
+
 /**
  * The parameters of CONTACT_HITS_SQL for these ranges, from $1: the probes' arrays and the source of
- * each, then the slot length, the window [from, to) and the radius.
+ * each, then the slot length, the window [from, to) and the radius; `distributed`: and the zones
+ * (contactHitsSql(true)).
  */
 export function contactHitsParams(
   ranges: readonly SearchRange[],
   slotSeconds: number,
   window: { fromMs: number; toMs: number },
   radiusMeters: number,
+  distributed = false,
 ): unknown[] {
   return [
     ...probeArrays(
@@ -94,6 +109,7 @@ export function contactHitsParams(
     window.fromMs,
     window.toMs,
     radiusMeters,
+    ...(distributed ? [zonesOf(ranges)] : []),
   ];
 }
 
@@ -115,8 +131,16 @@ export const CONTACT_HITS_SQL = `
     AND p.ts >= to_timestamp($14 / 1000.0) AND p.ts < to_timestamp($15 / 1000.0)
     AND g.meters <= $16`;
 
-/** The parameters of SOURCE_HITS_SQL: the probes around contact pings, and the radius. */
-export function sourceHitsParams(ranges: readonly SourceSearchRange[], radiusMeters: number): unknown[] {
+/** CONTACT_HITS_SQL, or on pings distributed by zone the same naming the zones ($17). */
+export const contactHitsSql = (distributed: boolean): string =>
+  distributed ? zoned(CONTACT_HITS_SQL, 17) : CONTACT_HITS_SQL;
+
+/** The parameters of SOURCE_HITS_SQL: the probes around contact pings, and the radius (and the zones). */
+export function sourceHitsParams(
+  ranges: readonly SourceSearchRange[],
+  radiusMeters: number,
+  distributed = false,
+): unknown[] {
   return [
     ...probeArrays(
       ranges,
@@ -126,6 +150,7 @@ export function sourceHitsParams(ranges: readonly SourceSearchRange[], radiusMet
     arrayLiteral(ranges.map((r) => r.slot)),
     arrayLiteral(ranges.map((r) => r.contactCell)),
     radiusMeters,
+    ...(distributed ? [zonesOf(ranges)] : []),
   ];
 }
 
@@ -145,3 +170,7 @@ export const SOURCE_HITS_SQL = `
   JOIN health_codes h ON h.user_id = p.user_id AND h.color = 'red' AND p.ts >= h.infectious_from
   CROSS JOIN LATERAL (SELECT ${gapMetersSql(rangeArea('r'), pingAreaSql('p', 'r.cell_lat', 'r.cell_lon'))} AS meters) g
   WHERE p.user_id <> r.contact_id AND g.meters <= $15`;
+
+/** SOURCE_HITS_SQL, or on pings distributed by zone the same naming the zones ($16). */
+export const sourceHitsSql = (distributed: boolean): string =>
+  distributed ? zoned(SOURCE_HITS_SQL, 16) : SOURCE_HITS_SQL;

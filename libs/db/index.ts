@@ -19,3 +19,4 @@ export * from './user.repository.js';
 export * from './window-exposures.repository.js';
 export * from './window.repository.js';
 export * from './contact.sql.js';
+export * from './distribution.js';

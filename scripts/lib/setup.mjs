@@ -5,7 +5,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { databaseUrlFor, ensureOsBinary, startServices } from './services.mjs';
+import { citusAppPassword, databaseUrlFor, ensureOsBinary, startServices } from './services.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -97,16 +97,38 @@ export function migrate(databaseUrl) {
   run(process.execPath, ['dist/libs/db/migrate.cli.js'], { env: { ...process.env, DATABASE_URL: databaseUrl } });
 }
 
+/** HC_LOCAL_CITUS=1: the local Postgres is a Citus cluster (coordinator + 2 workers) instead of one server. */
+export function localCitus() {
+  const v = process.env.HC_LOCAL_CITUS ?? '';
+  if (!['', '0', '1'].includes(v)) throw new Error(`HC_LOCAL_CITUS=${v}: expected 0 or 1`);
+  return v === '1';
+}
+
+/** A database on the local Citus cluster (on every node, the workers added), created when missing. */
+export async function ensureCitusDatabaseOn(services, name) {
+  const { ensureCitusDatabase } = await import('./citus-database.mjs');
+  return ensureCitusDatabase({
+    coordinatorUrl: services.databaseUrl,
+    workerUrls: services.workerUrls,
+    name,
+    appPassword: citusAppPassword(ROOT),
+  });
+}
+
 /**
  * Everything before the apps run. With DATABASE_URL set, that database is used as it is;
- * otherwise the local server gets a database named `database`.
+ * otherwise the local server (or with HC_LOCAL_CITUS=1 the local Citus cluster) gets a database
+ * named `database`.
  */
 export async function prepare({ database }) {
   ensureDependencies();
   build();
-  const services = await startServices({ root: ROOT, log: (m) => log(m) });
+  const citus = localCitus() && !process.env.DATABASE_URL;
+  const services = await startServices({ root: ROOT, log: (m) => log(m), citus });
   const databaseUrl = process.env.DATABASE_URL
     ? services.databaseUrl
-    : await ensureDatabase(services.databaseUrl, database);
+    : citus
+      ? await ensureCitusDatabaseOn(services, database)
+      : await ensureDatabase(services.databaseUrl, database);
   return { services, databaseUrl, redisUrl: services.redisUrl };
 }
