@@ -48,12 +48,20 @@ const rangeArea = (r: string): AreaSql => ({
   accuracy: `${r}.a_acc`,
 });
 
+/**
+ * A probe's times as numbers. Split from text rather than cast from an array literal: that cast
+ * (array_in) is only stable, and Citus sends a statement with a table function over a value that
+ * is not immutable to one shard at most ("Only immutable functions can be used as a table
+ * expressions in a multi-shard query").
+ */
+const TIMES = `string_to_array(r.times, ',')::float8[]`;
+
 /** The columns every probe carries, as unnest() takes them: the probed cell, times, the reaching area. */
 const PROBE_COLUMNS = 'cell, from_ms, to_ms, times, a_lat, a_lon, a_hlat, a_hlon, a_acc, cell_lat, cell_lon';
 const PROBE_TYPES =
   'text[], float8[], float8[], text[], float8[], float8[], float8[], float8[], float8[], float8[], float8[]';
 
-/** The probes' arrays; `times` are the reaching pings' times, each list as an array literal. */
+/** The probes' arrays; `times` are the reaching pings' times, each list as comma-separated text. */
 function probeArrays(
   ranges: readonly { cell: string; fromMs: number; toMs: number; times: number[] }[],
   areas: Area[],
@@ -63,7 +71,7 @@ function probeArrays(
     arrayLiteral(ranges.map((r) => r.cell)),
     arrayLiteral(ranges.map((r) => r.fromMs)),
     arrayLiteral(ranges.map((r) => r.toMs)),
-    textArrayLiteral(ranges.map((r) => `{${r.times.join(',')}}`)),
+    textArrayLiteral(ranges.map((r) => r.times.join(','))),
     arrayLiteral(areas.map((a) => a.lat)),
     arrayLiteral(areas.map((a) => a.lon)),
     arrayLiteral(areas.map((a) => a.halfLat)),
@@ -120,7 +128,7 @@ export function contactHitsParams(
  */
 export const CONTACT_HITS_SQL = `
   SELECT p.user_id AS contact_id, r.source_id, floor(date_part('epoch', p.ts) / $13)::bigint AS slot, p.cell,
-         ARRAY[g.meters, (SELECT min(abs(${epochMs('p.ts')} - t)) FROM unnest(r.times::float8[]) t) / 1000] AS closest
+         ARRAY[g.meters, (SELECT min(abs(${epochMs('p.ts')} - t)) FROM unnest(${TIMES}) t) / 1000] AS closest
   FROM unnest(${PROBE_TYPES.split(', ')
     .map((t, i) => `$${i + 1}::${t}`)
     .join(', ')}, $12::bigint[]) AS r(${PROBE_COLUMNS}, source_id)
@@ -161,7 +169,7 @@ export function sourceHitsParams(
 export const SOURCE_HITS_SQL = `
   SELECT p.user_id::text AS "sourceId", r.contact_id::text AS "contactId", r.slot::float8 AS slot,
          r.contact_cell AS "contactCell", g.meters::float8 AS meters,
-         (SELECT min(abs(${epochMs('p.ts')} - t)) FROM unnest(r.times::float8[]) t) / 1000 AS "secondsApart"
+         (SELECT min(abs(${epochMs('p.ts')} - t)) FROM unnest(${TIMES}) t) / 1000 AS "secondsApart"
   FROM unnest(${PROBE_TYPES.split(', ')
     .map((t, i) => `$${i + 1}::${t}`)
     .join(', ')}, $12::bigint[], $13::float8[], $14::text[]) AS r(${PROBE_COLUMNS}, contact_id, slot, contact_cell)
