@@ -43,7 +43,7 @@ export async function explainMatching(
           .map((m) => `${m![1]}:${m![2]}`),
       ),
     ],
-    probesIndex: lines.some((l) => /Index Scan using pings_\d{8}_cell_ts_idx_\d+/.test(l)),
+    probesIndex: lines.some((l) => /Index Scan (using|on) pings_\d{8}_cell_ts_idx_\d+/.test(l)),
   };
 }
 

@@ -32,7 +32,10 @@ export interface StoredExposures {
 // Parameters: the evidence's (`params`) from $1 on.
 const HITS = {
   match: `hits AS (${contactHitsSql(false)})`,
-  matchDistributed: `hits AS (${contactHitsSql(true)})`,
+  // Materialized on Citus: the matching runs on the workers and its hits come back whole, then the
+  // pairs are grouped on the coordinator. Inlined, Citus pushed the grouping down as partial
+  // aggregates, and array_agg(DISTINCT ...) came back corrupt ("invalid byte sequence ... 0x00").
+  matchDistributed: `hits AS MATERIALIZED (${contactHitsSql(true)})`,
   shards: `hits AS (
     SELECT contact_id, source_id, s AS slot, NULL::text AS cell, NULL::float8[] AS closest
     FROM trace_pairs, unnest(slots) s WHERE window_id = $1 AND generation = $2
