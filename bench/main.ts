@@ -75,7 +75,10 @@ export function listScenarios(): string {
 
 export interface BenchEnvironment {
   root: string;
+  /** The bench database as its owner (seeding, clearing) ... */
   databaseUrl: string;
+  /** ... and as the apps' own login. */
+  appDatabaseUrl: string;
   redisUrl: string;
   log: (msg: string) => void;
 }
@@ -135,6 +138,7 @@ export class BenchRun {
           full: opts.full,
           soakMinutes: opts.soakMinutes,
           databaseUrl: env.databaseUrl,
+          appDatabaseUrl: env.appDatabaseUrl,
           redisUrl: env.redisUrl,
           keyPrefix: BENCH_KEY_PREFIX,
           jwtSecret: randomBytes(32).toString('hex'),

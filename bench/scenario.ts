@@ -10,8 +10,10 @@ export interface BenchContext {
   full: boolean;
   /** `--soak MINUTES`: how long the soak scenario runs (null: not given). */
   soakMinutes: number | null;
-  /** The bench's own database (never the one of `npm start` or of the tests), migrated. */
+  /** The bench's own database (never the one of `npm start` or of the tests), migrated, as its owner. */
   databaseUrl: string;
+  /** The same database as the apps' own login (what the apps the bench starts log in with). */
+  appDatabaseUrl: string;
   redisUrl: string;
   /** HC_KEY_PREFIX of every app the bench starts; the runner clears its keys before and after. */
   keyPrefix: string;
@@ -67,7 +69,7 @@ export function row(r: Omit<BenchRow, 'ratio'>): BenchRow {
 export function productionAppEnv(ctx: BenchContext, extra: Record<string, string> = {}): Record<string, string> {
   return {
     NODE_ENV: 'production',
-    DATABASE_URL: ctx.databaseUrl,
+    DATABASE_URL: ctx.appDatabaseUrl,
     REDIS_URL: ctx.redisUrl,
     HC_JWT_SECRET: ctx.jwtSecret,
     HC_KEY_PREFIX: ctx.keyPrefix,

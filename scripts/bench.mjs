@@ -42,7 +42,7 @@ process.on('SIGTERM', () => void stopOnSignal('SIGTERM'));
 try {
   // Even with DATABASE_URL set, the bench uses a database of its own on that server.
   const databaseUrl = await ensureDatabase(preparedUrl, BENCH_DATABASE);
-  migrate(databaseUrl);
+  const appDatabaseUrl = migrate(databaseUrl);
   const bench = await import('../dist/bench/main.js');
   const opts = bench.parseOptions(argv);
   if (opts.list) {
@@ -52,6 +52,7 @@ try {
     run = new bench.BenchRun(opts, {
       root: ROOT,
       databaseUrl,
+      appDatabaseUrl,
       redisUrl: services.redisUrl,
       log: (m) => console.error(`[bench] ${m}`),
     });

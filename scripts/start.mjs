@@ -4,21 +4,24 @@ import { readFileSync } from 'node:fs';
 import { log, localSecrets, migrate, prepare, ROOT } from './lib/setup.mjs';
 
 const APPS = [
-  { name: 'api', portVar: 'API_PORT', port: 3000 },
-  { name: 'ingest', portVar: 'INGEST_PORT', port: 3001 },
-  { name: 'batch', portVar: 'BATCH_PORT', port: 3002 },
+  { name: 'api', portVar: 'API_PORT', port: 3000, metricsPort: 9464 },
+  { name: 'ingest', portVar: 'INGEST_PORT', port: 3001, metricsPort: 9465 },
+  { name: 'batch', portVar: 'BATCH_PORT', port: 3002, metricsPort: 9466 },
 ];
 
 // V8 flags per app (package.json "appNodeArgs"; docker-compose.yml repeats them).
 const nodeArgs = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).appNodeArgs ?? {};
 
 const { services, databaseUrl, redisUrl } = await prepare({ database: 'healthcode' });
-migrate(databaseUrl);
+// Migrations as the owner; the apps on their own login, without the owner's URL.
+const appDatabaseUrl = migrate(databaseUrl);
 
 const secrets = localSecrets();
+const appEnv = { ...process.env };
+delete appEnv.MIGRATE_DATABASE_URL;
 const env = {
-  ...process.env,
-  DATABASE_URL: databaseUrl,
+  ...appEnv,
+  DATABASE_URL: appDatabaseUrl,
   REDIS_URL: redisUrl,
   HC_JWT_SECRET: process.env.HC_JWT_SECRET || secrets.jwtSecret,
   HC_ADMIN_PASSWORD: process.env.HC_ADMIN_PASSWORD || secrets.adminPassword,
@@ -43,8 +46,12 @@ const children = APPS.map((app) => {
 });
 
 const port = (app) => process.env[app.portVar] || app.port;
+const metricsPort = (app) => process.env[app.portVar.replace('PORT', 'METRICS_PORT')] || app.metricsPort;
 log('the system is starting:');
-for (const app of APPS) log(`  ${app.name.padEnd(6)} http://localhost:${port(app)}  (ready: /health/ready)`);
+for (const app of APPS)
+  log(
+    `  ${app.name.padEnd(6)} http://localhost:${port(app)}  (ready: /health/ready; metrics: ${process.env.HC_METRICS_HOST || '127.0.0.1'}:${metricsPort(app)}/metrics)`,
+  );
 log(`  OpenAPI http://localhost:${port(APPS[0])}/docs, http://localhost:${port(APPS[1])}/docs`);
 log(
   `  first admin: ${env.HC_ADMIN_USERNAME || 'admin'} / ${process.env.HC_ADMIN_PASSWORD ? '(HC_ADMIN_PASSWORD)' : env.HC_ADMIN_PASSWORD}`,

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { runJest } from './lib/jest.mjs';
 import { startCitus } from './lib/services.mjs';
-import { ensureChromium, ensurePromtool, localSecrets, log, prepare, ROOT } from './lib/setup.mjs';
+import { appDatabaseUrl, ensureChromium, ensurePromtool, localSecrets, log, prepare, ROOT } from './lib/setup.mjs';
 
 /**
  * The Prometheus configuration, the alert rules and their unit tests (deploy/prometheus): checked
@@ -47,6 +47,8 @@ try {
     env: {
       ...process.env,
       TEST_PG_SERVER_URL: databaseUrl,
+      // The apps' own login on that server (test/support/global-setup.ts makes it).
+      TEST_PG_APP_URL: appDatabaseUrl(databaseUrl),
       REDIS_URL: redisUrl,
       HC_JWT_SECRET: localSecrets().jwtSecret,
       HC_TEST_CHROMIUM: chromium,

@@ -3,7 +3,7 @@ import { lastClosedWindowId, windowIdOf, type TimeGrid } from '#libs/domain/inde
 import { productionAppEnv, type BenchContext, type BenchRow, type Scenario } from '../scenario.js';
 import { gcProbeLaunch, liveMemory, type MemorySample } from '../support/memory.js';
 import { fillCodeCache, seedPeople, writeUserTokens, type ColorMix } from '../support/people.js';
-import { writeCellPool, type PingBatchSpec } from '../support/pings.js';
+import { IMPLAUSIBLE_MOVES_ALLOWED, writeCellPool, type PingBatchSpec } from '../support/pings.js';
 import { withClient } from '../support/postgres.js';
 import type { RunningProcess } from '../support/processes.js';
 import { emptyBenchData } from '../support/reset.js';
@@ -128,7 +128,12 @@ export const soak: Scenario = {
     );
 
     // One process each (HC_HTTP_WORKERS=1), so each app's memory is one process's; each with the GC probe.
-    const env = productionAppEnv(ctx, { ...GRID_ENV, HC_HTTP_WORKERS: '1', HC_PING_BATCHES_PER_MINUTE: '1000000' });
+    const env = productionAppEnv(ctx, {
+      ...GRID_ENV,
+      HC_HTTP_WORKERS: '1',
+      HC_PING_BATCHES_PER_MINUTE: '1000000',
+      ...IMPLAUSIBLE_MOVES_ALLOWED,
+    });
     const probeFile = (app: App) => path.join(ctx.workDir, `soak-gc-${app}.json`);
     const apps = {} as Record<App, RunningProcess>;
     for (const app of APPS) {

@@ -7,7 +7,14 @@ import { withCpuUsage, type CpuUsage } from './cpu.js';
 import type { LoadResult, LoadSpec } from './load-generator.js';
 import { fetchMetrics, metricValue } from './metrics.js';
 import { fillCodeCache, seedPeople, userToken, writeUserTokens } from './people.js';
-import { oldestTsOf, pingsBody, writeCellPool, PingBatchGenerator, type PingBatchSpec } from './pings.js';
+import {
+  IMPLAUSIBLE_MOVES_ALLOWED,
+  oldestTsOf,
+  pingsBody,
+  writeCellPool,
+  PingBatchGenerator,
+  type PingBatchSpec,
+} from './pings.js';
 import { checkpoint, durabilitySettings, localPostgresPid, withClient } from './postgres.js';
 import type { RunningProcess } from './processes.js';
 import { localRedisPid } from './redis.js';
@@ -123,7 +130,7 @@ interface IngestCounters {
   refused: number;
 }
 
-/** The ingest app's own counters (summed over its workers by /metrics). */
+/** The ingest app's own counters (summed over its workers by its metrics port). */
 async function ingestCounters(url: string): Promise<IngestCounters> {
   const text = await fetchMetrics(url);
   const value = (name: string, label?: string) => metricValue(text, name, label);
@@ -194,18 +201,18 @@ export interface ApiRun {
 async function measureApi(
   ctx: BenchContext,
   table: IngestTable,
-  appUrl: string,
+  metricsUrl: string,
   groups: { server: number; redis: number | null; postgres: number | null },
   loadSpec: Omit<LoadSpec, 'durationSec'>,
   durationSec: number,
 ): Promise<ApiRun> {
   await table.reset();
-  const before = await ingestCounters(appUrl);
+  const before = await ingestCounters(metricsUrl);
   const { result: load, cpu } = await withCpuUsage(groups, (onStart) =>
     ctx.load.run({ ...loadSpec, durationSec, onStart }),
   );
   const stored = await settledCount(table);
-  const server = minus(await ingestCounters(appUrl), before);
+  const server = minus(await ingestCounters(metricsUrl), before);
   const acknowledged = (load.pings?.accepted ?? 0) + (load.pings?.late ?? 0);
   return { load, cpu, stored, acknowledged, pingsPerSec: acknowledged / load.durationSec, server };
 }
@@ -349,7 +356,11 @@ export async function runIngestRounds(
     () =>
       ctx.processes.startApp(
         'ingest',
-        productionAppEnv(ctx, { HC_HTTP_WORKERS: String(INGEST_PROCESSES), HC_PING_BATCHES_PER_MINUTE: '1000000' }),
+        productionAppEnv(ctx, {
+          HC_HTTP_WORKERS: String(INGEST_PROCESSES),
+          HC_PING_BATCHES_PER_MINUTE: '1000000',
+          ...IMPLAUSIBLE_MOVES_ALLOWED,
+        }),
         tag,
       ),
   );
@@ -375,7 +386,7 @@ export async function runIngestRounds(
       const api = await measureApi(
         ctx,
         table,
-        app.url,
+        app.metricsUrl!,
         { server: app.process.pid!, ...pids },
         loadSpec,
         size.durationSec,

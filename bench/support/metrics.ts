@@ -1,4 +1,4 @@
-/** An app's Prometheus text (`GET /metrics`). */
+/** An app's Prometheus text (`GET /metrics` on its metrics port, `url`). */
 export async function fetchMetrics(url: string): Promise<string> {
   const res = await fetch(`${url}/metrics`);
   if (!res.ok) throw new Error(`${url}/metrics answered ${res.status}`);

@@ -7,6 +7,8 @@ export interface RunningProcess {
   name: string;
   url: string;
   port: number;
+  /** An app's Prometheus port (`${metricsUrl}/metrics`); null for other processes. */
+  metricsUrl: string | null;
   process: ChildProcess;
   /** The last lines the process printed (for error messages). */
   tail: () => string;
@@ -21,6 +23,8 @@ export interface StartOptions {
   env: Record<string, string>;
   /** The variable that carries the listen port (API_PORT, PORT, ...). */
   portVar: string;
+  /** The variable that carries an app's metrics port (API_METRICS_PORT, ...), if it has one. */
+  metricsPortVar?: string;
   /** Polled until it answers 200. */
   readyPath: string;
   readyTimeoutMs?: number;
@@ -88,6 +92,7 @@ export class ProcessStarter {
       script: `dist/apps/${app}/src/main.js`,
       env,
       portVar,
+      metricsPortVar: `${portVar.slice(0, -'PORT'.length)}METRICS_PORT`,
       readyPath: '/health/ready',
       nodeArgs: [...appNodeArgs(this.root, app), ...nodeArgs],
     });
@@ -110,6 +115,7 @@ export class ProcessStarter {
 
   async start(opts: StartOptions): Promise<RunningProcess> {
     const port = await freePort();
+    const metricsPort = opts.metricsPortVar ? await freePort() : null;
     if (this.closed) throw new Error(`not starting ${opts.name}: the bench is stopping`);
     mkdirSync(this.logDir, { recursive: true });
     const logFile = createWriteStream(path.join(this.logDir, `${opts.name}.log`));
@@ -120,7 +126,12 @@ export class ProcessStarter {
       : [];
     const child = spawn(process.execPath, ['--enable-source-maps', ...profile, ...(opts.nodeArgs ?? []), opts.script], {
       cwd: this.root,
-      env: { ...process.env, ...opts.env, [opts.portVar]: String(port) },
+      env: {
+        ...process.env,
+        ...opts.env,
+        [opts.portVar]: String(port),
+        ...(opts.metricsPortVar ? { [opts.metricsPortVar]: String(metricsPort) } : {}),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const collect = (d: Buffer) => {
@@ -134,6 +145,7 @@ export class ProcessStarter {
       name: opts.name,
       url: `http://127.0.0.1:${port}`,
       port,
+      metricsUrl: metricsPort === null ? null : `http://127.0.0.1:${metricsPort}`,
       process: child,
       tail: () => out,
       stop: async () => {

@@ -10,9 +10,19 @@ export interface AccountActor {
   actor: string;
 }
 
-const view = (a: AdminRow) => ({ username: a.username, role: a.role, disabled: a.disabled });
+// The token version shows in the trail when a change ended the account's sessions.
+const view = (a: AdminRow) => ({
+  username: a.username,
+  role: a.role,
+  disabled: a.disabled,
+  tokenVersion: a.tokenVersion,
+});
 
-/** Admin accounts: each change and its audit row commit together; passwords are stored hashed only. */
+/**
+ * Admin accounts: each change and its audit row commit together; passwords are stored hashed only.
+ * A change that takes access away (a disable, a password reset) also ends the account's sessions
+ * in the same transaction (its token version moves on), whoever calls it: the CLI or a route.
+ */
 @Injectable()
 export class AdminAccounts {
   constructor(
@@ -39,19 +49,36 @@ export class AdminAccounts {
     });
   }
 
-  async setDisabled(by: AccountActor, username: string, disabled: boolean): Promise<AdminRow> {
-    return this.change(by, username, disabled ? 'admin.disable' : 'admin.enable', { disabled });
+  async setDisabled(
+    by: AccountActor,
+    username: string,
+    disabled: boolean,
+    note: string | null = null,
+  ): Promise<AdminRow> {
+    // Enabling ends nothing, and brings back nothing: the disable already moved the version on.
+    return this.change(
+      by,
+      username,
+      disabled ? 'admin.disable' : 'admin.enable',
+      { disabled, endSessions: disabled },
+      note,
+    );
   }
 
+  /** Whoever knew the old password may hold a session opened with it: those end now. */
   async resetPassword(by: AccountActor, username: string, password: string): Promise<AdminRow> {
-    return this.change(by, username, 'admin.reset-password', { passwordHash: await hashPassword(password) });
+    return this.change(by, username, 'admin.reset-password', {
+      passwordHash: await hashPassword(password),
+      endSessions: true,
+    });
   }
 
   private async change(
     by: AccountActor,
     username: string,
     action: string,
-    change: { disabled?: boolean; passwordHash?: string },
+    change: { disabled?: boolean; passwordHash?: string; endSessions: boolean },
+    note: string | null = null,
   ): Promise<AdminRow> {
     return this.db.transaction(async (tx) => {
       const before = await this.admins.findByUsername(username, tx);
@@ -64,7 +91,7 @@ export class AdminAccounts {
         targetId: after.id,
         before: view(before),
         after: view(after),
-        note: null,
+        note,
       });
       return after;
     });

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createSigner } from 'fast-jwt';
-import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
+import { APP_CONFIG, requireJwtSecret, type AppConfig } from '#libs/config/index.js';
 import { DomainError, ErrorCode } from '#libs/domain/index.js';
 import type { AdminRole } from '#libs/db/index.js';
 import { HmacSha256, verifyHs256 } from './hs256.js';
@@ -18,9 +18,13 @@ export interface AdminPrincipal {
   adminId: string;
   username: string;
   role: AdminRole;
+  /** The account's token version the token was issued at: it must still be the account's (AdminAuthenticator). */
+  tokenVersion: number;
 }
 
 export type Principal = UserPrincipal | AdminPrincipal;
+
+const isTokenVersion = (tv: unknown): tv is number => typeof tv === 'number' && Number.isSafeInteger(tv) && tv >= 0;
 
 /**
  * HS256 JWTs, signed by fast-jwt and verified by verifyHs256 (the hot path of every phone
@@ -37,7 +41,7 @@ export class TokenService {
   readonly adminTokenTtlMs: number;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
-    const key = config.jwtSecret;
+    const key = requireJwtSecret(config);
     this.signUser = userTokenSigner(key, config.userTokenTtlSeconds);
     this.adminTokenTtlMs = config.admin.tokenTtlSeconds * 1000;
     this.signAdmin = createSigner({ key, algorithm: 'HS256', expiresIn: this.adminTokenTtlMs });
@@ -49,8 +53,17 @@ export class TokenService {
     return this.signUser(userId, tokenVersion);
   }
 
-  issueAdminToken(admin: { id: string; username: string; role: AdminRole }): { token: string; expiresAtMs: number } {
-    const token = this.signAdmin({ sub: admin.id, typ: 'admin', name: admin.username, role: admin.role });
+  issueAdminToken(admin: { id: string; username: string; role: AdminRole; tokenVersion: number }): {
+    token: string;
+    expiresAtMs: number;
+  } {
+    const token = this.signAdmin({
+      sub: admin.id,
+      typ: 'admin',
+      name: admin.username,
+      role: admin.role,
+      tv: admin.tokenVersion,
+    });
     return { token, expiresAtMs: Date.now() + this.adminTokenTtlMs };
   }
 
@@ -68,16 +81,17 @@ export class TokenService {
     // A user token must expire (verifyHs256 checks `exp` only when present) and name its version.
     if (claims.typ === 'user') {
       const { tv, exp } = claims;
-      if (typeof exp === 'number' && typeof tv === 'number' && Number.isSafeInteger(tv) && tv >= 0)
-        return { kind: 'user', userId: sub, tokenVersion: tv };
+      if (typeof exp === 'number' && isTokenVersion(tv)) return { kind: 'user', userId: sub, tokenVersion: tv };
       throw new DomainError(ErrorCode.UNAUTHENTICATED, 'the token is invalid or expired');
     }
+    // An admin token names its account's token version too (the account is read on every request).
     if (
       claims.typ === 'admin' &&
       (claims.role === 'admin' || claims.role === 'reviewer') &&
-      typeof claims.name === 'string'
+      typeof claims.name === 'string' &&
+      isTokenVersion(claims.tv)
     ) {
-      return { kind: 'admin', adminId: sub, username: claims.name, role: claims.role };
+      return { kind: 'admin', adminId: sub, username: claims.name, role: claims.role, tokenVersion: claims.tv };
     }
     throw new DomainError(ErrorCode.UNAUTHENTICATED, 'the token is invalid or expired');
   }

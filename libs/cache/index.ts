@@ -3,6 +3,8 @@ export * from './code-cache.js';
 export * from './cache.module.js';
 export * from './redis.factory.js';
 export * from './redis-policy.js';
+export * from './redis-policy-check.module.js';
 export * from './rebuild-state.js';
 export * from './redis-throttler.storage.js';
 export * from './login-attempts.js';
+export * from './ping-tracks.js';

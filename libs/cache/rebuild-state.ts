@@ -4,26 +4,29 @@ import type { RedisClient } from './redis.factory.js';
 // Extends the lock only while we still own it.
 const REFRESH_LOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
 
-type RebuildStateKey = 'complete' | 'lock' | 'cursor';
+type RebuildStateKey = 'complete' | 'lock' | 'cursor' | 'epoch';
 
-/** The key of one part of the rebuild state (tests watch `complete`). */
+/** The key of one part of the rebuild state (tests watch `complete` and `epoch`). */
 export const rebuildStateKey = (prefix: string, name: RebuildStateKey): string => `${prefix}:{cache}:${name}`;
 
 /**
- * What a rebuild of the code read model keeps in the cache Redis itself, so that losing that
- * Redis also loses the claim that it is complete:
- * - `complete`: set when every code has been written since the cache was last empty;
- * - `lock`: one rebuilder at a time across all batch processes;
- * - `cursor`: `<run>:<last user id>`, so a rebuild resumes where a dead process stopped, and
- *   restarts from the beginning when the cache was flushed again mid-way (the cursor is gone).
- * The keys share the hash tag `{cache}`, so on a Redis Cluster they live in one slot and the
- * scripts that read one and write another stay atomic.
+ * What a rebuild of the code read model keeps, and where:
+ * - on the queue Redis (`state`, never evicts): `lock`, one rebuilder at a time across all batch
+ *   processes; `cursor`, `<run>:<last user id>`, so a rebuild resumes where a dead process
+ *   stopped; `complete`, the run that last wrote every code;
+ * - on the cache Redis itself: `epoch`, the run whose codes it holds. Losing the cache loses it,
+ *   and with it the claim that the cache is complete (`complete` no longer matches) and the
+ *   right to resume (a rebuild starts over). Every check and every page reads it, so an LRU
+ *   policy keeps it; evicted anyway, it costs a rebuild, never a wrong answer.
+ * The queue keys share the hash tag `{cache}`, so on a Redis Cluster the scripts that read one
+ * and write another stay atomic. With one Redis for both, `state` and `cache` are one client.
  */
 export class RebuildState {
   readonly owner = randomUUID();
 
   constructor(
-    private readonly redis: RedisClient,
+    private readonly state: RedisClient,
+    private readonly cache: RedisClient,
     private readonly prefix: string,
   ) {}
 
@@ -31,35 +34,42 @@ export class RebuildState {
     return rebuildStateKey(this.prefix, name);
   }
 
+  private epoch(): Promise<string | null> {
+    return this.cache.get(this.key('epoch'));
+  }
+
   async isComplete(): Promise<boolean> {
-    return (await this.redis.exists(this.key('complete'))) === 1;
+    const [done, epoch] = await Promise.all([this.state.get(this.key('complete')), this.epoch()]);
+    return done !== null && done === epoch;
   }
 
   async tryLock(ttlMs: number): Promise<boolean> {
-    return (await this.redis.set(this.key('lock'), this.owner, 'PX', ttlMs, 'NX')) === 'OK';
+    return (await this.state.set(this.key('lock'), this.owner, 'PX', ttlMs, 'NX')) === 'OK';
   }
 
   async refreshLock(ttlMs: number): Promise<boolean> {
-    return (await this.redis.eval(REFRESH_LOCK, 1, this.key('lock'), this.owner, String(ttlMs))) === 1;
+    return (await this.state.eval(REFRESH_LOCK, 1, this.key('lock'), this.owner, String(ttlMs))) === 1;
   }
 
   async unlock(): Promise<void> {
-    if ((await this.redis.get(this.key('lock'))) === this.owner) await this.redis.del(this.key('lock'));
+    if ((await this.state.get(this.key('lock'))) === this.owner) await this.state.del(this.key('lock'));
   }
 
-  /** The run to continue and its last user id; a new run from the start when there is none. */
+  /** The run to continue and its last user id; a new run from the start when there is none or the cache lost it. */
   async readCursor(): Promise<{ run: string; afterUserId: string; resumed: boolean }> {
-    const raw = await this.redis.get(this.key('cursor'));
+    const raw = await this.state.get(this.key('cursor'));
     const [run, afterUserId] = raw?.split(':') ?? [];
-    if (run && afterUserId) return { run, afterUserId, resumed: true };
+    if (run && afterUserId && (await this.epoch()) === run) return { run, afterUserId, resumed: true };
     const fresh = { run: randomUUID(), afterUserId: '0' };
-    await this.redis.set(this.key('cursor'), `${fresh.run}:0`);
+    await this.cache.set(this.key('epoch'), fresh.run);
+    await this.state.set(this.key('cursor'), `${fresh.run}:0`);
     return { ...fresh, resumed: false };
   }
 
-  /** Moves the cursor; false when it vanished (the cache was flushed again: start over). */
+  /** Moves the cursor; false when the cache lost the run's epoch (emptied again: start over) or another run took over. */
   async advance(run: string, from: string, to: string): Promise<boolean> {
-    const moved = await this.redis.eval(
+    if ((await this.epoch()) !== run) return false;
+    const moved = await this.state.eval(
       `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2]) return 1 end return 0`,
       1,
       this.key('cursor'),
@@ -70,13 +80,14 @@ export class RebuildState {
   }
 
   async markComplete(run: string, last: string): Promise<boolean> {
-    const done = await this.redis.eval(
+    if ((await this.epoch()) !== run) return false;
+    const done = await this.state.eval(
       `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[2], ARGV[2]) redis.call('DEL', KEYS[1]) return 1 end return 0`,
       2,
       this.key('cursor'),
       this.key('complete'),
       `${run}:${last}`,
-      new Date().toISOString(),
+      run,
     );
     return done === 1;
   }

@@ -19,3 +19,29 @@ export async function maxmemoryPolicies(client: RedisInfoClient): Promise<Map<st
   }
   return policies;
 }
+
+/** What a Redis server is for: the queues and counters (REDIS_URL), or the code read model. */
+export type RedisRole = 'queue' | 'cache';
+
+/**
+ * The queue Redis must never lose a key (an evicted job is work silently dropped, an evicted
+ * counter a limit reopened); the cache's codes have no expiry, so only an allkeys-* policy lets
+ * a full cache Redis make room instead of refusing writes.
+ */
+export const POLICY_FITS: Record<RedisRole, (policy: string) => boolean> = {
+  queue: (policy) => policy === 'noeviction',
+  cache: (policy) => policy.startsWith('allkeys-'),
+};
+
+const ROLE_SETTING: Record<RedisRole, string> = { queue: 'REDIS_URL', cache: 'CACHE_REDIS_URL' };
+
+/** What is wrong with a server's policies for its role, in a sentence; null when they fit. */
+export function policyProblem(role: RedisRole, policies: Map<string, number>): string | null {
+  const wrong = [...policies.keys()].filter((p) => !POLICY_FITS[role](p));
+  if (!wrong.length) return null;
+  const must =
+    role === 'queue'
+      ? 'noeviction: it holds the jobs and the rate-limit and login counters, which eviction would erase'
+      : 'allkeys-lru (or another allkeys-*)';
+  return `the ${role} Redis (${ROLE_SETTING[role]}) runs maxmemory-policy ${wrong.join(', ')}: it must be ${must}`;
+}

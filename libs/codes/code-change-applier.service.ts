@@ -23,6 +23,8 @@ export interface AppliedChange {
 
 export interface ApplyOptions {
   note?: string | null;
+  /** A request claimed by someone else than this username (a live claim) is left pending (null is answered). */
+  claimant?: string;
   /** Runs inside the transaction after the decision, so its rows commit or roll back with it. */
   onDecided?: (tx: EntityManager, applied: AppliedChange) => Promise<void>;
 }
@@ -87,8 +89,16 @@ export class CodeChangeApplier {
     return applied;
   }
 
-  /** `applyMany` inside the caller's code transaction, without chunks: claims the requests still pending, then applies them. */
-  async applyPending(t: CodeTransaction, changes: { id: string; userId: string }[], actor: string): Promise<number> {
+  /**
+   * `applyMany` inside the caller's code transaction, without chunks: claims the requests still
+   * pending, then applies them; `note` is recorded on each. Returns how many codes were written.
+   */
+  async applyPending(
+    t: CodeTransaction,
+    changes: { id: string; userId: string }[],
+    actor: string,
+    note: string | null = null,
+  ): Promise<number> {
     let applied = 0;
     for (let rest = changes; rest.length;) {
       const { first, others } = firstPerUser(rest);
@@ -99,9 +109,10 @@ export class CodeChangeApplier {
           first.map((c) => c.id),
           'applied',
           actor,
-          null,
+          note,
         ),
         actor,
+        note,
       );
       rest = others;
     }
@@ -113,7 +124,12 @@ export class CodeChangeApplier {
    * person); those the rules no longer allow (the person turned red meanwhile) become superseded.
    * Returns how many codes were written.
    */
-  async applyClaimed(t: CodeTransaction, claimed: ChangeToApply[], actor: string): Promise<number> {
+  async applyClaimed(
+    t: CodeTransaction,
+    claimed: ChangeToApply[],
+    actor: string,
+    note: string | null = null,
+  ): Promise<number> {
     const byId = new Map(claimed.map((c) => [c.id, c]));
     const items = claimed.map((c) => ({ userId: c.userId, changeId: c.id }));
     const written = await t.changeMany(items, actor, (current, id) => nextCodeFor(current, byId.get(id!)!));
@@ -122,7 +138,7 @@ export class CodeChangeApplier {
       items.filter((i) => !written.has(i.userId)).map((i) => i.changeId),
       'superseded',
       actor,
-      null,
+      note,
     );
     return written.size;
   }
@@ -167,7 +183,7 @@ export class CodeChangeApplier {
   async apply(changeId: string, actor: string, opts: ApplyOptions = {}): Promise<CodeChangeRow | null> {
     const note = opts.note ?? null;
     return this.writer.transact(async (t) => {
-      const claimed = await this.changes.decidePending(t.tx, changeId, 'applied', actor, note);
+      const claimed = await this.changes.decidePending(t.tx, changeId, 'applied', actor, note, opts.claimant);
       if (!claimed) return null;
       const { current, written } = await t.change(claimed.userId, actor, changeId, (c) => nextCodeFor(c, claimed));
       const change = written ? claimed : await this.changes.decide(t.tx, changeId, 'superseded', actor, note);

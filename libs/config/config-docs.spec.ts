@@ -19,4 +19,13 @@ describe('configuration docs', () => {
   it.each(variables)('%s is in the README configuration table', (v) => {
     expect(readme).toMatch(new RegExp(`^\\| [^|]*\`${v}\``, 'm'));
   });
+
+  // `cp .env.example .env` then `docker compose up`: every variable there reaches the stack, as an
+  // app's environment entry or an interpolation (NODE_ENV and the ports inside are set there).
+  const compose = readFileSync(new URL('docker-compose.yml', root), 'utf8');
+  const exampleVariables = [...envExample.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]);
+
+  it.each(exampleVariables)('%s of .env.example is passed through by docker-compose.yml', (v) => {
+    expect(compose).toMatch(new RegExp(`\\$\\{${v}[:?}-]|^\\s+${v}:`, 'm'));
+  });
 });

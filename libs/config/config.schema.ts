@@ -1,5 +1,6 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
-import { MIN_SOURCE_PINGS_PER_SHARD } from '#libs/domain/index.js';
+import { ADMIN_USERNAME_PATTERN, ADMIN_USERNAME_RULE, MIN_SOURCE_PINGS_PER_SHARD } from '#libs/domain/index.js';
 import { parseRedisUrl } from './redis-url.js';
 
 const int = (min: number) => z.coerce.number().int().min(min);
@@ -13,12 +14,15 @@ const redisUrl = z
 
 /**
  * Every variable of the configuration (README's table, .env.example): the tracing rules, plus
- * operational ones: HC_HTTP_WORKERS (processes serving each HTTP port),
+ * operational ones: MIGRATE_DATABASE_URL (the schema owner's login, for the migrate step only), *_METRICS_PORT and HC_METRICS_HOST (where Prometheus scrapes, apart from the
+ * public port), HC_HTTP_WORKERS (processes serving each HTTP port),
  * HC_HTTP_*_TIMEOUT_SECONDS, HC_HTTP_KEEP_ALIVE_SECONDS and HC_HTTP_MAX_CONNECTIONS (how long a
  * client may take and how many connections a process holds),
  * HC_CACHE_REBUILD_PER_SECOND (pace of the read-model rebuild), HC_TRUST_PROXY (which proxies'
  * X-Forwarded-For gives the client address), HC_REGISTRATIONS_PER_MINUTE, HC_PING_BATCHES_PER_MINUTE,
- * HC_ADMIN_TOKEN_TTL_SECONDS and HC_LOGIN_* (admin sessions and login throttling),
+ * HC_MAX_SPEED_KMH and HC_MAX_PINGS_PER_SLOT (pings refused as implausible),
+ * HC_ADMIN_TOKEN_TTL_SECONDS and HC_LOGIN_* (admin sessions and login throttling), HC_CLAIM_SECONDS
+ * (how long a reviewer's claim on review requests lasts),
  * HC_USER_TOKEN_TTL_SECONDS (lifetime of a phone's token), HC_TRACE_SHARDS
  * (most shard jobs one window's trace is cut into), HC_TRACE_MIN_SHARD_PINGS (fewest source pings
  * worth a shard), HC_JOB_LOCK_SECONDS (how long a crashed worker's job stays locked before another
@@ -32,17 +36,25 @@ export const configSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
     .default('postgres://postgres@127.0.0.1:54329/healthcode'),
+  MIGRATE_DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional(),
   REDIS_URL: redisUrl.default('redis://127.0.0.1:63799'),
   CACHE_REDIS_URL: redisUrl.optional(),
   HC_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
-  HC_ADMIN_USERNAME: z
-    .string()
-    .regex(/^[a-z0-9._-]{3,64}$/, 'must be 3-64 of a-z 0-9 . _ -')
-    .default('admin'),
+  HC_ADMIN_USERNAME: z.string().regex(ADMIN_USERNAME_PATTERN, ADMIN_USERNAME_RULE).default('admin'),
   HC_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
   API_PORT: port.default(3000),
   INGEST_PORT: port.default(3001),
   BATCH_PORT: port.default(3002),
+  API_METRICS_PORT: port.default(9464),
+  INGEST_METRICS_PORT: port.default(9465),
+  BATCH_METRICS_PORT: port.default(9466),
+  HC_METRICS_HOST: z
+    .string()
+    .refine((host) => isIP(host) !== 0, 'must be an IP address to listen on (127.0.0.1, 0.0.0.0, ::1, ...)')
+    .default('127.0.0.1'),
   HC_WINDOW_SECONDS: int(1).default(3600),
   HC_GRACE_SECONDS: int(0).default(600),
   HC_SLOT_SECONDS: int(1).default(300),
@@ -65,11 +77,14 @@ export const configSchema = z.object({
   HC_HTTP_MAX_CONNECTIONS: int(1).default(10_000),
   HC_REGISTRATIONS_PER_MINUTE: int(1).default(30),
   HC_PING_BATCHES_PER_MINUTE: int(1).default(30),
+  HC_MAX_SPEED_KMH: z.coerce.number().positive().default(300),
+  HC_MAX_PINGS_PER_SLOT: int(1).default(30),
   HC_ADMIN_TOKEN_TTL_SECONDS: int(60).max(86_400).default(1800),
   HC_USER_TOKEN_TTL_SECONDS: int(60).max(31_536_000).default(2_592_000),
   HC_LOGIN_MAX_FAILURES: int(1).default(5),
   HC_LOGIN_MAX_FAILURES_PER_ADDRESS: int(1).default(20),
   HC_LOGIN_LOCK_SECONDS: int(1).default(900),
+  HC_CLAIM_SECONDS: int(60).max(86_400).default(900),
   HC_LOGIN_MAX_DELAY_SECONDS: int(0).max(60).default(4),
   HC_CACHE_REBUILD_PER_SECOND: int(1).default(50_000),
   HC_TRACE_SHARDS: int(1).max(1024).default(8),

@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import {
   minimumRetentionDays,
   validateTimeGrid,
   type ContactRule,
   type ExposureThresholds,
   type LoginFailureLimits,
+  type PlausibilityRules,
   type TimeGrid,
 } from '#libs/domain/index.js';
 import { configSchema } from './config.schema.js';
@@ -13,10 +13,14 @@ import { parseTrustProxy, type TrustProxy } from './trust-proxy.js';
 /** The validated, typed configuration every app reads once at start-up. */
 export interface AppConfig {
   env: string;
+  /** The apps' own login (DATABASE_URL). */
   databaseUrl: string;
+  /** The schema owner's login, for the migrate step only (MIGRATE_DATABASE_URL, else DATABASE_URL). */
+  migrateDatabaseUrl: string;
   redisUrl: string;
   cacheRedisUrl: string;
-  jwtSecret: string;
+  /** Signs and checks tokens; null when unset (the apps then refuse to start: requireJwtSecret). */
+  jwtSecret: string | null;
   admin: { username: string; password: string | null; tokenTtlSeconds: number };
   /** Lifetime of a phone's token; a phone renews it before then (docs/api.md, Phones). */
   userTokenTtlSeconds: number;
@@ -25,7 +29,14 @@ export interface AppConfig {
    * before further attempts get 429, and the delay that slows down a much-failed username.
    */
   login: LoginFailureLimits & { lockSeconds: number };
+  /** How long a reviewer's claim on pending requests lasts. */
+  claimSeconds: number;
   ports: { api: number; ingest: number; batch: number };
+  /**
+   * Prometheus' own port per app, apart from the public one, on `host` (loopback by default): a
+   * scrape runs queries, so it is for the scraper, not for anyone who reaches the API.
+   */
+  metrics: { host: string; ports: { api: number; ingest: number; batch: number } };
   grid: TimeGrid;
   geohashPrecision: number;
   /** Two pings are in contact within this distance and time (libs/domain inContact). */
@@ -51,6 +62,8 @@ export interface AppConfig {
   trustProxy: TrustProxy;
   registrationsPerMinute: number;
   pingBatchesPerMinute: number;
+  /** Pings refused for implying travel faster than a person goes, or past a per-slot count (libs/domain judgePings). */
+  plausibility: PlausibilityRules;
   cacheRebuildPerSecond: number;
   traceShards: number;
   traceMinShardPings: number;
@@ -107,15 +120,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     );
   const trustProxy = parseTrustProxy(c.HC_TRUST_PROXY);
   if ('error' in trustProxy) throw new ConfigError('HC_TRUST_PROXY', trustProxy.error);
-  const production = c.NODE_ENV === 'production';
-  if (production && !c.HC_JWT_SECRET) throw new ConfigError('HC_JWT_SECRET', 'is required in production');
   return {
     env: c.NODE_ENV,
     databaseUrl: c.DATABASE_URL,
+    migrateDatabaseUrl: c.MIGRATE_DATABASE_URL ?? c.DATABASE_URL,
     redisUrl: c.REDIS_URL,
     cacheRedisUrl: c.CACHE_REDIS_URL ?? c.REDIS_URL,
-    // Local runs get their secret from `npm start`; a lone process falls back to a random one.
-    jwtSecret: c.HC_JWT_SECRET ?? randomBytes(32).toString('hex'),
+    jwtSecret: c.HC_JWT_SECRET ?? null,
     admin: {
       username: c.HC_ADMIN_USERNAME,
       password: c.HC_ADMIN_PASSWORD ?? null,
@@ -128,7 +139,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       lockSeconds: c.HC_LOGIN_LOCK_SECONDS,
       maxDelayMs: c.HC_LOGIN_MAX_DELAY_SECONDS * 1000,
     },
+    claimSeconds: c.HC_CLAIM_SECONDS,
     ports: { api: c.API_PORT, ingest: c.INGEST_PORT, batch: c.BATCH_PORT },
+    metrics: {
+      host: c.HC_METRICS_HOST,
+      ports: { api: c.API_METRICS_PORT, ingest: c.INGEST_METRICS_PORT, batch: c.BATCH_METRICS_PORT },
+    },
     grid,
     geohashPrecision: c.HC_GEOHASH_PRECISION,
     contact: { radiusMeters: c.HC_CONTACT_RADIUS_METERS, seconds: c.HC_CONTACT_SECONDS ?? c.HC_SLOT_SECONDS },
@@ -148,6 +164,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     trustProxy: trustProxy.ok,
     registrationsPerMinute: c.HC_REGISTRATIONS_PER_MINUTE,
     pingBatchesPerMinute: c.HC_PING_BATCHES_PER_MINUTE,
+    plausibility: { maxSpeedKmh: c.HC_MAX_SPEED_KMH, maxPingsPerSlot: c.HC_MAX_PINGS_PER_SLOT },
     cacheRebuildPerSecond: c.HC_CACHE_REBUILD_PER_SECOND,
     traceShards: c.HC_TRACE_SHARDS,
     traceMinShardPings: c.HC_TRACE_MIN_SHARD_PINGS,
@@ -156,4 +173,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel: c.LOG_LEVEL,
     logFormat: c.LOG_FORMAT,
   };
+}
+
+/**
+ * The token key. Never made up per process: a token signed by one process (or cluster worker) is
+ * checked by another, so all must share one. `npm start` and `npm test` generate one and pass it.
+ */
+export function requireJwtSecret(config: Pick<AppConfig, 'jwtSecret'>): string {
+  if (config.jwtSecret === null)
+    throw new ConfigError(
+      'HC_JWT_SECRET',
+      'is required: at least 32 characters, the same for every process (npm start and npm test generate one)',
+    );
+  return config.jwtSecret;
 }

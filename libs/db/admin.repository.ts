@@ -11,9 +11,11 @@ export interface AdminRow {
   passwordHash: string;
   role: AdminRole;
   disabled: boolean;
+  /** Admin tokens of another version are refused (AdminAuthenticator); see endSessions below. */
+  tokenVersion: number;
 }
 
-const COLUMNS = `id::text, username, password_hash AS "passwordHash", role, disabled`;
+const COLUMNS = `id::text, username, password_hash AS "passwordHash", role, disabled, token_version::int AS "tokenVersion"`;
 
 @Injectable()
 export class AdminRepository {
@@ -29,6 +31,15 @@ export class AdminRepository {
     return row ?? null;
   }
 
+  /** Every account, by username, without its password hash. */
+  async listAdmins(): Promise<(Omit<AdminRow, 'passwordHash'> & { createdAtMs: number })[]> {
+    const rows = await queryRows(
+      this.db,
+      'SELECT id::text, username, role, disabled, created_at AS "createdAt" FROM admins ORDER BY username',
+    );
+    return rows.map(({ createdAt, ...r }) => ({ ...r, createdAtMs: (createdAt as Date).getTime() }));
+  }
+
   /** A new account; null when the username is taken. */
   async createAdmin(tx: Db, username: string, passwordHash: string, role: AdminRole): Promise<AdminRow | null> {
     const [row] = await queryRows(
@@ -40,19 +51,28 @@ export class AdminRepository {
     return row ?? null;
   }
 
-  /** Changes one account and returns it as it is now; null for an unknown username. */
+  /**
+   * Changes one account and returns it as it is now; null for an unknown username. `endSessions`
+   * moves the token version on, so every token issued before is refused from now on.
+   */
   async updateAdmin(
     tx: Db,
     username: string,
-    change: { disabled?: boolean; passwordHash?: string },
+    change: { disabled?: boolean; passwordHash?: string; endSessions?: boolean },
   ): Promise<AdminRow | null> {
     const [row] = await queryRows(
       tx,
-      `UPDATE admins SET disabled = coalesce($2, disabled), password_hash = coalesce($3, password_hash)
+      `UPDATE admins SET disabled = coalesce($2, disabled), password_hash = coalesce($3, password_hash),
+         token_version = token_version + CASE WHEN $4 THEN 1 ELSE 0 END
        WHERE username = $1 RETURNING ${COLUMNS}`,
-      [username, change.disabled ?? null, change.passwordHash ?? null],
+      [username, change.disabled ?? null, change.passwordHash ?? null, change.endSessions ?? false],
     );
     return row ?? null;
+  }
+
+  async anyExists(): Promise<boolean> {
+    const rows = await queryRows(this.db, `SELECT 1 FROM admins LIMIT 1`);
+    return rows.length > 0;
   }
 
   /** Creates the first admin unless any admin exists; true when this call created it. */

@@ -139,9 +139,30 @@ export const CONTACT_HITS_SQL = `
     AND p.ts >= to_timestamp($14 / 1000.0) AND p.ts < to_timestamp($15 / 1000.0)
     AND g.meters <= $16`;
 
+/**
+ * The (contact, source) pairs of a `hits` relation as CONTACT_HITS_SQL yields them (pairsFromHits of
+ * libs/domain, in SQL): distinct slots, the contact's distinct cells (by code point, as the app
+ * sorts them), and the closest {metres, seconds apart} (the smallest distance, then time).
+ */
+export const PAIRS_OF_HITS_SQL = `
+  SELECT contact_id, source_id,
+         array_agg(DISTINCT slot ORDER BY slot) FILTER (WHERE slot IS NOT NULL) AS slots,
+         array_agg(DISTINCT cell COLLATE "C" ORDER BY cell COLLATE "C") FILTER (WHERE cell IS NOT NULL) AS cells,
+         min(closest) AS closest
+  FROM hits GROUP BY contact_id, source_id`;
+
 /** CONTACT_HITS_SQL, or on pings distributed by zone the same naming the zones ($17). */
 export const contactHitsSql = (distributed: boolean): string =>
   distributed ? zoned(CONTACT_HITS_SQL, 17) : CONTACT_HITS_SQL;
+
+/**
+ * The hits of contactHitsSql as the CTE `hits` of a statement that groups them (PAIRS_OF_HITS_SQL).
+ * Materialized on Citus: the matching runs on the workers and its hits come back whole, then the
+ * pairs are grouped on the coordinator. Inlined, Citus pushed the grouping down as partial
+ * aggregates, and array_agg(DISTINCT ...) came back corrupt ("invalid byte sequence ... 0x00").
+ */
+export const contactHitsCte = (distributed: boolean): string =>
+  distributed ? `hits AS MATERIALIZED (${contactHitsSql(true)})` : `hits AS (${contactHitsSql(false)})`;
 
 /** The parameters of SOURCE_HITS_SQL: the probes around contact pings, and the radius (and the zones). */
 export function sourceHitsParams(

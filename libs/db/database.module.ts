@@ -1,12 +1,15 @@
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
 import { AdminRepository } from './admin.repository.js';
+import { assertAppLogin } from './app-login.js';
 import { APP_DB_CONNECTION_OPTIONS } from './app-role.js';
 import { AuditRepository } from './audit.repository.js';
 import { HealthCodeRepository } from './health-code.repository.js';
 import { LatePingRepository } from './late-ping.repository.js';
 import { RetroTraceRepository } from './retro-trace.repository.js';
+import { ReviewQueueRepository } from './review-queue.repository.js';
 import { PingPartitionRepository } from './ping-partition.repository.js';
 import { PingRepository } from './ping.repository.js';
 import { UserRepository } from './user.repository.js';
@@ -25,6 +28,7 @@ const repositories = [
   PingPartitionRepository,
   PingRepository,
   RetroTraceRepository,
+  ReviewQueueRepository,
   TraceShardRepository,
   TracingRepository,
   UserRepository,
@@ -32,9 +36,13 @@ const repositories = [
   WindowRepository,
 ];
 
+/** Resolved once the pool's login is known to fit the apps (assertAppLogin). */
+const APP_LOGIN_CHECKED = Symbol('APP_LOGIN_CHECKED');
+
 /**
  * The Postgres connection pool and the repositories. The schema is owned by the hand-written
- * migrations: TypeORM never synchronizes or migrates. Every connection acts as the app role.
+ * migrations: TypeORM never synchronizes or migrates. The pool logs in as the apps' own login,
+ * and nothing starts on a login that could rewrite the audit trail or the schema.
  */
 @Global()
 @Module({
@@ -57,7 +65,17 @@ const repositories = [
       }),
     }),
   ],
-  providers: repositories,
+  providers: [
+    ...repositories,
+    {
+      provide: APP_LOGIN_CHECKED,
+      inject: [DataSource],
+      useFactory: async (db: DataSource) => {
+        await assertAppLogin((sql, params) => db.query(sql, params));
+        return true;
+      },
+    },
+  ],
   exports: repositories,
 })
 export class DatabaseModule {}

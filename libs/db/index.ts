@@ -1,4 +1,5 @@
 export * from './admin.repository.js';
+export * from './app-login.js';
 export * from './app-role.js';
 export * from './audit.repository.js';
 export * from './code-change.repository.js';
@@ -20,3 +21,4 @@ export * from './window-exposures.repository.js';
 export * from './window.repository.js';
 export * from './contact.sql.js';
 export * from './distribution.js';
+export * from './review-queue.repository.js';

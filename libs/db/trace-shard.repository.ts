@@ -1,7 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { PartialPair, ShardRange } from '#libs/domain/index.js';
-import { arrayLiteral, type Db, queryRows } from './sql.js';
+import type { SearchRange, ShardRange } from '#libs/domain/index.js';
+import { contactHitsCte, contactHitsParams, PAIRS_OF_HITS_SQL } from './contact.sql.js';
+import { isDistributed } from './distribution.js';
+import { type Db, queryRows } from './sql.js';
+
+/** Where a shard looks for contacts (CONTACT_HITS_SQL's inputs): its search ranges, in the window, within the radius. */
+export interface ContactSearch {
+  ranges: SearchRange[];
+  slotSeconds: number;
+  window: { fromMs: number; toMs: number };
+  radiusMeters: number;
+}
 
 export interface ShardRow extends ShardRange {
   shard: number;
@@ -45,44 +55,50 @@ export class TraceShardRepository {
     return (await this.plan(windowId, generation)).find((s) => s.shard === shard) ?? null;
   }
 
-  /** One transaction: the shard's pairs replace any earlier attempt's, and the shard is done. */
-  async saveResult(
-    windowId: number,
-    generation: number,
-    shard: number,
-    pairs: PartialPair[],
-    durationMs: number,
-  ): Promise<void> {
-    await this.db.transaction(async (tx) => {
+  /**
+   * One transaction: the pairs the shard's search ranges find replace any earlier attempt's, and
+   * the shard is done. The hits are matched, paired and stored inside Postgres (one statement), so
+   * however many a shard finds, none of them travels to the app. Returns how many pairs were stored.
+   */
+  async saveMatches(
+    key: { windowId: number; generation: number; shard: number },
+    search: ContactSearch,
+    startedAtMs: number,
+  ): Promise<number> {
+    const { windowId, generation, shard } = key;
+    return this.db.transaction(async (tx) => {
       await queryRows(tx, 'DELETE FROM trace_pairs WHERE window_id = $1 AND generation = $2 AND shard = $3', [
         windowId,
         generation,
         shard,
       ]);
-      if (pairs.length) {
-        await queryRows(
+      let pairs = 0;
+      if (search.ranges.length) {
+        const distributed = await isDistributed(tx);
+        const { ranges, slotSeconds, window, radiusMeters } = search;
+        const args = contactHitsParams(ranges, slotSeconds, window, radiusMeters, distributed);
+        const at = args.length;
+        const [row] = await queryRows<{ pairs: number }>(
           tx,
-          `INSERT INTO trace_pairs (window_id, generation, shard, contact_id, source_id, slots, cells, meters, seconds_apart)
-           SELECT $1, $2, $3, c, s, sl::bigint[], ce::text[], m, sa
-           FROM unnest($4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::real[], $9::int[]) AS t(c, s, sl, ce, m, sa)`,
-          [
-            windowId,
-            generation,
-            shard,
-            pairs.map((p) => p.contactId),
-            pairs.map((p) => p.sourceId),
-            pairs.map((p) => arrayLiteral(p.slots)),
-            pairs.map((p) => arrayLiteral(p.cells)),
-            pairs.map((p) => p.closest.meters),
-            pairs.map((p) => Math.round(p.closest.secondsApart)),
-          ],
+          `WITH ${contactHitsCte(distributed)},
+           pairs AS (${PAIRS_OF_HITS_SQL}),
+           stored AS (
+             INSERT INTO trace_pairs (window_id, generation, shard, contact_id, source_id, slots, cells, meters, seconds_apart)
+             SELECT $${at + 1}::bigint, $${at + 2}::int, $${at + 3}::int, contact_id, source_id, slots, cells,
+                    closest[1], round(closest[2])
+             FROM pairs
+             RETURNING 1)
+           SELECT count(*)::int AS pairs FROM stored`,
+          [...args, windowId, generation, shard],
         );
+        pairs = row.pairs;
       }
       await queryRows(
         tx,
         'UPDATE trace_shards SET done = true, pairs = $4, duration_ms = $5 WHERE window_id = $1 AND generation = $2 AND shard = $3',
-        [windowId, generation, shard, pairs.length, durationMs],
+        [windowId, generation, shard, pairs, Date.now() - startedAtMs],
       );
+      return pairs;
     });
   }
 

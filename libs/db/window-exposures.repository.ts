@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { ContactSlots, SearchRange } from '#libs/domain/index.js';
 import type { VersionedCode } from './code-writes.sql.js';
-import { contactHitsParams, contactHitsSql } from './contact.sql.js';
+import { contactHitsCte, contactHitsParams, PAIRS_OF_HITS_SQL } from './contact.sql.js';
 import { isDistributed } from './distribution.js';
 import { epochMs, type Db, queryJsonRows, queryRows } from './sql.js';
 
@@ -31,11 +31,8 @@ export interface StoredExposures {
 // Each yields `hits (contact_id, source_id, slot, cell, closest)`; a row may carry only some of them.
 // Parameters: the evidence's (`params`) from $1 on.
 const HITS = {
-  match: `hits AS (${contactHitsSql(false)})`,
-  // Materialized on Citus: the matching runs on the workers and its hits come back whole, then the
-  // pairs are grouped on the coordinator. Inlined, Citus pushed the grouping down as partial
-  // aggregates, and array_agg(DISTINCT ...) came back corrupt ("invalid byte sequence ... 0x00").
-  matchDistributed: `hits AS MATERIALIZED (${contactHitsSql(true)})`,
+  match: contactHitsCte(false),
+  matchDistributed: contactHitsCte(true),
   shards: `hits AS (
     SELECT contact_id, source_id, s AS slot, NULL::text AS cell, NULL::float8[] AS closest
     FROM trace_pairs, unnest(slots) s WHERE window_id = $1 AND generation = $2
@@ -94,12 +91,7 @@ export class WindowExposureRepository {
     const [row] = await queryRows(
       tx,
       `WITH ${hits},
-       pairs AS (
-         SELECT contact_id, source_id,
-                array_agg(DISTINCT slot ORDER BY slot) FILTER (WHERE slot IS NOT NULL) AS slots,
-                array_agg(DISTINCT cell COLLATE "C" ORDER BY cell COLLATE "C") FILTER (WHERE cell IS NOT NULL) AS cells,
-                min(closest) AS closest
-         FROM hits GROUP BY contact_id, source_id),
+       pairs AS (${PAIRS_OF_HITS_SQL}),
        stored AS (
          INSERT INTO exposures (window_id, contact_id, source_id, seconds, slots, cells, meters, seconds_apart)
          SELECT $${args.length - 1}::bigint, contact_id, source_id, ($${args.length}::int[])[cardinality(slots)], slots, cells,

@@ -1,4 +1,12 @@
-import { canRerunWindow, checkRevocation, loginDelayMs, type CodeState, type RevocationInput } from './admin-rules.js';
+import {
+  adminPasswordProblem,
+  adminUsernameProblem,
+  canRerunWindow,
+  checkRevocation,
+  loginDelayMs,
+  type CodeState,
+  type RevocationInput,
+} from './admin-rules.js';
 
 const green: CodeState = { color: 'green', reason: 'registered', expiresAtMs: null, infectiousFromMs: null };
 const yellow: CodeState = { color: 'yellow', reason: 'exposure', expiresAtMs: 1_000, infectiousFromMs: null };
@@ -63,5 +71,28 @@ describe('loginDelayMs', () => {
 
   it('never delays when the longest delay is 0', () => {
     expect(loginDelayMs(100, { ...limits, maxDelayMs: 0 })).toBe(0);
+  });
+});
+
+describe('admin account rules', () => {
+  it.each([
+    ['rita', null],
+    ['a.b_c-9', null],
+    ['ab', 'must be 3-64 of a-z 0-9 . _ -'],
+    ['Rita', 'must be 3-64 of a-z 0-9 . _ -'],
+    ['rita smith', 'must be 3-64 of a-z 0-9 . _ -'],
+    ['x'.repeat(64), null],
+    ['x'.repeat(65), 'must be 3-64 of a-z 0-9 . _ -'],
+  ])('username %j -> %s', (name, problem) => {
+    expect(adminUsernameProblem(name)).toBe(problem);
+  });
+
+  it.each([
+    ['x'.repeat(11), 'must be at least 12 characters'],
+    ['x'.repeat(12), null],
+    ['x'.repeat(256), null],
+    ['x'.repeat(257), 'must be at most 256 characters'],
+  ])('password of %# -> %s', (password, problem) => {
+    expect(adminPasswordProblem(password)).toBe(problem);
   });
 });

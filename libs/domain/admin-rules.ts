@@ -70,3 +70,22 @@ export function loginDelayMs(usernameFailures: number, limits: LoginFailureLimit
   if (over < 0 || limits.maxDelayMs <= 0) return 0;
   return Math.min(limits.maxDelayMs, LOGIN_FIRST_DELAY_MS * 2 ** Math.min(over, 30));
 }
+
+/** Admin usernames: what the CLI, the accounts API and HC_ADMIN_USERNAME accept. */
+export const ADMIN_USERNAME_PATTERN = /^[a-z0-9._-]{3,64}$/;
+export const ADMIN_USERNAME_RULE = 'must be 3-64 of a-z 0-9 . _ -';
+/** A chosen password's length; the login route takes at most the maximum, so a longer one could never log in. */
+export const ADMIN_PASSWORD_LENGTH = { min: 12, max: 256 } as const;
+
+/** Why a username is refused, or null. */
+export function adminUsernameProblem(username: string): string | null {
+  return ADMIN_USERNAME_PATTERN.test(username) ? null : ADMIN_USERNAME_RULE;
+}
+
+/** Why a chosen password is refused, or null (a generated one always passes). */
+export function adminPasswordProblem(password: string): string | null {
+  const { min, max } = ADMIN_PASSWORD_LENGTH;
+  if (password.length < min) return `must be at least ${min} characters`;
+  if (password.length > max) return `must be at most ${max} characters`;
+  return null;
+}

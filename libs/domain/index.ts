@@ -11,3 +11,4 @@ export * from './ping-time.js';
 export * from './retention.js';
 export * from './errors.js';
 export * from './admin-rules.js';
+export * from './ping-plausibility.js';

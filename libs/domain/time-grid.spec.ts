@@ -1,4 +1,5 @@
 import {
+  firstWindowStartingFrom,
   isWindowClosed,
   lastClosedWindowId,
   slotOf,
@@ -191,5 +192,21 @@ describe('validateTimeGrid', () => {
     const message = validateTimeGrid(grid);
     expect(message).not.toBeNull();
     expect(message).toContain(field);
+  });
+});
+
+describe('firstWindowStartingFrom', () => {
+  it.each([
+    ['at a window start: that window', HOUR, H, 472_222],
+    ['1 ms after a start: the next one', HOUR, H + 1, 472_223],
+    ['1 ms before a start: that one', HOUR, H - 1, 472_222],
+    ['epoch', HOUR, 0, 0],
+    ['before the epoch', DEMO, -59_999, 0],
+    ['at a start before the epoch', DEMO, -60_000, -1],
+  ])('%s', (_label, grid, ts, expected) => {
+    expect(firstWindowStartingFrom(ts, grid)).toBe(expected);
+    // The window found starts at or after ts, and the one before it starts before ts.
+    expect(windowStartMs(expected, grid)).toBeGreaterThanOrEqual(ts);
+    expect(windowStartMs(expected - 1, grid)).toBeLessThan(ts);
   });
 });

@@ -74,3 +74,8 @@ export function validateTimeGrid(grid: TimeGrid): string | null {
   }
   return null;
 }
+
+/** The first window starting at or after `tsMs`: windows starting in [a, b) are those from this id of a up to (not including) this id of b. */
+export function firstWindowStartingFrom(tsMs: number, grid: TimeGrid): number {
+  return Math.ceil(tsMs / (grid.windowSeconds * MS)) || 0; // never -0
+}

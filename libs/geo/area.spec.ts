@@ -1,6 +1,30 @@
-import { cellArea, cellsWithin, gapMeters, METERS_PER_DEGREE, POSITION_PRECISION, type Area } from './area.js';
-import { encodeCell } from './geohash.js';
+import {
+  cellArea,
+  cellsWithin,
+  gapMeters,
+  geohashArea,
+  METERS_PER_DEGREE,
+  minDistanceMeters,
+  POSITION_PRECISION,
+  sharedCellSpanMeters,
+  type Area,
+} from './area.js';
+import { distanceMeters } from './distance.js';
+import { cellBounds, encodeCell } from './geohash.js';
 import { cellNeighbourhood } from './neighbours.js';
+
+/** A seeded generator (mulberry32): the same 2000 random cases on every run. */
+function seeded(seed: number): (min: number, max: number) => number {
+  let a = seed >>> 0;
+  return (min, max) => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return min + (((t ^ (t >>> 14)) >>> 0) / 4294967296) * (max - min);
+  };
+}
+const RUNS = 2000;
 
 const point = (lat: number, lon: number): Area => ({ lat, lon, halfLat: 0, halfLon: 0 });
 /** A point `m` metres north or east of another. */
@@ -80,5 +104,87 @@ describe('cellsWithin', () => {
 
   it('stays bounded next to a pole', () => {
     expect(cellsWithin(point(89.99999, 0), 20, 8).length).toBeLessThanOrEqual(3 * 1024);
+  });
+});
+
+describe('minDistanceMeters', () => {
+  it('is the great-circle distance between two points, at any length', () => {
+    const paris = point(48.8566, 2.3522);
+    const london = point(51.5074, -0.1278);
+    expect(minDistanceMeters(paris, london)).toBeCloseTo(distanceMeters(paris, london), 3);
+    expect(minDistanceMeters(point(0, 179.5), point(0, -179.5))).toBeCloseTo(
+      distanceMeters({ lat: 0, lon: 179.5 }, { lat: 0, lon: -179.5 }),
+      3,
+    );
+  });
+
+  it('is 0 between overlapping or touching cells, and for a point inside a cell', () => {
+    const cell = encodeCell(48.8566, 2.3522, 6);
+    expect(minDistanceMeters(cellArea(cell), cellArea(cell))).toBe(0);
+    expect(minDistanceMeters(cellArea(cell), point(48.8566, 2.3522))).toBe(0);
+    expect(minDistanceMeters(cellArea(cell.slice(0, 4)), cellArea(cell))).toBe(0);
+  });
+
+  it('takes both accuracies off, never below 0', () => {
+    const a = point(48.8566, 2.3522);
+    const b = north(a, 1000);
+    expect(minDistanceMeters({ ...a, accuracyMeters: 10 }, { ...b, accuracyMeters: 5 })).toBeCloseTo(985, 0);
+    expect(minDistanceMeters({ ...a, accuracyMeters: 10 }, north(a, 5))).toBe(0);
+  });
+
+  it('never exceeds the distance between any two points of the areas (a coarse cell never measures farther)', () => {
+    const r = seeded(27);
+    for (let run = 0; run < RUNS; run++) {
+      const len = Math.floor(r(1, 10));
+      const [ca, cb] = [encodeCell(r(-89, 89), r(-180, 180), len), encodeCell(r(-89, 89), r(-180, 180), len + 1)];
+      const [ba, bb] = [cellBounds(ca), cellBounds(cb)];
+      const pa = { lat: r(ba.minLat, ba.maxLat), lon: r(ba.minLon, ba.maxLon) };
+      const pb = { lat: r(bb.minLat, bb.maxLat), lon: r(bb.minLon, bb.maxLon) };
+      expect(minDistanceMeters(cellArea(ca), cellArea(cb))).toBeLessThanOrEqual(distanceMeters(pa, pb) + 1e-6);
+    }
+  });
+
+  it('is close to the distance between the centres for small cells far apart', () => {
+    const a = cellArea(encodeCell(48.8566, 2.3522, 8));
+    const b = cellArea(encodeCell(51.5074, -0.1278, 8));
+    const centres = distanceMeters(a, b);
+    expect(minDistanceMeters(a, b)).toBeLessThanOrEqual(centres);
+    expect(minDistanceMeters(a, b)).toBeGreaterThan(centres - 50);
+  });
+});
+
+describe('sharedCellSpanMeters', () => {
+  it('is the span of the cell both geohashes lie in, Infinity when they share none', () => {
+    expect(sharedCellSpanMeters('u33dc0cp', 'u33dc0cp')).toBeLessThan(100);
+    expect(sharedCellSpanMeters('u33dc0cp', 'u33dc1zz')).toBeGreaterThan(1000);
+    expect(sharedCellSpanMeters('u33dc0cp', 's0000000')).toBe(Infinity);
+  });
+
+  it('is never less than the distance between the points (an upper bound)', () => {
+    const r = seeded(28);
+    for (let run = 0; run < RUNS; run++) {
+      const a = { lat: r(-89.9, 89.9), lon: r(-180, 179.9) };
+      const b = {
+        lat: Math.max(-90, Math.min(90, a.lat + r(-0.5, 0.5))),
+        lon: Math.max(-180, Math.min(180, a.lon + r(-0.5, 0.5))),
+      };
+      const span = sharedCellSpanMeters(encodeCell(a.lat, a.lon, 10), encodeCell(b.lat, b.lon, 10));
+      expect(distanceMeters(a, b)).toBeLessThanOrEqual(span);
+    }
+  });
+});
+
+describe('geohashArea', () => {
+  it('is cellArea, decoded without the check', () => {
+    const r = seeded(29);
+    for (let run = 0; run < RUNS; run++) {
+      const cell = encodeCell(r(-90, 90), r(-180, 180), Math.floor(r(1, 13)));
+      expect(geohashArea(cell)).toEqual(cellArea(cell));
+    }
+  });
+
+  it('takes anything else for the whole world', () => {
+    for (const bad of ['', 'u33a', 'U33D', 'u'.repeat(13)])
+      expect(geohashArea(bad)).toEqual({ lat: 0, lon: 0, halfLat: 90, halfLon: 180 });
   });
 });

@@ -1,5 +1,6 @@
 import ngeohash from 'ngeohash';
-import { cellBounds, MAX_GEOHASH_PRECISION } from './geohash.js';
+import { EARTH_RADIUS_METERS } from './distance.js';
+import { cellBounds, GEOHASH_ALPHABET, MAX_GEOHASH_PRECISION } from './geohash.js';
 
 /**
  * The area a stored position stands for: a rectangle in degrees given by its centre and half its
@@ -125,3 +126,84 @@ export function cellsWithin(area: Area, radiusMeters: number, precision: number)
 }
 
 const CELL_SLACK_METERS = 0.5;
+
+/**
+ * A lower bound of the great-circle distance in metres between any point of one area and any
+ * point of the other (0 when they overlap), less both accuracies: for distances of any length,
+ * where gapMeters' flat approximation is meant for metres. The latitude gap and the longitude gap
+ * are each the smallest the rectangles allow, and the parallels are taken where they are shortest
+ * (the latitude of each rectangle farthest from the equator), so a coarse area never measures
+ * farther than a point inside it.
+ */
+export function minDistanceMeters(a: Area, b: Area): number {
+  const dLat = Math.max(0, Math.abs(a.lat - b.lat) - a.halfLat - b.halfLat);
+  const lonApart = Math.abs(a.lon - b.lon);
+  const dLon = Math.max(0, Math.min(lonApart, 360 - lonApart) - a.halfLon - b.halfLon);
+  const toRadians = Math.PI / 180;
+  const farthest = (x: Area) => Math.min(90, Math.abs(x.lat) + x.halfLat) * toRadians;
+  const h =
+    Math.sin((dLat * toRadians) / 2) ** 2 +
+    Math.cos(farthest(a)) * Math.cos(farthest(b)) * Math.sin((dLon * toRadians) / 2) ** 2;
+  const meters = 2 * EARTH_RADIUS_METERS * Math.asin(Math.sqrt(Math.min(1, h)));
+  return Math.max(0, meters - (a.accuracyMeters ?? 0) - (b.accuracyMeters ?? 0));
+}
+
+/** The span of a geohash cell of each length (index), Infinity for none: the most two points of one cell can lie apart. */
+const CELL_SPAN_METERS = HALF_CELL_DEGREES.map(({ halfLat, halfLon }, n) =>
+  // Along the meridian, then the parallel (no longer than at the equator): a path, so at least the distance.
+  n === 0 ? Infinity : 2 * METERS_PER_DEGREE * (halfLat + halfLon),
+);
+
+/**
+ * An upper bound of the distance in metres between two positions given as geohashes: the span of
+ * the smallest cell holding both (their common prefix). Cheap, with no decoding: enough to tell
+ * that two pings near each other are near.
+ */
+export function sharedCellSpanMeters(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  let k = 0;
+  while (k < n && a.charCodeAt(k) === b.charCodeAt(k)) k++;
+  return CELL_SPAN_METERS[k];
+}
+
+const BASE32_VALUE = new Int8Array(128).fill(-1);
+for (let i = 0; i < GEOHASH_ALPHABET.length; i++) BASE32_VALUE[GEOHASH_ALPHABET.charCodeAt(i)] = i;
+const WHOLE_WORLD: Area = { lat: 0, lon: 0, halfLat: 90, halfLon: 180 };
+
+/**
+ * cellArea for a geohash already checked (a kept position), decoded in place without the check or
+ * intermediate objects: the plausibility rule reads one for each ping that moved. Anything that is
+ * not a geohash stands for the whole world (never farther than anything).
+ */
+export function geohashArea(hash: string): Area {
+  let minLat = -90;
+  let maxLat = 90;
+  let minLon = -180;
+  let maxLon = 180;
+  let lonBit = true;
+  for (let i = 0; i < hash.length; i++) {
+    const code = hash.charCodeAt(i);
+    const v = code < 128 ? BASE32_VALUE[code] : -1;
+    if (v < 0 || i >= MAX_GEOHASH_PRECISION) return WHOLE_WORLD;
+    for (let bit = 4; bit >= 0; bit--) {
+      const on = (v >> bit) & 1;
+      if (lonBit) {
+        const mid = (minLon + maxLon) / 2;
+        if (on) minLon = mid;
+        else maxLon = mid;
+      } else {
+        const mid = (minLat + maxLat) / 2;
+        if (on) minLat = mid;
+        else maxLat = mid;
+      }
+      lonBit = !lonBit;
+    }
+  }
+  if (!hash.length) return WHOLE_WORLD;
+  return {
+    lat: (minLat + maxLat) / 2,
+    lon: (minLon + maxLon) / 2,
+    halfLat: (maxLat - minLat) / 2,
+    halfLon: (maxLon - minLon) / 2,
+  };
+}

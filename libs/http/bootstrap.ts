@@ -1,13 +1,16 @@
 import 'reflect-metadata';
+import cluster from 'node:cluster';
 import { NestFactory } from '@nestjs/core';
+import { register } from 'prom-client';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
-import { ConfigError, loadConfig, type AppConfig, type TrustProxy } from '#libs/config/index.js';
+import { ConfigError, loadConfig, requireJwtSecret, type AppConfig, type TrustProxy } from '#libs/config/index.js';
 import { AllErrorsFilter } from './all-errors.filter.js';
 import { runClustered } from './cluster.js';
 import { FastLane } from './fast-lane.js';
 import { installGracefulShutdown } from './graceful-shutdown.js';
 import { serveOpenApi } from './openapi.js';
+import { serveMetrics } from './metrics-server.js';
 import { installRequestMetrics } from './request-metrics.js';
 import { recordRoutes } from './route-table.js';
 import { createValidationPipe } from './validation.js';
@@ -15,12 +18,16 @@ import { createValidationPipe } from './validation.js';
 export interface HttpAppOptions {
   name: string;
   port: (c: AppConfig) => number;
+  /** Prometheus' port (metrics-server.ts), on HC_METRICS_HOST. */
+  metricsPort: (c: AppConfig) => number;
   module: (c: AppConfig) => unknown;
   bodyLimitBytes?: number;
   /** How many processes serve the port (default 1). */
   workers?: (c: AppConfig) => number;
   /** The title of the app's OpenAPI document (see openapi.ts); an app without one serves none. */
   openApiTitle?: string;
+  /** Paths under this prefix are left out of the public document (the app serves them its own way). */
+  openApiPrivatePrefix?: string;
   /** Runs after the app is built and before it listens (fast-lane routes, plugins, ...). */
   configure?: (app: NestFastifyApplication, c: AppConfig, fastLane: FastLane) => Promise<void> | void;
 }
@@ -32,10 +39,15 @@ export interface HttpApp {
   routes: () => string[];
 }
 
-/** Loads the config or stops the process with a message naming the variable. */
-export function loadConfigOrExit(): AppConfig {
+/**
+ * Loads the config or stops the process with a message naming the variable. `requireJwtSecret`:
+ * the process signs or checks tokens (the apps; the CLI and the migrations do neither).
+ */
+export function loadConfigOrExit(opts: { requireJwtSecret?: boolean } = {}): AppConfig {
   try {
-    return loadConfig();
+    const config = loadConfig();
+    if (opts.requireJwtSecret) requireJwtSecret(config);
+    return config;
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);
@@ -50,15 +62,27 @@ export function loadConfigOrExit(): AppConfig {
  * shape, validation, graceful SIGTERM.
  */
 export async function runHttpApp(opts: HttpAppOptions): Promise<void> {
-  const config = loadConfigOrExit();
-  await runClustered(opts.workers?.(config) ?? 1, opts.name, () => startHttpApp(opts, config));
+  const config = loadConfigOrExit({ requireJwtSecret: true });
+  const metrics = { host: config.metrics.host, port: opts.metricsPort(config) };
+  await runClustered(opts.workers?.(config) ?? 1, opts.name, () => startHttpApp(opts, config, metrics), metrics);
 }
 
-async function startHttpApp(opts: HttpAppOptions, config: AppConfig): Promise<NestFastifyApplication> {
+async function startHttpApp(
+  opts: HttpAppOptions,
+  config: AppConfig,
+  metrics: { host: string; port: number },
+): Promise<NestFastifyApplication> {
   const { app } = await createHttpApp(opts, config);
   const port = opts.port(config);
   await app.listen(port, '0.0.0.0');
-  app.get(Logger).log(`${opts.name} listening on :${port}`);
+  const logger = app.get(Logger);
+  logger.log(`${opts.name} listening on :${port}`);
+  // A cluster's workers leave the metrics port to their primary (cluster-metrics.ts).
+  if (!cluster.isWorker) {
+    await serveMetrics(metrics.host, metrics.port, () => register.metrics());
+    // The port only, like the line above: the logs name no address (docs/security.md, Privacy).
+    logger.log(`${opts.name} metrics on :${metrics.port}/metrics`);
+  }
   return app;
 }
 
@@ -93,7 +117,7 @@ export async function createHttpApp(opts: HttpAppOptions, config: AppConfig): Pr
   app.useGlobalFilters(new AllErrorsFilter());
   app.useGlobalPipes(createValidationPipe());
   installGracefulShutdown(app);
-  if (opts.openApiTitle) serveOpenApi(app, fastLane, opts.openApiTitle);
+  if (opts.openApiTitle) serveOpenApi(app, fastLane, opts.openApiTitle, opts.openApiPrivatePrefix);
   await opts.configure?.(app, config, fastLane);
   return { app, routes };
 }

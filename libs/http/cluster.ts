@@ -7,16 +7,21 @@ const EARLY_EXIT_MS = 5_000;
 /**
  * Runs `startWorker` in `workers` processes sharing the listening port (node:cluster), one per
  * core being the usual choice: Node serves one request at a time per process. The primary only
- * supervises: it restarts a worker that crashed, and on SIGTERM/SIGINT passes the signal on and
- * exits when every worker has drained.
+ * supervises: it restarts a worker that crashed, serves the metrics port for all workers, and on
+ * SIGTERM/SIGINT passes the signal on and exits when every worker has drained.
  */
-export async function runClustered(workers: number, name: string, startWorker: () => Promise<unknown>): Promise<void> {
+export async function runClustered(
+  workers: number,
+  name: string,
+  startWorker: () => Promise<unknown>,
+  metrics: { host: string; port: number },
+): Promise<void> {
   if (workers <= 1 || !cluster.isPrimary) {
     if (cluster.isWorker) answerPrimaryMetrics();
     await startWorker();
     return;
   }
-  servePrimaryMetrics();
+  await servePrimaryMetrics(metrics.host, metrics.port);
   let stopping = false;
   const startedAt = new Map<Worker, number>();
   const fork = () => startedAt.set(cluster.fork(), Date.now());

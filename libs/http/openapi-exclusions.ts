@@ -9,11 +9,11 @@
 export const OPENAPI_EXCLUSIONS: readonly { route: string; reason: string }[] = [
   { route: 'HEAD *', reason: 'added by Fastify for every GET (exposeHeadRoutes): the GET without its body' },
   { route: 'GET /health/*', reason: "the orchestrator's liveness and readiness probes, not a client's API" },
-  { route: 'GET /metrics', reason: "Prometheus' text format for the scraper, not JSON" },
   { route: 'GET /docs', reason: 'the OpenAPI UI' },
   { route: 'GET /docs/*', reason: "the OpenAPI UI's scripts and styles" },
   { route: 'GET /docs-json', reason: 'the OpenAPI document itself' },
   { route: 'GET /docs-yaml', reason: 'the OpenAPI document itself, as YAML' },
+  { route: 'GET /v1/admin/docs-json', reason: "the admin API's OpenAPI document itself, for admins only" },
   {
     route: '* /admin/queues*',
     reason: "the queue dashboard (bull-board): its pages and the XHRs they make, by the admin's cookie",

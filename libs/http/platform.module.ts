@@ -5,14 +5,12 @@ import { collectDefaultMetrics, register } from 'prom-client';
 import { LoggerModule } from 'nestjs-pino';
 import type { AppConfig } from '#libs/config/index.js';
 import { HealthController } from './health.controller.js';
-import { MetricsController } from './metrics.controller.js';
 
 // Routes too hot or too dull for an access log line each: no request logger at all (it costs a
 // child logger per request even when the line is not written).
 const QUIET_ROUTES = [
   { path: 'v1/codes/me', method: RequestMethod.GET },
   { path: 'health/{*rest}', method: RequestMethod.GET },
-  { path: 'metrics', method: RequestMethod.GET },
 ];
 
 // One line a record: time, level, [app] context: message, then the record's other fields on the
@@ -32,7 +30,8 @@ function prettyTransport() {
 
 /**
  * What every app has: logs (pino: JSON lines, or readable lines with LOG_FORMAT=pretty) without
- * tokens or client addresses, `/health/live`, `/health/ready` and Prometheus `/metrics`.
+ * tokens or client addresses, `/health/live` and `/health/ready`, and the Prometheus registry
+ * (served on a port of its own: metrics-server.ts).
  * `readiness` provides READINESS_CHECKS, for an app with more to check than Postgres and the
  * cache Redis.
  */
@@ -64,7 +63,7 @@ export class PlatformModule {
         }),
         TerminusModule.forRoot({ errorLogStyle: 'json' }),
       ],
-      controllers: [HealthController, MetricsController],
+      controllers: [HealthController],
       providers: readiness ? [readiness] : [],
     };
   }

@@ -1,12 +1,12 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ThrottlerModule, type ThrottlerGetTrackerFunction } from '@nestjs/throttler';
-import { CACHE_REDIS, RedisThrottlerStorage, type RedisClient } from '#libs/cache/index.js';
+import { COUNTER_REDIS, RedisThrottlerStorage, type RedisClient } from '#libs/cache/index.js';
 import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
 
 /**
- * A per-minute limit shared by every process through Redis, for the routes that use
- * `ThrottlerGuard`; 429 with Retry-After beyond it. `tracker` says whom a request counts against
- * (default: the client address).
+ * A per-minute limit shared by every process through the queue Redis (COUNTER_REDIS, never
+ * evicted), for the routes that use `ThrottlerGuard`; 429 with Retry-After beyond it. `tracker`
+ * says whom a request counts against (default: the client address).
  */
 @Module({})
 export class RateLimitModule {
@@ -15,7 +15,7 @@ export class RateLimitModule {
       module: RateLimitModule,
       imports: [
         ThrottlerModule.forRootAsync({
-          inject: [APP_CONFIG, CACHE_REDIS],
+          inject: [APP_CONFIG, COUNTER_REDIS],
           useFactory: (c: AppConfig, redis: RedisClient) => ({
             throttlers: [
               { name: 'default', ttl: 60_000, limit: perMinute(c), ...(tracker ? { getTracker: tracker } : {}) },

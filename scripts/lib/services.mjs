@@ -15,6 +15,7 @@
 //
 // Environment:
 //   DATABASE_URL / REDIS_URL     use these servers, start nothing local for that service
+//   MIGRATE_DATABASE_URL         the owner's URL of that Postgres (wins over DATABASE_URL here)
 //   HC_LOCAL_PG_PORT             local Postgres port (default 54329)
 //   HC_LOCAL_REDIS_PORT          local Redis port (default 63799)
 //   HC_PG_SOURCE                 auto (default) | system | embedded: where Postgres binaries come from
@@ -61,9 +62,12 @@ export { citusAppPassword, citusPorts } from './services/citus.mjs';
 export async function startServices({ root, log = console.log, citus = false } = {}) {
   if (!root) throw new Error('startServices: `root` (the project folder) is required');
   const p = paths(root);
-  const extPg = process.env.DATABASE_URL;
+  const extPg = process.env.MIGRATE_DATABASE_URL || process.env.DATABASE_URL;
   const extRedis = process.env.REDIS_URL;
-  if (extPg) log('postgres: using DATABASE_URL from the environment (no local server)');
+  if (extPg)
+    log(
+      `postgres: using ${process.env.MIGRATE_DATABASE_URL ? 'MIGRATE_DATABASE_URL' : 'DATABASE_URL'} from the environment (no local server)`,
+    );
   if (extRedis) log('redis: using REDIS_URL from the environment (no local server)');
   if (extPg && extRedis) {
     return {

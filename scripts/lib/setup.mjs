@@ -33,17 +33,47 @@ export function build() {
   run(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json']);
 }
 
-/** Secrets for local runs, generated once and kept in the git-ignored .data folder. */
+const SECRETS = {
+  jwtSecret: () => crypto.randomBytes(32).toString('hex'),
+  adminPassword: () => crypto.randomBytes(12).toString('base64url'),
+  appDbPassword: () => crypto.randomBytes(24).toString('hex'),
+};
+
+/**
+ * Secrets for local runs, generated once and kept in the git-ignored .data folder (one missing
+ * from an older file is added).
+ */
 export function localSecrets() {
   const file = path.join(ROOT, '.data', 'app-secrets.json');
-  if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, 'utf8'));
-  const secrets = {
-    jwtSecret: crypto.randomBytes(32).toString('hex'),
-    adminPassword: crypto.randomBytes(12).toString('base64url'),
-  };
+  const secrets = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : {};
+  const missing = Object.keys(SECRETS).filter((k) => !secrets[k]);
+  if (!missing.length) return secrets;
+  for (const k of missing) secrets[k] = SECRETS[k]();
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  fs.renameSync(tmp, file);
   return secrets;
+}
+
+/** The apps' own database login in local runs (the migrate step creates it; libs/db/app-login.ts). */
+export const LOCAL_APP_DB_LOGIN = 'hc_app_login';
+
+/**
+ * The URL the apps log in with, on the server and database of the owner's URL: DATABASE_URL as
+ * given when MIGRATE_DATABASE_URL names the owner apart, else the local app login with its
+ * generated password.
+ */
+export function appDatabaseUrl(ownerUrl) {
+  if (process.env.MIGRATE_DATABASE_URL && process.env.DATABASE_URL) {
+    const app = new URL(process.env.DATABASE_URL);
+    app.pathname = new URL(ownerUrl).pathname;
+    return app.toString();
+  }
+  const u = new URL(ownerUrl);
+  u.username = LOCAL_APP_DB_LOGIN;
+  u.password = localSecrets().appDbPassword;
+  return u.toString();
 }
 
 /** Creates the database if it is missing (needs `pg`, so only after ensureDependencies). */
@@ -93,8 +123,15 @@ export function ensurePromtool() {
   });
 }
 
-export function migrate(databaseUrl) {
-  run(process.execPath, ['dist/libs/db/migrate.cli.js'], { env: { ...process.env, DATABASE_URL: databaseUrl } });
+/**
+ * The migrate step, as the owner of `databaseUrl`'s database; it also makes `appUrl`'s user the
+ * apps' login there. Returns the URL the apps log in with.
+ */
+export function migrate(databaseUrl, appUrl = appDatabaseUrl(databaseUrl)) {
+  run(process.execPath, ['dist/libs/db/migrate.cli.js'], {
+    env: { ...process.env, MIGRATE_DATABASE_URL: databaseUrl, DATABASE_URL: appUrl },
+  });
+  return appUrl;
 }
 
 /** HC_LOCAL_CITUS=1: the local Postgres is a Citus cluster (coordinator + 2 workers) instead of one server. */
@@ -116,16 +153,17 @@ export async function ensureCitusDatabaseOn(services, name) {
 }
 
 /**
- * Everything before the apps run. With DATABASE_URL set, that database is used as it is;
- * otherwise the local server (or with HC_LOCAL_CITUS=1 the local Citus cluster) gets a database
- * named `database`.
+ * Everything before the apps run. `databaseUrl` is the owner's: MIGRATE_DATABASE_URL, else
+ * DATABASE_URL, used as they are; otherwise the local server's (or with HC_LOCAL_CITUS=1 the local
+ * Citus cluster's coordinator), with a database named `database`.
  */
 export async function prepare({ database }) {
   ensureDependencies();
   build();
-  const citus = localCitus() && !process.env.DATABASE_URL;
+  const external = Boolean(process.env.MIGRATE_DATABASE_URL || process.env.DATABASE_URL);
+  const citus = localCitus() && !external;
   const services = await startServices({ root: ROOT, log: (m) => log(m), citus });
-  const databaseUrl = process.env.DATABASE_URL
+  const databaseUrl = external
     ? services.databaseUrl
     : citus
       ? await ensureCitusDatabaseOn(services, database)

@@ -3,20 +3,23 @@ import {
   appDataSource,
   createAccount,
   expiredAdminToken,
+  insertAccount,
   insertPendingRequests,
   loginAdmin,
   registerUsers,
   type Session,
 } from '../support/admin.js';
 import { call } from '../support/http.js';
+import { EMPTY_FILTER, bulkByFilterBody } from '../support/security-routes.js';
 import { startSystem, type TestSystem } from '../support/system.js';
 
-type Who = 'no token' | 'user token' | 'expired token' | 'reviewer' | 'admin';
-const EVERYONE: Who[] = ['no token', 'user token', 'expired token', 'reviewer', 'admin'];
+type Who = 'no token' | 'user token' | 'expired token' | 'disabled' | 'reviewer' | 'admin';
+const EVERYONE: Who[] = ['no token', 'user token', 'expired token', 'disabled', 'reviewer', 'admin'];
 
 /**
- * Every admin route (docs/api.md, Admin API) for every kind of caller: 401 without a valid token,
- * 403 for a user token or a role without the right, and the route's own answer otherwise.
+ * Every admin route (docs/api.md, Admin API) for every kind of caller: 401 without a valid token
+ * (none, expired, or of an account disabled since its login), 403 for a phone's token or a role
+ * without the right, and the route's own answer otherwise.
  */
 describe('admin routes: who may call what', () => {
   let sys: TestSystem;
@@ -39,9 +42,13 @@ describe('admin routes: who may call what', () => {
       'no token': undefined,
       'user token': user.token,
       'expired token': await expiredAdminToken(sys),
+      // An admin who logged in and was disabled afterwards: the token alone is still valid.
+      disabled: (await createAccount(sys, 'dina', 'admin')).token,
       reviewer: reviewer.token,
       admin: admin.token,
     };
+    await sys.db.query(`UPDATE admins SET disabled = true WHERE username = 'dina'`);
+    for (const name of ['acct-a', 'acct-b', 'acct-c']) await insertAccount(sys, name, 'reviewer');
     // Each role that may approve/reject gets its own pending request.
     pending = (
       await insertPendingRequests(
@@ -56,7 +63,8 @@ describe('admin routes: who may call what', () => {
     await sys?.stop();
   });
 
-  // [name, method, path, body, roles allowed, status when allowed]
+  let created = 0;
+  // [name, method, path, body (or how to make it for a caller), roles allowed, status when allowed]
   const routes: [string, string, (who: Who) => string, unknown, Who[], number][] = [
     [
       'set a code',
@@ -102,6 +110,52 @@ describe('admin routes: who may call what', () => {
       200,
     ],
     ['revoke', 'POST', () => '/v1/admin/code-changes/999999999/revoke', { note: 'mistake' }, ['admin'], 404],
+    [
+      'export the queue',
+      'GET',
+      () => `/v1/admin/code-changes/export.csv?source=${EMPTY_FILTER.source}`,
+      undefined,
+      ['admin', 'reviewer'],
+      200,
+    ],
+    [
+      'preview a bulk decision',
+      'POST',
+      () => '/v1/admin/code-changes/bulk-by-filter/preview',
+      { filter: EMPTY_FILTER },
+      ['admin', 'reviewer'],
+      200,
+    ],
+    [
+      'bulk decision by filter',
+      'POST',
+      () => '/v1/admin/code-changes/bulk-by-filter',
+      (who: Who) => bulkByFilterBody(sys.url('api'), tokens[who]),
+      ['admin', 'reviewer'],
+      200,
+    ],
+    [
+      'claim',
+      'POST',
+      () => '/v1/admin/code-changes/claims',
+      { count: 1, filter: EMPTY_FILTER },
+      ['admin', 'reviewer'],
+      200,
+    ],
+    ['release claims', 'DELETE', () => '/v1/admin/code-changes/claims', undefined, ['admin', 'reviewer'], 200],
+    ['read the audit trail', 'GET', () => '/v1/admin/audit?pageSize=5', undefined, ['admin'], 200],
+    ['list accounts', 'GET', () => '/v1/admin/accounts', undefined, ['admin'], 200],
+    [
+      'create an account',
+      'POST',
+      () => '/v1/admin/accounts',
+      () => ({ username: `made-${++created}`, role: 'reviewer' }),
+      ['admin'],
+      201,
+    ],
+    ['disable an account', 'POST', () => '/v1/admin/accounts/acct-a/disable', {}, ['admin'], 204],
+    ['enable an account', 'POST', () => '/v1/admin/accounts/acct-b/enable', undefined, ['admin'], 204],
+    ['reset a password', 'POST', () => '/v1/admin/accounts/acct-c/password', {}, ['admin'], 200],
     ['list windows', 'GET', () => '/v1/admin/windows', undefined, ['admin'], 200],
     ['rerun a window', 'POST', () => '/v1/admin/windows/999999999/rerun', undefined, ['admin'], 404],
   ];
@@ -109,15 +163,19 @@ describe('admin routes: who may call what', () => {
   const cases = routes.flatMap(([name, method, path, body, allowed, okStatus]) =>
     EVERYONE.map((who) => {
       let expected = okStatus;
-      if (who === 'no token' || who === 'expired token') expected = 401;
+      if (who === 'no token' || who === 'expired token' || who === 'disabled') expected = 401;
       else if (who === 'user token' || !allowed.includes(who)) expected = 403;
       return [name, who, expected, method, path, body] as const;
     }),
   );
 
   it.each(cases)('%s as %s -> %i', async (_, who, expected, method, path, body) => {
-    const r = await call(method, `${sys.url('api')}${path(who)}`, { token: tokens[who], body });
-    expect({ status: r.status, body: r.body }).toEqual({ status: expected, body: expect.anything() });
+    const sent = typeof body === 'function' ? await (body as (who: Who) => unknown)(who) : body;
+    const r = await call(method, `${sys.url('api')}${path(who)}`, { token: tokens[who], body: sent });
+    expect({ status: r.status, body: r.body }).toEqual({
+      status: expected,
+      body: expected === 204 ? null : expect.anything(),
+    });
     if (expected === 401) expect(r.body.error).toBe('AUTH.UNAUTHENTICATED');
     if (expected === 403) expect(r.body.error).toBe('AUTH.FORBIDDEN');
   });

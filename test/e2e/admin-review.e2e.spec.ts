@@ -355,15 +355,15 @@ describe('admin review of code changes', () => {
     const [{ n }] = await sys.db.query<{ n: string }>(
       `SELECT count(*) AS n FROM code_changes WHERE status = 'pending'`,
     );
-    const text = await (await fetch(api('/metrics'))).text();
+    const text = await (await fetch(`${sys.metricsUrl('api')}/metrics`)).text();
     expect(text).toMatch(new RegExp(`^hc_code_changes_pending\\{[^}]*\\} ${n}$`, 'm'));
     expect(text).toMatch(/^hc_code_changes_oldest_pending_age_seconds\{[^}]*\} [\d.]+$/m);
     expect(text).toMatch(/^hc_admin_decisions_total\{role="reviewer",decision="applied"[^}]*\} [1-9]\d*$/m);
     expect(text).toMatch(/^hc_admin_decisions_total\{role="admin",decision="revoked"[^}]*\} [1-9]\d*$/m);
   });
 
-  it('lists the new routes in the OpenAPI document', async () => {
-    const doc = (await call('GET', api('/docs-json'))).body;
+  it("lists the new routes in the admin API's OpenAPI document", async () => {
+    const doc = (await call('GET', api('/v1/admin/docs-json'), { token: admin.token })).body;
     expect(Object.keys(doc.paths)).toEqual(
       expect.arrayContaining([
         '/v1/admin/code-changes',

@@ -1,7 +1,7 @@
 import { call, eventually } from '../support/http.js';
 import { startSystem, type TestSystem } from '../support/system.js';
 
-/** HC_HTTP_WORKERS > 1: several processes serve one port, and /metrics speaks for all of them. */
+/** HC_HTTP_WORKERS > 1: several processes serve one port, and the metrics port speaks for all of them. */
 describe('api with two workers', () => {
   let sys: TestSystem;
 
@@ -25,12 +25,12 @@ describe('api with two workers', () => {
     return line ? Number(line.split(' ').pop()) : 0;
   };
 
-  it('counts every request in /metrics whichever worker answered it or the scrape', async () => {
+  it('counts every request in the metrics whichever worker answered it', async () => {
     const user = (await call('POST', `${sys.url('api')}/v1/users`, { body: {} })).body;
     // Both workers up: startApp returns when the first answers, and a scrape needs every worker.
     await eventually(
       () =>
-        fetch(`${sys.url('api')}/metrics`, { headers: { connection: 'close' } }).then(
+        fetch(`${sys.metricsUrl('api')}/metrics`, { headers: { connection: 'close' } }).then(
           async (r) => (await r.text(), r.status),
         ),
       (s) => s === 200,
@@ -46,7 +46,7 @@ describe('api with two workers', () => {
       await r.text();
     }
     for (let i = 0; i < 4; i++) {
-      const metrics = await fetch(`${sys.url('api')}/metrics`, { headers: { connection: 'close' } }).then((r) =>
+      const metrics = await fetch(`${sys.metricsUrl('api')}/metrics`, { headers: { connection: 'close' } }).then((r) =>
         r.text(),
       );
       expect(countOf(metrics, 200)).toBe(20);

@@ -173,21 +173,24 @@ describe('HTTP contract (api + ingest)', () => {
     expect(rows).toHaveLength(1);
   });
 
-  it.each(['api', 'ingest'] as const)('%s serves /health/live, /health/ready and Prometheus /metrics', async (app) => {
-    expect((await call('GET', `${sys.url(app)}/health/live`)).status).toBe(200);
-    const ready = await call('GET', `${sys.url(app)}/health/ready`);
-    expect(ready.status).toBe(200);
-    expect(ready.body.info).toMatchObject({ postgres: { status: 'up' }, redis: { status: 'up' } });
-    const metrics = await fetch(`${sys.url(app)}/metrics`).then((r) => r.text());
-    expect(metrics).toContain('process_cpu_user_seconds_total');
-    expect(metrics).toContain(`app="${app}"`);
-  });
+  it.each(['api', 'ingest'] as const)(
+    '%s serves /health/live, /health/ready, and Prometheus /metrics on its metrics port',
+    async (app) => {
+      expect((await call('GET', `${sys.url(app)}/health/live`)).status).toBe(200);
+      const ready = await call('GET', `${sys.url(app)}/health/ready`);
+      expect(ready.status).toBe(200);
+      expect(ready.body.info).toMatchObject({ postgres: { status: 'up' }, redis: { status: 'up' } });
+      const metrics = await fetch(`${sys.metricsUrl(app)}/metrics`).then((r) => r.text());
+      expect(metrics).toContain('process_cpu_user_seconds_total');
+      expect(metrics).toContain(`app="${app}"`);
+    },
+  );
 
   it('serves the OpenAPI document at /docs-json', async () => {
     const doc = await call('GET', `${sys.url('api')}/docs-json`);
     expect(doc.status).toBe(200);
     expect(Object.keys(doc.body.paths)).toEqual(
-      expect.arrayContaining(['/v1/users', '/v1/codes/me', '/v1/admin/sessions']),
+      expect.arrayContaining(['/v1/users', '/v1/codes/me', '/v1/users/me/token']),
     );
     const ingest = await call('GET', `${sys.url('ingest')}/docs-json`);
     expect(ingest.status).toBe(200);

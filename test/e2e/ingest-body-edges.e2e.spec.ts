@@ -93,7 +93,7 @@ describe('POST /v1/pings: body edges', () => {
   it('answers and stores a batch alike whether it comes compact (scanned) or written otherwise (parsed)', async () => {
     const readAs = async (read: string) =>
       metricIn(
-        await fetch(`${sys.url('ingest')}/metrics`).then((r) => r.text()),
+        await fetch(`${sys.metricsUrl('ingest')}/metrics`).then((r) => r.text()),
         'hc_ping_bodies_total',
         `read="${read}"`,
       );

@@ -1,6 +1,6 @@
-import { migrate } from '#libs/db/migrator.js';
 import pg from 'pg';
 import { startApp, type RunningApp } from '../support/apps.js';
+import type { TestDatabase } from '../support/databases.js';
 import { call } from '../support/http.js';
 import { OwnPostgres } from '../support/own-postgres.js';
 import { redisUrl, testKeyPrefix } from '../support/redis.js';
@@ -25,12 +25,13 @@ interface Batch {
 describe('ingest while Postgres crashes', () => {
   let postgres: OwnPostgres;
   let ingest: RunningApp;
+  let own: TestDatabase;
   let url: string;
 
   beforeAll(async () => {
     postgres = await OwnPostgres.start();
-    url = await postgres.database('hc_test_crash');
-    await migrate(url);
+    own = await postgres.testDatabase('hc_test_crash');
+    url = own.url;
     // The phones' people (ids 1..PHONES): ingest checks each token against its person's entry.
     const db = new pg.Client({ connectionString: url });
     await db.connect();
@@ -41,17 +42,19 @@ describe('ingest while Postgres crashes', () => {
     );
     await db.end();
     ingest = await startApp('ingest', {
-      DATABASE_URL: url,
+      DATABASE_URL: own.appUrl,
       REDIS_URL: redisUrl(),
       HC_KEY_PREFIX: testKeyPrefix('crash'),
       HC_JWT_SECRET: SECRET,
       HC_PING_BATCHES_PER_MINUTE: '100000',
+      HC_MAX_PINGS_PER_SLOT: '100000',
       ...FAST_GRID_ENV,
     });
   }, 120_000);
 
   afterAll(async () => {
     await ingest?.stop();
+    await own?.drop();
     await postgres?.destroy();
   });
 

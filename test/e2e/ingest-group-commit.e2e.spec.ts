@@ -36,7 +36,7 @@ describe('ingest group commit', () => {
     for (const a of answers) expect(a).toMatchObject({ status: 202, body: { accepted: 50, late: 0, rejected: 0 } });
     const [{ n }] = await sys.db.query<{ n: string }>('SELECT count(*) AS n FROM pings');
     expect(Number(n)).toBe(200 * 50);
-    const metrics = await fetch(`${sys.url('ingest')}/metrics`).then((r) => r.text());
+    const metrics = await fetch(`${sys.metricsUrl('ingest')}/metrics`).then((r) => r.text());
     expect(metric(metrics, 'hc_pings_total', 'outcome="accepted"')).toBe(10_000);
     expect(metric(metrics, 'hc_ingest_commit_pings_sum')).toBe(10_000);
     const commits = metric(metrics, 'hc_ingest_commit_pings_count');
@@ -93,7 +93,7 @@ describe('ingest group commit', () => {
       );
       const grouped = group.map((u) => post(u, cellOf(u)));
       await eventually(
-        () => fetch(`${ingest}/metrics`).then((r) => r.text()),
+        () => fetch(`${sys.metricsUrl('ingest')}/metrics`).then((r) => r.text()),
         (text) => metric(text, 'hc_ingest_writer_pending_pings') === group.length,
         10_000,
         'the requests waiting in the writer',
@@ -111,7 +111,7 @@ describe('ingest group commit', () => {
       else expect(answer).toMatchObject({ status: 202, body: { accepted: 1, late: 0, rejected: 0 } });
       expect(await storedOf(u)).toBe(u === refused || u === failing ? 0 : 1);
     }
-    const metrics = await fetch(`${ingest}/metrics`).then((r) => r.text());
+    const metrics = await fetch(`${sys.metricsUrl('ingest')}/metrics`).then((r) => r.text());
     expect(metric(metrics, 'hc_ingest_commit_splits_total')).toBeGreaterThan(0);
 
     // Sent again: the refused one is refused again; the one that failed is stored once its cause

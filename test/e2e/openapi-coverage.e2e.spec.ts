@@ -40,6 +40,16 @@ describe('OpenAPI documents cover every route the apps serve', () => {
     }).toEqual({ app, undocumented: [], documentedButNotServedOrExcluded: [] });
   });
 
+  it('keeps the admin API out of the public documents, and documents it for admins', () => {
+    for (const app of ['api', 'ingest'] as const)
+      expect({ app, admin: Object.keys(served[app].document!.paths).filter((p) => p.startsWith('/v1/admin')) }).toEqual(
+        { app, admin: [] },
+      );
+    const admin = Object.keys(served.api.adminDocument!.paths);
+    expect(admin).toContain('/v1/admin/sessions');
+    expect(admin.filter((p) => !p.startsWith('/v1/admin/'))).toEqual([]);
+  });
+
   it('serves the fast-lane routes and documents them', () => {
     expect(served.api.documented).toContain('GET /v1/codes/me');
     expect(served.ingest.documented).toContain('POST /v1/pings');

@@ -109,7 +109,7 @@ describe('quarantine expiry', () => {
         tracedUntil: new Date(windowStartMs(w1 - 5, FAST_GRID)).toISOString(),
       });
       expect(ready.body.info.tracing.warning).toMatch(/^tracing is \d+ windows behind$/);
-      const metrics = await call('GET', `${sys.url('batch')}/metrics`);
+      const metrics = await call('GET', `${sys.metricsUrl('batch')}/metrics`);
       expect(metrics.body).toMatch(/^hc_tracing_lag_windows\{[^}]*\} ([6-9]|\d\d+)$/m);
     } finally {
       redis.disconnect();

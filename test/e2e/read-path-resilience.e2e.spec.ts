@@ -34,7 +34,7 @@ describe('read path when Redis or Postgres fail', () => {
     const db = new URL(sys.db.url);
     pgProxy = await TcpProxy.start({ host: db.hostname, port: Number(db.port) });
     // The api reaches Postgres through the proxy, so the test can take Postgres away from it alone.
-    await sys.startApp('api', { DATABASE_URL: TcpProxy.via(sys.db.url, pgProxy) });
+    await sys.startApp('api', { DATABASE_URL: TcpProxy.via(sys.db.appUrl, pgProxy) });
     sign = userTokenSigner(sys);
 
     person = (await call('POST', `${api()}/v1/users`, { body: {} })).body;
@@ -64,7 +64,7 @@ describe('read path when Redis or Postgres fail', () => {
     const line = (text: string, role: string) =>
       text.split('\n').find((l) => l.startsWith('hc_redis_maxmemory_policy{') && l.includes(`role="${role}"`));
     const text = await eventually(
-      async () => (await call('GET', `${sys.url('batch')}/metrics`)).body as string,
+      async () => (await call('GET', `${sys.metricsUrl('batch')}/metrics`)).body as string,
       (t) => !!line(t, 'queue') && !!line(t, 'cache'),
       10_000,
       'both Redis servers in the batch app’s metrics',
@@ -88,18 +88,27 @@ describe('read path when Redis or Postgres fail', () => {
     const ratios = () =>
       Promise.all(
         batches.map(async (b) =>
-          metricIn((await call('GET', `${b.url}/metrics`)).body, 'hc_cache_rebuild_progress_ratio'),
+          metricIn((await call('GET', `${b.metricsUrl}/metrics`)).body, 'hc_cache_rebuild_progress_ratio'),
         ),
       );
     await eventually(ratios, (r) => r.every((x) => x === 1), 10_000, 'both batch processes to report no rebuild');
     await cacheRedis.flushAll();
     const watcher = new Redis(cacheRedis.url);
+    // The rebuild's own state is on the queue Redis; the cache holds the epoch it completes.
+    const queueWatcher = new Redis(sys.env.REDIS_URL);
     const prefix = sys.env.HC_KEY_PREFIX;
+    const complete = async () => {
+      const [done, epoch] = await Promise.all([
+        queueWatcher.get(rebuildStateKey(prefix, 'complete')),
+        watcher.get(rebuildStateKey(prefix, 'epoch')),
+      ]);
+      return done !== null && done === epoch;
+    };
     let sawPartial = false;
     let sawRebuilding = false;
     try {
       const deadline = Date.now() + 60_000;
-      while (!(await watcher.exists(rebuildStateKey(prefix, 'complete')))) {
+      while (!(await complete())) {
         if (Date.now() > deadline) throw new Error('the cache rebuild did not complete in 60 s');
         const sample = [
           person.userId,
@@ -119,6 +128,7 @@ describe('read path when Redis or Postgres fail', () => {
       await eventually(ratios, (r) => r.every((x) => x === 1), 5_000, 'both batch processes to report no rebuild');
     } finally {
       watcher.disconnect();
+      queueWatcher.disconnect();
       await batches[1].stop();
     }
   }, 90_000);

@@ -55,6 +55,6 @@ describe.each([
       for (let i = 0; i < workers; i++) await sys.startApp('batch');
       await waitForCityTraced(db, city, 60_000);
       expect(await compareWithOracle(db, city)).toEqual(noDifferences(city));
-    }, 110_000);
+    }, 300_000); // a guard against a hang: the load alone takes a minute on two quiet cores
   },
 );

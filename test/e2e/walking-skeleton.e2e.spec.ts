@@ -98,7 +98,7 @@ describe('walking skeleton', () => {
       redis: { status: 'up' },
       queue: { status: 'up' },
     });
-    const metrics = await fetch(`${sys.url('batch')}/metrics`).then((r) => r.text());
+    const metrics = await fetch(`${sys.metricsUrl('batch')}/metrics`).then((r) => r.text());
     expect(metrics).toContain('app="batch"');
   });
 });

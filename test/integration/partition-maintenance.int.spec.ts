@@ -18,10 +18,10 @@ describe('PartitionMaintenance', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('retention');
-    // As the apps connect: the app role, which does not own the partitions it creates and drops.
+    // As the apps connect: their own login, which does not own the partitions it creates and drops.
     ds = await new DataSource({
       type: 'postgres',
-      url: db.url,
+      url: db.appUrl,
       extra: { options: APP_DB_CONNECTION_OPTIONS },
     }).initialize();
     partitions = new PingPartitionRepository(ds);

@@ -58,7 +58,7 @@ describe('the cache libraries on a Redis Cluster', () => {
   });
 
   it('keeps the rebuild state atomic: complete only while the cursor is the run’s', async () => {
-    const state = new RebuildState(redis, prefix);
+    const state = new RebuildState(redis, redis, prefix);
     expect(await state.isComplete()).toBe(false);
     expect(await state.tryLock(5_000)).toBe(true);
     expect(await state.refreshLock(5_000)).toBe(true);

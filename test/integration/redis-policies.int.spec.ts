@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { register } from 'prom-client';
-import { createCacheRedis, type RedisClient } from '#libs/cache/index.js';
+import { checkRedisPoliciesAtStart, createCacheRedis, type RedisClient } from '#libs/cache/index.js';
 import { loadConfig } from '#libs/config/index.js';
 import { RedisPolicies } from '../../apps/batch/src/maintenance/redis-policies.service.js';
 import { eventually } from '../support/http.js';
@@ -81,5 +81,72 @@ describe('RedisPolicies', () => {
     void new RedisPolicies(config, cacheRedis, waiting).check();
     // The server restarted above runs the default again.
     await eventually(policyGauge, (g) => JSON.stringify(g) === '{"cache/noeviction":1}', 5_000, 'the cache’s reading');
+  });
+});
+
+/** The check every app makes before it starts: a queue Redis that may evict stops it. */
+describe('checkRedisPoliciesAtStart', () => {
+  let server: TestRedisServer;
+  let client: RedisClient;
+  let queueClient: RedisClient;
+  const warnings: string[] = [];
+  const log = { warn: (m: string) => void warnings.push(m) };
+  const config = () => ({ redisUrl: redisUrl(), cacheRedisUrl: server.url });
+
+  beforeAll(async () => {
+    server = await TestRedisServer.start();
+    client = createCacheRedis(server.url);
+    queueClient = createCacheRedis(redisUrl());
+    await Promise.all([ready(client), ready(queueClient)]);
+  });
+
+  afterAll(async () => {
+    client?.disconnect();
+    queueClient?.disconnect();
+    await server?.stop();
+  });
+
+  beforeEach(() => void warnings.splice(0));
+
+  it('refuses a queue Redis that may evict', async () => {
+    await client.config('SET', 'maxmemory-policy', 'allkeys-lru');
+    await expect(checkRedisPoliciesAtStart(config(), { queue: client, cache: queueClient }, log)).rejects.toThrow(
+      'the queue Redis (REDIS_URL) runs maxmemory-policy allkeys-lru: it must be noeviction',
+    );
+  });
+
+  it('warns of a cache Redis that cannot evict, and passes a queue Redis that never evicts', async () => {
+    await client.config('SET', 'maxmemory-policy', 'volatile-lru');
+    await checkRedisPoliciesAtStart(config(), { queue: queueClient, cache: client }, log);
+    expect(warnings).toEqual([
+      'the cache Redis (CACHE_REDIS_URL) runs maxmemory-policy volatile-lru: it must be allkeys-lru (or another allkeys-*)',
+    ]);
+    warnings.splice(0);
+    await client.config('SET', 'maxmemory-policy', 'allkeys-lfu');
+    await checkRedisPoliciesAtStart(config(), { queue: queueClient, cache: client }, log);
+    expect(warnings).toEqual([]);
+  });
+
+  it('checks the queue only when the cache shares its server', async () => {
+    await client.config('SET', 'maxmemory-policy', 'volatile-lru');
+    await checkRedisPoliciesAtStart(
+      { redisUrl: redisUrl(), cacheRedisUrl: redisUrl() },
+      { queue: queueClient, cache: client },
+      log,
+    );
+    expect(warnings).toEqual([]);
+  });
+
+  it('starts with a warning when a server does not answer in time', async () => {
+    await server.stop();
+    try {
+      await checkRedisPoliciesAtStart(config(), { queue: client, cache: queueClient }, log, 300);
+      expect(warnings).toContainEqual(
+        expect.stringContaining('the maxmemory-policy of the queue Redis was not read at start'),
+      );
+    } finally {
+      await server.restart();
+      await ready(client);
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import pg from 'pg';
-import { APP_DB_CONNECTION_OPTIONS } from '#libs/db/index.js';
+import { APP_DB_CONNECTION_OPTIONS, appLoginProblems, assertAppLogin } from '#libs/db/index.js';
 import { MIGRATIONS_DIR, migrate } from '#libs/db/migrator.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 
@@ -91,8 +91,8 @@ describe('schema rules', () => {
     expect(text).not.toContain('pings_20300103');
   });
 
-  it('lets the app role create and drop ping partitions only through the owner functions', async () => {
-    const app = new pg.Client({ connectionString: db.url, options: APP_DB_CONNECTION_OPTIONS });
+  it('lets the apps create and drop ping partitions only through the owner functions', async () => {
+    const app = new pg.Client({ connectionString: db.appUrl, options: APP_DB_CONNECTION_OPTIONS });
     await app.connect();
     try {
       // The apps' sessions never wait for a lock without end.
@@ -108,6 +108,57 @@ describe('schema rules', () => {
       ).toEqual([{ users: true, dropped: true }]);
     } finally {
       await app.end();
+    }
+  });
+
+  it('gives the apps a login that cannot rewrite the audit trail or the schema, even after RESET ROLE or SET ROLE NONE', async () => {
+    const app = new pg.Client({ connectionString: db.appUrl, options: APP_DB_CONNECTION_OPTIONS });
+    await app.connect();
+    // A failed statement must not hide the next one's answer: each is its own transaction.
+    const refused = (sql: string) =>
+      app.query(sql).then(
+        () => 'done',
+        (err: Error) => err.message,
+      );
+    try {
+      await app.query(`INSERT INTO admin_audit (actor, action, target_type, target_id) VALUES ('t', 't', 't', '1')`);
+      // Back to the session's login: with a role set at connection start, RESET ROLE returns to
+      // that role, SET ROLE NONE to the login itself.
+      await app.query('RESET ROLE');
+      await app.query('SET ROLE NONE');
+      expect(await refused('TRUNCATE admin_audit')).toMatch(/permission denied for table admin_audit/);
+      expect(await refused('TRUNCATE code_history')).toMatch(/permission denied for table code_history/);
+      expect(await refused(`UPDATE code_history SET reason = 'x'`)).toMatch(/permission denied for table code_history/);
+      expect(await refused('DELETE FROM admin_audit')).toMatch(/permission denied for table admin_audit/);
+      expect(await refused('CREATE TABLE intruder (x int)')).toMatch(/permission denied for schema/);
+      expect(await refused('CREATE SCHEMA intruder')).toMatch(/permission denied for database/);
+      // A temporary admin_audit would shadow the real one on this (pooled) connection.
+      expect(await refused('CREATE TEMP TABLE admin_audit (x int)')).toMatch(
+        /permission denied to create temporary tables/,
+      );
+      expect(await refused('ALTER TABLE admin_audit DISABLE TRIGGER ALL')).toMatch(/must be owner/);
+      const [{ owner }] = await db.query<{ owner: string }>(
+        `SELECT tableowner AS owner FROM pg_tables WHERE tablename = 'admin_audit'`,
+      );
+      expect(await refused(`SET ROLE "${owner}"`)).toMatch(/permission denied to set role/);
+      expect(await appLoginProblems(async (sql, params) => (await app.query(sql, params)).rows)).toEqual([]);
+    } finally {
+      await app.end();
+    }
+    expect(await db.query(`SELECT count(*)::int AS n FROM admin_audit WHERE actor = 't'`)).toEqual([{ n: 1 }]);
+  });
+
+  it('names what the owner’s login could do that the apps’ must not', async () => {
+    const owner = new pg.Client({ connectionString: db.url });
+    await owner.connect();
+    try {
+      const problems = await appLoginProblems(async (sql, params) => (await owner.query(sql, params)).rows);
+      expect(problems).toEqual(expect.arrayContaining(['owns the tables (or may act as their owner)']));
+      await expect(assertAppLogin(async (sql, params) => (await owner.query(sql, params)).rows)).rejects.toThrow(
+        /DATABASE_URL logs in as .*MIGRATE_DATABASE_URL/,
+      );
+    } finally {
+      await owner.end();
     }
   });
 });

@@ -66,17 +66,17 @@ export async function registerUsers(sys: TestSystem, n: number): Promise<{ userI
   );
 }
 
-/** The test database as the apps see it (the app role), through the real repositories. */
+/** The test database as the apps see it (their own login), through the real repositories. */
 export async function appDataSource(sys: TestSystem): Promise<DataSource> {
   return new DataSource({
     type: 'postgres',
-    url: sys.db.url,
+    url: sys.db.appUrl,
     extra: { options: APP_DB_CONNECTION_OPTIONS },
   }).initialize();
 }
 
 export function appClient(sys: TestSystem): pg.Client {
-  return new pg.Client({ connectionString: sys.db.url, options: APP_DB_CONNECTION_OPTIONS });
+  return new pg.Client({ connectionString: sys.db.appUrl, options: APP_DB_CONNECTION_OPTIONS });
 }
 
 let nextWindowId = 1_000;

@@ -11,6 +11,8 @@ export type AppName = 'api' | 'ingest' | 'batch';
 export interface RunningApp {
   name: AppName;
   url: string;
+  /** Prometheus' port (loopback): `${metricsUrl}/metrics`. */
+  metricsUrl: string;
   process: ChildProcess;
   output: () => string;
   stop: () => Promise<number | null>;
@@ -27,6 +29,11 @@ export async function freePort(): Promise<number> {
 }
 
 const PORT_VAR: Record<AppName, string> = { api: 'API_PORT', ingest: 'INGEST_PORT', batch: 'BATCH_PORT' };
+const METRICS_PORT_VAR: Record<AppName, string> = {
+  api: 'API_METRICS_PORT',
+  ingest: 'INGEST_METRICS_PORT',
+  batch: 'BATCH_METRICS_PORT',
+};
 
 /**
  * Starts a built app as its own process (as in production) and waits until it is ready.
@@ -39,6 +46,7 @@ export async function startApp(
   instance = 1,
 ): Promise<RunningApp> {
   const port = await freePort();
+  const metricsPort = await freePort();
   let out = '';
   // Each app's log is kept as a test artifact, for reading after a failure.
   mkdirSync(path.join(ROOT, 'test-artifacts'), { recursive: true });
@@ -48,7 +56,14 @@ export async function startApp(
   const child = spawn(process.execPath, ['--enable-source-maps', `dist/apps/${name}/src/main.js`], {
     cwd: ROOT,
     // JSON logs whatever the developer's shell says: tests read them.
-    env: { ...process.env, LOG_LEVEL: 'warn', LOG_FORMAT: 'json', ...env, [PORT_VAR[name]]: String(port) },
+    env: {
+      ...process.env,
+      LOG_LEVEL: 'warn',
+      LOG_FORMAT: 'json',
+      ...env,
+      [PORT_VAR[name]]: String(port),
+      [METRICS_PORT_VAR[name]]: String(metricsPort),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const collect = (d: Buffer) => {
@@ -61,6 +76,7 @@ export async function startApp(
   const app: RunningApp = {
     name,
     url: `http://127.0.0.1:${port}`,
+    metricsUrl: `http://127.0.0.1:${metricsPort}`,
     process: child,
     output: () => out,
     stop: () => stopProcess(child),

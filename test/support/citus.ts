@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { ensureAppLogin } from '#libs/db/app-login.js';
 import { migrate } from '#libs/db/migrator.js';
 import { freePort, ROOT } from './apps.js';
-import { openTestDatabase, type TestDatabase } from './databases.js';
+import { appUrlFor, openTestDatabase, type TestDatabase } from './databases.js';
 
 /** A Citus cluster's nodes: superuser URLs of the coordinator and the workers (to their `postgres` database). */
 export interface CitusNodes {
@@ -65,8 +66,20 @@ export async function createCitusTestDatabase(label: string, nodes: CitusNodes =
   const services = await scripts.services();
   const db = await scripts.citusDatabase();
   const url = await db.ensureCitusDatabase({ ...nodes, name, appPassword: services.citusAppPassword(ROOT) });
+  return migrated(name, url, nodes.coordinatorUrl, () => db.dropCitusDatabase({ ...nodes, name }));
+}
+
+/** Migrated as its owner, and the apps' own login made on the coordinator, as the migrate step does. */
+async function migrated(
+  name: string,
+  url: string,
+  coordinatorUrl: string,
+  remove: () => Promise<unknown>,
+): Promise<TestDatabase> {
   await migrate(url);
-  return openTestDatabase(name, url, () => db.dropCitusDatabase({ ...nodes, name }));
+  const appUrl = appUrlFor(name, coordinatorUrl);
+  await ensureAppLogin(url, appUrl);
+  return openTestDatabase(name, url, appUrl, remove);
 }
 
 /** Drops the test databases interrupted runs left on every node of the cluster. */
@@ -122,8 +135,7 @@ export class OwnCitus {
       name,
       appPassword: services.citusAppPassword(this.root),
     });
-    await migrate(url);
-    return openTestDatabase(name, url, async () => undefined);
+    return migrated(name, url, this.nodes!.coordinatorUrl, async () => undefined);
   }
 
   /** kill -9 of a worker's postmaster (1 or 2): no shutdown, no checkpoint. */

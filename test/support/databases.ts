@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { revokePublicTemporary } from '#libs/db/app-login.js';
 
 export const TEMPLATE_DB = 'hc_test_template';
 
@@ -10,12 +11,32 @@ export function serverUrl(): string {
   return url;
 }
 
-export function urlFor(dbName: string): string {
+/** The apps' own login on that server (set by `npm test`; made by the global set-up). */
+function appServerUrl(): string {
+  const url = process.env.TEST_PG_APP_URL;
+  if (!url) throw new Error('TEST_PG_APP_URL is not set: run the tests with `npm test`');
+  return url;
+}
+
+function onDatabase(server: string, dbName: string): string {
   // A test must never touch a database that is not a test database.
   if (!dbName.includes('test')) throw new Error(`refusing to use database ${dbName}: its name lacks "test"`);
-  const u = new URL(serverUrl());
+  const u = new URL(server);
   u.pathname = `/${dbName}`;
   return u.toString();
+}
+
+/** A test database as its owner (the migrate step, fixtures, checks). */
+export const urlFor = (dbName: string): string => onDatabase(serverUrl(), dbName);
+
+/** A test database as the apps log in to it; `server` moves the login to another server's URL. */
+export function appUrlFor(dbName: string, server?: string): string {
+  const app = new URL(appServerUrl());
+  if (server) {
+    const other = new URL(server);
+    app.host = other.host;
+  }
+  return onDatabase(app.toString(), dbName);
 }
 
 /** A connection to the server's maintenance database, for creating and dropping test databases. */
@@ -44,7 +65,10 @@ export async function withDatabaseClient<T>(db: { url: string }, fn: (c: pg.Clie
 
 export interface TestDatabase {
   name: string;
+  /** As its owner: for fixtures and checks, never for the apps. */
   url: string;
+  /** As the apps' own login (what apps started on this database get as DATABASE_URL). */
+  appUrl: string;
   query: <R = Record<string, unknown>>(sql: string, params?: unknown[]) => Promise<R[]>;
   drop: () => Promise<void>;
 }
@@ -59,6 +83,8 @@ export async function createTestDatabase(label: string, opts: { empty?: boolean 
     for (let attempt = 0; ; attempt++) {
       try {
         await c.query(`CREATE DATABASE "${name}" TEMPLATE "${opts.empty ? 'template0' : TEMPLATE_DB}"`);
+        // A database's own rights are not copied from its template: as the migrate step does.
+        await revokePublicTemporary(c, name);
         return;
       } catch (err) {
         // Two files copying the template at the same instant: the second one waits and retries.
@@ -67,13 +93,18 @@ export async function createTestDatabase(label: string, opts: { empty?: boolean 
       }
     }
   });
-  return openTestDatabase(name, urlFor(name), () =>
+  return openTestDatabase(name, urlFor(name), appUrlFor(name), () =>
     withServer((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)),
   );
 }
 
 /** A small pool on an existing test database; `remove` runs after the pool is closed by `drop`. */
-export function openTestDatabase(name: string, url: string, remove: () => Promise<unknown>): TestDatabase {
+export function openTestDatabase(
+  name: string,
+  url: string,
+  appUrl: string,
+  remove: () => Promise<unknown>,
+): TestDatabase {
   const pool = new pg.Pool({ connectionString: url, max: 4 });
   // pool.end() resolves before its idle connections have closed, so a drop may terminate one of
   // them, and a test may kill the server: the pool then emits 'error', which must not crash the file.
@@ -81,6 +112,7 @@ export function openTestDatabase(name: string, url: string, remove: () => Promis
   return {
     name,
     url,
+    appUrl,
     query: async (sql, params) => (await pool.query(sql, params)).rows,
     drop: async () => {
       await pool.end();

@@ -59,9 +59,9 @@ export function callFrom<T = any>(
   localAddress: string,
   method: string,
   url: string,
-  opts: { token?: string; body?: unknown } = {},
+  opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
 ): Promise<JsonResponse<T>> {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...opts.headers };
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
   const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
   if (body !== undefined) headers['content-type'] = 'application/json';

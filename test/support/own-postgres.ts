@@ -1,9 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { ensureAppLogin } from '#libs/db/app-login.js';
 import { migrate } from '#libs/db/migrator.js';
 import { freePort, ROOT } from './apps.js';
-import { openTestDatabase, type TestDatabase } from './databases.js';
+import { appUrlFor, openTestDatabase, type TestDatabase } from './databases.js';
 
 interface Services {
   databaseUrl: string;
@@ -58,11 +59,16 @@ export class OwnPostgres {
     return setup.ensureDatabase(this.services!.databaseUrl, name);
   }
 
-  /** A migrated database on this server, as the tests' own (dropped with the server by `destroy`). */
+  /**
+   * A migrated database on this server with the apps' login, as the tests' own (dropped with the
+   * server by `destroy`).
+   */
   async testDatabase(name: string): Promise<TestDatabase> {
     const url = await this.database(name);
+    const appUrl = appUrlFor(name, url);
     await migrate(url);
-    return openTestDatabase(name, url, async () => undefined);
+    await ensureAppLogin(url, appUrl);
+    return openTestDatabase(name, url, appUrl, async () => undefined);
   }
 
   /** kill -9 of the postmaster: no shutdown, no checkpoint. */

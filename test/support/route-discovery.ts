@@ -73,11 +73,15 @@ async function readControllerRoutes(): Promise<Record<AppName, RouteKey[]>> {
   return out;
 }
 
-/** What a running app answers, and its OpenAPI document and the operations it lists (null: it serves none). */
+/**
+ * What a running app answers, its public OpenAPI document, the admin one (for admins, the api's
+ * only), and the operations both list (null: it serves none).
+ */
 export interface ServedRoutes {
   registered: RouteKey[];
   documented: RouteKey[] | null;
   document: OpenApiDocument | null;
+  adminDocument: OpenApiDocument | null;
 }
 
 export interface OpenApiDocument {
@@ -111,11 +115,27 @@ async function readServedRoutes(name: AppName): Promise<ServedRoutes> {
   };
   const { app, routes } = await createHttpApp(httpApp, loadConfig());
   await app.listen(0, '127.0.0.1');
-  const res = await fetch(`${await app.getUrl()}/docs-json`);
+  const url = await app.getUrl();
+  const res = await fetch(`${url}/docs-json`);
   const document = res.ok ? ((await res.json()) as OpenApiDocument) : null;
+  const adminDocument = await readAdminDocument(url);
   // Fastify writes a path parameter `:id`, OpenAPI `{id}`.
   const registered = routes().map((k) => k.replace(/:(\w+)/g, '{$1}'));
-  return { registered, documented: document && openApiRoutes(document), document };
+  const documented = document && [...openApiRoutes(document), ...(adminDocument ? openApiRoutes(adminDocument) : [])];
+  return { registered, documented, document, adminDocument };
+}
+
+/** The admin API's document, as the first admin (of the environment) reads it; null where there is none. */
+async function readAdminDocument(url: string): Promise<OpenApiDocument | null> {
+  const login = await fetch(`${url}/v1/admin/sessions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: process.env.HC_ADMIN_USERNAME, password: process.env.HC_ADMIN_PASSWORD }),
+  });
+  if (!login.ok) return null;
+  const { token } = (await login.json()) as { token: string };
+  const res = await fetch(`${url}/v1/admin/docs-json`, { headers: { authorization: `Bearer ${token}` } });
+  return res.ok ? ((await res.json()) as OpenApiDocument) : null;
 }
 
 if (process.env.HC_LIST_CONTROLLER_ROUTES === '1') {

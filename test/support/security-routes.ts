@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { insertPendingRequests, registerUsers } from './admin.js';
+import { insertAccount, insertPendingRequests, registerUsers } from './admin.js';
 import type { AppName } from './apps.js';
 import type { Audience, Identities, TokenKind } from './forged-tokens.js';
 import { call } from './http.js';
@@ -24,8 +24,32 @@ export interface SecuredRoute {
   access: Access;
   /** The status an allowed caller gets. */
   ok: number;
-  /** A request an allowed caller succeeds with: the concrete path and body, made fresh per call. */
-  request?: (ctx: RouteContext) => Promise<{ path?: string; body?: unknown }>;
+  /**
+   * A request an allowed caller succeeds with: the concrete path and body, made fresh per call
+   * (`token`: the caller's, for a body that must come from the caller, such as a preview's token).
+   */
+  request?: (ctx: RouteContext, token?: string) => Promise<{ path?: string; body?: unknown }>;
+}
+
+let nextAccount = 0;
+
+/** An account of its own for each call (disabling one twice, or the caller's own, would not answer the same). */
+async function account(ctx: RouteContext): Promise<string> {
+  const name = `acct-${++nextAccount}`;
+  await insertAccount(ctx.sys, name, 'reviewer');
+  return name;
+}
+
+/** Matches no request: a source nobody is. */
+export const EMPTY_FILTER = { source: '999999999999999' };
+
+/** A bulk decision by filter as the caller previewed it (a made-up token when the caller may not preview). */
+export async function bulkByFilterBody(apiUrl: string, token: string | undefined) {
+  const preview = await call('POST', `${apiUrl}/v1/admin/code-changes/bulk-by-filter/preview`, {
+    token,
+    body: { filter: EMPTY_FILTER },
+  });
+  return { filter: EMPTY_FILTER, decision: 'reject', expectedCount: 0, token: preview.body?.token ?? 'not-a-preview' };
 }
 
 let nextWindow = 5_000;
@@ -59,7 +83,6 @@ async function appliedRequest(ctx: RouteContext): Promise<string> {
 const health = (app: AppName): SecuredRoute[] => [
   { app, key: 'GET /health/live', access: 'public', ok: 200 },
   { app, key: 'GET /health/ready', access: 'public', ok: 200 },
-  { app, key: 'GET /metrics', access: 'public', ok: 200 },
 ];
 
 /** Every route of every app (docs/api.md) with who may call it. */
@@ -74,6 +97,8 @@ export const SECURED_ROUTES: SecuredRoute[] = [
     ok: 200,
     request: async () => ({ body: TEST_ADMIN }),
   },
+  { app: 'api', key: 'DELETE /v1/admin/sessions', access: 'staff', ok: 204 },
+  { app: 'api', key: 'GET /v1/admin/docs-json', access: 'staff', ok: 200 },
   {
     app: 'api',
     key: 'PUT /v1/admin/users/{userId}/code',
@@ -149,6 +174,65 @@ export const SECURED_ROUTES: SecuredRoute[] = [
       path: `/v1/admin/code-changes/${await appliedRequest(ctx)}/revoke`,
       body: { note: 'mistake' },
     }),
+  },
+  {
+    app: 'api',
+    key: 'GET /v1/admin/code-changes/export.csv',
+    access: 'staff',
+    ok: 200,
+    request: async () => ({ path: `/v1/admin/code-changes/export.csv?source=${EMPTY_FILTER.source}` }),
+  },
+  {
+    app: 'api',
+    key: 'POST /v1/admin/code-changes/bulk-by-filter/preview',
+    access: 'staff',
+    ok: 200,
+    request: async () => ({ body: { filter: EMPTY_FILTER } }),
+  },
+  {
+    app: 'api',
+    key: 'POST /v1/admin/code-changes/bulk-by-filter',
+    access: 'staff',
+    ok: 200,
+    request: async (ctx, token) => ({ body: await bulkByFilterBody(ctx.sys.url('api'), token) }),
+  },
+  {
+    app: 'api',
+    key: 'POST /v1/admin/code-changes/claims',
+    access: 'staff',
+    ok: 200,
+    request: async () => ({ body: { count: 1, filter: EMPTY_FILTER } }),
+  },
+  { app: 'api', key: 'DELETE /v1/admin/code-changes/claims', access: 'staff', ok: 200 },
+  { app: 'api', key: 'GET /v1/admin/audit', access: 'admin', ok: 200 },
+  { app: 'api', key: 'GET /v1/admin/accounts', access: 'admin', ok: 200 },
+  {
+    app: 'api',
+    key: 'POST /v1/admin/accounts',
+    access: 'admin',
+    ok: 201,
+    request: async () => ({ body: { username: `new-${++nextAccount}`, role: 'reviewer' } }),
+  },
+  {
+    app: 'api',
+    key: 'POST /v1/admin/accounts/{username}/disable',
+    access: 'admin',
+    ok: 204,
+    request: async (ctx) => ({ path: `/v1/admin/accounts/${await account(ctx)}/disable`, body: {} }),
+  },
+  {
+    app: 'api',
+    key: 'POST /v1/admin/accounts/{username}/enable',
+    access: 'admin',
+    ok: 204,
+    request: async (ctx) => ({ path: `/v1/admin/accounts/${await account(ctx)}/enable` }),
+  },
+  {
+    app: 'api',
+    key: 'POST /v1/admin/accounts/{username}/password',
+    access: 'admin',
+    ok: 200,
+    request: async (ctx) => ({ path: `/v1/admin/accounts/${await account(ctx)}/password`, body: {} }),
   },
   { app: 'api', key: 'GET /v1/admin/windows', access: 'admin', ok: 200 },
   {

@@ -23,6 +23,8 @@ export interface TestSystem {
   env: Record<string, string>;
   apps: Partial<Record<AppName, RunningApp>>;
   url: (app: AppName) => string;
+  /** Where the app's Prometheus port answers (`${metricsUrl(app)}/metrics`). */
+  metricsUrl: (app: AppName) => string;
   /**
    * Starts one more app with the system's environment plus `env`; a second process of an app
    * already running (e.g. another batch worker) runs beside it and `apps` names the newest.
@@ -44,7 +46,7 @@ export async function startSystem(
   const db = opts.db ?? (await createTestDatabase(label));
   const extraEnv = typeof extra === 'function' ? extra(db) : extra;
   const env: Record<string, string> = {
-    DATABASE_URL: db.url,
+    DATABASE_URL: db.appUrl,
     REDIS_URL: redisUrl(),
     HC_KEY_PREFIX: testKeyPrefix(label),
     HC_ADMIN_USERNAME: TEST_ADMIN.username,
@@ -53,12 +55,19 @@ export async function startSystem(
     // Every test registers from 127.0.0.1; the rate-limit test sets its own low limit.
     HC_REGISTRATIONS_PER_MINUTE: '100000',
     HC_PING_BATCHES_PER_MINUTE: '100000',
+    // Load tests send many pings a slot per phone; the per-slot cap has its own test.
+    HC_MAX_PINGS_PER_SLOT: '100000',
     ...FAST_GRID_ENV,
     // Test cities are small: let them still be cut into many shards.
     HC_TRACE_MIN_SHARD_PINGS: '1',
     ...extraEnv,
   };
   const apps: TestSystem['apps'] = {};
+  const running = (name: AppName): RunningApp => {
+    const app = apps[name];
+    if (!app) throw new Error(`${name} is not running in this test system`);
+    return app;
+  };
   const started: RunningApp[] = [];
   const instances = new Map<AppName, number>();
   const start = async (name: AppName, appEnv: Record<string, string>) => {
@@ -80,11 +89,8 @@ export async function startSystem(
     db,
     env,
     apps,
-    url: (name) => {
-      const app = apps[name];
-      if (!app) throw new Error(`${name} is not running in this test system`);
-      return app.url;
-    },
+    url: (name) => running(name).url,
+    metricsUrl: (name) => running(name).metricsUrl,
     startApp: (name, more = {}) => start(name, { ...env, ...more }),
     stop: async () => {
       await Promise.all(started.map((a) => a.stop()));

@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { AuthModule } from '#libs/auth/index.js';
-import { CacheModule } from '#libs/cache/index.js';
+import { CacheModule, RedisPolicyCheckModule } from '#libs/cache/index.js';
 import { CodeWriterModule } from '#libs/codes/index.js';
 import { ConfigModule, type AppConfig } from '#libs/config/index.js';
 import { DatabaseModule } from '#libs/db/index.js';
@@ -20,6 +20,7 @@ export class ApiModule {
         PlatformModule.forRoot('api', config),
         DatabaseModule,
         CacheModule,
+        RedisPolicyCheckModule,
         // The api queues window reruns and shows the queue dashboard.
         QueueModule,
         AuthModule,

@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { getQueueToken, Processor } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
-import { CacheModule } from '#libs/cache/index.js';
+import { CacheModule, RedisPolicyCheckModule } from '#libs/cache/index.js';
 import { CodeWriterModule } from '#libs/codes/index.js';
 import { ConfigModule, type AppConfig } from '#libs/config/index.js';
 import { DatabaseModule } from '#libs/db/index.js';
@@ -51,6 +51,7 @@ export class BatchModule {
         }),
         DatabaseModule,
         CacheModule,
+        RedisPolicyCheckModule,
         QueueModule,
         CodeWriterModule,
         TracingLagModule,

@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { AuthModule } from '#libs/auth/index.js';
-import { CacheModule } from '#libs/cache/index.js';
+import { CacheModule, RedisPolicyCheckModule } from '#libs/cache/index.js';
 import { CodeWriterModule } from '#libs/codes/index.js';
 import { ConfigModule, type AppConfig } from '#libs/config/index.js';
 import { DatabaseModule } from '#libs/db/index.js';
@@ -17,6 +17,7 @@ export class IngestModule {
         PlatformModule.forRoot('ingest', config),
         DatabaseModule,
         CacheModule,
+        RedisPolicyCheckModule,
         AuthModule,
         // The code read model: a phone's token version is checked there.
         CodeWriterModule,

@@ -8,6 +8,7 @@ export const httpApp: HttpAppOptions = {
   name: 'ingest',
   workers: (c) => c.httpWorkers,
   port: (c) => c.ports.ingest,
+  metricsPort: (c) => c.metrics.ports.ingest,
   module: (c) => IngestModule.forRoot(c),
   bodyLimitBytes: PING_BODY_LIMIT_BYTES,
   openApiTitle: 'Health code ingest',

@@ -35,6 +35,24 @@ export function s(tag, props, ...children) {
   return el;
 }
 
+/** A list as a table: its label, its column headings, and a row (a <tr>) per item. */
+export function listTable(label, headings, items, row) {
+  return h(
+    'table',
+    { class: 'list', 'aria-label': label },
+    h(
+      'thead',
+      null,
+      h(
+        'tr',
+        null,
+        headings.map((text) => h('th', { scope: 'col' }, text)),
+      ),
+    ),
+    h('tbody', null, items.map(row)),
+  );
+}
+
 /** Replaces an element's content. */
 export function show(el, ...children) {
   el.replaceChildren();
@@ -53,9 +71,9 @@ export function field(label, control, hint) {
   );
 }
 
-/** A small coloured badge for a colour or a status. */
-export function badge(text) {
-  return h('span', { class: `badge badge-${String(text).replace(/[^a-z-]/g, '')}` }, text);
+/** A small coloured badge for a colour or a status: styled by the API's value, showing its label. */
+export function badge(value, text = value) {
+  return h('span', { class: `badge badge-${String(value).replace(/[^a-z-]/g, '')}` }, text);
 }
 
 /** True when a key press belongs to a text field rather than to the page's shortcuts. */

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { TokenService, generatePassword, hashPassword, verifyPassword } from '#libs/auth/index.js';
+import { TokenService, hashPassword, verifyPassword } from '#libs/auth/index.js';
 import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
 import { AdminRepository, AuditRepository, type AdminRole } from '#libs/db/index.js';
 import { DomainError, ErrorCode } from '#libs/domain/index.js';
@@ -26,15 +26,21 @@ export class AdminAuthService implements OnApplicationBootstrap {
   ) {}
 
   /**
-   * The first admin comes from the environment, or gets a password printed once (docs/security.md).
+   * The first admin comes from HC_ADMIN_PASSWORD (`npm start` generates one and shows it in its
+   * banner). Without it no account is made: a generated password would have to be shown, and logs
+   * are read by more people, and kept longer, than an admin password may be.
    */
   async onApplicationBootstrap(): Promise<void> {
-    const { username } = this.config.admin;
-    const password = this.config.admin.password ?? generatePassword();
-    if (await this.admins.createFirstAdmin(username, await hashPassword(password))) {
-      const shown = this.config.admin.password ? '(from HC_ADMIN_PASSWORD)' : password;
-      this.logger.log(`first admin created: ${username} ${shown}`);
+    const { username, password } = this.config.admin;
+    if (password === null) {
+      if (!(await this.admins.anyExists()))
+        this.logger.warn(
+          'no admin account exists: set HC_ADMIN_PASSWORD, or create one with the CLI (admins create <name> --role admin)',
+        );
+      return;
     }
+    if (await this.admins.createFirstAdmin(username, await hashPassword(password)))
+      this.logger.log(`first admin created: ${username} (password from HC_ADMIN_PASSWORD)`);
   }
 
   /**

@@ -21,6 +21,7 @@ import {
   startsEarlierSource,
 } from '#libs/domain/index.js';
 import { JobName, TRACING_QUEUE, retroTraceJobId } from '#libs/queue/index.js';
+import { auditEntry } from './admin-actor.js';
 import type { SetCodeRequest } from './admin.dto.js';
 
 @Injectable()
@@ -94,9 +95,16 @@ export class AdminCodesService {
       .catch((err: Error) => this.logger.warn(`retro-trace ${retroId} left to the reconciler: ${err.message}`));
   }
 
-  async getCode(userId: string): Promise<{ code: CodeRow; history: HistoryRow[] }> {
+  /** A person's code and history: two reads of personal data, audited before they are answered. */
+  async getCode(admin: AdminPrincipal, userId: string): Promise<{ code: CodeRow; history: HistoryRow[] }> {
     const code = (await this.codes.findCodes([userId])).get(userId);
     if (!code) throw new DomainError(ErrorCode.NOT_FOUND, 'no such user');
-    return { code, history: await this.codes.findHistory(userId) };
+    const history = await this.codes.findHistory(userId);
+    const person = { type: 'user', id: userId };
+    await this.audit.appendMany(this.audit.db, [
+      auditEntry(admin, 'person.code.read', person, null, { version: code.version }),
+      auditEntry(admin, 'person.history.read', person, null, { rows: history.length }),
+    ]);
+    return { code, history };
   }
 }

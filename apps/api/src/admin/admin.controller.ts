@@ -1,8 +1,9 @@
-import { Body, Controller, Get, HttpCode, Ip, Param, Post, Put, Req, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Ip, Param, Post, Put, Req, Res, UseGuards } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
   ApiBearerAuth,
   ApiForbiddenResponse,
+  ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiServiceUnavailableResponse,
@@ -21,7 +22,7 @@ import {
 } from './admin.dto.js';
 import { AdminAuthService } from './admin-auth.service.js';
 import { AdminCodesService } from './admin-codes.service.js';
-import { dashboardCookie } from './queue-dashboard.js';
+import { dashboardCookie, endedDashboardCookie, viaHttps } from './queue-dashboard.js';
 import { UserIdParam } from './user-id.param.js';
 import { codeView, historyView } from './views.js';
 
@@ -53,9 +54,25 @@ export class AdminController {
     const session = await this.auth.login(body.username, body.password, ip);
     if (session.role === 'admin') {
       const maxAge = Math.floor((Date.parse(session.expiresAt) - Date.now()) / 1000);
-      void reply.header('set-cookie', dashboardCookie(session.token, maxAge, req.protocol === 'https'));
+      void reply.header('set-cookie', dashboardCookie(session.token, maxAge, viaHttps(req)));
     }
     return session;
+  }
+
+  /**
+   * Logging out ends the queue dashboard's cookie; the console forgets its token, which expires
+   * on its own. Nothing else ends: the account's other sessions (another browser) go on.
+   */
+  @Delete('sessions')
+  @HttpCode(204)
+  @ApiBearerAuth()
+  @Roles('admin', 'reviewer')
+  @UseGuards(AdminAuthGuard)
+  @ApiNoContentResponse({ description: 'logged out: the queue dashboard cookie is cleared (Set-Cookie, Max-Age=0)' })
+  @ApiUnauthorizedResponse({ description: 'no, an invalid or an expired token' })
+  @ApiForbiddenResponse({ description: 'not an admin token' })
+  logout(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): void {
+    void reply.header('set-cookie', endedDashboardCookie(viaHttps(req)));
   }
 
   @Put('users/:userId/code')
@@ -69,8 +86,10 @@ export class AdminController {
   @ApiBearerAuth()
   @Roles('admin', 'reviewer')
   @UseGuards(AdminAuthGuard)
-  async getCode(@Param() p: UserIdParam) {
-    const { code, history } = await this.codes.getCode(p.userId);
+  @ApiOkResponse({ description: "the person's code and history; the read is audited" })
+  @ApiNotFoundResponse({ description: 'no such person' })
+  async getCode(@CurrentAdmin() admin: AdminPrincipal, @Param() p: UserIdParam) {
+    const { code, history } = await this.codes.getCode(admin, p.userId);
     return { ...codeView(code), history: history.map(historyView) };
   }
 

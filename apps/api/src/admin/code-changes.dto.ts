@@ -10,22 +10,14 @@ import {
   Matches,
   MaxLength,
 } from 'class-validator';
-import { CODE_CHANGE_STATUSES, type CodeChangeStatus } from '#libs/db/index.js';
+import { CODE_CHANGE_STATUSES } from '#libs/db/index.js';
 import { COLORS } from '#libs/domain/index.js';
-import { PageQuery } from './pagination.js';
 
 const ID = /^[1-9]\d{0,17}$/;
 export const MAX_BULK_IDS = 500;
 
 export class CodeChangeIdParam {
   @ApiProperty() @Matches(ID, { message: 'id must be a code-change id (digits)' }) id!: string;
-}
-
-export class ListCodeChangesQuery extends PageQuery {
-  @ApiPropertyOptional({ enum: CODE_CHANGE_STATUSES })
-  @IsOptional()
-  @IsIn(CODE_CHANGE_STATUSES)
-  status?: CodeChangeStatus;
 }
 
 export class DecisionRequest {
@@ -64,11 +56,11 @@ export class CodeChangeResponse {
   @ApiProperty({ format: 'date-time', nullable: true }) decidedAt!: string | null;
   @ApiProperty({ nullable: true }) decidedBy!: string | null;
   @ApiProperty({ nullable: true }) note!: string | null;
-}
-
-export class CodeChangePage {
-  @ApiProperty({ type: [CodeChangeResponse] }) items!: CodeChangeResponse[];
-  @ApiProperty({ nullable: true, type: String }) nextCursor!: string | null;
+  @ApiProperty({ format: 'date-time' }) windowStart!: string;
+  @ApiProperty({ format: 'date-time' }) windowEnd!: string;
+  @ApiProperty({ nullable: true, type: String, description: 'who holds a live claim on it (pending only)' })
+  claimedBy!: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) claimExpiresAt!: string | null;
 }
 
 class EvidenceWindow {

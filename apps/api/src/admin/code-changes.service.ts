@@ -1,39 +1,43 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { AdminPrincipal } from '#libs/auth/index.js';
 import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
-import { CodeChangeRepository, WindowRepository } from '#libs/db/index.js';
+import { AuditRepository, CodeChangeRepository, WindowRepository } from '#libs/db/index.js';
 import { DomainError, ErrorCode, slotStartMs } from '#libs/domain/index.js';
-import type { ListCodeChangesQuery } from './code-changes.dto.js';
-import { DEFAULT_PAGE_SIZE, decodeCursor, toPage, type Page } from './pagination.js';
-import { codeChangeView, iso, type CodeChangeView } from './views.js';
+import { auditEntry } from './admin-actor.js';
+import { codeChangeView, iso } from './views.js';
 
-/** Reading the review queue: pages of requests, and one request with its evidence. */
+/** One request with its evidence. */
 @Injectable()
 export class CodeChangesService {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly changes: CodeChangeRepository,
     private readonly windows: WindowRepository,
+    private readonly audit: AuditRepository,
   ) {}
 
-  /** Oldest first (id order), so the review queue reads from its oldest pending request. */
-  async list(q: ListCodeChangesQuery): Promise<Page<CodeChangeView>> {
-    const limit = q.limit ?? DEFAULT_PAGE_SIZE;
-    const afterId = decodeCursor(q.cursor, /^\d{1,19}$/);
-    const rows = await this.changes.listChanges({ status: q.status, afterId }, limit + 1);
-    return toPage(rows, limit, (r) => r.id, codeChangeView);
-  }
-
-  /** The request and what it rests on: its window and the exposures to each source in it. */
-  async get(id: string) {
+  /**
+   * The request and what it rests on: its window and the exposures to each source in it. Where
+   * and when a person met others is personal data: the read is audited before it is answered.
+   */
+  async get(admin: AdminPrincipal, id: string) {
     const change = await this.changes.findChange(id);
     if (!change) throw new DomainError(ErrorCode.NOT_FOUND, 'no such code change');
     const [window, exposures] = await Promise.all([
       this.windows.findWindow(change.windowId),
       this.changes.findEvidence(change.windowId, change.userId),
     ]);
+    await this.audit.append(
+      this.audit.db,
+      auditEntry(admin, 'code_change.evidence.read', { type: 'user', id: change.userId }, null, {
+        codeChangeId: change.id,
+        windowId: change.windowId,
+        sources: exposures.length,
+      }),
+    );
     const { grid } = this.config;
     return {
-      ...codeChangeView(change),
+      ...codeChangeView(change, grid),
       evidence: {
         windows: window
           ? [{ id: window.id, startsAt: iso(window.startsAtMs), endsAt: iso(window.endsAtMs), status: window.status }]

@@ -1,16 +1,16 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CACHE_REDIS, LoginAttempts, type RedisClient } from '#libs/cache/index.js';
+import { COUNTER_REDIS, LoginAttempts, type RedisClient } from '#libs/cache/index.js';
 import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
 import { DomainError, ErrorCode, loginDelayMs } from '#libs/domain/index.js';
 
 /**
- * Admin login throttling (docs/security.md). Each attempt is counted as a failure in Redis before
- * its password is checked, so guesses sent at once cannot all slip past one check; a success
- * gives the attempt back. A (username, address) pair or an address at its limit is refused with
- * 429 and Retry-After until the period that began with its first failure ends. A username that
- * failed often from anywhere is only slowed down: a stranger cannot lock its owner out. If Redis
- * is away, logins are not throttled rather than refused.
+ * Admin login throttling (docs/security.md). Each attempt is counted as a failure in the queue
+ * Redis, which never evicts (COUNTER_REDIS), before its password is checked, so guesses sent at
+ * once cannot all slip past one check; a success gives the attempt back. A (username, address)
+ * pair or an address at its limit is refused with 429 and Retry-After until the period that began
+ * with its first failure ends. A username that failed often from anywhere is only slowed down: a
+ * stranger cannot lock its owner out. If Redis is away, logins are not throttled rather than refused.
  */
 @Injectable()
 export class LoginThrottle {
@@ -19,7 +19,7 @@ export class LoginThrottle {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Inject(CACHE_REDIS) redis: RedisClient,
+    @Inject(COUNTER_REDIS) redis: RedisClient,
   ) {
     this.attempts = new LoginAttempts(redis, config.keyPrefix, config.login);
   }

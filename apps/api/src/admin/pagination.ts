@@ -1,20 +1,43 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsInt, IsISO8601, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { DomainError, ErrorCode } from '#libs/domain/index.js';
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 500;
+const MAX_PAGE_NUMBER = 1_000_000;
+
+/** An optional whole number of a query, within [min, max]. */
+const IntField = (min: number, max: number, doc: { default?: number; description?: string } = {}) =>
+  applyDecorators(
+    ApiPropertyOptional({ minimum: min, maximum: max, ...doc }),
+    IsOptional(),
+    Type(() => Number),
+    IsInt(),
+    Min(min),
+    Max(max),
+  );
+
+/** `page` of a list that answers its total: from 1. */
+export const PageNumberField = () => IntField(1, MAX_PAGE_NUMBER, { default: 1 });
+
+/** `pageSize` (or `limit`) of a list: 1 to MAX_PAGE_SIZE. */
+export const PageSizeField = (description?: string) =>
+  IntField(1, MAX_PAGE_SIZE, { default: DEFAULT_PAGE_SIZE, ...(description ? { description } : {}) });
+
+/** An optional instant of a list's filter (`from`, `to`), ISO-8601. */
+export const InstantField = (description: string) =>
+  applyDecorators(
+    ApiPropertyOptional({ format: 'date-time', description }),
+    IsOptional(),
+    IsISO8601({ strict: true }),
+    MaxLength(40),
+  );
 
 /** `limit` and `cursor` of every list route. */
 export class PageQuery {
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_PAGE_SIZE)
-  limit?: number;
+  @PageSizeField() limit?: number;
 
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
   @IsOptional()

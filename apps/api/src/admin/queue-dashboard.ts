@@ -23,6 +23,16 @@ export function dashboardCookie(token: string, maxAgeSeconds: number, secure: bo
   return `${DASHBOARD_COOKIE}=${token}; Path=${QUEUE_DASHBOARD_PATH}; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`;
 }
 
+/** The same cookie, empty and already expired (logout): the browser drops the one it holds. */
+export const endedDashboardCookie = (secure: boolean): string => dashboardCookie('', 0, secure);
+
+/**
+ * Whether the browser reached us over TLS: our own socket, or a proxy of HC_TRUST_PROXY that says
+ * so in X-Forwarded-Proto (Fastify believes the header only from a trusted proxy). The cookie is
+ * then `Secure`, so the browser never sends it over plain HTTP.
+ */
+export const viaHttps = (req: FastifyRequest): boolean => req.protocol === 'https';
+
 function cookieValue(header: string | undefined, name: string): string | undefined {
   for (const part of header?.split(';') ?? []) {
     const [k, ...v] = part.trim().split('=');

@@ -55,7 +55,7 @@ export class ReviewMetrics implements OnModuleInit {
       });
   }
 
-  decided(role: string, outcome: string): void {
-    this.decisions.inc({ role, decision: outcome });
+  decided(role: string, outcome: string, count = 1): void {
+    this.decisions.inc({ role, decision: outcome }, count);
   }
 }

@@ -1,4 +1,5 @@
 import type { CodeChangeRow, CodeRow, HistoryRow, WindowRow } from '#libs/db/index.js';
+import { windowEndMs, windowStartMs, type TimeGrid } from '#libs/domain/index.js';
 
 /**
  * How admin routes show rows: ISO-8601 UTC times, string ids for people and requests
@@ -24,7 +25,8 @@ export const historyView = (h: HistoryRow) => ({
   at: iso(h.atMs),
 });
 
-export const codeChangeView = (c: CodeChangeRow) => ({
+/** A request as the admin API shows it; its window also as a time range (`grid`: the configured one). */
+export const codeChangeView = (c: CodeChangeRow, grid: TimeGrid) => ({
   id: c.id,
   userId: c.userId,
   fromColor: c.fromColor,
@@ -38,9 +40,11 @@ export const codeChangeView = (c: CodeChangeRow) => ({
   decidedAt: iso(c.decidedAtMs),
   decidedBy: c.decidedBy,
   note: c.note,
+  windowStart: iso(windowStartMs(c.windowId, grid))!,
+  windowEnd: iso(windowEndMs(c.windowId, grid))!,
+  claimedBy: c.claimedBy,
+  claimExpiresAt: iso(c.claimExpiresAtMs),
 });
-
-export type CodeChangeView = ReturnType<typeof codeChangeView>;
 
 export const windowView = (w: WindowRow) => ({
   id: w.id,

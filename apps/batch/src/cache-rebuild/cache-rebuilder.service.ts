@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { Gauge } from 'prom-client';
-import { CACHE_REDIS, CodeCache, RebuildState, type RedisClient } from '#libs/cache/index.js';
+import { CACHE_REDIS, COUNTER_REDIS, CodeCache, RebuildState, type RedisClient } from '#libs/cache/index.js';
 import { toCodeView } from '#libs/codes/index.js';
 import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
 import { HealthCodeRepository } from '#libs/db/index.js';
@@ -34,10 +34,12 @@ export class CacheRebuilder implements OnApplicationBootstrap, OnApplicationShut
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(CACHE_REDIS) redis: RedisClient,
+    @Inject(COUNTER_REDIS) queueRedis: RedisClient,
     private readonly cache: CodeCache,
     private readonly codes: HealthCodeRepository,
   ) {
-    this.state = new RebuildState(redis, config.keyPrefix);
+    // Its lock and cursor where eviction cannot reach them; the cache holds only its epoch.
+    this.state = new RebuildState(queueRedis, redis, config.keyPrefix);
   }
 
   onApplicationBootstrap(): void {

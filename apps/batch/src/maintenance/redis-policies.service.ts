@@ -2,23 +2,18 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { Gauge } from 'prom-client';
-import { CACHE_REDIS, maxmemoryPolicies, type RedisClient, type RedisInfoClient } from '#libs/cache/index.js';
+import {
+  CACHE_REDIS,
+  maxmemoryPolicies,
+  policyProblem,
+  type RedisClient,
+  type RedisInfoClient,
+  type RedisRole as Role,
+} from '#libs/cache/index.js';
 import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
 import { TRACING_QUEUE } from '#libs/queue/index.js';
 
 const CHECK_EVERY_MS = 60_000;
-
-type Role = 'queue' | 'cache';
-
-/**
- * The queues must never lose a key (an evicted job or schedule is work silently dropped); the
- * cache's codes have no expiry, so only an allkeys-* policy lets a full cache Redis make room
- * instead of refusing writes.
- */
-export const POLICY_FITS: Record<Role, (policy: string) => boolean> = {
-  queue: (policy) => policy === 'noeviction',
-  cache: (policy) => policy.startsWith('allkeys-'),
-};
 
 const servers = new Gauge({
   name: 'hc_redis_maxmemory_policy',
@@ -77,12 +72,9 @@ export class RedisPolicies implements OnApplicationBootstrap, OnApplicationShutd
   private async read(role: Role, client: () => Promise<RedisInfoClient>): Promise<void> {
     try {
       const policies = await maxmemoryPolicies(await client());
-      const wrong = [...policies.keys()].filter((p) => !POLICY_FITS[role](p));
+      const problem = policyProblem(role, policies);
       const said = (m?: Map<string, number>) => JSON.stringify([...(m ?? [])].sort());
-      if (wrong.length && said(policies) !== said(this.last.get(role)))
-        this.logger.warn(
-          `the ${role} Redis runs maxmemory-policy ${wrong.join(', ')}: it must be ${role === 'queue' ? 'noeviction' : 'allkeys-lru (or another allkeys-*)'}`,
-        );
+      if (problem && said(policies) !== said(this.last.get(role))) this.logger.warn(problem);
       this.last.set(role, policies);
     } catch (err) {
       this.logger.debug(`maxmemory-policy of the ${role} Redis not read: ${(err as Error).message}`);

@@ -17,8 +17,8 @@ export interface ShardStats {
 
 /**
  * Traces one shard of a window: the source pings in its range of cells -> the search ranges
- * around them -> contact pings by one set-based query -> partial (contact, source) pairs, stored
- * with the shard marked done in one transaction. Any worker may run any shard, any number of times.
+ * around them -> contact pings by one set-based statement that also pairs and stores them
+ * (partial (contact, source) pairs), with the shard marked done in the same transaction. Any worker may run any shard, any number of times.
  */
 @Injectable()
 export class ShardTracer {
@@ -37,9 +37,17 @@ export class ShardTracer {
     const range = window && (await this.shards.shard(windowId, generation, shard));
     if (!window || !range) return null;
     const { sourcePings, ranges } = await this.searchRangesIn(window, range);
-    const pairs = await this.finder.contactsIn(ranges, window);
-    await this.shards.saveResult(windowId, generation, shard, pairs, Date.now() - started);
-    return { sourcePings, pairs: pairs.length };
+    const pairs = await this.shards.saveMatches(
+      { windowId, generation, shard },
+      {
+        ranges,
+        slotSeconds: this.config.grid.slotSeconds,
+        window: { fromMs: window.startsAtMs, toMs: window.endsAtMs },
+        radiusMeters: this.config.contact.radiusMeters,
+      },
+      started,
+    );
+    return { sourcePings, pairs };
   }
 
   /** The window's source pings in this range of cells, and the search ranges for their contacts. */

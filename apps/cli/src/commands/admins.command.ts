@@ -1,13 +1,12 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { AdminAccounts, generatePassword } from '#libs/auth/index.js';
 import { ADMIN_ROLES, type AdminRole } from '#libs/db/index.js';
+import { adminPasswordProblem, adminUsernameProblem } from '#libs/domain/index.js';
 import { operator, withApp } from '../cli-context.js';
 
-const USERNAME = /^[a-z0-9._-]{3,64}$/;
-const MIN_PASSWORD = 12;
-
 function username(value: string): string {
-  if (!USERNAME.test(value)) throw new InvalidArgumentError('must be 3-64 of a-z 0-9 . _ -');
+  const problem = adminUsernameProblem(value);
+  if (problem) throw new InvalidArgumentError(problem);
   return value;
 }
 
@@ -17,8 +16,8 @@ async function passwordFrom(opts: { passwordStdin?: boolean }): Promise<{ passwo
   let text = '';
   for await (const chunk of process.stdin) text += chunk;
   const password = text.replace(/\r?\n$/, '');
-  if (password.length < MIN_PASSWORD)
-    throw new InvalidArgumentError(`the password must be at least ${MIN_PASSWORD} characters`);
+  const problem = adminPasswordProblem(password);
+  if (problem) throw new InvalidArgumentError(`the password ${problem}`);
   return { password, generated: false };
 }
 

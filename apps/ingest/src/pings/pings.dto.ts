@@ -39,5 +39,9 @@ export class PingsRequest {
 export class PingsResponse {
   @ApiProperty({ description: 'stored, in windows not yet traced' }) accepted!: number;
   @ApiProperty({ description: 'stored, in windows already traced (they are traced again)' }) late!: number;
-  @ApiProperty({ description: 'not stored: older than the retention or too far in the future' }) rejected!: number;
+  @ApiProperty({
+    description:
+      "not stored: older than the retention, too far in the future, or implausible (faster than HC_MAX_SPEED_KMH from the person's other pings, or past HC_MAX_PINGS_PER_SLOT in a slot)",
+  })
+  rejected!: number;
 }

@@ -6,7 +6,7 @@ import { Counter } from 'prom-client';
 import { UserAuthenticator } from '#libs/auth/index.js';
 import type { AppConfig } from '#libs/config/index.js';
 import { isPlainJson, parseJsonBody, readBody, type FastRoute } from '#libs/http/index.js';
-import { PING_BODY_LIMIT_BYTES } from './ping-batch.parser.js';
+import { parsePingBatch, PING_BODY_LIMIT_BYTES, type ParsedPing } from './ping-batch.parser.js';
 import { scanPingBatch } from './ping-batch.scanner.js';
 import { PingsController } from './pings.controller.js';
 import { PingsService } from './pings.service.js';
@@ -40,7 +40,8 @@ export function pingsTokenCheck(app: NestFastifyApplication): (req: IncomingMess
  * revoked: a Redis GET of the code read model, sent while the body arrives, so no Postgres query
  * unless the entry is missing) together with the per-user limit (429 with Retry-After, the same
  * Redis counter under the same key as the controller's ThrottlerGuard, and its X-RateLimit-*
- * headers); then the batch (PingsService). The other content types, served by the controller, get the same token check
+ * headers), and in the same round trip the person's recent track for the plausibility rule; then
+ * the batch (PingsService). The other content types, served by the controller, get the same token check
  * first (pingsTokenCheck).
  */
 export function pingsRoute(app: NestFastifyApplication, config: AppConfig): FastRoute {
@@ -67,20 +68,37 @@ export function pingsRoute(app: NestFastifyApplication, config: AppConfig): Fast
       const scanned = scanPingBatch(raw, precision);
       const body = scanned ? null : parseJsonBody(raw);
       (scanned ? readAs.compact : readAs.json).inc();
+      // A malformed batch is answered 400 after the rate limit, as the controller answers it.
+      let checked: ParsedPing[] | null = scanned;
+      let malformed: unknown = null;
+      if (!checked)
+        try {
+          checked = parsePingBatch(body, precision);
+        } catch (err) {
+          malformed = err;
+        }
+      const batch = checked && pings.admit(userId, checked);
       const key = hash('sha256', keyPrefix + userId);
-      // Both at once: one round trip of waiting. A revoked token is a 401 whatever the count says.
+      // All at once: one round trip of waiting (the rate-limit hit and the person's track go to
+      // Redis together). A revoked token is a 401 whatever the count says.
       const [, hit] = await Promise.all([
         current,
         limiter.increment(key, RATE_WINDOW_MS, limit, RATE_WINDOW_MS, 'default'),
-      ]);
+        batch?.reservation,
+      ]).catch((err: unknown) => {
+        if (batch) pings.withdraw(userId, batch);
+        throw err;
+      });
       if (hit.isBlocked) {
+        if (batch) pings.withdraw(userId, batch);
         res.setHeader('Retry-After', hit.timeToBlockExpire);
         throw new ThrottlerException();
       }
       res.setHeader('X-RateLimit-Limit', limit);
       res.setHeader('X-RateLimit-Remaining', Math.max(0, limit - hit.totalHits));
       res.setHeader('X-RateLimit-Reset', hit.timeToExpire);
-      return scanned ? pings.store(userId, scanned) : pings.ingest(userId, body);
+      if (!batch) throw malformed;
+      return pings.store(userId, batch);
     },
   };
 }

@@ -1,22 +1,24 @@
-// The co-located slots as a timeline (inline SVG): one row per source, the window as the axis.
+// The co-located slots as a timeline (inline SVG): one row per source, the window as the axis, in
+// the official's time zone.
 import { h, s } from '../dom.js';
-import { clock } from '../format.js';
+import { clock, utcText } from '../format.js';
+import { t } from '../i18n.js';
 
 const WIDTH = 560,
   ROW = 22,
   LABEL = 110,
   AXIS = 20;
 
-/** rows: [{ label, slots: [{ fromMs, toMs }] }]; span: { fromMs, toMs } or null (from the slots). */
+/** rows: [{ label, cls, slots: [{ fromMs, toMs }] }]; span: { fromMs, toMs } or null (from the slots). */
 export function timeline(rows, span) {
   const all = rows.flatMap((r) => r.slots);
-  if (!all.length) return h('p', { class: 'empty' }, 'No slot times in the evidence.');
+  if (!all.length) return h('p', { class: 'empty' }, t('timeline.empty'));
   const fromMs = Number.isFinite(span?.fromMs)
-    ? Math.min(span.fromMs, ...all.map((t) => t.fromMs))
-    : Math.min(...all.map((t) => t.fromMs));
+    ? Math.min(span.fromMs, ...all.map((x) => x.fromMs))
+    : Math.min(...all.map((x) => x.fromMs));
   const toMs = Number.isFinite(span?.toMs)
-    ? Math.max(span.toMs, ...all.map((t) => t.toMs))
-    : Math.max(...all.map((t) => t.toMs));
+    ? Math.max(span.toMs, ...all.map((x) => x.toMs))
+    : Math.max(...all.map((x) => x.toMs));
   const x = (ms) => LABEL + ((ms - fromMs) / Math.max(1, toMs - fromMs)) * (WIDTH - LABEL - 10);
   const height = rows.length * ROW + AXIS;
   const ticks = [fromMs, (fromMs + toMs) / 2, toMs];
@@ -28,7 +30,7 @@ export function timeline(rows, span) {
       {
         class: 'timeline',
         role: 'img',
-        'aria-label': `Co-located slots from ${clock(fromMs)} to ${clock(toMs)} UTC`,
+        'aria-label': t('timeline.label', { from: clock(fromMs), to: clock(toMs) }),
         viewBox: `0 0 ${WIDTH} ${height}`,
         width: WIDTH,
         height,
@@ -36,17 +38,17 @@ export function timeline(rows, span) {
       rows.map((r, i) => [
         s('text', { x: 0, y: i * ROW + 15, class: 'tl-label' }, r.label),
         s('line', { class: 'tl-track', x1: LABEL, x2: WIDTH - 10, y1: i * ROW + 11, y2: i * ROW + 11 }),
-        r.slots.map((t) =>
+        r.slots.map((slot) =>
           s(
             'rect',
             {
-              class: 'tl-slot',
-              x: x(t.fromMs).toFixed(1),
+              class: `tl-slot ${r.cls ?? ''}`,
+              x: x(slot.fromMs).toFixed(1),
               y: i * ROW + 4,
-              width: Math.max(2, x(t.toMs) - x(t.fromMs)).toFixed(1),
+              width: Math.max(2, x(slot.toMs) - x(slot.fromMs)).toFixed(1),
               height: 14,
             },
-            s('title', null, `${clock(t.fromMs)}–${clock(t.toMs)} UTC`),
+            s('title', null, `${clock(slot.fromMs)}–${clock(slot.toMs)} (${utcText(slot.fromMs)})`),
           ),
         ),
       ]),
@@ -58,6 +60,6 @@ export function timeline(rows, span) {
         ),
       ),
     ),
-    h('figcaption', null, 'Slots where the person was next to a source (UTC).'),
+    h('figcaption', null, t('timeline.caption')),
   );
 }

@@ -1,6 +1,7 @@
 // Log in: POST /v1/admin/sessions; the token goes to sessionStorage.
 import { adminApi, describeError } from '../api.js';
 import { field, h, show } from '../dom.js';
+import { t } from '../i18n.js';
 import { startSession } from '../session.js';
 
 export function renderLogin({ main, say }, done) {
@@ -12,14 +13,14 @@ export function renderLogin({ main, say }, done) {
     required: true,
     maxlength: 256,
   });
-  const button = h('button', { type: 'submit' }, 'Log in');
+  const button = h('button', { type: 'submit' }, t('login.submit'));
   const error = h('p', { class: 'error', role: 'alert' });
   const form = h(
     'form',
     { class: 'card narrow', 'aria-labelledby': 'login-title' },
-    h('h1', { id: 'login-title' }, 'Log in'),
-    field('Username', username),
-    field('Password', password),
+    h('h1', { id: 'login-title' }, t('login.title')),
+    field(t('login.username'), username),
+    field(t('login.password'), password),
     button,
     error,
   );

@@ -1,29 +1,50 @@
-// The review queue: code changes by status (pending first, oldest first), bulk approve/reject,
-// cursor paging and shortcuts (j/k move, x select, o open, a approve, r reject, n next page).
-import { adminApi, describeError } from '../api.js';
-import { badge, field, h, show } from '../dom.js';
-import { age, duration, when } from '../format.js';
+// The review queue: every filter of the admin API with sorting, previous/next pages with the
+// total, decisions on ticked rows or on everything matching the filter, CSV export, claims.
+// Keys: j/k move · x tick · o open · a approve · r reject · n/p next/previous page.
+import { adminApi, describeError, download } from '../api.js';
+import { badge, h, show } from '../dom.js';
+import { listQuery, pageInfo, queueHashQuery, queueStateFrom } from '../filters.js';
+import { ageEl, duration, label, rangeEl, timeEl } from '../format.js';
+import { t, tx } from '../i18n.js';
 import { hashFor } from '../router.js';
-
-const STATUSES = ['pending', 'applied', 'rejected', 'superseded', 'revoked', 'all'];
-const PAGE_SIZE = 50;
+import { currentSession } from '../session.js';
+import { claimPanel, pageDecisions, selectAllMatching } from './queue-bulk.js';
+import { filterForm } from './queue-filters.js';
 
 async function oldestPendingLine() {
-  const { items } = await adminApi.listChanges({ status: 'pending', limit: 1 });
+  const { items, total } = await adminApi.listChanges({ status: 'pending', sort: 'age', order: 'asc', pageSize: 1 });
   const line = h('p', { id: 'oldest-pending', class: 'oldest' });
-  if (!items.length) line.textContent = 'No pending requests.';
+  if (!items.length) line.append(t('queue.noPending'));
   else
-    line.append('Oldest pending: ', h('strong', null, age(items[0].createdAt)), ` (since ${when(items[0].createdAt)})`);
+    line.append(
+      ...tx('queue.oldestPending', {
+        age: h('strong', null, ageEl(items[0].createdAt)),
+        since: timeEl(items[0].createdAt),
+        count: total,
+      }),
+    );
   return line;
 }
 
-function changeRow(change, selection) {
-  const pending = change.status === 'pending';
+const claimedByOther = (change, me) =>
+  change.claimedBy && change.claimedBy !== me && Date.parse(change.claimExpiresAt) > Date.now();
+
+function claimCell(change, me) {
+  if (!change.claimedBy || !(Date.parse(change.claimExpiresAt) > Date.now())) return h('td', null);
+  return h(
+    'td',
+    { class: change.claimedBy === me ? 'claim-mine' : 'claim-other' },
+    tx('claim.heldBy', { who: change.claimedBy, until: timeEl(change.claimExpiresAt) }),
+  );
+}
+
+function changeRow(change, selection, me) {
+  const decidable = change.status === 'pending' && !claimedByOther(change, me);
   const box = h('input', {
     type: 'checkbox',
     class: 'pick',
-    disabled: !pending,
-    'aria-label': `Select request ${change.id}`,
+    disabled: !decidable,
+    'aria-label': t('queue.selectOne', { id: change.id }),
   });
   box.addEventListener('change', () => (box.checked ? selection.add(change.id) : selection.delete(change.id)));
   const row = h(
@@ -32,41 +53,113 @@ function changeRow(change, selection) {
     h('td', null, box),
     h('td', null, h('a', { href: `#/changes/${encodeURIComponent(change.id)}` }, `#${change.id}`)),
     h('td', null, h('a', { href: `#/users/${encodeURIComponent(change.userId)}` }, change.userId)),
-    h('td', null, badge(change.fromColor), ' → ', badge(change.toColor)),
-    h('td', { class: 'num' }, duration(change.exposureSeconds)),
-    h('td', { class: 'num' }, change.windowId),
-    h('td', { title: when(change.createdAt) }, age(change.createdAt)),
-    h('td', null, badge(change.status), change.auto ? ' auto' : ''),
+    h(
+      'td',
+      null,
+      badge(change.fromColor, label('color', change.fromColor)),
+      ' → ',
+      badge(change.toColor, label('color', change.toColor)),
+    ),
+    h('td', { class: 'num', 'data-seconds': change.exposureSeconds }, duration(change.exposureSeconds)),
+    h('td', null, rangeEl(change.windowStart, change.windowEnd)),
+    h('td', null, ageEl(change.createdAt)),
+    h(
+      'td',
+      null,
+      badge(change.status, label('status', change.status)),
+      ' ',
+      t(change.auto ? 'kind.auto' : 'kind.review'),
+    ),
+    claimCell(change, me),
   );
   return { row, box };
 }
 
-export async function renderQueue({ main, query, navigate, say, stale }) {
-  const status = STATUSES.includes(query.get('status')) ? query.get('status') : 'pending';
-  const cursor = query.get('cursor') ?? '';
-  const [page, oldest] = await Promise.all([
-    adminApi.listChanges({ status: status === 'all' ? undefined : status, limit: PAGE_SIZE, cursor }),
-    oldestPendingLine(),
-  ]);
-  if (stale()) return null;
+function resultsTable(rows, selectAllBox) {
+  const headings = [
+    'queue.request',
+    'queue.person',
+    'queue.change',
+    'queue.exposure',
+    'queue.window',
+    'queue.age',
+    'queue.status',
+    'queue.claim',
+  ];
+  return h(
+    'table',
+    { class: 'list', 'aria-label': t('queue.tableLabel') },
+    h(
+      'thead',
+      null,
+      h(
+        'tr',
+        null,
+        h('th', { scope: 'col' }, selectAllBox),
+        headings.map((k) => h('th', { scope: 'col' }, t(k))),
+      ),
+    ),
+    h(
+      'tbody',
+      null,
+      rows.map((r) => r.row),
+    ),
+  );
+}
 
+export async function renderQueue({ main, query, navigate, say, stale }) {
+  const state = queueStateFrom(query);
+  const [page, oldest] = await Promise.all([adminApi.listChanges(listQuery(state)), oldestPendingLine()]);
+  if (stale()) return null;
+  if (state.invalid.length) say(t('queue.ignored', { fields: state.invalid.join(', ') }), 'error');
+
+  const me = currentSession()?.username;
+  const hashOf = (changes) => hashFor('queue', queueHashQuery({ ...state, ...changes }));
+  const refresh = () => navigate(hashOf({}));
   const selection = new Set();
-  const rows = page.items.map((c) => changeRow(c, selection));
+  const rows = page.items.map((c) => changeRow(c, selection, me));
+  const info = pageInfo(page.total, state.page, state.pageSize);
   let at = -1;
 
-  const filter = h(
-    'select',
-    { name: 'status' },
-    STATUSES.map((st) => h('option', { value: st, selected: st === status }, st)),
-  );
-  filter.addEventListener('change', () => navigate(hashFor('queue', { status: filter.value })));
-  const note = h('input', { name: 'note', maxlength: 500, placeholder: 'optional' });
-  const approveButton = h('button', { type: 'button', class: 'approve' }, 'Approve selected');
-  const rejectButton = h('button', { type: 'button', class: 'reject' }, 'Reject selected');
-  const selectAll = h('input', { type: 'checkbox', 'aria-label': 'Select all pending requests on this page' });
-  selectAll.addEventListener('change', () => {
-    for (const { box } of rows) if (!box.disabled && box.checked !== selectAll.checked) box.click();
+  const note = h('input', { name: 'note', maxlength: 500, placeholder: t('common.optional') });
+  const selectAllBox = h('input', { type: 'checkbox', 'aria-label': t('queue.selectPage') });
+  selectAllBox.addEventListener('change', () => {
+    for (const { box } of rows) if (!box.disabled && box.checked !== selectAllBox.checked) box.click();
   });
+  const selectedIds = () =>
+    selection.size ? [...selection] : at >= 0 && !rows[at].box.disabled ? [page.items[at].id] : [];
+  const pageBulk = pageDecisions({ note, selectedIds, say, refresh });
+
+  const exportButton = h('button', { type: 'button', id: 'export-csv' }, t('queue.export'));
+  exportButton.addEventListener('click', async () => {
+    exportButton.disabled = true;
+    try {
+      // Every matching row, not the page: the export takes the filter and sort only.
+      const whole = listQuery({ ...state, page: undefined, pageSize: undefined });
+      await download(adminApi.exportUrl(whole), `code-changes-${new Date().toISOString().slice(0, 10)}.csv`);
+      say(t('queue.exported', { count: page.total }), 'ok');
+    } catch (err) {
+      say(describeError(err), 'error');
+    } finally {
+      exportButton.disabled = false;
+    }
+  });
+
+  const pendingOnly = state.filter.status === 'pending';
+  const decisions = pendingOnly
+    ? h(
+        'section',
+        { class: 'card decisions', 'aria-label': t('bulk.title') },
+        h(
+          'div',
+          { class: 'toolbar' },
+          h('label', { class: 'field grow' }, h('span', { class: 'label' }, t('bulk.note')), note),
+          pageBulk.buttons,
+        ),
+        page.total ? selectAllMatching({ filter: state.filter, total: page.total, note, say, refresh }) : null,
+        claimPanel({ filter: state.filter, say, refresh }),
+      )
+    : null;
 
   const moveTo = (i) => {
     if (!rows.length) return;
@@ -76,88 +169,31 @@ export async function renderQueue({ main, query, navigate, say, stale }) {
     (box.disabled ? row.querySelector('a') : box).focus();
   };
 
-  const decide = async (decision) => {
-    const ids = selection.size ? [...selection] : at >= 0 && !rows[at].box.disabled ? [page.items[at].id] : [];
-    if (!ids.length) {
-      say('Select pending requests first (x or the checkboxes).', 'error');
-      return;
-    }
-    approveButton.disabled = rejectButton.disabled = true;
-    try {
-      const { items } = await adminApi.decide(ids, decision, note.value.trim() || undefined);
-      const counts = {};
-      // An item someone else decided first comes back with an error code (CONFLICT) and its status.
-      for (const item of items) {
-        const outcome = item.error ? `${item.error.toLowerCase().replace('_', ' ')} (now ${item.status})` : item.status;
-        counts[outcome] = (counts[outcome] ?? 0) + 1;
-      }
-      say(
-        `${decision === 'approve' ? 'Approved' : 'Rejected'} ${ids.length}: ${Object.entries(counts)
-          .map(([k, n]) => `${n} ${k}`)
-          .join(', ')}.`,
-        'ok',
-      );
-      navigate(hashFor('queue', { status, cursor }));
-    } catch (err) {
-      say(describeError(err), 'error');
-      approveButton.disabled = rejectButton.disabled = false;
-    }
-  };
-  approveButton.addEventListener('click', () => void decide('approve'));
-  rejectButton.addEventListener('click', () => void decide('reject'));
-
-  const table = rows.length
-    ? h(
-        'table',
-        { class: 'list', 'aria-label': 'Code-change requests' },
-        h(
-          'thead',
-          null,
-          h(
-            'tr',
-            null,
-            h('th', { scope: 'col' }, selectAll),
-            h('th', { scope: 'col' }, 'Request'),
-            h('th', { scope: 'col' }, 'Person'),
-            h('th', { scope: 'col' }, 'Change'),
-            h('th', { scope: 'col' }, 'Exposure'),
-            h('th', { scope: 'col' }, 'Window'),
-            h('th', { scope: 'col' }, 'Age'),
-            h('th', { scope: 'col' }, 'Status'),
-          ),
-        ),
-        h(
-          'tbody',
-          null,
-          rows.map((r) => r.row),
-        ),
-      )
-    : h('p', { class: 'empty' }, `No requests with status ${status}.`);
-
   const paging = h(
     'nav',
-    { class: 'paging', 'aria-label': 'Pages' },
-    cursor ? h('a', { href: hashFor('queue', { status }) }, 'First page') : null,
-    page.nextCursor
-      ? h('a', { href: hashFor('queue', { status, cursor: page.nextCursor }), id: 'next-page' }, 'Next page (n)')
+    { class: 'paging', 'aria-label': t('common.pages') },
+    info.hasPrevious
+      ? h('a', { href: hashOf({ page: state.page - 1 }), id: 'previous-page' }, t('queue.previous'))
       : null,
+    h('span', { id: 'page-info' }, t('queue.pageInfo', { page: state.page, pages: info.pages })),
+    info.hasNext ? h('a', { href: hashOf({ page: state.page + 1 }), id: 'next-page' }, t('queue.next')) : null,
   );
 
   show(
     main,
-    h('h1', null, 'Review queue'),
+    h('h1', null, t('queue.title')),
     oldest,
+    filterForm(state, navigate),
     h(
       'div',
-      { class: 'toolbar' },
-      field('Status', filter),
-      status === 'pending' || status === 'all'
-        ? [field('Note for the decision', note), approveButton, rejectButton]
-        : null,
+      { class: 'toolbar summary' },
+      h('p', { id: 'match-count' }, t('queue.matching', { count: page.total, first: info.first, last: info.last })),
+      exportButton,
     ),
-    table,
+    decisions,
+    rows.length ? resultsTable(rows, selectAllBox) : h('p', { class: 'empty' }, t('queue.none')),
     paging,
-    h('p', { class: 'keys' }, 'Keys: j/k move · x select · o open · a approve · r reject · n next page'),
+    h('p', { class: 'keys' }, t('queue.keys')),
   );
 
   return {
@@ -169,9 +205,10 @@ export async function renderQueue({ main, query, navigate, say, stale }) {
         o: () => at >= 0 && navigate(`#/changes/${encodeURIComponent(page.items[at].id)}`),
         Enter: () =>
           at >= 0 && event.target === rows[at].box && navigate(`#/changes/${encodeURIComponent(page.items[at].id)}`),
-        a: () => void decide('approve'),
-        r: () => void decide('reject'),
-        n: () => page.nextCursor && navigate(hashFor('queue', { status, cursor: page.nextCursor })),
+        a: () => pendingOnly && void pageBulk.decide('approve'),
+        r: () => pendingOnly && void pageBulk.decide('reject'),
+        n: () => info.hasNext && navigate(hashOf({ page: state.page + 1 })),
+        p: () => info.hasPrevious && navigate(hashOf({ page: state.page - 1 })),
       };
       const action = actions[event.key];
       if (action) {

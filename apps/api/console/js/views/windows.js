@@ -1,7 +1,8 @@
-// Tracing windows with their status and statistics; admins can rerun a closed window.
+// Tracing windows with their time range, status and statistics; admins can rerun a closed window.
 import { adminApi, describeError } from '../api.js';
-import { badge, field, h, show } from '../dom.js';
-import { when } from '../format.js';
+import { badge, field, h, listTable, show } from '../dom.js';
+import { label, rangeEl, rangeText } from '../format.js';
+import { t } from '../i18n.js';
 import { hashFor } from '../router.js';
 import { isAdmin } from '../session.js';
 
@@ -11,15 +12,19 @@ const RERUNNABLE = new Set(['done', 'failed']);
 const statsText = (stats) =>
   Object.entries(stats ?? {})
     .map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`)
-    .join(' · ') || '—';
+    .join(' · ') || t('common.none');
 
 function rerunButton(w, say) {
-  const b = h('button', { type: 'button', 'aria-label': `Rerun window ${w.id}` }, 'Rerun');
+  const b = h(
+    'button',
+    { type: 'button', 'aria-label': t('windows.rerunLabel', { range: rangeText(w.startsAt, w.endsAt) }) },
+    t('windows.rerun'),
+  );
   b.addEventListener('click', async () => {
     b.disabled = true;
     try {
       await adminApi.rerunWindow(w.id);
-      say(`Window ${w.id} queued for a rerun.`, 'ok');
+      say(t('windows.queued', { range: rangeText(w.startsAt, w.endsAt) }), 'ok');
     } catch (err) {
       say(describeError(err), 'error');
       b.disabled = false;
@@ -37,52 +42,38 @@ export async function renderWindows({ main, query, navigate, say, stale }) {
   const filter = h(
     'select',
     { name: 'status' },
-    STATUSES.map((st) => h('option', { value: st, selected: st === status }, st)),
+    STATUSES.map((st) => h('option', { value: st, selected: st === status }, label('windowStatus', st))),
   );
   filter.addEventListener('change', () => navigate(hashFor('windows', { status: filter.value })));
+  const headings = ['windows.time', 'windows.status', 'windows.stats', admin ? 'windows.action' : null].filter(Boolean);
   const table = page.items.length
-    ? h(
-        'table',
-        { class: 'list', 'aria-label': 'Windows' },
-        h(
-          'thead',
-          null,
+    ? listTable(
+        t('windows.title'),
+        headings.map((k) => t(k)),
+        page.items,
+        (w) =>
           h(
             'tr',
-            null,
-            ['Window', 'Starts', 'Ends', 'Status', 'Statistics', admin ? 'Action' : null]
-              .filter(Boolean)
-              .map((t) => h('th', { scope: 'col' }, t)),
+            { 'data-window': w.id },
+            h('td', null, rangeEl(w.startsAt, w.endsAt)),
+            h('td', null, badge(w.status, label('windowStatus', w.status))),
+            h('td', { class: 'stats' }, statsText(w.stats)),
+            admin ? h('td', null, RERUNNABLE.has(w.status) ? rerunButton(w, say) : null) : null,
           ),
-        ),
-        h(
-          'tbody',
-          null,
-          page.items.map((w) =>
-            h(
-              'tr',
-              null,
-              h('td', null, w.id),
-              h('td', null, when(w.startsAt)),
-              h('td', null, when(w.endsAt)),
-              h('td', null, badge(w.status)),
-              h('td', { class: 'stats' }, statsText(w.stats)),
-              admin ? h('td', null, RERUNNABLE.has(w.status) ? rerunButton(w, say) : null) : null,
-            ),
-          ),
-        ),
       )
-    : h('p', { class: 'empty' }, 'No windows.');
+    : h('p', { class: 'empty' }, t('windows.none'));
   show(
     main,
-    h('h1', null, 'Windows'),
-    h('div', { class: 'toolbar' }, field('Status', filter)),
+    h('h1', null, t('windows.title')),
+    h('div', { class: 'toolbar' }, field(t('windows.status'), filter)),
     table,
     h(
       'nav',
-      { class: 'paging', 'aria-label': 'Pages' },
-      cursor ? h('a', { href: hashFor('windows', { status }) }, 'First page') : null,
-      page.nextCursor ? h('a', { href: hashFor('windows', { status, cursor: page.nextCursor }) }, 'Next page') : null,
+      { class: 'paging', 'aria-label': t('common.pages') },
+      cursor ? h('a', { href: hashFor('windows', { status }) }, t('common.firstPage')) : null,
+      page.nextCursor
+        ? h('a', { href: hashFor('windows', { status, cursor: page.nextCursor }) }, t('common.nextPage'))
+        : null,
     ),
   );
   return null;
