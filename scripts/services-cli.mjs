@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// node scripts/services-cli.mjs up|down|status
+// node scripts/services-cli.mjs up [--citus]|down|status
 //   up      start (or reuse) the project-local Postgres and Redis, print their URLs, leave them running
-//   down    stop the project-local servers (works from any process: pg_ctl stop + redis pidfile)
+//   up --citus   the same with a Citus cluster (coordinator + 2 workers, .data/citus/) as Postgres;
+//                builds the extension from the vendored source when the machine lacks it
+//   down    stop the project-local servers, the Citus nodes too (pg_ctl stop + redis pidfile)
 //   status  show what runs
 // Progress goes to stderr; `up` prints DATABASE_URL=... and REDIS_URL=... on stdout.
 // Node built-ins only (runs before `npm install`).
@@ -13,12 +15,18 @@ import { servicesStatus, startServices, stopLocalServices } from './lib/services
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const log = (msg) => console.error(msg);
 
-async function main(cmd) {
+async function main(cmd, ...flags) {
   switch (cmd) {
     case 'up': {
-      const s = await startServices({ root, log });
+      const unknown = flags.filter((f) => f !== '--citus');
+      if (unknown.length) {
+        console.error(`unknown option ${unknown[0]}; usage: node scripts/services-cli.mjs up [--citus]`);
+        return 2;
+      }
+      const s = await startServices({ root, log, citus: flags.includes('--citus') });
       console.log(`DATABASE_URL=${s.databaseUrl}`);
       console.log(`REDIS_URL=${s.redisUrl}`);
+      if (s.workerUrls) console.log(`CITUS_WORKER_URLS=${s.workerUrls.join(',')}`);
       return 0;
     }
     case 'down':
@@ -39,16 +47,20 @@ async function main(cmd) {
           ? `redis: running, pid ${r.pid ?? '?'}, 127.0.0.1:${r.port}, ${r.state}${ext('REDIS_URL')}`
           : `redis: stopped${ext('REDIS_URL')}`,
       );
+      for (const n of st.citus.filter((c) => c.initialized || c.running))
+        console.log(
+          `citus ${n.node}: ${n.running ? `running, pid ${n.running.pid}, 127.0.0.1:${n.running.port}` : 'stopped'} (${n.dir})`,
+        );
       console.log(`data: ${path.relative(process.cwd(), st.dataDir) || '.'}`);
       return 0;
     }
     default:
-      console.error('usage: node scripts/services-cli.mjs up|down|status');
+      console.error('usage: node scripts/services-cli.mjs up [--citus]|down|status');
       return 2;
   }
 }
 
-main(process.argv[2]).then(
+main(...process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },

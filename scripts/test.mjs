@@ -1,10 +1,12 @@
 // `npm test`: promtool checks of deploy/prometheus, the same set-up as `npm start`, then every
-// test (unit, integration, end to end).
+// test (unit, integration, end to end). The distributed tests run on a local Citus cluster started
+// beside the single server (its extension built from the vendored source when missing).
 // Tests make their own databases from a migrated template; never the one `npm start` uses.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { runJest } from './lib/jest.mjs';
+import { startCitus } from './lib/services.mjs';
 import { appDatabaseUrl, ensureChromium, ensurePromtool, localSecrets, log, prepare, ROOT } from './lib/setup.mjs';
 
 /**
@@ -35,7 +37,9 @@ if (!checkPrometheus(await ensurePromtool())) {
 const chromium = await ensureChromium();
 const { services, databaseUrl, redisUrl } = await prepare({ database: 'postgres' });
 let status;
+let citus;
 try {
+  citus = await startCitus({ root: ROOT, log });
   log('running the tests (jest)');
   status = runJest({
     args: process.argv.slice(2),
@@ -48,9 +52,12 @@ try {
       REDIS_URL: redisUrl,
       HC_JWT_SECRET: localSecrets().jwtSecret,
       HC_TEST_CHROMIUM: chromium,
+      TEST_CITUS_COORDINATOR_URL: citus.coordinatorUrl,
+      TEST_CITUS_WORKER_URLS: citus.workerUrls.join(','),
     },
   });
 } finally {
+  await citus?.stop();
   await services.stop();
 }
 process.exit(status);

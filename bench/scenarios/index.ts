@@ -1,5 +1,6 @@
 import type { Scenario } from '../scenario.js';
 import { batch } from './batch.js';
+import { citus } from './citus.js';
 import { ingest } from './ingest.js';
 import { ingestGrowth } from './ingest-growth.js';
 import { quality } from './quality.js';
@@ -22,4 +23,5 @@ export const SCENARIOS: readonly Scenario[] = [
   ingestGrowth,
   traceGrowth,
   readGrowth,
+  citus,
 ];

@@ -111,6 +111,7 @@ export async function ensureAppLogin(ownerUrl: string, appUrl: string): Promise<
         `the apps' login "${login}" does not inherit the rights of ${APP_DB_ROLE}: ALTER ROLE ... INHERIT`,
       );
     await revokePublicTemporary(client);
+    if (password) await letCitusReachWorkersAs(client, login, password);
     const problems = await appLoginProblems(async (sql, params) => (await client.query(sql, params)).rows, login);
     if (problems.length)
       throw new Error(
@@ -119,6 +120,22 @@ export async function ensureAppLogin(ownerUrl: string, appUrl: string): Promise<
   } finally {
     await client.end();
   }
+}
+
+/**
+ * On a Citus coordinator, the password the coordinator gives when it reaches the workers as the
+ * apps' login (Citus connects as the session's user): its own catalogue of node credentials,
+ * for every node (0). Elsewhere nothing.
+ */
+async function letCitusReachWorkersAs(client: pg.Client, login: string, password: string): Promise<void> {
+  const citus = await client.query(`SELECT 1 FROM pg_extension WHERE extname = 'citus'`);
+  if (!citus.rowCount) return;
+  const quoted = `'${password.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
+  await client.query(
+    `INSERT INTO pg_dist_authinfo (nodeid, rolename, authinfo) VALUES (0, $1, $2)
+     ON CONFLICT (nodeid, rolename) DO UPDATE SET authinfo = EXCLUDED.authinfo`,
+    [login, `password=${quoted}`],
+  );
 }
 
 /**

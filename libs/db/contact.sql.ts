@@ -1,5 +1,5 @@
 import type { SearchRange, SourceSearchRange } from '#libs/domain/index.js';
-import { cellArea, HALF_CELL_DEGREES, METERS_PER_DEGREE, type Area } from '#libs/geo/index.js';
+import { cellArea, HALF_CELL_DEGREES, METERS_PER_DEGREE, zoneOf, type Area } from '#libs/geo/index.js';
 import { POSITION_SCALE } from './ping-copy-rows.js';
 import { arrayLiteral, epochMs, textArrayLiteral } from './sql.js';
 
@@ -48,12 +48,20 @@ const rangeArea = (r: string): AreaSql => ({
   accuracy: `${r}.a_acc`,
 });
 
+/**
+ * A probe's times as numbers. Split from text rather than cast from an array literal: that cast
+ * (array_in) is only stable, and Citus sends a statement with a table function over a value that
+ * is not immutable to one shard at most ("Only immutable functions can be used as a table
+ * expressions in a multi-shard query").
+ */
+const TIMES = `string_to_array(r.times, ',')::float8[]`;
+
 /** The columns every probe carries, as unnest() takes them: the probed cell, times, the reaching area. */
 const PROBE_COLUMNS = 'cell, from_ms, to_ms, times, a_lat, a_lon, a_hlat, a_hlon, a_acc, cell_lat, cell_lon';
 const PROBE_TYPES =
   'text[], float8[], float8[], text[], float8[], float8[], float8[], float8[], float8[], float8[], float8[]';
 
-/** The probes' arrays; `times` are the reaching pings' times, each list as an array literal. */
+/** The probes' arrays; `times` are the reaching pings' times, each list as comma-separated text. */
 function probeArrays(
   ranges: readonly { cell: string; fromMs: number; toMs: number; times: number[] }[],
   areas: Area[],
@@ -63,7 +71,7 @@ function probeArrays(
     arrayLiteral(ranges.map((r) => r.cell)),
     arrayLiteral(ranges.map((r) => r.fromMs)),
     arrayLiteral(ranges.map((r) => r.toMs)),
-    textArrayLiteral(ranges.map((r) => `{${r.times.join(',')}}`)),
+    textArrayLiteral(ranges.map((r) => r.times.join(','))),
     arrayLiteral(areas.map((a) => a.lat)),
     arrayLiteral(areas.map((a) => a.lon)),
     arrayLiteral(areas.map((a) => a.halfLat)),
@@ -74,15 +82,30 @@ function probeArrays(
   ];
 }
 
+/** The zones the ranges probe, each once: on Citus, the shards a matching statement needs. */
+function zonesOf(ranges: readonly { cell: string }[]): string {
+  return arrayLiteral([...new Set(ranges.map((r) => zoneOf(r.cell)))]);
+}
+
+/**
+ * Pings distributed by zone (a Citus cluster): the statement names the zones its ranges probe, a
+ * condition on the distribution column that Citus prunes the shards by, so the statement runs on
+ * the workers that hold those zones and only the contacts come back (docs/deployment.md).
+ */
+const zoned = (sql: string, param: number) => `${sql}
+    AND p.zone = ANY($${param}::text[])`;
+
 /**
  * The parameters of CONTACT_HITS_SQL for these ranges, from $1: the probes' arrays and the source of
- * each, then the slot length, the window [from, to) and the radius.
+ * each, then the slot length, the window [from, to) and the radius; `distributed`: and the zones
+ * (contactHitsSql(true)).
  */
 export function contactHitsParams(
   ranges: readonly SearchRange[],
   slotSeconds: number,
   window: { fromMs: number; toMs: number },
   radiusMeters: number,
+  distributed = false,
 ): unknown[] {
   return [
     ...probeArrays(
@@ -94,6 +117,7 @@ export function contactHitsParams(
     window.fromMs,
     window.toMs,
     radiusMeters,
+    ...(distributed ? [zonesOf(ranges)] : []),
   ];
 }
 
@@ -104,7 +128,7 @@ export function contactHitsParams(
  */
 export const CONTACT_HITS_SQL = `
   SELECT p.user_id AS contact_id, r.source_id, floor(date_part('epoch', p.ts) / $13)::bigint AS slot, p.cell,
-         ARRAY[g.meters, (SELECT min(abs(${epochMs('p.ts')} - t)) FROM unnest(r.times::float8[]) t) / 1000] AS closest
+         ARRAY[g.meters, (SELECT min(abs(${epochMs('p.ts')} - t)) FROM unnest(${TIMES}) t) / 1000] AS closest
   FROM unnest(${PROBE_TYPES.split(', ')
     .map((t, i) => `$${i + 1}::${t}`)
     .join(', ')}, $12::bigint[]) AS r(${PROBE_COLUMNS}, source_id)
@@ -127,8 +151,25 @@ export const PAIRS_OF_HITS_SQL = `
          min(closest) AS closest
   FROM hits GROUP BY contact_id, source_id`;
 
-/** The parameters of SOURCE_HITS_SQL: the probes around contact pings, and the radius. */
-export function sourceHitsParams(ranges: readonly SourceSearchRange[], radiusMeters: number): unknown[] {
+/** CONTACT_HITS_SQL, or on pings distributed by zone the same naming the zones ($17). */
+export const contactHitsSql = (distributed: boolean): string =>
+  distributed ? zoned(CONTACT_HITS_SQL, 17) : CONTACT_HITS_SQL;
+
+/**
+ * The hits of contactHitsSql as the CTE `hits` of a statement that groups them (PAIRS_OF_HITS_SQL).
+ * Materialized on Citus: the matching runs on the workers and its hits come back whole, then the
+ * pairs are grouped on the coordinator. Inlined, Citus pushed the grouping down as partial
+ * aggregates, and array_agg(DISTINCT ...) came back corrupt ("invalid byte sequence ... 0x00").
+ */
+export const contactHitsCte = (distributed: boolean): string =>
+  distributed ? `hits AS MATERIALIZED (${contactHitsSql(true)})` : `hits AS (${contactHitsSql(false)})`;
+
+/** The parameters of SOURCE_HITS_SQL: the probes around contact pings, and the radius (and the zones). */
+export function sourceHitsParams(
+  ranges: readonly SourceSearchRange[],
+  radiusMeters: number,
+  distributed = false,
+): unknown[] {
   return [
     ...probeArrays(
       ranges,
@@ -138,6 +179,7 @@ export function sourceHitsParams(ranges: readonly SourceSearchRange[], radiusMet
     arrayLiteral(ranges.map((r) => r.slot)),
     arrayLiteral(ranges.map((r) => r.contactCell)),
     radiusMeters,
+    ...(distributed ? [zonesOf(ranges)] : []),
   ];
 }
 
@@ -148,7 +190,7 @@ export function sourceHitsParams(ranges: readonly SourceSearchRange[], radiusMet
 export const SOURCE_HITS_SQL = `
   SELECT p.user_id::text AS "sourceId", r.contact_id::text AS "contactId", r.slot::float8 AS slot,
          r.contact_cell AS "contactCell", g.meters::float8 AS meters,
-         (SELECT min(abs(${epochMs('p.ts')} - t)) FROM unnest(r.times::float8[]) t) / 1000 AS "secondsApart"
+         (SELECT min(abs(${epochMs('p.ts')} - t)) FROM unnest(${TIMES}) t) / 1000 AS "secondsApart"
   FROM unnest(${PROBE_TYPES.split(', ')
     .map((t, i) => `$${i + 1}::${t}`)
     .join(', ')}, $12::bigint[], $13::float8[], $14::text[]) AS r(${PROBE_COLUMNS}, contact_id, slot, contact_cell)
@@ -157,3 +199,7 @@ export const SOURCE_HITS_SQL = `
   JOIN health_codes h ON h.user_id = p.user_id AND h.color = 'red' AND p.ts >= h.infectious_from
   CROSS JOIN LATERAL (SELECT ${gapMetersSql(rangeArea('r'), pingAreaSql('p', 'r.cell_lat', 'r.cell_lon'))} AS meters) g
   WHERE p.user_id <> r.contact_id AND g.meters <= $15`;
+
+/** SOURCE_HITS_SQL, or on pings distributed by zone the same naming the zones ($16). */
+export const sourceHitsSql = (distributed: boolean): string =>
+  distributed ? zoned(SOURCE_HITS_SQL, 16) : SOURCE_HITS_SQL;

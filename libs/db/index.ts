@@ -20,4 +20,5 @@ export * from './user.repository.js';
 export * from './window-exposures.repository.js';
 export * from './window.repository.js';
 export * from './contact.sql.js';
+export * from './distribution.js';
 export * from './review-queue.repository.js';

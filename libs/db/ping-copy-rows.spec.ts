@@ -1,11 +1,11 @@
-import { finePosition } from '#libs/geo/index.js';
+import { finePosition, zoneOf } from '#libs/geo/index.js';
 import { toPingBatch } from './ping-copy-rows.js';
 
 /** Reads binary COPY tuples back (the layout Postgres reads). */
 function readTuples(buf: Buffer): { userId: bigint; tsMs: number; cell: string; pos?: number[]; accuracy?: number }[] {
   const out = [];
   for (let o = 0; o < buf.length;) {
-    expect(buf.readInt16BE(o)).toBe(7);
+    expect(buf.readInt16BE(o)).toBe(8);
     expect(buf.readInt32BE(o + 2)).toBe(8);
     const userId = buf.readBigInt64BE(o + 6);
     expect(buf.readInt32BE(o + 14)).toBe(8);
@@ -29,6 +29,10 @@ function readTuples(buf: Buffer): { userId: bigint; tsMs: number; cell: string; 
       row.accuracy = buf.readInt16BE(o + 4);
       o += 6;
     }
+    // The zone: the cell's first ZONE_LENGTH characters, the key pings are distributed by.
+    const zoneLength = buf.readInt32BE(o);
+    expect(buf.toString('latin1', o + 4, o + 4 + zoneLength)).toBe(zoneOf(row.cell));
+    o += 4 + zoneLength;
     out.push(row);
   }
   return out;

@@ -1,4 +1,4 @@
-import { finePosition } from '#libs/geo/index.js';
+import { finePosition, ZONE_LENGTH } from '#libs/geo/index.js';
 
 const DAY_MS = 86_400_000;
 
@@ -37,14 +37,15 @@ const PG_EPOCH_MS = 946_684_800_000;
 const TWO_32 = 2 ** 32;
 /**
  * Field count, then per field its length and bytes: bigint 8, timestamptz 8, the cell (a geohash:
- * at most 12 ASCII characters), then pos_lat and pos_lon (integer 4), pos_len and pos_acc (smallint 2).
+ * at most 12 ASCII characters), then pos_lat and pos_lon (integer 4), pos_len and pos_acc (smallint 2),
+ * then the zone (the cell's first ZONE_LENGTH characters).
  */
-const MAX_TUPLE_BYTES = 2 + (4 + 8) + (4 + 8) + (4 + 12) + (4 + 4) * 2 + (4 + 2) * 2;
+const MAX_TUPLE_BYTES = 2 + (4 + 8) + (4 + 8) + (4 + 12) + (4 + 4) * 2 + (4 + 2) * 2 + (4 + ZONE_LENGTH);
 /** Degrees as stored: integers of 1e-7 degree. */
 export const POSITION_SCALE = 1e7;
 
 /** The columns the binary tuples of toPingBatch fill, in their order. */
-export const PING_COPY_COLUMNS = '(user_id, ts, cell, pos_lat, pos_lon, pos_len, pos_acc)';
+export const PING_COPY_COLUMNS = '(user_id, ts, cell, pos_lat, pos_lon, pos_len, pos_acc, zone)';
 
 /** Binary COPY tuples of PING_COPY_COLUMNS for these pings (the position NULL when the cell says it all, the accuracy when 0). */
 export function toPingBatch(rows: PingColumns): PingBatch {
@@ -64,7 +65,7 @@ export function toPingBatch(rows: PingColumns): PingBatch {
     const hi = Math.floor(us / TWO_32);
     const cell = rows.cells[i];
     if (cell.length > 12) throw new RangeError('a cell is a geohash of at most 12 characters');
-    view.setInt16(o, 7);
+    view.setInt16(o, 8);
     view.setInt32(o + 2, 8);
     view.setBigInt64(o + 6, user);
     view.setInt32(o + 14, 8);
@@ -97,6 +98,10 @@ export function toPingBatch(rows: PingColumns): PingBatch {
       view.setInt32(o, -1);
       o += 4;
     }
+    const zone = Math.min(cell.length, ZONE_LENGTH);
+    view.setInt32(o, zone);
+    o += 4;
+    for (let j = 0; j < zone; j++) out[o++] = cell.charCodeAt(j);
   }
   return { rows, copyTuples: out.subarray(0, o), days };
 }

@@ -5,7 +5,7 @@ import { windowsAffectedByPing, type TimeGrid } from '#libs/domain/index.js';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import { CopyWithRowsQuery } from './copy-with-rows.query.js';
 import { PingPartitionRepository } from './ping-partition.repository.js';
-import { finePosition } from '#libs/geo/index.js';
+import { finePosition, ZONE_LENGTH } from '#libs/geo/index.js';
 import {
   PING_COPY_COLUMNS,
   PING_COPY_HEADER,
@@ -64,7 +64,7 @@ const LATE_PINGS_SQL = `INSERT INTO pending_late_pings (window_id, user_id, ts)
    ON CONFLICT DO NOTHING`;
 
 const INSERT_SQL = `INSERT INTO pings ${PING_COPY_COLUMNS}
-   SELECT u, to_timestamp(ms / 1000.0), c, la, lo, le, nullif(ac, 0)
+   SELECT u, to_timestamp(ms / 1000.0), c, la, lo, le, nullif(ac, 0), left(c, ${ZONE_LENGTH})
    FROM unnest($1::bigint[], $2::float8[], $3::text[], $4::int[], $5::int[], $6::smallint[], $7::smallint[])
      AS t(u, ms, c, la, lo, le, ac)
    ORDER BY 1, 2 -- one lock order for concurrent writers: no deadlock between them
@@ -72,6 +72,17 @@ const INSERT_SQL = `INSERT INTO pings ${PING_COPY_COLUMNS}
 
 // unique_violation (a retried ping), deadlock_detected (two groups holding each other's keys), late pings.
 const TAKE_CAREFUL_PATH = new Set(['23505', '40P01', LATE_WINDOWS]);
+
+/**
+ * Whether the fast path's failure sends the group down the careful path. Citus's COPY reports a
+ * worker's error with its message but not its SQLSTATE (internal_error, XX000: ReportCopyError in
+ * multi_copy.c), so a retried ping on a cluster is known by the message Postgres gives it.
+ */
+function takesCarefulPath(err: unknown): boolean {
+  const { code = '', message = '' } = (err ?? {}) as { code?: string; message?: string };
+  if (TAKE_CAREFUL_PATH.has(code)) return true;
+  return code === 'XX000' && message.startsWith('duplicate key value violates unique constraint "pings_');
+}
 
 @Injectable()
 export class PingRepository {
@@ -129,7 +140,7 @@ export class PingRepository {
       });
       late = new Set();
     } catch (err) {
-      if (!TAKE_CAREFUL_PATH.has((err as { code?: string }).code ?? '')) throw err;
+      if (!takesCarefulPath(err)) throw err;
       late = await this.onConnection((c) => insertCarefully(c, allRows(batches), windowIds, grid));
     }
     if (this.knownWindows.size > MAX_KNOWN_WINDOWS) this.knownWindows.clear();

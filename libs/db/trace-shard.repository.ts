@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { SearchRange, ShardRange } from '#libs/domain/index.js';
-import { CONTACT_HITS_SQL, contactHitsParams, PAIRS_OF_HITS_SQL } from './contact.sql.js';
+import { contactHitsCte, contactHitsParams, PAIRS_OF_HITS_SQL } from './contact.sql.js';
+import { isDistributed } from './distribution.js';
 import { type Db, queryRows } from './sql.js';
 
 /** Where a shard looks for contacts (CONTACT_HITS_SQL's inputs): its search ranges, in the window, within the radius. */
@@ -73,11 +74,13 @@ export class TraceShardRepository {
       ]);
       let pairs = 0;
       if (search.ranges.length) {
-        const args = contactHitsParams(search.ranges, search.slotSeconds, search.window, search.radiusMeters);
+        const distributed = await isDistributed(tx);
+        const { ranges, slotSeconds, window, radiusMeters } = search;
+        const args = contactHitsParams(ranges, slotSeconds, window, radiusMeters, distributed);
         const at = args.length;
         const [row] = await queryRows<{ pairs: number }>(
           tx,
-          `WITH hits AS (${CONTACT_HITS_SQL}),
+          `WITH ${contactHitsCte(distributed)},
            pairs AS (${PAIRS_OF_HITS_SQL}),
            stored AS (
              INSERT INTO trace_pairs (window_id, generation, shard, contact_id, source_id, slots, cells, meters, seconds_apart)

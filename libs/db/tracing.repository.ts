@@ -10,7 +10,8 @@ import type {
   SourceSearchRange,
 } from '#libs/domain/index.js';
 import { positionArea, type FinePosition } from '#libs/geo/index.js';
-import { CONTACT_HITS_SQL, contactHitsParams, SOURCE_HITS_SQL, sourceHitsParams } from './contact.sql.js';
+import { contactHitsParams, contactHitsSql, sourceHitsParams, sourceHitsSql } from './contact.sql.js';
+import { isDistributed } from './distribution.js';
 import { POSITION_SCALE } from './ping-copy-rows.js';
 import { arrayLiteral, epochMs, type Db, queryJsonRows, queryRows } from './sql.js';
 
@@ -71,7 +72,12 @@ export class TracingRepository {
   /** The reverse match, for a few contact pings (late ones): source pings within the contact rule of each. */
   async findSourcesNear(ranges: SourceSearchRange[], radiusMeters: number): Promise<CoLocationHit[]> {
     if (!ranges.length) return [];
-    return queryRows<CoLocationHit>(this.db, SOURCE_HITS_SQL, sourceHitsParams(ranges, radiusMeters));
+    const distributed = await isDistributed(this.db);
+    return queryRows<CoLocationHit>(
+      this.db,
+      sourceHitsSql(distributed),
+      sourceHitsParams(ranges, radiusMeters, distributed),
+    );
   }
 
   /** Set-based match: contact pings of the window within the contact rule of the ranges' source pings. */
@@ -82,6 +88,7 @@ export class TracingRepository {
     radiusMeters: number,
   ): Promise<CoLocationHit[]> {
     if (!ranges.length) return [];
+    const distributed = await isDistributed(this.db);
     const rows = await queryRows<{
       contactId: string;
       sourceId: string;
@@ -91,8 +98,8 @@ export class TracingRepository {
     }>(
       this.db,
       `SELECT contact_id::text AS "contactId", source_id::text AS "sourceId", slot::float8 AS slot,
-              cell AS "contactCell", closest FROM (${CONTACT_HITS_SQL}) hits`,
-      contactHitsParams(ranges, slotSeconds, window, radiusMeters),
+              cell AS "contactCell", closest FROM (${contactHitsSql(distributed)}) hits`,
+      contactHitsParams(ranges, slotSeconds, window, radiusMeters, distributed),
     );
     return rows.map(({ closest, ...r }) => ({ ...r, meters: closest[0], secondsApart: closest[1] }));
   }

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { ContactSlots, SearchRange } from '#libs/domain/index.js';
 import type { VersionedCode } from './code-writes.sql.js';
-import { CONTACT_HITS_SQL, contactHitsParams, PAIRS_OF_HITS_SQL } from './contact.sql.js';
+import { contactHitsCte, contactHitsParams, PAIRS_OF_HITS_SQL } from './contact.sql.js';
+import { isDistributed } from './distribution.js';
 import { epochMs, type Db, queryJsonRows, queryRows } from './sql.js';
 
 /** Where a window's (contact, source) evidence comes from: a match run now, or the shards' stored partial pairs. */
@@ -30,7 +31,8 @@ export interface StoredExposures {
 // Each yields `hits (contact_id, source_id, slot, cell, closest)`; a row may carry only some of them.
 // Parameters: the evidence's (`params`) from $1 on.
 const HITS = {
-  match: `hits AS (${CONTACT_HITS_SQL})`,
+  match: contactHitsCte(false),
+  matchDistributed: contactHitsCte(true),
   shards: `hits AS (
     SELECT contact_id, source_id, s AS slot, NULL::text AS cell, NULL::float8[] AS closest
     FROM trace_pairs, unnest(slots) s WHERE window_id = $1 AND generation = $2
@@ -44,14 +46,16 @@ const HITS = {
 /** Built once per evidence: both statements of a trace take the same (thousands of search ranges). */
 const built = new WeakMap<WindowEvidence, unknown[]>();
 
-function params(windowId: number, e: WindowEvidence): unknown[] {
-  if (e.kind === 'shards') return [windowId, e.generation];
+/** The hits' statement and its parameters for this evidence (on Citus, naming the zones probed). */
+async function hitsOf(db: Db, windowId: number, e: WindowEvidence): Promise<{ hits: string; params: unknown[] }> {
+  if (e.kind === 'shards') return { hits: HITS.shards, params: [windowId, e.generation] };
+  const distributed = await isDistributed(db);
   let match = built.get(e);
   if (!match) {
-    match = contactHitsParams(e.ranges, e.slotSeconds, e, e.radiusMeters);
+    match = contactHitsParams(e.ranges, e.slotSeconds, e, e.radiusMeters, distributed);
     built.set(e, match);
   }
-  return match;
+  return { hits: distributed ? HITS.matchDistributed : HITS.match, params: match };
 }
 
 /**
@@ -82,10 +86,11 @@ export class WindowExposureRepository {
       [windowId],
     );
     await queryRows(tx, 'DELETE FROM exposures WHERE window_id = $1', [windowId]);
-    const args = [...params(windowId, evidence), windowId, secondsBySlots];
+    const { hits, params } = await hitsOf(tx, windowId, evidence);
+    const args = [...params, windowId, secondsBySlots];
     const [row] = await queryRows(
       tx,
-      `WITH ${HITS[evidence.kind]},
+      `WITH ${hits},
        pairs AS (${PAIRS_OF_HITS_SQL}),
        stored AS (
          INSERT INTO exposures (window_id, contact_id, source_id, seconds, slots, cells, meters, seconds_apart)
@@ -113,11 +118,12 @@ export class WindowExposureRepository {
     evidence: WindowEvidence,
     slots: { first: number; last: number },
   ): Promise<WindowContact[]> {
-    const args = [...params(windowId, evidence), slots.first, slots.last - slots.first + 1];
+    const { hits, params } = await hitsOf(db, windowId, evidence);
+    const args = [...params, slots.first, slots.last - slots.first + 1];
     const [first, width] = [`$${args.length - 1}::bigint`, `$${args.length}::int`];
     const rows = await queryJsonRows<MaskedContact>(
       db,
-      `WITH ${HITS[evidence.kind]},
+      `WITH ${hits},
        contacts AS (
          SELECT contact_id, bit_or(set_bit(repeat('0', ${width})::varbit, (slot - ${first})::int, 1)) AS slots
          FROM hits WHERE slot IS NOT NULL GROUP BY contact_id)

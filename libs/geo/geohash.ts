@@ -67,3 +67,15 @@ export function cellCentre(cell: string): LatLon {
   const b = cellBounds(cell);
   return { lat: (b.minLat + b.maxLat) / 2, lon: (b.minLon + b.maxLon) / 2 };
 }
+
+/**
+ * The location key of a cell (its first characters, about 39 km by 20 km): on a distributed
+ * Postgres the pings are spread over the nodes by it, so the contacts around a ping are on one
+ * node unless the search crosses a zone's border (docs/deployment.md, "Distributed"). Stored with
+ * every ping, so it never changes for stored data.
+ */
+export const ZONE_LENGTH = 4;
+
+export function zoneOf(cell: string): string {
+  return cell.slice(0, ZONE_LENGTH);
+}

@@ -21,6 +21,11 @@
 //   HC_PG_SOURCE                 auto (default) | system | embedded: where Postgres binaries come from
 //   HC_PG_BINDIR                 explicit folder holding pg_ctl, initdb and postgres
 //   HC_SERVICES_USER             (root only) unprivileged user that runs the servers (default hcsvc)
+//   HC_LOCAL_CITUS_PORT          the local Citus coordinator's port (default 54339; workers: +1, +2)
+//   HC_CITUS_SOURCE              the vendored Citus source that build.sh builds (default ../shared/vendor/citus)
+//
+// With `citus: true`, Postgres is a Citus cluster instead (services/citus.mjs): a coordinator and
+// two workers under .data/citus/, the extension built from the vendored source when missing.
 //
 // When running as root (CI), initdb refuses to run, so both servers run as an unprivileged
 // system user (created with useradd when missing, else `nobody`). Processes are started with
@@ -37,21 +42,24 @@ import { paths, readText, withLock } from './services/files.mjs';
 import { pgProbe, runningPostgres, startPostgres, stopPostgres } from './services/postgres.mjs';
 import { ensureRedisServer, readRedisPort, runningRedis, startRedis, stopRedis } from './services/redis.mjs';
 import { redisDirOf, redisPing } from './services/redis-protocol.mjs';
+import { citusStatus, startCitusCluster, stopCitusCluster } from './services/citus.mjs';
 
 export { ensureOsBinary } from './services/os-package.mjs';
 export { DEFAULT_PG_PORT, DEFAULT_REDIS_PORT } from './services/settings.mjs';
+export { citusAppPassword, citusPorts } from './services/citus.mjs';
 
 // ---------------------------------------------------------------------------------------------
 // Public API
 // ---------------------------------------------------------------------------------------------
 
 /**
- * Start (or reuse) Postgres and Redis for this project.
- * @param {{ root: string, log?: (msg: string) => void }} opts
- * @returns {Promise<{ databaseUrl: string, redisUrl: string, startedPostgres: boolean,
- *   startedRedis: boolean, stop: () => Promise<void> }>}
+ * Start (or reuse) Postgres and Redis for this project. `citus`: Postgres is the local Citus
+ * cluster (databaseUrl is its coordinator's, workerUrls its workers').
+ * @param {{ root: string, log?: (msg: string) => void, citus?: boolean }} opts
+ * @returns {Promise<{ databaseUrl: string, redisUrl: string, workerUrls?: string[],
+ *   startedPostgres: boolean, startedRedis: boolean, stop: () => Promise<void> }>}
  */
-export async function startServices({ root, log = console.log } = {}) {
+export async function startServices({ root, log = console.log, citus = false } = {}) {
   if (!root) throw new Error('startServices: `root` (the project folder) is required');
   const p = paths(root);
   const extPg = process.env.MIGRATE_DATABASE_URL || process.env.DATABASE_URL;
@@ -77,13 +85,23 @@ export async function startServices({ root, log = console.log } = {}) {
     let redis = { url: extRedis, started: false };
     // Fail early (before starting Postgres) if redis-server is missing and cannot be installed.
     if (!extRedis && !runningRedis(p)) await ensureRedisServer(log);
-    if (!extPg) pg = await startPostgres(p, log);
+    if (!extPg && citus) {
+      const nodes = await startCitusCluster(root, log);
+      pg = {
+        url: nodes[0].url,
+        workerUrls: nodes.slice(1).map((n) => n.url),
+        started: nodes.some((n) => n.started),
+        citus: true,
+      };
+    } else if (!extPg) pg = await startPostgres(p, log);
+    const stopPg = () => (pg.citus ? stopCitusCluster(root, log) : stopPostgres(p, log, pg.bindir));
+    pg.stop = stopPg;
     try {
       if (!extRedis) redis = await startRedis(p, log);
     } catch (err) {
       if (pg.started) {
         log('postgres: stopping the server started above because redis failed');
-        await stopPostgres(p, log, pg.bindir).catch(() => {});
+        await stopPg().catch(() => {});
       }
       throw err;
     }
@@ -98,7 +116,7 @@ export async function startServices({ root, log = console.log } = {}) {
     await withLock(p, log, async () => {
       const errors = [];
       if (redis.started) await stopRedis(p, log).catch((e) => errors.push(e));
-      if (pg.started) await stopPostgres(p, log, pg.bindir).catch((e) => errors.push(e));
+      if (pg.started) await pg.stop().catch((e) => errors.push(e));
       if (errors.length === 1) throw errors[0];
       if (errors.length > 1) throw new Error(errors.map((e) => e.message).join('\n'));
     });
@@ -107,9 +125,33 @@ export async function startServices({ root, log = console.log } = {}) {
   return {
     databaseUrl: pg.url,
     redisUrl: redis.url,
+    ...(pg.workerUrls ? { workerUrls: pg.workerUrls } : {}),
     startedPostgres: pg.started,
     startedRedis: redis.started,
     stop,
+  };
+}
+
+/**
+ * Start (or reuse) the local Citus cluster alone (beside the services of startServices, as
+ * `npm test` runs both). `ports`: the nodes' ports (default: HC_LOCAL_CITUS_PORT and the next two).
+ * @returns {Promise<{ coordinatorUrl: string, workerUrls: string[], started: boolean, stop: () => Promise<void> }>}
+ */
+export async function startCitus({ root, log = console.log, ports } = {}) {
+  const p = paths(root);
+  fs.mkdirSync(p.data, { recursive: true, mode: 0o755 });
+  const nodes = await withLock(p, log, () => startCitusCluster(root, log, ports ? { ports } : {}));
+  const started = nodes.some((n) => n.started);
+  let stopped = false;
+  return {
+    coordinatorUrl: nodes[0].url,
+    workerUrls: nodes.slice(1).map((n) => n.url),
+    started,
+    stop: async () => {
+      if (stopped || !started) return;
+      stopped = true;
+      await withLock(p, log, () => stopCitusCluster(root, log));
+    },
   };
 }
 
@@ -131,6 +173,7 @@ export async function stopLocalServices({ root, log = console.log } = {}) {
     const errors = [];
     await stopRedis(p, log).catch((e) => errors.push(e));
     await stopPostgres(p, log).catch((e) => errors.push(e));
+    await stopCitusCluster(root, log).catch((e) => errors.push(e));
     if (errors.length) throw new Error(errors.map((e) => e.message).join('\n'));
   });
 }
@@ -165,5 +208,5 @@ export async function servicesStatus({ root } = {}) {
   ) {
     Object.assign(rState, { running: true, port: rPort, state: 'ready (pidfile missing)' });
   }
-  return { dataDir: p.data, postgres: pgState, redis: rState };
+  return { dataDir: p.data, postgres: pgState, redis: rState, citus: citusStatus(root) };
 }

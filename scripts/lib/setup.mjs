@@ -5,7 +5,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { databaseUrlFor, ensureOsBinary, startServices } from './services.mjs';
+import { citusAppPassword, databaseUrlFor, ensureOsBinary, startServices } from './services.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -134,17 +134,39 @@ export function migrate(databaseUrl, appUrl = appDatabaseUrl(databaseUrl)) {
   return appUrl;
 }
 
+/** HC_LOCAL_CITUS=1: the local Postgres is a Citus cluster (coordinator + 2 workers) instead of one server. */
+export function localCitus() {
+  const v = process.env.HC_LOCAL_CITUS ?? '';
+  if (!['', '0', '1'].includes(v)) throw new Error(`HC_LOCAL_CITUS=${v}: expected 0 or 1`);
+  return v === '1';
+}
+
+/** A database on the local Citus cluster (on every node, the workers added), created when missing. */
+export async function ensureCitusDatabaseOn(services, name) {
+  const { ensureCitusDatabase } = await import('./citus-database.mjs');
+  return ensureCitusDatabase({
+    coordinatorUrl: services.databaseUrl,
+    workerUrls: services.workerUrls,
+    name,
+    appPassword: citusAppPassword(ROOT),
+  });
+}
+
 /**
  * Everything before the apps run. `databaseUrl` is the owner's: MIGRATE_DATABASE_URL, else
- * DATABASE_URL, used as they are; otherwise the local server's, with a database named `database`.
+ * DATABASE_URL, used as they are; otherwise the local server's (or with HC_LOCAL_CITUS=1 the local
+ * Citus cluster's coordinator), with a database named `database`.
  */
 export async function prepare({ database }) {
   ensureDependencies();
   build();
-  const services = await startServices({ root: ROOT, log: (m) => log(m) });
-  const databaseUrl =
-    process.env.MIGRATE_DATABASE_URL || process.env.DATABASE_URL
-      ? services.databaseUrl
+  const external = Boolean(process.env.MIGRATE_DATABASE_URL || process.env.DATABASE_URL);
+  const citus = localCitus() && !external;
+  const services = await startServices({ root: ROOT, log: (m) => log(m), citus });
+  const databaseUrl = external
+    ? services.databaseUrl
+    : citus
+      ? await ensureCitusDatabaseOn(services, database)
       : await ensureDatabase(services.databaseUrl, database);
   return { services, databaseUrl, redisUrl: services.redisUrl };
 }

@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import { encodeCell } from '#libs/geo/index.js';
+import { encodeCell, ZONE_LENGTH } from '#libs/geo/index.js';
 import { traceShardJobId, traceWindowJobId } from '#libs/queue/index.js';
 import { lastClosedWindowId, windowStartMs, type TimeGrid } from '#libs/domain/index.js';
 import { seededRandom } from '../../bench/support/pings.js';
@@ -61,7 +61,7 @@ export async function loadTracingFixture(
   for (const day of new Set(ts.map((t) => new Date(t).toISOString().slice(0, 10))))
     await db.query('SELECT hc_ensure_ping_partition($1::date)', [day]);
   await db.query(
-    `INSERT INTO pings (user_id, ts, cell) SELECT u, to_timestamp(t / 1000.0), c FROM unnest($1::bigint[], $2::float8[], $3::text[]) AS x(u, t, c)`,
+    `INSERT INTO pings (user_id, ts, cell, zone) SELECT u, to_timestamp(t / 1000.0), c, left(c, ${ZONE_LENGTH}) FROM unnest($1::bigint[], $2::float8[], $3::text[]) AS x(u, t, c)`,
     [users, ts, cells],
   );
   if (opts.register !== false)

@@ -105,8 +105,13 @@ async function waitPgReady(p, port, { timeoutMs, pid }) {
   );
 }
 
-export async function startPostgres(p, log) {
-  const port = envPort('HC_LOCAL_PG_PORT', DEFAULT_PG_PORT);
+/**
+ * Starts (initdb on first use) or reuses the server of `p.pgDir`. `opts.port` (default:
+ * HC_LOCAL_PG_PORT), `opts.settings`: more `-c name=value` settings, `opts.env`: more environment
+ * for the server process (e.g. PGPASSFILE for the connections a Citus node opens to the others).
+ */
+export async function startPostgres(p, log, opts = {}) {
+  const port = opts.port ?? envPort('HC_LOCAL_PG_PORT', DEFAULT_PG_PORT);
   const { postgresPassword } = ensureSecrets(p);
 
   // Reuse a server from an earlier run.
@@ -186,7 +191,7 @@ export async function startPostgres(p, log) {
 
   ensureOwnedFile(p.pgLog, user);
   log(`postgres: starting project-local server on ${HOST}:${port} (data ${rel(p, p.pgDir)}, log ${rel(p, p.pgLog)})`);
-  const opts = [
+  const serverOpts = [
     `-p ${port}`,
     `-c listen_addresses=${HOST}`,
     `-c "unix_socket_directories="`,
@@ -203,11 +208,12 @@ export async function startPostgres(p, log) {
     '-c fsync=on',
     '-c synchronous_commit=on',
     '-c full_page_writes=on',
+    ...(opts.settings ?? []).map((kv) => `-c ${kv}`),
   ].join(' ');
-  const r = await run(bins.pg_ctl, ['start', '-w', '-t', '300', '-D', p.pgDir, '-l', p.pgLog, '-o', opts], {
+  const r = await run(bins.pg_ctl, ['start', '-w', '-t', '300', '-D', p.pgDir, '-l', p.pgLog, '-o', serverOpts], {
     cwd: p.pgDir,
     user,
-    env: childEnv({ LC_ALL: 'C', LANG: 'C' }),
+    env: childEnv({ LC_ALL: 'C', LANG: 'C', ...opts.env }),
     timeoutMs: 330_000,
   });
   if (r.code !== 0) {

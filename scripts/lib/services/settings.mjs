@@ -2,6 +2,8 @@
 
 export const DEFAULT_PG_PORT = 54329;
 export const DEFAULT_REDIS_PORT = 63799;
+/** The local Citus coordinator; its two workers listen on the next two ports. */
+export const DEFAULT_CITUS_PORT = 54339;
 export const HOST = '127.0.0.1';
 export const DEFAULT_SERVICE_USER = 'hcsvc';
 

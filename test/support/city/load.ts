@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { POSITION_SCALE } from '#libs/db/index.js';
-import { finePosition } from '#libs/geo/index.js';
+import { finePosition, zoneOf } from '#libs/geo/index.js';
 import type { RedPerson, SimPing } from './simulator.js';
 
 /** Registers `count` green people (code and first history row, as registration does); returns their ids in order. */
@@ -67,14 +67,14 @@ export async function copyPings(
     if (!inChunk) return;
     await pipeline(
       Readable.from([text]),
-      client.query(copyFrom('COPY pings (user_id, ts, cell, pos_lat, pos_lon, pos_len, pos_acc) FROM STDIN')),
+      client.query(copyFrom('COPY pings (user_id, ts, cell, pos_lat, pos_lon, pos_len, pos_acc, zone) FROM STDIN')),
     );
     total += inChunk;
     text = '';
     inChunk = 0;
   };
   for (const p of pings) {
-    text += `${userIdOf(p.person)}\t${new Date(p.tsMs).toISOString()}\t${p.cell}\t${positionColumns(p)}\n`;
+    text += `${userIdOf(p.person)}\t${new Date(p.tsMs).toISOString()}\t${p.cell}\t${positionColumns(p)}\t${zoneOf(p.cell)}\n`;
     if (++inChunk === chunkRows) await flush();
   }
   await flush();
