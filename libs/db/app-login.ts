@@ -5,7 +5,7 @@ import { APP_DB_ROLE } from './app-role.js';
 /** Runs one statement and answers its rows: a pg client, a pool or TypeORM's DataSource. */
 export type RowQuery = (sql: string, params?: unknown[]) => Promise<Record<string, unknown>[]>;
 
-// What a login may do beyond hc_app's rights; $1 names it (null: this session's login).
+// What a login may do beyond hc_app's rights; $1 names it (null: the login of the connection asking).
 // pg_has_role(..., 'MEMBER') is true for the owner itself, a superuser, and any role that could
 // SET ROLE to the owner.
 const POWERS_SQL = `
@@ -29,10 +29,10 @@ const POWER_TEXT: Record<string, string> = {
   tempTables: 'may create temporary tables',
 };
 
-/** What `login` (default: this session's) may do that the apps' login must not; empty when it fits. */
+/** What `login` (default: the connection's own) may do that the apps' login must not; empty when it fits. */
 export async function appLoginProblems(query: RowQuery, login: string | null = null): Promise<string[]> {
   const [row] = await query(POWERS_SQL, [login]);
-  if (!row) return [`the role ${login ?? 'of this session'} does not exist`];
+  if (!row) return [`the role ${login ?? 'of this connection'} does not exist`];
   return Object.keys(POWER_TEXT)
     .filter((k) => row[k] === true)
     .map((k) => POWER_TEXT[k]);

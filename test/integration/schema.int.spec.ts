@@ -122,7 +122,7 @@ describe('schema rules', () => {
       );
     try {
       await app.query(`INSERT INTO admin_audit (actor, action, target_type, target_id) VALUES ('t', 't', 't', '1')`);
-      // Back to the session's login: with a role set at connection start, RESET ROLE returns to
+      // Back to the connection's login: with a role set at connection start, RESET ROLE returns to
       // that role, SET ROLE NONE to the login itself.
       await app.query('RESET ROLE');
       await app.query('SET ROLE NONE');
