@@ -27,7 +27,7 @@ const PEOPLE = { quick: 20_000, default: 100_000 };
 /** 1% red (infectious for two days already): every window the phones fill has sources to trace. */
 const MIX: ColorMix = { green: 97, yellow: 2, red: 1 };
 /**
- * A short grid (small values, as in the README's configuration section) so that a window closes and
+ * A short grid (small values, as in docs/configuration.md) so that a window closes and
  * is traced every half minute.
  */
 const GRID: TimeGrid = { windowSeconds: 30, slotSeconds: 5, graceSeconds: 10 };

@@ -10,13 +10,13 @@ const variables = Object.keys(configSchema.shape).filter((v) => v !== 'NODE_ENV'
  */
 describe('configuration docs', () => {
   const envExample = readFileSync(new URL('.env.example', root), 'utf8');
-  const readme = readFileSync(new URL('README.md', root), 'utf8');
+  const readme = readFileSync(new URL('docs/configuration.md', root), 'utf8');
 
   it.each(variables)('%s is in .env.example', (v) => {
     expect(envExample).toMatch(new RegExp(`^${v}=`, 'm'));
   });
 
-  it.each(variables)('%s is in the README configuration table', (v) => {
+  it.each(variables)('%s is in the configuration table (docs/configuration.md)', (v) => {
     expect(readme).toMatch(new RegExp(`^\\| [^|]*\`${v}\``, 'm'));
   });
 

@@ -6,7 +6,7 @@ import { startApp, type AppName, type RunningApp } from './apps.js';
 import { redisUrl, testKeyPrefix } from './redis.js';
 
 /**
- * Short windows so a test sees windows close and get traced within seconds (README, Configuration).
+ * Short windows so a test sees windows close and get traced within seconds (docs/configuration.md).
  */
 export const FAST_GRID_ENV = {
   HC_WINDOW_SECONDS: '60',
