@@ -1,23 +1,15 @@
-import pg from 'pg';
 import { startApp, type RunningApp } from '../support/apps.js';
 import { OwnCitus } from '../support/citus.js';
 import type { TestDatabase } from '../support/databases.js';
-import { call } from '../support/http.js';
 import { redisUrl, testKeyPrefix } from '../support/redis.js';
 import { FAST_GRID_ENV } from '../support/system.js';
-import { userTokensFor } from '../support/user-tokens.js';
+import { postThroughCrash, storedPings } from '../support/phones-through-crash.js';
 
 const PHONES = 20;
 const BATCH = 20;
 const SECRET = 'a-test-secret-of-at-least-32-characters!!';
 /** Cells of two zones: one on each worker (checked below), so the kill hits half the commits. */
 const CELLS = ['u33dc0cp', 'u33ec0cp', 'u33fc0cp', 'u336c0cp'];
-
-interface Batch {
-  token: string;
-  userId: string;
-  pings: { ts: number; geohash: string }[];
-}
 
 /**
  * ingest-crash.e2e.spec.ts on a Citus cluster: a worker node is killed with SIGKILL and restarted
@@ -71,76 +63,30 @@ describe('ingest on a Citus cluster while a worker crashes', () => {
   });
 
   it('keeps every acknowledged ping through a kill -9 of a worker and stores retries once', async () => {
-    const sign = userTokensFor(SECRET);
-    const start = Date.now() - 10 * 60_000;
-    let next = 0;
-    const newBatch = (phone: number): Batch => ({
-      token: sign(phone + 1),
-      userId: String(phone + 1),
-      pings: Array.from({ length: BATCH }, (_, i) => ({
-        ts: start + next++,
-        geohash: CELLS[(phone + i) % CELLS.length],
-      })),
+    const { acknowledged, failed, beforeCrash, send } = await postThroughCrash({
+      ingestUrl: ingest.url,
+      secret: SECRET,
+      phones: PHONES,
+      batchSize: BATCH,
+      cellOf: (phone, i) => CELLS[(phone + i) % CELLS.length],
+      kill: () => cluster.killWorker(victim),
+      restart: () => cluster.restart(),
+      retries: 100,
     });
-    const send = (b: Batch) =>
-      call('POST', `${ingest.url}/v1/pings`, { token: b.token, body: { pings: b.pings } }).catch(() => ({
-        status: 0,
-        body: null,
-      }));
-
-    const acknowledged: Batch[] = [];
-    const failed: Batch[] = [];
-    let running = true;
-    const phones = Array.from({ length: PHONES }, async (_, phone) => {
-      while (running) {
-        const b = newBatch(phone);
-        const r = await send(b);
-        if (r.status === 202) acknowledged.push(b);
-        else failed.push(b);
-      }
-    });
-
-    await new Promise((r) => setTimeout(r, 1_500));
-    const beforeCrash = acknowledged.length;
-    cluster.killWorker(victim);
-    await new Promise((r) => setTimeout(r, 1_000));
-    await cluster.restart();
-    await new Promise((r) => setTimeout(r, 2_000));
-    running = false;
-    await Promise.all(phones);
 
     expect(beforeCrash).toBeGreaterThan(0);
     expect(failed.length).toBeGreaterThan(0); // the crash was seen by some phones
-    for (const b of failed) {
-      for (let attempt = 0; ; attempt++) {
-        const r = await send(b);
-        if (r.status === 202) break;
-        if (attempt > 100) throw new Error(`a retried batch kept failing: ${r.status}`);
-        await new Promise((res) => setTimeout(res, 200));
-      }
-    }
 
     // A phone that never saw its 202 sends the batch again: its COPY hits the ping key (a worker's
     // error that Citus's COPY passes on without its SQLSTATE), and the batch is answered 202 again.
     const again = await Promise.all(acknowledged.slice(0, 5).map(send));
     expect(again.map((r) => r.status)).toEqual([202, 202, 202, 202, 202]);
 
-    const client = new pg.Client({ connectionString: db.url });
-    await client.connect();
-    try {
-      // Commits the crash left prepared on the worker are finished by the coordinator's 2PC recovery
-      // (every second: citus.recover_2pc_interval); run it now rather than wait.
-      await client.query('SELECT recover_prepared_transactions()');
-      const { rows } = await client.query<{ user_id: string; ms: string }>(
-        `SELECT user_id::text, (extract(epoch FROM ts) * 1000)::bigint::text AS ms FROM pings`,
-      );
-      const stored = new Set(rows.map((r) => `${r.user_id}:${r.ms}`));
-      const missing = acknowledged.flatMap((b) => b.pings.filter((p) => !stored.has(`${b.userId}:${p.ts}`)));
-      expect(missing).toEqual([]);
-      expect(rows.length).toBe((acknowledged.length + failed.length) * BATCH);
-      expect(stored.size).toBe(rows.length);
-    } finally {
-      await client.end();
-    }
+    // Commits the crash left prepared on the worker are finished by the coordinator's 2PC recovery
+    // (every second: citus.recover_2pc_interval); run it now rather than wait.
+    const stored = await storedPings(db.url, acknowledged, (c) => c.query('SELECT recover_prepared_transactions()'));
+    expect(stored.missing).toEqual([]);
+    expect(stored.rows).toBe((acknowledged.length + failed.length) * BATCH);
+    expect(stored.distinct).toBe(stored.rows);
   }, 180_000);
 });

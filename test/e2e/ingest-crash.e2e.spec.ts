@@ -1,21 +1,14 @@
 import pg from 'pg';
 import { startApp, type RunningApp } from '../support/apps.js';
 import type { TestDatabase } from '../support/databases.js';
-import { call } from '../support/http.js';
 import { OwnPostgres } from '../support/own-postgres.js';
 import { redisUrl, testKeyPrefix } from '../support/redis.js';
 import { FAST_GRID_ENV } from '../support/system.js';
-import { userTokensFor } from '../support/user-tokens.js';
+import { postThroughCrash, storedPings } from '../support/phones-through-crash.js';
 
 const PHONES = 20;
 const BATCH = 20;
 const SECRET = 'a-test-secret-of-at-least-32-characters!!';
-
-interface Batch {
-  token: string;
-  userId: string;
-  pings: { ts: number; geohash: string }[];
-}
 
 /**
  * A 202 is a promise that the pings are committed (docs/api.md, `POST /v1/pings`). Postgres is
@@ -59,67 +52,23 @@ describe('ingest while Postgres crashes', () => {
   });
 
   it('keeps every acknowledged ping through a kill -9 and stores retries once', async () => {
-    const sign = userTokensFor(SECRET);
-    const start = Date.now() - 10 * 60_000;
-    let next = 0;
-    const newBatch = (phone: number): Batch => ({
-      token: sign(phone + 1),
-      userId: String(phone + 1),
-      pings: Array.from({ length: BATCH }, () => ({ ts: start + next++, geohash: 'u33dc0cp' })),
+    const { acknowledged, failed, beforeCrash } = await postThroughCrash({
+      ingestUrl: ingest.url,
+      secret: SECRET,
+      phones: PHONES,
+      batchSize: BATCH,
+      cellOf: () => 'u33dc0cp',
+      kill: () => postgres.killHard(),
+      restart: () => postgres.restart(),
+      retries: 50,
     });
-    const send = (b: Batch) =>
-      call('POST', `${ingest.url}/v1/pings`, { token: b.token, body: { pings: b.pings } }).catch(() => ({
-        status: 0,
-        body: null,
-      }));
-
-    const acknowledged: Batch[] = [];
-    const failed: Batch[] = [];
-    let running = true;
-    const phones = Array.from({ length: PHONES }, async (_, phone) => {
-      while (running) {
-        const b = newBatch(phone);
-        const r = await send(b);
-        if (r.status === 202) acknowledged.push(b);
-        else failed.push(b);
-      }
-    });
-
-    await new Promise((r) => setTimeout(r, 1_500));
-    const beforeCrash = acknowledged.length;
-    postgres.killHard();
-    await new Promise((r) => setTimeout(r, 1_000));
-    await postgres.restart();
-    await new Promise((r) => setTimeout(r, 2_000));
-    running = false;
-    await Promise.all(phones);
 
     expect(beforeCrash).toBeGreaterThan(0);
     expect(failed.length).toBeGreaterThan(0); // the crash was seen by some phones
-    // Phones retry what failed, each batch as it was, until it is acknowledged.
-    for (const b of failed) {
-      for (let attempt = 0; ; attempt++) {
-        const r = await send(b);
-        if (r.status === 202) break;
-        if (attempt > 50) throw new Error(`a retried batch kept failing: ${r.status}`);
-        await new Promise((res) => setTimeout(res, 200));
-      }
-    }
-
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      const { rows } = await client.query<{ user_id: string; ms: string }>(
-        `SELECT user_id::text, (extract(epoch FROM ts) * 1000)::bigint::text AS ms FROM pings`,
-      );
-      const stored = new Set(rows.map((r) => `${r.user_id}:${r.ms}`));
-      const missing = acknowledged.flatMap((b) => b.pings.filter((p) => !stored.has(`${b.userId}:${p.ts}`)));
-      expect(missing).toEqual([]);
-      // Every ping sent is stored exactly once (the key forbids more; the count shows none is lost).
-      expect(rows.length).toBe((acknowledged.length + failed.length) * BATCH);
-      expect(stored.size).toBe(rows.length);
-    } finally {
-      await client.end();
-    }
+    const stored = await storedPings(url, acknowledged);
+    expect(stored.missing).toEqual([]);
+    // Every ping sent is stored exactly once (the key forbids more; the count shows none is lost).
+    expect(stored.rows).toBe((acknowledged.length + failed.length) * BATCH);
+    expect(stored.distinct).toBe(stored.rows);
   }, 120_000);
 });

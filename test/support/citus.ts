@@ -2,11 +2,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 import { ensureAppLogin } from '#libs/db/app-login.js';
 import { migrate } from '#libs/db/migrator.js';
 import { freePort, ROOT } from './apps.js';
-import { appUrlFor, openTestDatabase, type TestDatabase } from './databases.js';
+import { appUrlFor, openTestDatabase, withDatabaseClient, type TestDatabase } from './databases.js';
 
 /** A Citus cluster's nodes: superuser URLs of the coordinator and the workers (to their `postgres` database). */
 export interface CitusNodes {
@@ -44,16 +44,10 @@ export function citusNodes(): CitusNodes {
 }
 
 /** A connection to one node's database `db`. */
-export async function withNode<T>(serverUrl: string, db: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+export function withNode<T>(serverUrl: string, db: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const u = new URL(serverUrl);
   u.pathname = `/${db}`;
-  const client = new pg.Client({ connectionString: u.toString() });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
+  return withDatabaseClient({ url: u.toString() }, fn);
 }
 
 /**
